@@ -1,0 +1,387 @@
+"""The command line: parse, call the core, render, choose the exit code.
+
+Only this module knows about terminals, streams and exit codes. The core is imported inside each
+command so that `ccgrate --version` and `--help` stay quick.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import CcgrateError, DataError, FrameworkError, OutputError
+
+FORMATS = ("table", "json", "ndjson", "csv", "markdown")
+RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+
+
+class ExitCode(IntEnum):
+    """Documented in the README; scripts rely on these."""
+
+    OK = 0
+    DATA = 1  # bad or unreadable data file, or an output file that cannot be written
+    USAGE = 2  # unknown option, bad choice, missing argument (click's own code)
+    FRAMEWORK = 3  # invalid framework definition, or no framework for the data
+    BELOW_THRESHOLD = 4  # --fail-below: an organisation is rated below the threshold
+    INTERNAL = 70  # a bug in ccgrate
+    INTERRUPTED = 130  # Ctrl-C
+
+
+def exit_code_for(error: CcgrateError) -> ExitCode:
+    if isinstance(error, FrameworkError):
+        return ExitCode.FRAMEWORK
+    return ExitCode.DATA
+
+
+class UserError(click.ClickException):
+    """A CcgrateError on its way out: one line on stderr and the documented exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class CcgrateGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CcgrateError as error:
+            raise UserError(str(error), exit_code_for(error)) from None
+        except BrokenPipeError:
+            # The reader went away (`ccgrate score big.csv -f csv | head -1`): that is its choice,
+            # not an error of ours, so stop quietly with success.
+            silence_stdout()
+            raise click.exceptions.Exit(ExitCode.OK) from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's own flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file descriptor (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=CcgrateGroup, context_settings=CONTEXT)
+@click.version_option(package_name="ccgrate", prog_name="ccgrate", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Rate NHS clinical commissioning groups under the CCG Improvement and Assessment Framework
+    (2016/17 to 2018/19) and the NHS Oversight Framework 2019/20, and show why.
+
+    \b
+    Examples:
+      ccgrate score examples/bromley.csv
+      ccgrate score examples/bromley.csv --explain --period 2017/18
+      ccgrate score examples/national-2017-18.csv -f csv -o ratings.csv
+      ccgrate frameworks
+    """
+
+
+format_option = click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    default="table",
+    show_default=True,
+    help="Output format: a table for people, or a stable machine format.",
+)
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (atomically: an existing FILE is replaced only by a complete output).",
+)
+encoding_option = click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    help="Text encoding of the data files (e.g. cp1252 for files saved by Excel on Windows).",
+)
+
+
+def read_sources(files: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    sources = []
+    for name in files:
+        if name == "-":
+            stdin = click.get_binary_stream("stdin")
+            if stdin.isatty():
+                click.echo("ccgrate: reading CSV from standard input (end with Ctrl-D)", err=True)
+            sources.append(("<stdin>", stdin.read()))
+            continue
+        path = Path(name)
+        try:
+            sources.append((name, path.read_bytes()))
+        except IsADirectoryError:
+            raise DataError("is a directory, not a CSV file", where=name, hint="give the path of a CSV file") from None
+        except OSError as error:
+            raise DataError(
+                f"cannot read: {error.strerror}", where=name, hint="check the path (use - to read standard input)"
+            ) from None
+    return sources
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Data to stdout, or to FILE through a temporary file in the same directory and a rename."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    directory = output.resolve().parent
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", dir=directory, prefix=f".{output.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as error:
+        raise OutputError(f"cannot write: {error.strerror}", where=str(output), hint="check that the directory exists") from None
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, output)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def render_table(draw: Any, output: Path | None) -> None:
+    """Draw rich renderables to the terminal, or without colour into FILE."""
+    from rich.console import Console
+
+    if output is None:
+        draw(Console())
+        return
+    import io
+
+    buffer = io.StringIO()
+    draw(Console(file=buffer, width=int(os.environ.get("COLUMNS", 120)), color_system=None, force_terminal=False))
+    write_output(buffer.getvalue(), output)
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def rating_choice(value: str | None) -> str | None:
+    if value is None:
+        return None
+    for rating in RATINGS:
+        if rating.lower() == value.strip().lower():
+            return rating
+    raise click.BadParameter(f"{value!r} is not a rating ({', '.join(RATINGS)})", param_hint="--fail-below")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
+@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Show only this organisation (repeatable). Banding still uses the whole file.")
+@click.option("--period", "periods", multiple=True, metavar="PERIOD", help="Score only this period, e.g. 2017/18 (repeatable).")
+@click.option("--explain", is_flag=True, help="Show every indicator, domain, area and rule behind each rating.")
+@click.option("--fail-below", metavar="RATING", help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any organisation is rated below RATING or not rated.")
+@format_option
+@output_option
+@encoding_option
+def score(
+    files: tuple[str, ...],
+    framework_spec: str | None,
+    orgs: tuple[str, ...],
+    periods: tuple[str, ...],
+    explain: bool,
+    fail_below: str | None,
+    output_format: str,
+    output: Path | None,
+    encoding: str,
+) -> None:
+    """Rate each organisation and period in FILE (CSV, wide or long; - reads standard input).
+
+    The framework is chosen from each row's period unless --framework names one. Each file is
+    scored as a population of its own.
+
+    \b
+    Examples:
+      ccgrate score examples/bromley.csv
+      ccgrate score examples/bromley.csv --explain --period 2017/18
+      ccgrate score examples/national-2018-19.csv -f json | python -m json.tool
+      ccgrate score - -f csv < examples/bromley.csv
+      ccgrate score mydata.csv --framework my-framework.toml --fail-below Good
+    """
+    threshold = rating_choice(fail_below)
+    from .pipeline import score_sources
+
+    run = score_sources(read_sources(files), framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding)
+    for message in run.warnings:
+        warn(message)
+    output_format = output_format.lower()
+    if output_format == "table":
+        from .render.table import print_run
+
+        render_table(lambda console: print_run(console, run, explain), output)
+    else:
+        from .render import machine
+
+        renderers = {
+            "json": lambda: machine.render_json(run),
+            "ndjson": lambda: machine.render_ndjson(run),
+            "csv": lambda: machine.render_csv(run, explain),
+            "markdown": lambda: machine.render_markdown(run, explain),
+        }
+        write_output(renderers[output_format](), output)
+    if threshold is not None:
+        below = [a for a in run.assessments if a.rating is None or RATINGS.index(a.rating) > RATINGS.index(threshold)]
+        if below:
+            names = ", ".join(f"{a.org_code} {a.period} ({a.rating or 'not rated'})" for a in below[:5])
+            more = f" and {len(below) - 5} more" if len(below) > 5 else ""
+            click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}{more}", err=True)
+            sys.exit(ExitCode.BELOW_THRESHOLD)
+
+
+@cli.command("frameworks")
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["table", "json", "csv"], case_sensitive=False), default="table", show_default=True
+)
+def frameworks_command(output_format: str) -> None:
+    """List the built-in frameworks: id, name, period and number of indicators.
+
+    \b
+    Examples:
+      ccgrate frameworks
+      ccgrate frameworks -f json
+    """
+    import json
+
+    from .loader import builtins, load_framework
+
+    entries = []
+    for entry in builtins():
+        fw = load_framework(entry.path, origin=f"builtin:{entry.id}")
+        entries.append({"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "indicators": len(fw.indicators), "sha256": fw.sha256})
+    output_format = output_format.lower()
+    if output_format == "json":
+        click.echo(json.dumps(entries, indent=2))
+    elif output_format == "csv":
+        from .render.machine import render_rows_csv
+
+        click.echo(render_rows_csv(["id", "name", "period", "indicators", "sha256"], [list(e.values()) for e in entries]), nl=False)
+    else:
+        from .render.table import frameworks_table
+
+        render_table(lambda console: console.print(frameworks_table(entries)), None)
+
+
+@cli.group(cls=CcgrateGroup, context_settings=CONTEXT)
+def framework() -> None:
+    """Show, check and describe framework definitions (TOML).
+
+    \b
+    Examples:
+      ccgrate framework show iaf-2017-18
+      ccgrate framework check my-framework.toml
+      ccgrate framework schema -o ccgrate-framework.schema.json
+    """
+
+
+@framework.command("show")
+@click.argument("spec", metavar="ID|PATH")
+@click.option("-f", "--format", "output_format", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True)
+@output_option
+def framework_show(spec: str, output_format: str, output: Path | None) -> None:
+    """Print a framework: provenance, scale, judgements, domains, areas, indicators and rules.
+
+    \b
+    Examples:
+      ccgrate framework show iaf-2018-19
+      ccgrate framework show frameworks/nhsof-2019-20.toml -f json
+    """
+    import json
+
+    from .loader import resolve_framework
+
+    fw = resolve_framework(spec)
+    if output_format.lower() == "json":
+        document = {"origin": fw.origin, "sha256": fw.sha256, **fw.model_dump(mode="json", exclude_none=True)}
+        write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+        return
+    from .render.table import framework_view
+
+    render_table(lambda console: console.print(framework_view(fw)), output)
+
+
+@framework.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="PATH...")
+def framework_check(paths: tuple[str, ...]) -> None:
+    """Validate framework files; list every problem with its file and key path.
+
+    \b
+    Examples:
+      ccgrate framework check my-framework.toml
+      ccgrate framework check frameworks/*.toml
+    """
+    from .loader import load_framework
+
+    failed = False
+    for path in paths:
+        try:
+            fw = load_framework(path)
+        except FrameworkError as error:
+            failed = True
+            for problem in error.problems:
+                click.echo(f"Error: {problem}", err=True)
+            continue
+        click.echo(
+            f"{path}: ok ({fw.id}, {fw.framework.period}, {len(fw.indicators)} indicators, {len(fw.domains)} domains, "
+            f"{len(fw.areas)} areas, {len(fw.rules)} rules; sha256 {fw.sha256[:12]})"
+        )
+    if failed:
+        sys.exit(ExitCode.FRAMEWORK)
+
+
+@framework.command("schema")
+@output_option
+def framework_schema_command(output: Path | None) -> None:
+    """Print the JSON Schema of framework files, for editors that validate and complete TOML.
+
+    \b
+    Examples:
+      ccgrate framework schema -o ccgrate-framework.schema.json
+    """
+    import json
+
+    from .loader import framework_schema
+
+    write_output(json.dumps(framework_schema(), indent=2) + "\n", output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the exit codes click does not give by itself (interrupt, closed pipe, bug)."""
+    try:
+        code = cli.main(args=argv, prog_name="ccgrate", standalone_mode=False)
+        sys.stdout.flush()
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    except click.Abort:
+        click.echo("ccgrate: interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        code = ExitCode.OK
+    except Exception as error:  # a bug: say so in one line unless asked for the traceback
+        if os.environ.get("CCGRATE_DEBUG"):
+            raise
+        click.echo(
+            f"Error: internal error ({type(error).__name__}: {error}); this is a bug in ccgrate, please report it "
+            "with the command you ran (set CCGRATE_DEBUG=1 to see the traceback)",
+            err=True,
+        )
+        code = ExitCode.INTERNAL
+    sys.exit(code or 0)

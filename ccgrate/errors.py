@@ -1,0 +1,68 @@
+"""Errors that ccgrate reports to its user.
+
+Every error the core raises for bad input is a `CcgrateError`. Its `str()` is the single line the
+command line prints: where the problem is (file, line and column, or a key path), what is wrong,
+and what to do about it. The command line maps each subclass to its documented exit code.
+"""
+
+from __future__ import annotations
+
+
+class CcgrateError(Exception):
+    """A problem with the user's input that ccgrate can describe in one line."""
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
+        self.message = message
+        self.where = where
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        parts = [self.where, self.message] if self.where else [self.message]
+        text = ": ".join(parts)
+        if self.hint:
+            text = f"{text}; {self.hint}"
+        return text
+
+
+class DataError(CcgrateError):
+    """An indicator data file cannot be read or does not fit the framework."""
+
+
+class FrameworkError(CcgrateError):
+    """A framework definition is missing, malformed or inconsistent.
+
+    `problems` holds every problem found (each already a full line); the message is the first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        problems: list[str] | None = None,
+    ):
+        super().__init__(message, where=where, hint=hint)
+        self.problems = problems or [self.render()]
+
+    def __str__(self) -> str:
+        first = self.problems[0]
+        more = len(self.problems) - 1
+        if more:
+            return f"{first} (and {more} more problem{'s' if more > 1 else ''}: run `ccgrate framework check` to list them)"
+        return first
+
+
+class OutputError(CcgrateError):
+    """An output file cannot be written."""
+
+
+def location(path: str, line: int | None = None, column: int | None = None) -> str:
+    """`path:line:column`, leaving out the parts that are unknown."""
+    text = path
+    if line is not None:
+        text += f":{line}"
+        if column is not None:
+            text += f":{column}"
+    return text

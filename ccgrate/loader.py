@@ -1,0 +1,201 @@
+"""Load framework files: TOML syntax, then shape (pydantic), then cross-references.
+
+Also the registry of built-in frameworks, which ship inside the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import FrameworkError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def builtin_dir() -> Path:
+    """The directory of the built-in framework files.
+
+    An installed wheel carries them inside the package; a source checkout (or an editable
+    install) keeps them at the top of the repository.
+    """
+    packaged = Path(__file__).resolve().parent / "frameworks"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "frameworks"
+
+
+@dataclass(frozen=True)
+class BuiltinEntry:
+    id: str
+    name: str
+    period: str
+    path: Path
+
+
+@lru_cache(maxsize=1)
+def builtins() -> tuple[BuiltinEntry, ...]:
+    """The built-in frameworks, by period. Reads only each file's [framework] table."""
+    entries = []
+    for path in sorted(builtin_dir().glob("*.toml")):
+        meta = tomllib.loads(path.read_text(encoding="utf-8")).get("framework", {})
+        entries.append(BuiltinEntry(meta["id"], meta["name"], meta["period"], path))
+    return tuple(sorted(entries, key=lambda e: e.period))
+
+
+def builtin_for_period(period: str) -> BuiltinEntry | None:
+    for entry in builtins():
+        if entry.period == period:
+            return entry
+    return None
+
+
+def resolve_framework(spec: str) -> Any:
+    """A built-in id or an explicit path to a TOML file, and nothing else."""
+    for entry in builtins():
+        if entry.id == spec:
+            return load_framework(entry.path, origin=f"builtin:{entry.id}")
+    path = Path(spec)
+    if path.is_file():
+        return load_framework(path)
+    known = ", ".join(e.id for e in builtins())
+    raise FrameworkError(
+        f'"{spec}" is neither a built-in framework nor a file',
+        hint=f"use one of {known}, or the path of a framework TOML file",
+    )
+
+
+def framework_for_period(period: str) -> Any:
+    entry = builtin_for_period(period)
+    if entry is None:
+        known = ", ".join(f"{e.period} ({e.id})" for e in builtins())
+        raise FrameworkError(
+            f"no built-in framework for period {period}",
+            hint=f"built-in periods are {known}; pass --framework ID|PATH to choose one",
+        )
+    return load_framework(entry.path, origin=f"builtin:{entry.id}")
+
+
+def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
+    """Read and validate a framework file; raises FrameworkError naming the file and key path."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise FrameworkError(f"cannot read the framework file: {error.strerror}", where=str(path)) from None
+    return parse_framework(raw, name=str(path), origin=origin or str(path))
+
+
+def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
+    from pydantic import ValidationError
+
+    from .framework import Framework, cross_check
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FrameworkError(
+            f"not UTF-8 text (byte {error.start})", where=name, hint="save the framework as UTF-8"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = _TOML_POSITION.search(message)
+        where = f"{name}:{match.group(1)}:{match.group(2)}" if match else name
+        if match:
+            message = message[: match.start()]
+        raise FrameworkError(
+            f"TOML syntax error: {message[:1].lower()}{message[1:]}",
+            where=where,
+            hint="fix the syntax (https://toml.io)",
+        ) from None
+    try:
+        framework = Framework.model_validate(data)
+    except ValidationError as error:
+        problems = [f"{name}: {line}" for line in _describe_validation(error, data)]
+        raise FrameworkError(problems[0], problems=problems) from None
+    found = cross_check(framework)
+    if found:
+        problems = [f"{name}: {_with_id(path, data)}: {message}" for path, message in found]
+        raise FrameworkError(problems[0], problems=problems)
+    framework._origin = origin or name
+    framework._sha256 = hashlib.sha256(raw).hexdigest()
+    return framework
+
+
+def _describe_validation(error: Any, data: dict) -> list[str]:
+    from .framework import METHODS
+
+    lines = []
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        # A tagged union puts the tag (the indicator's method) into the path; the user never wrote it.
+        if len(loc) >= 3 and loc[0] == "indicators" and isinstance(loc[1], int) and loc[2] in METHODS:
+            del loc[2]
+        path = _dotted(loc)
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            message = f'unknown key "{loc[-1]}"; check its spelling (`ccgrate framework schema` lists every key)'
+            path = _dotted(loc[:-1]) or "(top level)"
+        elif kind == "missing":
+            message = f'missing required key "{loc[-1]}"'
+            path = _dotted(loc[:-1]) or "(top level)"
+        elif kind == "union_tag_invalid":
+            message = f'unknown method "{item["ctx"]["tag"]}" (methods: {", ".join(METHODS)})'
+            path = f"{path}.method"
+        elif kind == "union_tag_not_found":
+            message = f'missing required key "method" (methods: {", ".join(METHODS)})'
+        else:
+            message = item["msg"].replace("Input should be", "must be")
+            if "input" in item and not isinstance(item["input"], (dict, list)):
+                message += f" (got {item['input']!r})"
+        lines.append(f"{_with_id(path, data)}: {message}")
+    return lines
+
+
+def _dotted(loc: list) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+_LIST_ITEM = re.compile(r"^(domains|areas|indicators|rules)\[(\d+)\]")
+
+
+def _with_id(path: str, data: dict) -> str:
+    """Name the list item by its id too: index counting alone is easy to get wrong in a long file."""
+    match = _LIST_ITEM.match(path)
+    if not match:
+        return path
+    try:
+        item = data[match.group(1)][int(match.group(2))]
+    except (KeyError, IndexError, TypeError):
+        return path
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return f'{path} (id "{item["id"]}")'
+    return path
+
+
+def framework_schema() -> dict:
+    """The JSON Schema of a framework file, for editors that validate and complete TOML."""
+    from .framework import Framework
+
+    schema = Framework.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ccgrate framework"
+    return schema

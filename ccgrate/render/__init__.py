@@ -1,0 +1,1 @@
+"""Renderers: rich tables for people (`table`), stable formats for machines (`machine`)."""

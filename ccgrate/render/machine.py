@@ -1,0 +1,234 @@
+"""Machine formats of a scoring run: json, ndjson, csv, markdown. Each returns a string.
+
+These formats are a contract (documented in the README): field names, order and number
+precision change only with `SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..engine import Assessment
+
+SCHEMA_VERSION = 1
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def framework_record(fw: Any) -> dict:
+    return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin}
+
+
+def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> dict:
+    fw = frameworks[a.framework]
+    return {
+        "org_code": a.org_code,
+        "org_name": a.org_name,
+        "period": a.period,
+        "framework": a.framework,
+        "framework_sha256": fw.sha256,
+        "source": a.source,
+        "input_sha256": inputs.get(a.source),
+        "score": a.score,
+        "provisional_rating": a.provisional_rating,
+        "rating": a.rating,
+        "coverage": a.coverage,
+        "judgements": dict(sorted(a.judgements.items())),
+        "domains": {d.id: d.score for d in a.domains},
+        "areas": {ar.id: ar.rating for ar in a.areas},
+        "area_scores": {ar.id: ar.score for ar in a.areas},
+        "indicators": [
+            {
+                "id": i.id,
+                "domain": i.domain,
+                "area": i.area,
+                "value": i.value,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "reference": i.reference or None,
+                "band": i.band,
+                "band_rank": i.band_rank,
+                "bands": i.band_count,
+                "points": i.points,
+                "weight": i.weight,
+                **({"note": i.note} if i.note else {}),
+                **({"detail": dict(i.detail)} if i.detail else {}),
+            }
+            for i in a.indicators
+        ],
+        "rules_fired": [
+            {"rule": r.rule, "effect": r.effect, "rating": r.target, "before": r.before, "after": r.after, "reason": r.reason}
+            for r in a.rules_fired
+        ],
+        "missing": list(a.missing),
+        "warnings": list(a.warnings),
+    }
+
+
+def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    return {fw.id: fw for fw in run.frameworks}, {f.source: f.sha256 for f in run.inputs}
+
+
+def render_json(run: Any) -> str:
+    frameworks, inputs = _context(run)
+    records = [framework_record(fw) for fw in run.frameworks]
+    document = {
+        "ccgrate_version": _version(),
+        "schema_version": SCHEMA_VERSION,
+        "framework": records[0] if len(records) == 1 else None,
+        "frameworks": records,
+        "inputs": [{"source": f.source, "sha256": f.sha256, "shape": f.shape, "rows": f.rows} for f in run.inputs],
+        "assessments": [assessment_record(a, frameworks, inputs) for a in run.assessments],
+        "warnings": list(run.warnings),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_ndjson(run: Any) -> str:
+    frameworks, inputs = _context(run)
+    version = _version()
+    lines = [
+        json.dumps({**assessment_record(a, frameworks, inputs), "ccgrate_version": version}, ensure_ascii=False)
+        for a in run.assessments
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def safe_cell(value: Any) -> str:
+    """Text for a spreadsheet cell: numbers as they are, formula-like text neutralised with a quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number(value)
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def summary_columns(run: Any) -> tuple[list[str], list[str], list[str]]:
+    """Judgement, domain and area ids across every framework of the run, in framework order."""
+    judgements: dict[str, None] = {}
+    domains: dict[str, None] = {}
+    areas: dict[str, None] = {}
+    for fw in run.frameworks:
+        judgements.update(dict.fromkeys(fw.judgements))
+        domains.update(dict.fromkeys(d.id for d in fw.domains))
+        areas.update(dict.fromkeys(a.id for a in fw.areas))
+    return list(judgements), list(domains), list(areas)
+
+
+def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
+    judgements, domains, areas = summary_columns(run)
+    header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
+    header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
+    header += ["rules_fired", "missing", "source"]
+    rows = []
+    for a in run.assessments:
+        domain_scores = {d.id: d.score for d in a.domains}
+        area_ratings = {ar.id: ar.rating for ar in a.areas}
+        rows.append(
+            [a.org_code, a.org_name, a.period, a.framework, _score(a.score), a.provisional_rating, a.rating, a.coverage]
+            + [a.judgements.get(j) for j in judgements]
+            + [_score(domain_scores.get(d)) for d in domains]
+            + [area_ratings.get(ar) for ar in areas]
+            + [";".join(r.rule for r in a.rules_fired), ";".join(a.missing), a.source]
+        )
+    return header, rows
+
+
+EXPLAIN_HEADER = [
+    "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
+    "value", "numerator", "denominator", "reference", "band", "band_rank", "bands", "points", "weight", "note",
+]
+
+
+def explain_rows(run: Any) -> list[list[Any]]:
+    rows = []
+    for a in run.assessments:
+        for i in a.indicators:
+            rows.append(
+                [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
+                 i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
+                 i.weight, i.note]
+            )
+    return rows
+
+
+def render_csv(run: Any, explain: bool = False) -> str:
+    if explain:
+        return render_rows_csv(EXPLAIN_HEADER, explain_rows(run))
+    return render_rows_csv(*summary_rows(run))
+
+
+def render_rows_csv(header: list[str], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def _md(value: Any) -> str:
+    return safe_cell(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(run: Any, explain: bool = False) -> str:
+    header = ["Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"]
+    rows = [
+        [a.org_code, a.org_name, a.period, _score(a.score), a.provisional_rating or "not rated", a.rating or "not rated",
+         ", ".join(r.rule for r in a.rules_fired)]
+        for a in run.assessments
+    ]
+    parts = [markdown_table(header, rows)]
+    if explain:
+        for a in run.assessments:
+            parts.append(f"\n## {_md(a.org_code)} {_md(a.org_name)}, {a.period}\n\n")
+            parts.append(
+                f"Rating **{a.rating or 'not rated'}** (provisional {a.provisional_rating or 'not rated'}, "
+                f"score {_score(a.score) or 'none'}, coverage {a.coverage:.0%}) under {a.framework}.\n\n"
+            )
+            parts.append(
+                markdown_table(
+                    ["Indicator", "Name", "Value", "Reference", "Band", "Points"],
+                    [[i.id, i.name, i.value, i.reference, i.band, i.points] for i in a.indicators],
+                )
+            )
+            parts.append("\n" + markdown_table(["Domain", "Weight", "Score"], [[d.name, d.weight, _score(d.score)] for d in a.domains]))
+            if a.areas:
+                parts.append(
+                    "\n" + markdown_table(["Area", "Score", "Rating"], [[ar.name, _score(ar.score), ar.rating] for ar in a.areas])
+                )
+            for r in a.rules_fired:
+                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {r.target}: {r.before} -> {r.after}): {_md(r.reason)}")
+            if a.rules_fired:
+                parts.append("\n")
+    return "".join(parts)
