@@ -76,19 +76,16 @@ class CutBanding:
         return {key: self.band_value(float(obs.value)) for key, obs in observations.items()}, None
 
 
-def cut_reference(kind: str, cuts: Sequence[float], direction: str) -> str:
-    """E.g. "quartiles 8 | 10.7 | 13.4, lower better"."""
-    return f"{kind} {' | '.join(_fmt(c) for c in cuts)}, {direction} better"
-
-
-def _quantile_word(count: int) -> str:
-    return {2: "halves", 3: "tertiles", 4: "quartiles", 5: "quintiles", 10: "deciles"}.get(count, f"{count}-tiles")
+def cut_reference(cuts: Sequence[float], direction: str, population: int | None = None) -> str:
+    """E.g. "8 | 10.7 | 13.4 (lower better)"; the band's label says whether these are quartiles."""
+    prefix = f"population n={population}: " if population is not None else ""
+    return f"{prefix}{' | '.join(_fmt(c) for c in cuts)} ({direction} better)"
 
 
 class StandardBanding(CutBanding):
     def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float]):
         sign = ">=" if direction == "higher" else "<="
-        super().__init__([standard], direction, labels, points, f"standard {sign} {_fmt(standard)}")
+        super().__init__([standard], direction, labels, points, f"{sign} {_fmt(standard)}")
 
 
 class PopulationQuantileBanding:
@@ -111,7 +108,7 @@ class PopulationQuantileBanding:
             empty = Band(None, None, None, "population quantiles", note)
             return {key: empty for key in observations}, {"n": len(values), "cuts": None}
         cuts = [quantile(values, i / self.quantiles) for i in range(1, self.quantiles)]
-        reference = cut_reference(f"population {_quantile_word(self.quantiles)} (n={len(values)})", cuts, self.direction)
+        reference = cut_reference(cuts, self.direction, population=len(values))
         inner = CutBanding(cuts, self.direction, self.labels, self.points, reference)
         result, _ = inner.band(observations)
         return result, {"n": len(values), "cuts": cuts}
@@ -140,11 +137,10 @@ def make_banding(framework: Any, ind: Any) -> Banding:
     if ind.method == "standard":
         return StandardBanding(ind.standard, ind.direction, labels, points)
     if ind.method == "bands":
-        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference("cuts", ind.cuts, ind.direction))
+        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction))
     if ind.method == "quantile":
         if ind.cuts is not None:
-            reference = cut_reference(_quantile_word(ind.quantiles), ind.cuts, ind.direction)
-            return CutBanding(ind.cuts, ind.direction, labels, points, reference)
+            return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction))
         return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population)
     if ind.method == "judgement":
         return LevelBanding(framework.levels_of(ind), points)

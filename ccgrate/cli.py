@@ -116,10 +116,9 @@ def read_sources(files: tuple[str, ...]) -> list[tuple[str, bytes]]:
     sources = []
     for name in files:
         if name == "-":
-            stdin = click.get_binary_stream("stdin")
-            if stdin.isatty():
+            if sys.stdin.isatty():
                 click.echo("ccgrate: reading CSV from standard input (end with Ctrl-D)", err=True)
-            sources.append(("<stdin>", stdin.read()))
+            sources.append(("<stdin>", sys.stdin.buffer.read()))
             continue
         path = Path(name)
         try:
@@ -172,6 +171,19 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def grouped_warnings(assessments: list[Any]) -> list[str]:
+    """One line per distinct warning, naming the organisations it applies to."""
+    by_text: dict[str, list[str]] = {}
+    for a in assessments:
+        for text in a.warnings:
+            by_text.setdefault(text, []).append(f"{a.org_code} {a.period}")
+    lines = []
+    for text, who in by_text.items():
+        shown = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
+        lines.append(f"{text} ({shown})")
+    return lines
+
+
 def rating_choice(value: str | None) -> str | None:
     if value is None:
         return None
@@ -220,6 +232,8 @@ def score(
 
     run = score_sources(read_sources(files), framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding)
     for message in run.warnings:
+        warn(message)
+    for message in grouped_warnings(run.assessments):
         warn(message)
     output_format = output_format.lower()
     if output_format == "table":

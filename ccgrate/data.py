@@ -145,8 +145,9 @@ def decode(raw: bytes, source: str, encoding: str = "utf-8-sig") -> str:
             if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8")
             else "check the file's encoding and pass it with --encoding"
         )
+        shown = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8") else encoding
         raise DataError(
-            f"byte 0x{raw[error.start]:02x} is not valid {encoding} text",
+            f"byte 0x{raw[error.start]:02x} is not valid {shown} text",
             where=location(source, line, column),
             hint=hint,
         ) from None

@@ -134,6 +134,12 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     return framework
 
 
+_PATTERN_WORDS = {
+    r"^\d{4}/\d{2}$": "must be a year written like 2017/18",
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$": "must be letters, digits, '.', '_' or '-', starting with a letter or digit",
+}
+
+
 def _describe_validation(error: Any, data: dict) -> list[str]:
     from .framework import METHODS
 
@@ -154,6 +160,8 @@ def _describe_validation(error: Any, data: dict) -> list[str]:
         elif kind == "union_tag_invalid":
             message = f'unknown method "{item["ctx"]["tag"]}" (methods: {", ".join(METHODS)})'
             path = f"{path}.method"
+        elif kind == "string_pattern_mismatch" and item["ctx"]["pattern"] in _PATTERN_WORDS:
+            message = f"{_PATTERN_WORDS[item['ctx']['pattern']]} (got {item['input']!r})"
         elif kind == "union_tag_not_found":
             message = f'missing required key "method" (methods: {", ".join(METHODS)})'
         else:

@@ -13,7 +13,7 @@ from typing import Any
 from .bind import bind
 from .data import Dataset, normalise_period, read_dataset
 from .engine import Assessment, assess
-from .errors import DataError
+from .errors import DataError, FrameworkError
 from .loader import framework_for_period, resolve_framework
 
 
@@ -71,6 +71,13 @@ def score_sources(
     return run
 
 
+def _framework_for(period: str, source: str) -> Any:
+    try:
+        return framework_for_period(period)
+    except FrameworkError as error:
+        raise FrameworkError(error.message, where=source, hint=error.hint) from None
+
+
 def _score_dataset(
     dataset: Dataset, override: Any, wanted_periods: set[str], frameworks: dict[str, Any], run: ScoreRun
 ) -> list[Assessment]:
@@ -96,7 +103,7 @@ def _score_dataset(
     for period in sorted(groups):
         if wanted_periods and period not in wanted_periods:
             continue
-        fw = override if override is not None else framework_for_period(period)
+        fw = override if override is not None else _framework_for(period, dataset.source)
         if period != fw.framework.period:
             run.warnings.append(
                 f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"

@@ -164,7 +164,9 @@ def framework_view(fw: Any) -> Group:
     meta = fw.framework
     head = Text.assemble((f"{meta.name}", "bold"), f" ({fw.id}, {meta.period})\n", f"sha256 {fw.sha256}\n\n")
     head.append("Provenance: ", style="bold")
-    head.append(meta.provenance.strip())
+    # The file wraps its text at a fixed width; let the terminal wrap it instead.
+    paragraphs = [" ".join(p.split()) for p in meta.provenance.strip().split("\n\n")]
+    head.append("\n\n".join(paragraphs))
     scale = Table(title="Rating scale (overall score 0-100)", title_justify="left")
     scale.add_column("Rating")
     scale.add_column("Least score", justify="right")
@@ -193,16 +195,25 @@ def framework_view(fw: Any) -> Group:
         for ar in fw.areas:
             areas.add_row(ar.id, escape(ar.name), ", ".join(i.id for i in fw.indicators if i.area == ar.id))
         parts.append(areas)
-    indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left")
-    for column in ("ID", "Name", "Domain", "Area", "Unit", "Dir", "Method", "Reference", "Weight", "Evidence"):
-        indicators.add_column(column, no_wrap=column in ("ID", "Dir", "Weight"))
+    indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left", expand=True)
+    indicators.add_column("ID", no_wrap=True)
+    indicators.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=3, min_width=16)
+    indicators.add_column("Area", no_wrap=True)
+    indicators.add_column("Dir", no_wrap=True)
+    indicators.add_column("Method", no_wrap=True)
+    indicators.add_column("Reference", ratio=2, min_width=18)
+    indicators.add_column("Weight", justify="right", no_wrap=True)
+    indicators.add_column("Evidence", no_wrap=True)
+    domain_names = {d.id: d.name for d in fw.domains}
+    current = None
     for i in fw.indicators:
+        if i.domain != current:
+            current = i.domain
+            indicators.add_row("", Text(domain_names[i.domain], style="bold"))
         indicators.add_row(
             i.id,
             escape(i.name),
-            i.domain,
             i.area or "",
-            escape(i.unit),
             {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None), ""),
             i.method,
             escape(_reference(fw, i)),
@@ -212,7 +223,7 @@ def framework_view(fw: Any) -> Group:
     parts.append(indicators)
     rules = Table(title="Rules (applied in order)", title_justify="left")
     rules.add_column("#", justify="right")
-    rules.add_column("Rule")
+    rules.add_column("Rule", no_wrap=True)
     rules.add_column("When")
     rules.add_column("Effect")
     rules.add_column("Reason")
@@ -227,7 +238,7 @@ def _reference(fw: Any, ind: Any) -> str:
     if ind.method == "standard":
         return f"{'>=' if ind.direction == 'higher' else '<='} {ind.standard:g}"
     if ind.method == "bands" or (ind.method == "quantile" and ind.cuts):
-        return " / ".join(f"{c:g}" for c in ind.cuts)
+        return " | ".join(f"{c:g}" for c in ind.cuts)
     if ind.method == "quantile":
         return f"population {ind.quantiles}-tiles"
     return " > ".join(fw.levels_of(ind))

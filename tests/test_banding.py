@@ -1,0 +1,99 @@
+"""Each banding method, including its edges: direction, values on a cut point, small populations."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccgrate.banding import CutBanding, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
+from ccgrate.bind import Observation
+from ccgrate.framework import quantile_labels
+
+LABELS = ["best", "middle", "worst"]
+POINTS = [100.0, 50.0, 0.0]
+
+
+def bands_of(banding, values):
+    result, stats = banding.band({i: Observation(v) for i, v in enumerate(values)})
+    return [result[i].label for i in range(len(values))], stats
+
+
+@pytest.mark.parametrize(
+    ("direction", "values", "expected"),
+    [
+        ("higher", [25, 20, 15, 10, 5], ["best", "best", "middle", "middle", "worst"]),
+        ("lower", [25, 20, 15, 10, 5], ["worst", "middle", "middle", "best", "best"]),
+    ],
+)
+def test_cut_bands_respect_direction_and_a_value_on_a_cut_counts_better(direction, values, expected):
+    banding = CutBanding([10.0, 20.0], direction, LABELS, POINTS, "ref")
+    assert bands_of(banding, values)[0] == expected
+
+
+def test_cut_band_points_and_rank():
+    band = CutBanding([10.0, 20.0], "higher", LABELS, POINTS, "ref").band_value(12.0)
+    assert (band.label, band.rank, band.points, band.reference) == ("middle", 1, 50.0, "ref")
+
+
+@pytest.mark.parametrize(
+    ("direction", "value", "label"),
+    [("higher", 85.0, "met"), ("higher", 84.99, "not met"), ("lower", 15.0, "met"), ("lower", 15.01, "not met")],
+)
+def test_standard(direction, value, label):
+    standard = 85.0 if direction == "higher" else 15.0
+    banding = StandardBanding(standard, direction, ["met", "not met"], [100.0, 0.0])
+    band = banding.band_value(value)
+    assert band.label == label
+    assert band.points == (100.0 if label == "met" else 0.0)
+    assert band.reference == f"{'>=' if direction == 'higher' else '<='} {standard:g}"
+
+
+def test_type_7_quantiles_by_hand():
+    values = [1.0, 2.0, 3.0, 4.0, 10.0]
+    # position (n-1)p: 1.0 -> 2; 2.0 -> 3; 3.0 -> 4; p=0.1 -> 0.4 -> 1 + 0.4 * (2 - 1) = 1.4
+    assert [quantile(values, p) for p in (0.25, 0.5, 0.75, 0.1)] == [2.0, 3.0, 4.0, 1.4]
+    assert quantile([5.0], 0.5) == 5.0
+
+
+def test_population_quartiles():
+    banding = PopulationQuantileBanding(4, "higher", quantile_labels(4), [100.0, 66.7, 33.3, 0.0], min_population=4)
+    labels, stats = bands_of(banding, [1, 2, 3, 4, 5, 6, 7, 8, 9])
+    # cuts at 3, 5, 7 (type 7); a value on a cut counts in the better band
+    assert stats == {"n": 9, "cuts": [3.0, 5.0, 7.0]}
+    assert labels == ["bottom quartile", "bottom quartile", "third quartile", "third quartile", "second quartile",
+                      "second quartile", "top quartile", "top quartile", "top quartile"]
+
+
+def test_population_quartiles_lower_is_better():
+    banding = PopulationQuantileBanding(4, "lower", quantile_labels(4), [100.0, 66.7, 33.3, 0.0], min_population=4)
+    labels, _ = bands_of(banding, [1, 2, 3, 4, 5, 6, 7, 8, 9])
+    assert labels[0] == "top quartile" and labels[-1] == "bottom quartile"
+
+
+def test_population_too_small_is_not_banded_and_says_why():
+    banding = PopulationQuantileBanding(4, "higher", quantile_labels(4), [100.0, 66.7, 33.3, 0.0], min_population=10)
+    result, stats = banding.band({0: Observation(5.0)})
+    assert result[0].rank is None and result[0].points is None
+    assert result[0].note == (
+        "not banded: population quantiles need at least 10 organisations with a value, this population has 1; "
+        "give fixed cuts in the framework"
+    )
+    assert stats == {"n": 1, "cuts": None}
+
+
+def test_levels():
+    banding = LevelBanding(["green", "amber", "red"], [100.0, 50.0, 0.0])
+    result, _ = banding.band({0: Observation("amber")})
+    assert (result[0].label, result[0].rank, result[0].points, result[0].reference) == ("amber", 1, 50.0, "green > amber > red")
+
+
+@pytest.mark.parametrize(
+    ("count", "labels"),
+    [
+        (2, ["top half", "bottom half"]),
+        (4, ["top quartile", "second quartile", "third quartile", "bottom quartile"]),
+        (5, ["top quintile", "second quintile", "third quintile", "fourth quintile", "bottom quintile"]),
+        (6, ["band 1 of 6", "band 2 of 6", "band 3 of 6", "band 4 of 6", "band 5 of 6", "band 6 of 6"]),
+    ],
+)
+def test_quantile_labels(count, labels):
+    assert quantile_labels(count) == labels

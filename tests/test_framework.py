@@ -1,0 +1,391 @@
+"""Framework files: validation at load, with the file and key path in every message."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from factories import BASE_TOML, framework, replaced
+from helpers import FRAMEWORKS
+
+from ccgrate.errors import FrameworkError
+from ccgrate.loader import builtin_dir, builtins, framework_for_period, framework_schema, load_framework, resolve_framework
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(FrameworkError) as caught:
+        framework(text)
+    return caught.value.problems
+
+
+def first_problem(text: str) -> str:
+    return problems_of(text)[0]
+
+
+def test_base_framework_is_valid():
+    fw = framework()
+    assert fw.id == "test-fw"
+    assert [i.id for i in fw.indicators] == ["h1", "h2", "c1", "c2", "c3"]
+    assert fw.sha256 == hashlib.sha256(BASE_TOML.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'provenance = "Made up for the tests."\n',
+            'provenance = "Made up for the tests."\ncolour = "blue"\n',
+            'test.toml: framework: unknown key "colour"; check its spelling (`ccgrate framework schema` lists every key)',
+        ),
+        (
+            'evidence = "seen"',
+            'evidence = "seen"\ncut = 3',
+            'test.toml: indicators[2] (id "c1"): unknown key "cut"; check its spelling (`ccgrate framework schema` lists every key)',
+        ),
+        (
+            'name = "Health"\nweight = 1.0',
+            'name = "Health"\nweight = 0.0',
+            'test.toml: domains[0].weight (id "health"): must be greater than 0 (got 0.0)',
+        ),
+        (
+            "weight = 2.0\nevidence",
+            "weight = -2.0\nevidence",
+            'test.toml: indicators[3].weight (id "c2"): must be greater than 0 (got -2.0)',
+        ),
+        (
+            'name = "Health"\nweight = 1.0',
+            'name = "Health"\nweight = "1"',
+            'test.toml: domains[0].weight (id "health"): must be a valid number (got \'1\')',
+        ),
+        (
+            'direction = "lower"',
+            'direction = "down"',
+            'test.toml: indicators[0].direction (id "h1"): must be \'higher\' or \'lower\' (got \'down\')',
+        ),
+        (
+            'method = "bands"',
+            'method = "bandz"',
+            'test.toml: indicators[0].method (id "h1"): unknown method "bandz" (methods: bands, standard, quantile, judgement)',
+        ),
+        (
+            'method = "bands"\n',
+            "",
+            'test.toml: indicators[0] (id "h1"): missing required key "method" (methods: bands, standard, quantile, judgement)',
+        ),
+        (
+            'period = "2017/18"',
+            'period = "2017"',
+            "test.toml: framework.period: must be a year written like 2017/18 (got '2017')",
+        ),
+        (
+            'id = "h1"',
+            'id = "h 1"',
+            "test.toml: indicators[0].id (id \"h 1\"): must be letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit (got 'h 1')",
+        ),
+        (
+            'id = "test-fw"\n',
+            "",
+            'test.toml: framework: missing required key "id"',
+        ),
+        (
+            'standard = 85.0\n',
+            "",
+            'test.toml: indicators[2] (id "c1"): missing required key "standard"',
+        ),
+    ],
+)
+def test_shape_errors_name_the_key_path(old, new, message):
+    assert first_problem(replaced(old, new)) == message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'id = "c2"',
+            'id = "C1"',
+            'test.toml: indicators[3].id (id "C1"): duplicate indicator id "C1"',
+        ),
+        (
+            'id = "care"',
+            'id = "health"',
+            'test.toml: domains[1].id (id "health"): duplicate domain id "health"',
+        ),
+        (
+            'id = "leadership-star"',
+            'id = "finance-red"',
+            'test.toml: rules[1].id (id "finance-red"): duplicate rule id "finance-red"',
+        ),
+        (
+            'domain = "care"\narea = "cancer"\nunit = "%"',
+            'domain = "cure"\narea = "cancer"\nunit = "%"',
+            'test.toml: indicators[2].domain (id "c1"): unknown domain "cure" (domains: health, care)',
+        ),
+        (
+            'area = "cancer"\nunit = "%"',
+            'area = "cancr"\nunit = "%"',
+            'test.toml: indicators[2].area (id "c1"): unknown area "cancr" (areas: cancer)',
+        ),
+        (
+            "Outstanding = 75.0, Good = 50.0",
+            "Outstanding = 45.0, Good = 50.0",
+            'test.toml: scale.cuts.Good: cuts out of order: "Good" (50) must be below "Outstanding" (45)',
+        ),
+        (
+            ', "Requires improvement" = 25.0 }',
+            " }",
+            "test.toml: scale.cuts: no cut for 'Requires improvement'; give the least score for each rating but the last",
+        ),
+        (
+            "Outstanding = 75.0,",
+            "Outstanding = 75.0, Inadequate = 0.0,",
+            "test.toml: scale.cuts.Inadequate: the lowest rating takes every score below the others and has no cut",
+        ),
+        (
+            "cuts = [10.0, 20.0]",
+            "cuts = [20.0, 10.0]",
+            'test.toml: indicators[0].cuts[1] (id "h1"): cut points must increase: 10 follows 20',
+        ),
+        (
+            "cuts = [60.0, 70.0, 80.0]",
+            "cuts = [60.0, 70.0]",
+            'test.toml: indicators[3].cuts (id "c2"): 4 quantiles need 3 cut points, got 2',
+        ),
+        (
+            'cap = "Requires improvement"',
+            'cap = "Requires Improvement"',
+            'test.toml: rules[0].cap (id "finance-red"): unknown rating "Requires Improvement" '
+            "(ratings: Outstanding, Good, Requires improvement, Inadequate)",
+        ),
+        (
+            'when = { finance = "red" }',
+            'when = { finance = "scarlet" }',
+            'test.toml: rules[0].when.finance (id "finance-red"): unknown level "scarlet" of judgement finance (green, amber, red)',
+        ),
+        (
+            'when = { finance = "red" }',
+            'when = { finanse = "red" }',
+            'test.toml: rules[0].when.finanse (id "finance-red"): unknown condition "finanse": not a judgement or condition '
+            "(known: area_rating, areas_rated_at_most, best_band_share_at_least, domain_score_below, finance, leadership, "
+            "rating, score_at_least, score_below, worst_band_share_at_least)",
+        ),
+        (
+            'when = { finance = "red" }',
+            'when = { finance = "red", rating = "Great" }',
+            'test.toml: rules[0].when.rating (id "finance-red"): unknown rating "Great" '
+            "(ratings: Outstanding, Good, Requires improvement, Inadequate)",
+        ),
+        (
+            'cap = "Requires improvement"',
+            'cap = "Requires improvement"\nfloor = "Inadequate"',
+            'test.toml: rules[0] (id "finance-red"): a rule needs exactly one of "cap", "floor" and "set", got 2',
+        ),
+        (
+            'cap = "Requires improvement"\n',
+            "",
+            'test.toml: rules[0] (id "finance-red"): a rule needs exactly one of "cap", "floor" and "set", got none',
+        ),
+        (
+            'when = { finance = "red" }',
+            "when = {}",
+            'test.toml: rules[0].when (id "finance-red"): a rule needs at least one condition',
+        ),
+        (
+            'levels = ["good", "fair", "poor"]',
+            'levels = ["good", "fair", "poor"]\njudgement = "finance"',
+            'test.toml: indicators[4] (id "c3"): a judgement indicator needs exactly one of "levels" and "judgement"',
+        ),
+        (
+            'levels = ["good", "fair", "poor"]',
+            'judgement = "finances"',
+            'test.toml: indicators[4].judgement (id "c3"): unknown judgement "finances" (judgements: leadership, finance)',
+        ),
+        (
+            'levels = ["good", "fair", "poor"]',
+            'levels = ["good", "fair", "Good"]',
+            'test.toml: indicators[4].levels[2] (id "c3"): duplicate level "Good"',
+        ),
+        (
+            'aliases = { outstanding = "green star" }',
+            'aliases = { outstanding = "gold" }',
+            'test.toml: judgements.leadership.aliases.outstanding: "gold" is not one of the levels (green star, green, amber, red)',
+        ),
+        (
+            "cuts = [10.0, 20.0]",
+            "cuts = [10.0, 20.0]\npoints = [100.0, 50.0]",
+            'test.toml: indicators[0].points (id "h1"): 3 bands need 3 points (best band first), got 2',
+        ),
+        (
+            "cuts = [10.0, 20.0]",
+            "cuts = [10.0, 20.0]\npoints = [50.0, 100.0, 0.0]",
+            'test.toml: indicators[0].points (id "h1"): points must not increase from the best band to the worst',
+        ),
+        (
+            "cuts = [10.0, 20.0]",
+            'cuts = [10.0, 20.0]\nlabels = ["low", "high"]',
+            'test.toml: indicators[0].labels (id "h1"): 3 bands need 3 labels, got 2',
+        ),
+        (
+            'id = "h1"',
+            'id = "finance"',
+            'test.toml: indicators[0].id (id "finance"): "finance" is a reserved column name or a judgement id; '
+            "choose another indicator id",
+        ),
+        (
+            "[judgements.finance]",
+            "[judgements.period]",
+            'test.toml: judgements.period: "period" is a reserved name; choose another judgement id',
+        ),
+    ],
+)
+def test_cross_reference_errors_name_the_key_path(old, new, message):
+    assert first_problem(replaced(old, new)) == message
+
+
+def test_a_domain_without_indicators_is_an_error():
+    text = replaced("[[areas]]", '[[domains]]\nid = "empty"\nname = "Empty"\n\n[[areas]]')
+    assert problems_of(text) == ['test.toml: domains[2] (id "empty"): domain "empty" has no indicators']
+
+
+def test_an_area_without_indicators_is_an_error():
+    text = replaced("[[indicators]]", '[[areas]]\nid = "lonely"\nname = "Lonely"\n\n[[indicators]]')
+    assert problems_of(text) == ['test.toml: areas[1] (id "lonely"): area "lonely" has no indicators']
+
+
+def test_toml_syntax_error_names_line_and_column():
+    text = replaced('name = "Test framework"', "name = Test framework")
+    assert first_problem(text) == "test.toml:3:8: TOML syntax error: invalid value; fix the syntax (https://toml.io)"
+
+
+def test_duplicate_toml_key_is_a_syntax_error():
+    text = replaced('name = "Test framework"', 'name = "Test framework"\nname = "Again"')
+    assert first_problem(text).startswith("test.toml:4:")
+    assert "TOML syntax error: cannot overwrite a value" in first_problem(text)
+
+
+def test_non_utf8_framework_is_refused():
+    with pytest.raises(FrameworkError) as caught:
+        from ccgrate.loader import parse_framework
+
+        parse_framework("provenance = 'caf\u00e9'".encode("latin-1"), name="x.toml")
+    assert str(caught.value) == "x.toml: not UTF-8 text (byte 17); save the framework as UTF-8"
+
+
+def test_every_problem_is_collected_and_the_message_counts_the_rest():
+    text = replaced('name = "Health"\nweight = 1.0', 'name = "Health"\nweight = 0.0')
+    text = replaced("weight = 2.0\nevidence", "weight = 0.0\nevidence", text)
+    with pytest.raises(FrameworkError) as caught:
+        framework(text)
+    assert len(caught.value.problems) == 2
+    assert str(caught.value) == (
+        'test.toml: domains[0].weight (id "health"): must be greater than 0 (got 0.0) '
+        "(and 1 more problem: run `ccgrate framework check` to list them)"
+    )
+
+
+def test_missing_file_is_a_framework_error():
+    with pytest.raises(FrameworkError) as caught:
+        load_framework("no/such/framework.toml")
+    assert str(caught.value) == "no/such/framework.toml: cannot read the framework file: No such file or directory"
+
+
+def test_resolve_accepts_builtin_ids_and_paths_only(tmp_path):
+    assert resolve_framework("iaf-2017-18").origin == "builtin:iaf-2017-18"
+    path = tmp_path / "mine.toml"
+    path.write_text(BASE_TOML, encoding="utf-8")
+    assert resolve_framework(str(path)).id == "test-fw"
+    with pytest.raises(FrameworkError) as caught:
+        resolve_framework("iaf-2099-00")
+    assert str(caught.value) == (
+        '"iaf-2099-00" is neither a built-in framework nor a file; use one of iaf-2016-17, iaf-2017-18, '
+        "iaf-2018-19, nhsof-2019-20, or the path of a framework TOML file"
+    )
+
+
+def test_no_framework_for_period():
+    with pytest.raises(FrameworkError) as caught:
+        framework_for_period("2020/21")
+    assert str(caught.value) == (
+        "no built-in framework for period 2020/21; built-in periods are 2016/17 (iaf-2016-17), "
+        "2017/18 (iaf-2017-18), 2018/19 (iaf-2018-19), 2019/20 (nhsof-2019-20); pass --framework ID|PATH to choose one"
+    )
+
+
+def test_json_schema_describes_the_file():
+    schema = framework_schema()
+    assert schema["title"] == "ccgrate framework"
+    assert set(schema["required"]) == {"framework", "scale", "domains", "indicators"}
+    methods = {d["properties"]["method"]["const"] for name, d in schema["$defs"].items() if name.endswith("Indicator")}
+    assert methods == {"bands", "standard", "quantile", "judgement"}
+    json.dumps(schema)  # serialisable
+
+
+# --- the built-in frameworks -------------------------------------------------------------
+
+
+def test_builtins_are_the_four_periods():
+    assert [(e.id, e.period) for e in builtins()] == [
+        ("iaf-2016-17", "2016/17"),
+        ("iaf-2017-18", "2017/18"),
+        ("iaf-2018-19", "2018/19"),
+        ("nhsof-2019-20", "2019/20"),
+    ]
+    assert sorted(p.name for p in builtin_dir().glob("*.toml")) == sorted(p.name for p in FRAMEWORKS.glob("*.toml"))
+
+
+@pytest.mark.parametrize("entry", builtins(), ids=lambda e: e.id)
+def test_builtin_frameworks_load_and_say_what_is_reconstructed(entry):
+    fw = load_framework(entry.path)
+    assert fw.id == entry.path.stem
+    assert "Published" in fw.framework.provenance and "Reconstructed" in fw.framework.provenance
+    assert fw.framework.sources
+    assert fw.scale.ratings == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    assert list(fw.judgements) == ["leadership", "finance"]
+    assert all(rule.reason for rule in fw.rules)
+    assert {i.evidence for i in fw.indicators} <= {"seen", "name-seen", "reconstructed"}
+
+
+@pytest.mark.parametrize(
+    ("framework_id", "domains", "areas", "count"),
+    [
+        ("iaf-2016-17", ["Better Health", "Better Care", "Sustainability", "Well led"], 6, 59),
+        ("iaf-2017-18", ["Better Health", "Better Care", "Sustainability", "Leadership"], 6, 51),
+        ("iaf-2018-19", ["Better Health", "Better Care", "Sustainability", "Quality of Leadership"], 6, 50),
+        ("nhsof-2019-20", ["New Service Models", "Preventing Ill Health and Reducing Inequalities",
+                           "Quality of Care, Access and Outcomes", "Leadership and Workforce",
+                           "Finance and Use of Resources"], 0, 43),
+    ],
+)
+def test_builtin_structure(framework_id, domains, areas, count):
+    fw = resolve_framework(framework_id)
+    assert [d.name for d in fw.domains] == domains
+    assert len(fw.areas) == areas
+    assert len(fw.indicators) == count
+    if areas:
+        assert [a.id for a in fw.areas] == ["cancer", "dementia", "diabetes", "mental-health", "learning-disabilities", "maternity"]
+
+
+@pytest.mark.parametrize("framework_id", [e.id for e in builtins()])
+def test_builtin_national_standards(framework_id):
+    fw = resolve_framework(framework_id)
+    standards = {i.id: (i.standard, i.direction) for i in fw.indicators if i.method == "standard"}
+    assert standards["122b"] == (85.0, "higher")  # cancer 62 days
+    assert standards["129a"] == (92.0, "higher")  # RTT 18 weeks
+    assert standards["126a"] == (66.7, "higher")  # dementia diagnosis
+    assert standards["123a"] == (50.0, "higher")  # IAPT recovery
+    assert standards["127c"] == (95.0, "higher")  # A&E 4 hours
+
+
+def test_seen_codes_are_marked_seen():
+    fw = resolve_framework("iaf-2016-17")
+    seen = {i.id for i in fw.indicators if i.evidence == "seen"}
+    assert {"101a", "102a", "103a", "103b", "104a", "105a", "105b"} <= seen
+
+
+def test_finance_rules_reflect_the_evidence():
+    fw = resolve_framework("iaf-2017-18")
+    caps = {r.id: r.effect for r in fw.rules}
+    assert caps["deficit-outweighs-indicators"] == ("cap", "Requires improvement")
+    assert caps["leadership-red"] == ("cap", "Requires improvement")
