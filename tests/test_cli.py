@@ -339,7 +339,7 @@ def test_framework_show(ccgrate):
     text = ccgrate("framework", "show", "iaf-2017-18").stdout
     for part in ("CCG Improvement and Assessment Framework 2017/18", "Provenance:", "Rating scale", "Judgements",
                  "Domains", "Clinical priority areas", "Indicators (51)", "Rules (applied in order)",
-                 "deficit-outweighs-indicators"):
+                 "deficit-cap"):
         assert part in text
     document = json.loads(ccgrate("framework", "show", "iaf-2017-18", "-f", "json").stdout)
     assert document["origin"] == "builtin:iaf-2017-18"

@@ -387,5 +387,5 @@ def test_seen_codes_are_marked_seen():
 def test_finance_rules_reflect_the_evidence():
     fw = resolve_framework("iaf-2017-18")
     caps = {r.id: r.effect for r in fw.rules}
-    assert caps["deficit-outweighs-indicators"] == ("cap", "Requires improvement")
+    assert caps["deficit-cap"] == ("cap", "Requires improvement")
     assert caps["leadership-red"] == ("cap", "Requires improvement")

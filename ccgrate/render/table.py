@@ -43,14 +43,13 @@ def summary_table(run: Any) -> Table:
     ids = ", ".join(fw.id for fw in run.frameworks)
     table = Table(title=f"ccgrate: {len(run.assessments)} assessment{'s' if len(run.assessments) != 1 else ''} ({ids})")
     table.add_column("Code", no_wrap=True)
-    table.add_column("Name")
+    table.add_column("Name", ratio=1)
     table.add_column("Period", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Provisional")
-    table.add_column("Rating")
-    table.add_column("Rules fired")
+    table.add_column("Rating", no_wrap=True)
+    table.add_column("Rules fired", no_wrap=True, overflow="ellipsis")
     for a in run.assessments:
-        changed = [r.rule for r in a.rules_fired if r.changed]
         table.add_row(
             escape(a.org_code),
             escape(a.org_name),
@@ -58,7 +57,7 @@ def summary_table(run: Any) -> Table:
             _score(a.score),
             rating_text(a.provisional_rating),
             rating_text(a.rating),
-            escape(", ".join(changed)) or "-",
+            escape("\n".join(r.rule for r in a.rules_fired)) or "-",
         )
     return table
 
