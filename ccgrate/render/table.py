@@ -125,14 +125,17 @@ def explain(a: Assessment) -> Group:
         for ar in a.areas:
             areas.add_row(escape(ar.name), f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating))
         parts.append(areas)
-    rules = Text("Rules fired: ", style="bold")
-    if not a.rules_fired:
-        rules.append("none", style="")
-    for r in a.rules_fired:
-        outcome = f"{r.before} -> {r.after}" if r.changed else f"{r.after}, no change"
-        rules.append(f"\n  {r.rule}", style="bold")
-        rules.append(f" ({r.effect} {r.target}: {outcome}): {r.reason}", style="")
-    parts.append(rules)
+    if a.rules_fired:
+        rules = Table(title="Rules fired", title_justify="left", show_header=True, expand=True)
+        rules.add_column("Rule", no_wrap=True)
+        rules.add_column("Effect", ratio=1)
+        rules.add_column("Reason", ratio=2)
+        for r in a.rules_fired:
+            outcome = f"{r.before} -> {r.after}" if r.changed else f"{r.after}, no change"
+            rules.add_row(escape(r.rule), f"{r.effect} {r.target}: {outcome}", escape(r.reason))
+        parts.append(rules)
+    else:
+        parts.append(Text("Rules fired: none"))
     if a.missing:
         parts.append(Text("Missing (excluded, not scored as zero): " + ", ".join(a.missing)))
     for warning in a.warnings:
