@@ -27,7 +27,7 @@ RESERVED_COLUMNS = frozenset({"org_code", "org_name", "period", "indicator", "va
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Meta(_Strict):
@@ -157,7 +157,7 @@ class AreasRatedAtMost(_Strict):
 class Condition(_Strict):
     """What must all hold for a rule to fire. Any other key names a judgement: level or list of levels."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
 
     rating: OneOrMore | None = Field(default=None, description="The rating reached so far is one of these.")
     score_below: Score | None = None

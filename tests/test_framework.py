@@ -94,6 +94,11 @@ def test_base_framework_is_valid():
             "",
             'test.toml: indicators[2] (id "c1"): missing required key "standard"',
         ),
+        (
+            "standard = 85.0",
+            "standard = nan",
+            'test.toml: indicators[2].standard (id "c1"): must be a finite number (got nan)',
+        ),
     ],
 )
 def test_shape_errors_name_the_key_path(old, new, message):
