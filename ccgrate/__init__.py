@@ -1,8 +1,5 @@
 """ccgrate: rating calculator for the NHS England CCG Improvement and Assessment Framework."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ccgrate")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
+# The single place the version is written; pyproject.toml reads it from here (hatch), and reading it
+# needs no importlib.metadata lookup at start-up.
+__version__ = "0.1.0"

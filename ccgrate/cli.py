@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from . import __version__
 from .errors import CcgrateError, DataError, FrameworkError, OutputError
 
 FORMATS = ("table", "json", "ndjson", "csv", "markdown")
@@ -75,7 +76,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(cls=CcgrateGroup, context_settings=CONTEXT)
-@click.version_option(package_name="ccgrate", prog_name="ccgrate", message="%(prog)s %(version)s")
+@click.version_option(__version__, prog_name="ccgrate", message="%(prog)s %(version)s")
 def cli() -> None:
     """Rate NHS clinical commissioning groups under the CCG Improvement and Assessment Framework
     (2016/17 to 2018/19) and the NHS Oversight Framework 2019/20, and show why.
