@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .data import Cell, Record, is_missing, parse_number
+from .data import Cell, Record, clip, is_missing, parse_number
 from .errors import DataError, location
 
 
@@ -63,6 +63,7 @@ def bind(framework: Any, records: list[Record], source: str, period: str) -> Bou
     unknown: dict[str, int] = {}
     ignored: dict[str, str] = {}
     percent_values: dict[str, list[float]] = {}
+    disagree: dict[str, list[str]] = {}
     orgs = []
     for record in records:
         values: dict[str, Observation] = {}
@@ -91,6 +92,19 @@ def bind(framework: Any, records: list[Record], source: str, period: str) -> Bou
             number = parse_number(cell, source)
             numerator = _count(record.numerators.get(key), source)
             denominator = _count(record.denominators.get(key), source, positive=True)
+            if numerator is not None and denominator is not None and uses_counts(ind):
+                if is_proportion(ind) and numerator > denominator:
+                    counted = record.numerators[key]
+                    raise DataError(
+                        f"indicator {ind.id}: numerator {numerator:g} is above its denominator {denominator:g}",
+                        where=location(source, counted.line, counted.column),
+                        hint="a proportion counts events out of cases; check the two columns",
+                    )
+                from_counts = numerator / denominator * (100 if ind.unit == "%" else 1)
+                if number is None:
+                    number = from_counts
+                elif abs(number - from_counts) > 0.05 * max(abs(from_counts), 1.0):
+                    disagree.setdefault(ind.id, []).append(record.org_code)
             if number is None:
                 continue
             if ind.unit == "%":
@@ -114,13 +128,39 @@ def bind(framework: Any, records: list[Record], source: str, period: str) -> Bou
         )
     for ind_id, jid in sorted(ignored.items()):
         warnings.append(f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement")
+    for ind_id, codes in sorted(disagree.items()):
+        shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
+        warnings.append(
+            f"{source}: indicator {ind_id}: the value differs by more than 5% from numerator / denominator for "
+            f"{shown}; banding uses the counts"
+        )
     for ind_id, numbers in sorted(percent_values.items()):
-        if len(numbers) >= 3 and all(0 <= n <= 1 for n in numbers) and any(n > 0 for n in numbers):
+        scale = reference_scale(indicators[ind_id.lower()])
+        if scale is not None and scale > 1 and len(numbers) >= 3 and all(0 <= n <= 1 for n in numbers) and any(numbers):
             warnings.append(
                 f"{source}: every value of indicator {ind_id} lies between 0 and 1; it is a percentage, "
                 "so 0.67 means 0.67%, not 67% (multiply proportions by 100)"
             )
     return Bound(orgs, warnings)
+
+
+def reference_scale(ind: Any) -> float | None:
+    """The largest number the framework compares this indicator with, if it names one."""
+    numbers = [getattr(ind, "standard", None), *(getattr(ind, "cuts", None) or [])]
+    target = getattr(ind, "target", None)
+    if isinstance(target, float):
+        numbers.append(target)
+    numbers = [n for n in numbers if n is not None]
+    return max(numbers) if numbers else None
+
+
+def uses_counts(ind: Any) -> bool:
+    """Whether an indicator is banded from its numerator and denominator rather than its value."""
+    return ind.method == "zscore" or (ind.method == "standard" and ind.significance is not None)
+
+
+def is_proportion(ind: Any) -> bool:
+    return ind.method == "standard" or getattr(ind, "data", None) == "proportion"
 
 
 def _level(cell: Cell, lookup: Mapping[str, str], levels: list[str], source: str, what: str) -> str | None:
@@ -130,7 +170,7 @@ def _level(cell: Cell, lookup: Mapping[str, str], levels: list[str], source: str
     level = lookup.get(text.lower())
     if level is None:
         raise DataError(
-            f'{what}: "{text[:40]}" is not a level of the scale ({", ".join(levels)})',
+            f'{what}: "{clip(text)}" is not a level of the scale ({", ".join(levels)})',
             where=location(source, cell.line, cell.column),
             hint="use one of those levels or leave the cell blank",
         )

@@ -71,12 +71,6 @@ class Dataset:
     shape: str
     records: list[Record]
 
-    def periods(self) -> list[str | None]:
-        seen: dict[str | None, None] = {}
-        for record in self.records:
-            seen.setdefault(record.period, None)
-        return list(seen)
-
 
 def normalise_period(text: str) -> str | None:
     """`2017/18`, `2017-18`, `2017/2018`, `201718` and `2017` all mean the year 2017/18."""
@@ -110,20 +104,22 @@ def parse_number(cell: Cell, source: str) -> float | None:
         value = float(cleaned)
     except ValueError:
         raise DataError(
-            f'column "{cell.header}": "{_clip(text)}" is not a number',
+            f'column "{cell.header}": "{clip(text)}" is not a number',
             where=location(source, cell.line, cell.column),
             hint="write a number such as 66.7 (a % sign and thousands separators are allowed) or leave the cell blank",
         ) from None
     if not math.isfinite(value):
         raise DataError(
-            f'column "{cell.header}": "{_clip(text)}" is not a finite number',
+            f'column "{cell.header}": "{clip(text)}" is not a finite number',
             where=location(source, cell.line, cell.column),
             hint="leave the cell blank for a missing value",
         )
     return value
 
 
-def _clip(text: str, limit: int = 40) -> str:
+def clip(text: str, limit: int = 40) -> str:
+    """A cell for a one-line message: control characters escaped, long text cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -238,7 +234,7 @@ def _identity(row: list[str], names: list[str], header: list[str], line: int, so
         period = normalise_period(text)
         if period is None:
             raise DataError(
-                f'period "{_clip(text)}" is not a year',
+                f'period "{clip(text)}" is not a year',
                 where=location(source, line, names.index("period") + 1),
                 hint="write periods as 2017/18 (or 2017-18, or 2017 for the year starting April 2017)",
             )

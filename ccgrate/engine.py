@@ -119,8 +119,17 @@ def band_population(framework: Any, orgs: Sequence[OrgInput]) -> tuple[dict[str,
 
 def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:
     """Assess every organisation of one population under one framework."""
-    bands, _ = band_population(framework, orgs)
-    return [_assess_one(framework, org, {ind_id: by_org.get(i) for ind_id, by_org in bands.items()}) for i, org in enumerate(orgs)]
+    return assess_population(framework, orgs)[0]
+
+
+def assess_population(framework: Any, orgs: Sequence[OrgInput]) -> tuple[list[Assessment], dict[str, Any]]:
+    """Like `assess`, with the population statistics each population-based method used, by indicator id."""
+    bands, stats = band_population(framework, orgs)
+    assessments = [
+        _assess_one(framework, org, {ind_id: by_org.get(i) for ind_id, by_org in bands.items()})
+        for i, org in enumerate(orgs)
+    ]
+    return assessments, stats
 
 
 def _assess_one(framework: Any, org: OrgInput, bands: Mapping[str, Band | None]) -> Assessment:
@@ -131,6 +140,7 @@ def _assess_one(framework: Any, org: OrgInput, bands: Mapping[str, Band | None])
     domain_totals: dict[str, int] = {d.id: 0 for d in framework.domains}
     area_pairs: dict[str, list[tuple[float, float]]] = {a.id: [] for a in framework.areas}
     area_totals: dict[str, int] = {a.id: 0 for a in framework.areas}
+    unbanded: dict[str, list[str]] = {}  # why -> indicator ids with a value that could not be banded
     weight_total = weight_scored = 0.0
     best = worst = banded = 0
     for ind in framework.indicators:
@@ -144,7 +154,7 @@ def _assess_one(framework: Any, org: OrgInput, bands: Mapping[str, Band | None])
         if obs is None:
             missing.append(ind.id)
         elif band is not None and band.note and band.rank is None:
-            warnings.append(f"indicator {ind.id} {band.note}")
+            unbanded.setdefault(band.note, []).append(ind.id)
         results.append(
             IndicatorResult(
                 id=ind.id,
@@ -177,6 +187,8 @@ def _assess_one(framework: Any, org: OrgInput, bands: Mapping[str, Band | None])
         best += band.rank == 0
         worst += band.rank == band_count - 1
 
+    for note, ids in unbanded.items():
+        warnings.append(f"indicator{'s' if len(ids) > 1 else ''} {', '.join(ids)} {note}")
     domains = [
         DomainResult(d.id, d.name, d.weight, weighted_mean(domain_pairs[d.id]), len(domain_pairs[d.id]), domain_totals[d.id])
         for d in framework.domains

@@ -22,7 +22,8 @@ class CcgrateError(Exception):
         text = ": ".join(parts)
         if self.hint:
             text = f"{text}; {self.hint}"
-        return text
+        # One line on stderr, whatever the input held.
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class DataError(CcgrateError):

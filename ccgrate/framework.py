@@ -116,10 +116,57 @@ class BandsIndicator(_NumericIndicator):
 
 
 class StandardIndicator(_NumericIndicator):
-    """Met or not met against a national standard; a value equal to the standard meets it."""
+    """Met or not met against a national standard; a value equal to the standard meets it.
+
+    With `significance`, an organisation's counts give a Wilson interval: the standard is
+    significantly exceeded or missed when the whole interval lies on one side of it.
+    """
 
     method: Literal["standard"]
     standard: float
+    significance: float | None = Field(
+        default=None, gt=0.5, lt=1, description="Level of the Wilson interval, e.g. 0.95; needs counts."
+    )
+
+
+class ZScoreIndicator(_NumericIndicator):
+    """Z-scores against a target with an over-dispersion adjustment (Spiegelhalter 2005)."""
+
+    method: Literal["zscore"]
+    data: Literal["proportion", "ratio"] = Field(
+        default="proportion", description="proportion: events out of cases; ratio: observed against expected."
+    )
+    transform: Literal["arcsine", "log", "sqrt"] | None = Field(
+        default=None, description="arcsine for proportions; log (default) or sqrt for ratios."
+    )
+    target: float | Literal["pooled"] | None = Field(
+        default=None,
+        description="A number in the indicator's unit (a percentage when unit is %), or pooled = sum of "
+        "numerators / sum of denominators. Default: pooled for proportions, 1 for ratios.",
+    )
+    overdispersion: Literal["additive", "multiplicative", "none"] = "additive"
+    trim: float = Field(default=0.1, ge=0, lt=0.5, description="Share trimmed at each end to estimate phi.")
+    trim_method: Literal["winsorise", "truncate"] = "winsorise"
+    min_population: int = Field(
+        default=20, ge=2, description="Least number of organisations with counts to estimate over-dispersion."
+    )
+    phi: float | None = Field(default=None, gt=0, description="Fixed dispersion ratio for smaller populations.")
+    tau2: float | None = Field(
+        default=None, ge=0, description="Fixed between-organisation variance (transformed scale) for smaller populations."
+    )
+
+    @property
+    def transform_name(self) -> str:
+        return self.transform or ("arcsine" if self.data == "proportion" else "log")
+
+    @property
+    def target_value(self) -> float | str:
+        """"pooled", or the target as a rate (a proportion between 0 and 1, or a ratio)."""
+        if self.target is None:
+            return "pooled" if self.data == "proportion" else 1.0
+        if self.target == "pooled":
+            return "pooled"
+        return self.target / 100 if self.data == "proportion" and self.unit == "%" else float(self.target)
 
 
 class QuantileIndicator(_NumericIndicator):
@@ -143,10 +190,12 @@ class JudgementIndicator(_IndicatorBase):
 
 
 Indicator = Annotated[
-    Union[BandsIndicator, StandardIndicator, QuantileIndicator, JudgementIndicator],
+    Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator, JudgementIndicator],
     Field(discriminator="method"),
 ]
-METHODS = ("bands", "standard", "quantile", "judgement")
+METHODS = ("bands", "standard", "quantile", "zscore", "judgement")
+ZSCORE_LABELS = ["significantly better", "better", "as expected", "worse", "significantly worse"]
+SIGNIFICANCE_LABELS = ["significantly met", "met", "not met", "significantly missed"]
 
 
 class AreasRatedAtMost(_Strict):
@@ -245,7 +294,9 @@ class Framework(_Strict):
         if ind.labels:
             return list(ind.labels)
         if ind.method == "standard":
-            return ["met", "not met"]
+            return list(SIGNIFICANCE_LABELS) if ind.significance else ["met", "not met"]
+        if ind.method == "zscore":
+            return list(ZSCORE_LABELS)
         if ind.method == "judgement":
             return self.levels_of(ind)
         count = ind.quantiles if ind.method == "quantile" else len(ind.cuts) + 1
@@ -259,10 +310,6 @@ class Framework(_Strict):
             return list(ind.points)
         count = len(self.band_labels(ind))
         return [round(100.0 * (count - 1 - i) / (count - 1), 4) for i in range(count)]
-
-    def rank_of_rating(self, rating: str) -> int:
-        """0 for the best rating."""
-        return self.scale.ratings.index(rating)
 
 
 def quantile_labels(count: int) -> list[str]:
@@ -393,6 +440,10 @@ def _check_method(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
             if not high > low:
                 problems.append((f"{path}.cuts[{position + 1}]", f"cut points must increase: {high:g} follows {low:g}"))
                 break
+    if ind.method == "zscore":
+        problems.extend(_check_zscore(ind, path))
+    if ind.method == "standard" and ind.significance and ind.unit == "%" and not 0 <= ind.standard <= 100:
+        problems.append((f"{path}.standard", f"a percentage standard must lie between 0 and 100, got {ind.standard:g}"))
     if ind.method == "judgement":
         if (ind.levels is None) == (ind.judgement is None):
             problems.append((path, 'a judgement indicator needs exactly one of "levels" and "judgement"'))
@@ -419,9 +470,31 @@ def _check_method(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
     return problems
 
 
+def _check_zscore(ind: ZScoreIndicator, path: str) -> list[tuple[str, str]]:
+    problems = []
+    allowed = {"proportion": ("arcsine",), "ratio": ("log", "sqrt")}[ind.data]
+    if ind.transform is not None and ind.transform not in allowed:
+        problems.append(
+            (f"{path}.transform", f'"{ind.transform}" does not suit {ind.data} data (use {" or ".join(allowed)})')
+        )
+    if isinstance(ind.target, float):
+        if ind.data == "proportion":
+            top = 100 if ind.unit == "%" else 1
+            if not 0 < ind.target < top:
+                unit = "a percentage" if top == 100 else "a proportion"
+                problems.append((f"{path}.target", f"{unit} target must lie strictly between 0 and {top}, got {ind.target:g}"))
+        elif ind.target <= 0:
+            problems.append((f"{path}.target", f"a ratio target must be greater than 0, got {ind.target:g}"))
+    if ind.trim_method == "truncate" and not 0 < ind.trim <= 1 / 3:
+        problems.append((f"{path}.trim", f"truncating needs a trim above 0 and at most 1/3, got {ind.trim:g}"))
+    return problems
+
+
 def _band_count(fw: Framework, ind: Any) -> int:
     if ind.method == "standard":
-        return 2
+        return 4 if ind.significance else 2
+    if ind.method == "zscore":
+        return len(ZSCORE_LABELS)
     if ind.method == "judgement":
         return len(fw.levels_of(ind))
     if ind.method == "quantile":

@@ -12,7 +12,7 @@ from typing import Any
 
 from .bind import bind
 from .data import Dataset, normalise_period, read_dataset
-from .engine import Assessment, assess
+from .engine import Assessment, assess_population
 from .errors import DataError, FrameworkError
 from .loader import framework_for_period, resolve_framework
 
@@ -31,6 +31,9 @@ class ScoreRun:
     assessments: list[Assessment]
     inputs: list[InputFile]
     warnings: list[str] = field(default_factory=list)
+    # One entry per population-based indicator of each file and period: the statistics its banding
+    # used (phi, tau^2, n, trimming, target; or population quantile cuts).
+    indicator_stats: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse_period_option(text: str) -> str:
@@ -111,5 +114,10 @@ def _score_dataset(
         frameworks.setdefault(fw.id + fw.sha256, fw)
         bound = bind(fw, groups[period], dataset.source, period)
         run.warnings.extend(bound.warnings)
-        assessments.extend(sorted(assess(fw, bound.orgs), key=lambda a: a.org_code))
+        scored, stats = assess_population(fw, bound.orgs)
+        assessments.extend(sorted(scored, key=lambda a: a.org_code))
+        for indicator_id, values in stats.items():
+            run.indicator_stats.append(
+                {"source": dataset.source, "period": period, "framework": fw.id, "indicator": indicator_id, **values}
+            )
     return assessments

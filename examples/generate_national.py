@@ -45,6 +45,21 @@ STANDARDS = {
     "129a": {"2016/17": (90.5, 3.0), "2017/18": (89.5, 3.0), "2018/19": (87.5, 3.5), "2019/20": (84.5, 4.0)},
 }
 
+# Z-score indicators (2018/19 on) have a target, not quartile cuts: the spread of their national
+# distribution, per period, in the indicator's unit.
+SPREADS = {
+    "2018/19": {
+        "101a": 4.003, "102a": 4.4477, "103a": 3.5582, "103b": 4.4477, "105a": 9.9333,
+        "105c": 0.9933, "105d": 2.5204, "107b": 1.3047, "122a": 3.5582, "122c": 2.2239,
+        "124b": 12.0089, "126b": 5.0408, "128b": 2.9652, "131a": 9.0437,
+    },
+    "2019/20": {
+        "101a": 3.8547, "102a": 4.4477, "103a": 3.5582, "103b": 5.9303, "107b": 1.2009,
+        "122a": 3.5582, "122c": 2.2239, "124b": 12.0089, "126b": 5.0408, "128b": 2.9652,
+        "131a": 6.9681,
+    },
+}
+
 # Indicators that are proportions of a count: denominator per head of population.
 COUNT_BASES = {
     "101a": 0.011,  # maternities
@@ -169,6 +184,9 @@ def numeric_value(rng: random.Random, ind, period: str, org: Org) -> tuple[float
     if ind.method == "standard":
         mean, sd = STANDARDS[ind.id][period]
         places = 1
+    elif ind.method == "zscore":
+        mean, sd = ind.target, SPREADS[period][ind.id]
+        places = 2
     else:
         low, middle, high = ind.cuts[0], ind.cuts[len(ind.cuts) // 2], ind.cuts[-1]
         mean, sd = middle, (high - low) / 1.349

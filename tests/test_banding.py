@@ -58,7 +58,7 @@ def test_population_quartiles():
     banding = PopulationQuantileBanding(4, "higher", quantile_labels(4), [100.0, 66.7, 33.3, 0.0], min_population=4)
     labels, stats = bands_of(banding, [1, 2, 3, 4, 5, 6, 7, 8, 9])
     # cuts at 3, 5, 7 (type 7); a value on a cut counts in the better band
-    assert stats == {"n": 9, "cuts": [3.0, 5.0, 7.0]}
+    assert stats == {"method": "quantile", "n": 9, "cuts": [3.0, 5.0, 7.0]}
     assert labels == ["bottom quartile", "bottom quartile", "third quartile", "third quartile", "second quartile",
                       "second quartile", "top quartile", "top quartile", "top quartile"]
 
@@ -77,7 +77,7 @@ def test_population_too_small_is_not_banded_and_says_why():
         "not banded: population quantiles need at least 10 organisations with a value, this population has 1; "
         "give fixed cuts in the framework"
     )
-    assert stats == {"n": 1, "cuts": None}
+    assert stats == {"method": "quantile", "n": 1, "cuts": None}
 
 
 def test_levels():

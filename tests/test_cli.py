@@ -35,7 +35,8 @@ def test_json(ccgrate, monkeypatch):
     text = ccgrate("score", "examples/bromley.csv", "-f", "json").stdout
     golden("score-bromley.json", text.replace(f'"ccgrate_version": "{ccgrate_version()}"', '"ccgrate_version": "<version>"'))
     document = json.loads(text)
-    assert list(document) == ["ccgrate_version", "schema_version", "framework", "frameworks", "inputs", "assessments", "warnings"]
+    assert list(document) == [
+        "ccgrate_version", "schema_version", "framework", "frameworks", "inputs", "indicator_stats", "assessments", "warnings"]
     first = document["assessments"][0]
     for key in ("org_code", "org_name", "period", "score", "provisional_rating", "rating", "domains", "areas",
                 "indicators", "rules_fired", "missing"):
@@ -175,6 +176,8 @@ def test_framework_override_warns_about_a_period_mismatch(ccgrate):
     assert result.stderr == (
         f"warning: {BROMLEY}: 2017/18 data scored with iaf-2018-19, a framework for 2018/19\n"
         f"warning: {BROMLEY}: values for columns or indicators that iaf-2018-19 does not define were ignored: 144a\n"
+        "warning: indicators 101a, 102a, 103a, 103b, 105a, 105c, 105d, 107b, 122a, 122c, 124b, 126b, 128b, 131a "
+        "not banded: no numerator and denominator (07Q 2017/18)\n"
     )
     assert ",iaf-2018-19," in result.stdout
 
@@ -346,6 +349,12 @@ def test_framework_show(ccgrate):
     document = json.loads(ccgrate("framework", "show", "iaf-2017-18", "-f", "json").stdout)
     assert document["origin"] == "builtin:iaf-2017-18"
     assert len(document["indicators"]) == 51
+
+
+@pytest.mark.parametrize("framework_id", ["iaf-2016-17", "iaf-2017-18", "iaf-2018-19", "nhsof-2019-20"])
+def test_framework_show_every_builtin(ccgrate, framework_id):
+    text = ccgrate("framework", "show", framework_id).stdout
+    assert f"({framework_id}," in text and "Rules (applied in order)" in text
 
 
 def test_framework_check(ccgrate, tmp_path):

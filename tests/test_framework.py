@@ -66,12 +66,12 @@ def test_base_framework_is_valid():
         (
             'method = "bands"',
             'method = "bandz"',
-            'test.toml: indicators[0].method (id "h1"): unknown method "bandz" (methods: bands, standard, quantile, judgement)',
+            'test.toml: indicators[0].method (id "h1"): unknown method "bandz" (methods: bands, standard, quantile, zscore, judgement)',
         ),
         (
             'method = "bands"\n',
             "",
-            'test.toml: indicators[0] (id "h1"): missing required key "method" (methods: bands, standard, quantile, judgement)',
+            'test.toml: indicators[0] (id "h1"): missing required key "method" (methods: bands, standard, quantile, zscore, judgement)',
         ),
         (
             'period = "2017/18"',
@@ -323,7 +323,7 @@ def test_json_schema_describes_the_file():
     assert schema["title"] == "ccgrate framework"
     assert set(schema["required"]) == {"framework", "scale", "domains", "indicators"}
     methods = {d["properties"]["method"]["const"] for name, d in schema["$defs"].items() if name.endswith("Indicator")}
-    assert methods == {"bands", "standard", "quantile", "judgement"}
+    assert methods == {"bands", "standard", "quantile", "zscore", "judgement"}
     json.dumps(schema)  # serialisable
 
 

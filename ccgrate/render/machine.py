@@ -61,7 +61,7 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
                 "points": i.points,
                 "weight": i.weight,
                 **({"note": i.note} if i.note else {}),
-                **({"detail": dict(i.detail)} if i.detail else {}),
+                **{key: _stable(value) for key, value in (i.detail or {}).items()},
             }
             for i in a.indicators
         ],
@@ -72,6 +72,15 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
         "missing": list(a.missing),
         "warnings": list(a.warnings),
     }
+
+
+def _stable(value: Any) -> Any:
+    """Statistics to 6 decimals: enough for any use, and the same bytes whatever the platform's libm."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
 
 
 def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -87,6 +96,7 @@ def render_json(run: Any) -> str:
         "framework": records[0] if len(records) == 1 else None,
         "frameworks": records,
         "inputs": [{"source": f.source, "sha256": f.sha256, "shape": f.shape, "rows": f.rows} for f in run.inputs],
+        "indicator_stats": [{key: _stable(value) for key, value in entry.items()} for entry in run.indicator_stats],
         "assessments": [assessment_record(a, frameworks, inputs) for a in run.assessments],
         "warnings": list(run.warnings),
     }
@@ -160,7 +170,8 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
 
 EXPLAIN_HEADER = [
     "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
-    "value", "numerator", "denominator", "reference", "band", "band_rank", "bands", "points", "weight", "note",
+    "value", "numerator", "denominator", "reference", "band", "band_rank", "bands", "points", "weight", "z", "z_adj",
+    "note",
 ]
 
 
@@ -171,7 +182,7 @@ def explain_rows(run: Any) -> list[list[Any]]:
             rows.append(
                 [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
                  i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
-                 i.weight, i.note]
+                 i.weight, _stable((i.detail or {}).get("z")), _stable((i.detail or {}).get("z_adj")), i.note]
             )
     return rows
 

@@ -143,6 +143,37 @@ def explain(a: Assessment) -> Group:
     return Group(*parts)
 
 
+def population_table(run: Any) -> Table | None:
+    """The statistics that population-based banding used, per file, period and indicator."""
+    if not run.indicator_stats:
+        return None
+    table = Table(title="Population statistics", title_justify="left")
+    with_cuts = any(entry.get("cuts") for entry in run.indicator_stats)
+    columns = ["Period", "Indicator", "Method", "n", "Target", "phi", "tau²", "Trim"] + (["Cuts"] if with_cuts else [])
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("n", "Target", "phi", "tau²") else "left", no_wrap=True)
+    for entry in run.indicator_stats:
+        trim = f"{entry['trim']:g} {entry['trim_method']}" if entry["method"] == "zscore" else ""
+        if entry.get("fixed"):
+            trim = "fixed"
+        table.add_row(
+            entry["period"],
+            entry["indicator"],
+            entry["method"],
+            str(entry["n"]),
+            _number(entry.get("target")),
+            _number(entry.get("phi")),
+            _number(entry.get("tau2")),
+            trim,
+            *([" | ".join(f"{c:.4g}" for c in entry["cuts"]) if entry.get("cuts") else ""] if with_cuts else []),
+        )
+    return table
+
+
+def _number(value: Any) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
 def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
     if explain_each:
         for index, a in enumerate(run.assessments):
@@ -150,6 +181,9 @@ def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
                 console.print()
             console.print(explain(a))
         console.print()
+        stats = population_table(run)
+        if stats is not None:
+            console.print(stats)
     console.print(summary_table(run))
 
 
@@ -238,9 +272,45 @@ def framework_view(fw: Any) -> Group:
 
 def _reference(fw: Any, ind: Any) -> str:
     if ind.method == "standard":
-        return f"{'>=' if ind.direction == 'higher' else '<='} {ind.standard:g}"
+        text = f"{'>=' if ind.direction == 'higher' else '<='} {ind.standard:g}"
+        return f"{text} ({ind.significance:.0%} Wilson)" if ind.significance else text
+    if ind.method == "zscore":
+        target = ind.target if ind.target is not None else ("pooled" if ind.data == "proportion" else 1)
+        target_text = target if isinstance(target, str) else f"{target:g}"
+        return f"target {target_text}, {ind.overdispersion}"
     if ind.method == "bands" or (ind.method == "quantile" and ind.cuts):
         return " | ".join(f"{c:g}" for c in ind.cuts)
     if ind.method == "quantile":
         return f"population {ind.quantiles}-tiles"
     return " > ".join(fw.levels_of(ind))
+
+
+def funnel_table(record: dict, highlight: set[str]) -> Table:
+    table = Table(
+        title=f"{record['indicator']} {record['name']}, {record['period']}: target {record['target']:.4g}, "
+        f"{record['overdispersion']} (phi {record['phi']:.3g}, tau² {record['tau2']:.3g}, n {record['n']})",
+        title_justify="left",
+    )
+    for column in ("Code", "Value", "Denom.", "z adj", "Band", "95% limits", "99.8% limits"):
+        table.add_column(column, justify="left" if column in ("Code", "Band") else "right", no_wrap=column != "Band")
+    for point in record["points"]:
+        table.add_row(
+            escape(point["org_code"]),
+            _number(point["value"]),
+            "" if point["denominator"] is None else f"{point['denominator']:,.0f}",
+            _fixed(point["z_adj"]),
+            point["band"] or (point.get("note") and "not banded") or "-",
+            _limits(point, "95"),
+            _limits(point, "998"),
+            style="bold" if point["org_code"] in highlight else "",
+        )
+    return table
+
+
+def _limits(point: dict, level: str) -> str:
+    low, high = point.get(f"lower_{level}"), point.get(f"upper_{level}")
+    return "" if low is None else f"{low:.3g}-{high:.3g}"
+
+
+def _fixed(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
