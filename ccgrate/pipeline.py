@@ -112,10 +112,13 @@ def _score_dataset(
                 f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
             )
         frameworks.setdefault(fw.id + fw.sha256, fw)
-        bound = bind(fw, groups[period], dataset.source, period)
+        # Score in code order, whatever the order of the rows: sums over the population then run in
+        # one order, so the same data gives the same bytes.
+        records = sorted(groups[period], key=lambda r: r.org_code)
+        bound = bind(fw, records, dataset.source, period)
         run.warnings.extend(bound.warnings)
         scored, stats = assess_population(fw, bound.orgs)
-        assessments.extend(sorted(scored, key=lambda a: a.org_code))
+        assessments.extend(scored)
         for indicator_id, values in stats.items():
             run.indicator_stats.append(
                 {"source": dataset.source, "period": period, "framework": fw.id, "indicator": indicator_id, **values}

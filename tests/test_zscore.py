@@ -274,3 +274,27 @@ def test_population_statistics_reach_the_run():
     c2 = next(i for i in assessments[0].indicators if i.id == "c2")
     assert set(c2.detail) == {"y", "target", "s", "z", "z_adj"}
     assert BASE_TOML  # the base stays untouched
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 500), st.integers(1, 500)), min_size=20, max_size=40),
+    st.sampled_from(["winsorise", "truncate"]),
+    st.sampled_from(["additive", "multiplicative", "none"]),
+    st.randoms(use_true_random=False),
+)
+def test_order_of_organisations_never_changes_a_band(pairs, trim_method, setting, rng):
+    counts = [(min(o, d), d) for o, d in pairs]
+    fw = zscore_framework(trim_method=trim_method, overdispersion=setting)
+    banding = make_banding(fw, fw.indicator("c2"))
+    observations = {i: Observation(100 * o / d, float(o), float(d)) for i, (o, d) in enumerate(counts)}
+    keys = list(observations)
+    rng.shuffle(keys)
+    first, first_stats = banding.band(observations)
+    second, second_stats = banding.band({k: observations[k] for k in keys})
+    assert {k: first[k].label for k in keys} == {k: second[k].label for k in keys}
+    assert first_stats["phi"] == pytest.approx(second_stats["phi"], nan_ok=True)
