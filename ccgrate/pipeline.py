@@ -6,12 +6,13 @@ decides where it comes from (a file or stdin) and this module never prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .bind import bind
-from .data import Dataset, normalise_period, read_dataset
+from .bind import OrgInput, bind
+from .data import Dataset, Record, normalise_period, read_dataset
 from .engine import Assessment, assess_population
 from .errors import DataError, FrameworkError
 from .loader import framework_for_period, resolve_framework
@@ -43,6 +44,23 @@ def parse_period_option(text: str) -> str:
     return period
 
 
+@dataclass
+class Population:
+    """The typed inputs of one file and period, ready to be assessed under one framework."""
+
+    source: str
+    period: str
+    framework: Any
+    orgs: list[OrgInput]
+
+
+@dataclass
+class Prepared:
+    populations: list[Population]
+    inputs: list[InputFile]
+    warnings: list[str] = field(default_factory=list)
+
+
 def score_sources(
     sources: Sequence[tuple[str, bytes]],
     *,
@@ -52,21 +70,66 @@ def score_sources(
     encoding: str = "utf-8-sig",
 ) -> ScoreRun:
     """Score each source (name, bytes); each file is a population of its own."""
-    override = resolve_framework(framework) if framework else None
-    wanted_periods = {parse_period_option(p) for p in periods}
-    wanted_orgs = {code.strip().upper() for code in orgs}
-    frameworks: dict[str, Any] = {}
-    run = ScoreRun([], [], [])
+    prepared = prepare(sources, framework=framework, periods=periods, encoding=encoding)
+    return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources])
+
+
+def prepare(
+    sources: Sequence[tuple[str, bytes]],
+    *,
+    framework: str | Any | None = None,
+    periods: Iterable[str] = (),
+    encoding: str = "utf-8-sig",
+    only: Callable[[Any], set[str]] | None = None,
+) -> Prepared:
+    """Read and bind every source, grouped into populations by period.
+
+    `framework` overrides the choice by period (a built-in id, a path, or a loaded framework);
+    `only(framework)` limits the indicators read to that set of ids (lower case), as when one
+    year's data is scored under another year's framework.
+    """
+    override = resolve_framework(framework) if isinstance(framework, str) else framework
+    wanted = {parse_period_option(p) for p in periods}
+    prepared = Prepared([], [])
     for name, raw in sources:
         dataset = read_dataset(raw, name, encoding)
-        run.inputs.append(InputFile(name, dataset.sha256, dataset.shape, len(dataset.records)))
-        run.assessments.extend(_score_dataset(dataset, override, wanted_periods, frameworks, run))
+        prepared.inputs.append(InputFile(name, dataset.sha256, dataset.shape, len(dataset.records)))
+        for period, records in _periods(dataset, override, wanted):
+            fw = override if override is not None else _framework_for(period, dataset.source)
+            if period != fw.framework.period:
+                prepared.warnings.append(
+                    f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
+                )
+            if only is not None:
+                keep = only(fw)
+                records = [_restricted(record, keep) for record in records]
+            bound = bind(fw, records, dataset.source, period)
+            prepared.warnings.extend(bound.warnings)
+            prepared.populations.append(Population(dataset.source, period, fw, bound.orgs))
+    return prepared
+
+
+def assess_prepared(prepared: Prepared, *, orgs: Iterable[str] = (), names: Sequence[str] = ()) -> ScoreRun:
+    """Assess every population of `prepared`; `orgs` filters the result (never the populations)."""
+    run = ScoreRun([], [], list(prepared.inputs), list(prepared.warnings))
+    frameworks: dict[str, Any] = {}
+    for population in prepared.populations:
+        fw = population.framework
+        frameworks.setdefault(fw.id + fw.sha256, fw)
+        scored, stats = assess_population(fw, population.orgs)
+        run.assessments.extend(scored)
+        for indicator_id, values in stats.items():
+            run.indicator_stats.append(
+                {"source": population.source, "period": population.period, "framework": fw.id,
+                 "indicator": indicator_id, **values}
+            )
+    wanted_orgs = {code.strip().upper() for code in orgs}
     if wanted_orgs:
         found = {a.org_code.upper() for a in run.assessments}
         absent = sorted(wanted_orgs - found)
         if absent:
             raise DataError(
-                f"no organisation {', '.join(absent)} in {', '.join(s for s, _ in sources)}",
+                f"no organisation {', '.join(absent)} in {', '.join(names) or 'the data'}",
                 hint="check the code against the org_code column",
             )
         run.assessments = [a for a in run.assessments if a.org_code.upper() in wanted_orgs]
@@ -81,10 +144,10 @@ def _framework_for(period: str, source: str) -> Any:
         raise FrameworkError(error.message, where=source, hint=error.hint) from None
 
 
-def _score_dataset(
-    dataset: Dataset, override: Any, wanted_periods: set[str], frameworks: dict[str, Any], run: ScoreRun
-) -> list[Assessment]:
-    groups: dict[str, list] = {}
+def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[str, list[Record]]]:
+    """The dataset's records by period, each in code order whatever the order of the rows, so that
+    sums over a population always run in one order and the same data gives the same bytes."""
+    groups: dict[str, list[Record]] = {}
     for record in dataset.records:
         period = record.period
         if period is None:
@@ -96,31 +159,142 @@ def _score_dataset(
                 )
             period = override.framework.period
         groups.setdefault(period, []).append(record)
-    if wanted_periods and not wanted_periods & set(groups):
+    if wanted and not wanted & set(groups):
         raise DataError(
-            f"no rows for period {', '.join(sorted(wanted_periods))}",
+            f"no rows for period {', '.join(sorted(wanted))}",
             where=dataset.source,
             hint=f"the file holds {', '.join(sorted(groups))}",
         )
-    assessments: list[Assessment] = []
-    for period in sorted(groups):
-        if wanted_periods and period not in wanted_periods:
-            continue
-        fw = override if override is not None else _framework_for(period, dataset.source)
-        if period != fw.framework.period:
-            run.warnings.append(
-                f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
-            )
-        frameworks.setdefault(fw.id + fw.sha256, fw)
-        # Score in code order, whatever the order of the rows: sums over the population then run in
-        # one order, so the same data gives the same bytes.
-        records = sorted(groups[period], key=lambda r: r.org_code)
-        bound = bind(fw, records, dataset.source, period)
-        run.warnings.extend(bound.warnings)
-        scored, stats = assess_population(fw, bound.orgs)
-        assessments.extend(scored)
-        for indicator_id, values in stats.items():
-            run.indicator_stats.append(
-                {"source": dataset.source, "period": period, "framework": fw.id, "indicator": indicator_id, **values}
-            )
-    return assessments
+    return [
+        (period, sorted(groups[period], key=lambda r: r.org_code))
+        for period in sorted(groups)
+        if not wanted or period in wanted
+    ]
+
+
+def _restricted(record: Record, keep: set[str]) -> Record:
+    values = {key: cell for key, cell in record.values.items() if key in keep}
+    numerators = {key: cell for key, cell in record.numerators.items() if key in keep}
+    denominators = {key: cell for key, cell in record.denominators.items() if key in keep}
+    return Record(record.org_code, record.org_name, record.period, record.line, values, numerators, denominators)
+
+
+def year_file_patterns(period: str) -> list[str]:
+    """The file names a year resolves to in a data directory, in the order they are tried."""
+    start, end = int(period[:4]), period[5:]
+    return [f"*{start}-{end}*.csv", f"*{start}_{end}*.csv", f"*{start}{end}*.csv", f"*{start}-{start + 1}*.csv",
+            f"{start}.csv"]
+
+
+def find_year_file(period: str, directory: Path) -> Path:
+    """The one CSV file in `directory` whose name carries `period`; a clear error otherwise."""
+    patterns = year_file_patterns(period)
+    found = sorted({path for pattern in patterns for path in directory.glob(pattern) if path.is_file()})
+    if not found:
+        raise DataError(
+            f"no data file for {period} in {directory}",
+            hint=f"looked for {', '.join(patterns)}; name a file so, pass --data-dir, or give the path instead of the year",
+        )
+    if len(found) > 1:
+        raise DataError(
+            f"several data files for {period} in {directory}: {', '.join(p.name for p in found)}",
+            hint="give the path of the one to use instead of the year",
+        )
+    return found[0]
+
+
+@dataclass(frozen=True)
+class SideInput:
+    """One side of a comparison: a file's name and bytes, and the period to take from it (if several)."""
+
+    name: str
+    raw: bytes
+    period: str | None
+
+
+def compare_sides(
+    side_a: SideInput,
+    side_b: SideInput,
+    *,
+    framework_a: str | None = None,
+    framework_b: str | None = None,
+    mapping: Any = None,
+    combine: str = "auto",
+    encoding: str = "utf-8-sig",
+) -> Any:
+    """Score both sides, restate mergers, score each side under the other's framework, compare."""
+    from .compare import Side, comparable, compare, distribution, final_code, restate
+
+    prepared_a = prepare([(side_a.name, side_a.raw)], framework=framework_a, periods=_wanted(side_a), encoding=encoding)
+    prepared_b = prepare([(side_b.name, side_b.raw)], framework=framework_b, periods=_wanted(side_b), encoding=encoding)
+    population_a, population_b = _single(prepared_a, side_a.name), _single(prepared_b, side_b.name)
+    fa, fb = population_a.framework, population_b.framework
+    run_a, run_b = assess_prepared(prepared_a), assess_prepared(prepared_b)
+    warnings = prepared_a.warnings + prepared_b.warnings
+    orgs_a, orgs_b = population_a.orgs, population_b.orgs
+    names_a = {o.org_code: o.org_name for o in orgs_a}
+    names_b = {o.org_code: o.org_name for o in orgs_b}
+    restated = None  # "a" or "b": the side whose predecessors are combined
+    if mapping is not None:
+        if any(final_code(c, mapping.successor, set(names_b)) != c for c in names_a):
+            restated = "a"
+        elif any(final_code(c, mapping.successor, set(names_a)) != c for c in names_b):
+            restated = "b"
+        else:
+            warnings.append(f"{mapping.source}: no organisation of one side merged into one of the other")
+    how = combine if combine != "auto" else ("weighted" if mapping is not None and mapping.weights else "mean")
+
+    def on_other_boundaries(side: str, framework: Any, orgs: list[OrgInput]) -> tuple[list[OrgInput], dict[str, list[str]]]:
+        if restated != side:
+            return list(orgs), {}
+        targets, names = (set(names_b), names_b) if side == "a" else (set(names_a), names_a)
+        return restate(framework, orgs, mapping, targets, names, how)
+
+    orgs_a, merged_a = on_other_boundaries("a", fa, orgs_a)
+    orgs_b, merged_b = on_other_boundaries("b", fb, orgs_b)
+    assessed_a = assess_population(fa, orgs_a)[0] if merged_a else run_a.assessments
+    assessed_b = assess_population(fb, orgs_b)[0] if merged_b else run_b.assessments
+
+    cross_a = cross_b = None
+    if (fa.id, fa.sha256) != (fb.id, fb.sha256):
+        keep = {i.lower() for i in comparable(fa, fb)} | {j.lower() for j in fa.judgements} | {j.lower() for j in fb.judgements}
+        try:
+            cross_a = _cross_scores(side_a, fb, keep, encoding, lambda orgs: on_other_boundaries("a", fb, orgs)[0])
+            cross_b = _cross_scores(side_b, fa, keep, encoding, lambda orgs: on_other_boundaries("b", fa, orgs)[0])
+        except DataError as error:
+            warnings.append(f"the score change is not split into data and framework parts: {error}")
+            cross_a = cross_b = None
+    comparison = compare(
+        Side(population_a.period, side_a.name, fa),
+        Side(population_b.period, side_b.name, fb),
+        assessed_a,
+        assessed_b,
+        distribution_a=distribution(run_a.assessments, fa.scale.ratings),
+        distribution_b=distribution(run_b.assessments, fb.scale.ratings),
+        merged=merged_a or merged_b,
+        cross_a=cross_a,
+        cross_b=cross_b,
+    )
+    comparison.warnings = warnings
+    return comparison
+
+
+def _wanted(side: SideInput) -> list[str]:
+    return [side.period] if side.period else []
+
+
+def _single(prepared: Prepared, name: str) -> Population:
+    if len(prepared.populations) != 1:
+        periods = ", ".join(p.period for p in prepared.populations)
+        raise DataError(
+            f"holds several periods ({periods})", where=name, hint="give a year instead, with --data FILE"
+        )
+    return prepared.populations[0]
+
+
+def _cross_scores(side: SideInput, framework: Any, keep: set[str], encoding: str, boundaries: Callable) -> dict[str, float | None]:
+    """Each organisation's score for this side's data under another framework."""
+    prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), encoding=encoding,
+                       only=lambda fw: keep)
+    orgs = boundaries(_single(prepared, side.name).orgs)
+    return {a.org_code: a.score for a in assess_population(framework, orgs)[0]}
