@@ -103,7 +103,8 @@ OTHER_JUDGEMENTS = {
     4: (0.15, 0.55, 0.25, 0.05),
 }
 
-# Mergers: each new organisation replaces its predecessors from the period named.
+# Mergers: each new organisation replaces its predecessors from the period named; the merger map
+# carries each predecessor's registered population as its weight.
 # 209 -> 207 (two pairs), 207 -> 195 (six groups of three), 195 -> 191 (two groups of three).
 MERGER_SIZES = {"2017/18": [2, 2], "2018/19": [3, 3, 3, 3, 3, 3], "2019/20": [3, 3]}
 
@@ -253,13 +254,14 @@ def generate() -> dict[str, str]:
         framework = load_framework(entry.path)
         header, rows = rows_for(entry.period, framework, by_period[entry.period], rng)
         files[f"national-{entry.period.replace('/', '-')}.csv"] = to_csv(header, rows)
+    populations_by_code = {org.code: org.population for orgs in by_period.values() for org in orgs}
     mergers = [
-        [parent, org.code, period]
+        [parent, org.code, period, str(populations_by_code[parent])]
         for period, orgs in by_period.items()
         for org in orgs
         for parent in org.parents
     ]
-    files["national-mergers.csv"] = to_csv(["old_code", "new_code", "period"], mergers)
+    files["national-mergers.csv"] = to_csv(["old_code", "new_code", "period", "weight"], mergers)
     return files
 
 

@@ -307,3 +307,15 @@ def test_indicator_filter(ccgrate):
     assert ccgrate("compare", "2016", "2017", "--data", BROMLEY, "--indicator", "999z", expect=1).stderr == (
         "Error: no indicator 999z in either year's framework; check the indicator ids\n"
     )
+
+
+def test_the_national_map_combines_predecessors_by_population():
+    comparison = compare_sides(national("2017/18"), national("2018/19"), mapping=mapping())
+    merger = read_mapping(MERGERS.read_bytes(), str(MERGERS))
+    rows = {r["org_code"]: r for r in csv.DictReader(io.StringIO((EXAMPLES / "national-2017-18.csv").read_text()))}
+    code, olds = sorted(comparison.merged.items())[0]
+    change = next(c for c in comparison.orgs if c.org_code == code)
+    falls = next(i for i in change.indicators if i.id == "104a")  # a rate without counts
+    present = [o for o in olds if rows[o]["104a"]]
+    expected = sum(float(rows[o]["104a"]) * merger.weights[o] for o in present) / sum(merger.weights[o] for o in present)
+    assert falls.value_a == pytest.approx(expected)

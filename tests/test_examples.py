@@ -94,7 +94,7 @@ def test_national_examples_carry_counts_for_count_indicators():
 
 def test_mergers_between_years():
     rows = (EXAMPLES / "national-mergers.csv").read_text().splitlines()
-    assert rows[0] == "old_code,new_code,period"
+    assert rows[0] == "old_code,new_code,period,weight"
     by_period = Counter(row.split(",")[2] for row in rows[1:])
     # 209 -> 207 -> 195 -> 191: two pairs, six groups of three, two groups of three
     assert by_period == {"2017/18": 4, "2018/19": 18, "2019/20": 6}
