@@ -460,7 +460,9 @@ def funnel(
 
         columns = ["org_code", "org_name", "value", "numerator", "denominator", "z", "z_adj", "band",
                    "lower_998", "lower_95", "upper_95", "upper_998"]
-        write_output(render_rows_csv(columns, [[p.get(c) for c in columns] for p in record["points"]]), output)
+        stamp = ["framework_sha256", "input_sha256", "ccgrate_version"]
+        rows = [[p.get(c) for c in columns] + [record[key] for key in stamp] for p in record["points"]]
+        write_output(render_rows_csv(columns + stamp, rows), output)
     else:
         from .render.table import funnel_table
 

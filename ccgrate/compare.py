@@ -173,6 +173,7 @@ class Side:
     label: str  # the period, e.g. 2017/18
     source: str
     framework: Any
+    input_sha256: str = ""  # of the file's rows, whatever their order (see data.content_hash)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ class Record:
 @dataclass(slots=True)
 class Dataset:
     source: str
-    sha256: str
+    sha256: str  # of the file's bytes, as sha256sum prints it
+    content_sha256: str  # of its rows, whatever their order, line ends, byte-order mark or encoding
     shape: str
     records: list[Record]
 
@@ -182,11 +183,18 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
                 hint="every row needs one field per header column (check for a stray or missing comma)",
             )
     sha256 = hashlib.sha256(raw).hexdigest()
+    content = content_hash(header, [row for _, row in body])
     if "indicator" in names and "value" in names:
-        records = _read_long(names, header, body, source)
-        return Dataset(source, sha256, "long", records)
-    records = _read_wide(names, header, body, source)
-    return Dataset(source, sha256, "wide", records)
+        return Dataset(source, sha256, content, "long", _read_long(names, header, body, source))
+    return Dataset(source, sha256, content, "wide", _read_wide(names, header, body, source))
+
+
+def content_hash(header: list[str], rows: list[list[str]]) -> str:
+    """sha256 of the header and the sorted rows: the same for the same data in any row order."""
+    unit, record = "\x1f", "\x1e"
+    lines = sorted(unit.join(cell.strip() for cell in row) for row in rows)
+    text = record.join([unit.join(cell.strip() for cell in header), *lines])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _header_names(header: list[str], source: str, line: int) -> list[str]:

@@ -47,6 +47,8 @@ class Funnel:
     scale: float  # 100 when values are percentages of their counts, else 1
     points: list[FunnelPoint]
     curve: list[tuple[float, dict[str, float]]]
+    framework_sha256: str = ""
+    input_sha256: str = ""
 
 
 def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funnel:
@@ -105,6 +107,8 @@ def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funn
         source=entry["source"], framework=fw.id, target=entry["target"], transform=kind, overdispersion=setting,
         phi=phi, tau2=tau2, n=entry["n"], scale=scale, points=points,
         curve=[(d, limits(d)) for d in steps],
+        framework_sha256=fw.sha256,
+        input_sha256=next(f.content_sha256 for f in run.inputs if f.source == entry["source"]),
     )
 
 
@@ -114,7 +118,12 @@ def funnel_record(funnel: Funnel) -> dict[str, Any]:
     def stable(value: Any) -> Any:
         return round(value, 6) if isinstance(value, float) and math.isfinite(value) else value
 
+    from . import __version__
+
     return {
+        "ccgrate_version": __version__,
+        "framework_sha256": funnel.framework_sha256,
+        "input_sha256": funnel.input_sha256,
         "indicator": funnel.indicator,
         "name": funnel.name,
         "unit": funnel.unit,

@@ -22,6 +22,7 @@ from .loader import framework_for_period, resolve_framework
 class InputFile:
     source: str
     sha256: str
+    content_sha256: str
     shape: str
     rows: int
 
@@ -93,7 +94,7 @@ def prepare(
     prepared = Prepared([], [])
     for name, raw in sources:
         dataset = read_dataset(raw, name, encoding)
-        prepared.inputs.append(InputFile(name, dataset.sha256, dataset.shape, len(dataset.records)))
+        prepared.inputs.append(InputFile(name, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset.records)))
         for period, records in _periods(dataset, override, wanted):
             fw = override if override is not None else _framework_for(period, dataset.source)
             if period != fw.framework.period:
@@ -265,8 +266,8 @@ def compare_sides(
             warnings.append(f"the score change is not split into data and framework parts: {error}")
             cross_a = cross_b = None
     comparison = compare(
-        Side(population_a.period, side_a.name, fa),
-        Side(population_b.period, side_b.name, fb),
+        Side(population_a.period, side_a.name, fa, prepared_a.inputs[0].content_sha256),
+        Side(population_b.period, side_b.name, fb, prepared_b.inputs[0].content_sha256),
         assessed_a,
         assessed_b,
         distribution_a=distribution(run_a.assessments, fa.scale.ratings),

@@ -65,16 +65,24 @@ def test_ndjson_is_one_assessment_per_line_with_the_json_fields(ccgrate):
         assert record == assessment
 
 
+def provenance(framework_id: str) -> str:
+    from ccgrate.data import read_dataset
+    from ccgrate.loader import resolve_framework
+
+    content = read_dataset(BROMLEY.read_bytes(), "x").content_sha256
+    return f"{resolve_framework(framework_id).sha256},{content},{ccgrate_version()}"
+
+
 def test_csv(ccgrate):
     assert ccgrate("score", BROMLEY, "-f", "csv").stdout == (
         "org_code,org_name,period,framework,score,provisional_rating,rating,coverage,leadership,finance,"
         "domain:better-health,domain:better-care,domain:sustainability,domain:well-led,domain:leadership,"
         "area:cancer,area:dementia,area:diabetes,area:mental-health,area:learning-disabilities,area:maternity,"
-        "rules_fired,missing,source\n"
+        "rules_fired,missing,source,framework_sha256,input_sha256,ccgrate_version\n"
         f"07Q,NHS Bromley CCG,2016/17,iaf-2016-17,67.43,Good,Good,1,green,green,66.67,58.60,75.00,69.44,,"
-        f"Requires improvement,Requires improvement,Good,Good,Good,Good,,,{BROMLEY}\n"
+        f"Requires improvement,Requires improvement,Good,Good,Good,Good,,,{BROMLEY},{provenance('iaf-2016-17')}\n"
         f"07Q,NHS Bromley CCG,2017/18,iaf-2017-18,66.45,Good,Good,1,green,green,63.89,61.90,66.67,,73.33,"
-        f"Good,Outstanding,Requires improvement,Good,Requires improvement,Good,,,{BROMLEY}\n"
+        f"Good,Outstanding,Requires improvement,Good,Requires improvement,Good,,,{BROMLEY},{provenance('iaf-2017-18')}\n"
     )
 
 
@@ -87,11 +95,17 @@ def test_csv_explain_has_a_row_per_indicator(ccgrate):
 
 
 def test_markdown(ccgrate):
+    from ccgrate.loader import resolve_framework
+
+    content = provenance("iaf-2016-17").split(",")[1]
     assert ccgrate("score", BROMLEY, "-f", "markdown").stdout == (
         "| Code | Name | Period | Score | Provisional | Rating | Rules fired |\n"
         "| --- | --- | --- | --- | --- | --- | --- |\n"
         "| 07Q | NHS Bromley CCG | 2016/17 | 67.43 | Good | Good |  |\n"
         "| 07Q | NHS Bromley CCG | 2017/18 | 66.45 | Good | Good |  |\n"
+        "\n"
+        f"_ccgrate {ccgrate_version()}; framework iaf-2016-17 sha256 {resolve_framework('iaf-2016-17').sha256}; "
+        f"iaf-2017-18 sha256 {resolve_framework('iaf-2017-18').sha256}; input {BROMLEY} sha256 {content} (content)._\n"
     )
 
 

@@ -11,7 +11,8 @@ BAR_WIDTH = 20
 
 
 def _side(side: Any) -> dict:
-    return {"period": side.label, "source": side.source, "framework": framework_record(side.framework)}
+    return {"period": side.label, "source": side.source, "input_sha256": side.input_sha256,
+            "framework": framework_record(side.framework)}
 
 
 def org_record(change: Any) -> dict:
@@ -80,7 +81,7 @@ def render_ndjson(comparison: Any) -> str:
     lines = []
     for change in comparison.orgs:
         record = {"period_a": a.label, "period_b": b.label, "framework_a": a.framework.id, "framework_b": b.framework.id,
-                  **org_record(change), "ccgrate_version": version}
+                  **org_record(change), **_provenance(comparison), "ccgrate_version": version}
         lines.append(json.dumps(record, ensure_ascii=False))
     return "".join(line + "\n" for line in lines)
 
@@ -90,7 +91,8 @@ def csv_rows(comparison: Any) -> tuple[list[str], list[list[Any]]]:
     header = ["org_code", "org_name", "predecessors", "rating_a", "rating_b", "movement", "score_a", "score_b",
               "score_change", "data_part", "framework_part", "improved", "worsened", "unchanged",
               "significantly_improved", "significantly_worsened"]
-    header += [f"domain_change:{d}" for d in domains] + ["rules_a", "rules_b"]
+    header += [f"domain_change:{d}" for d in domains] + ["rules_a", "rules_b", *_provenance(comparison), "ccgrate_version"]
+    stamp = [*_provenance(comparison).values(), _version()]
     rows = []
     for change in comparison.orgs:
         counts = change.counts()
@@ -101,9 +103,15 @@ def csv_rows(comparison: Any) -> tuple[list[str], list[list[Any]]]:
              change.framework_part, counts["improved"], counts["worsened"], counts["unchanged"],
              counts["significantly improved"], counts["significantly worsened"]]
             + [deltas.get(d) for d in domains]
-            + [";".join(change.rules_a), ";".join(change.rules_b)]
+            + [";".join(change.rules_a), ";".join(change.rules_b), *stamp]
         )
     return header, rows
+
+
+def _provenance(comparison: Any) -> dict[str, str]:
+    a, b = comparison.a, comparison.b
+    return {"framework_a_sha256": a.framework.sha256, "framework_b_sha256": b.framework.sha256,
+            "input_a_sha256": a.input_sha256, "input_b_sha256": b.input_sha256}
 
 
 def render_csv(comparison: Any) -> str:
@@ -130,6 +138,8 @@ def render_markdown(comparison: Any) -> str:
             [[c.org_code, c.org_name, c.rating_a, c.rating_b, c.movement, c.score_change] for c in comparison.orgs],
         )
     )
+    stamp = "; ".join(f"{key} {value}" for key, value in _provenance(comparison).items())
+    parts.append(f"\n_ccgrate {_version()}; {stamp}._\n")
     return "".join(parts)
 
 

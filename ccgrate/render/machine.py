@@ -84,7 +84,7 @@ def _stable(value: Any) -> Any:
 
 
 def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    return {fw.id: fw for fw in run.frameworks}, {f.source: f.sha256 for f in run.inputs}
+    return {fw.id: fw for fw in run.frameworks}, {f.source: f.content_sha256 for f in run.inputs}
 
 
 def render_json(run: Any) -> str:
@@ -95,7 +95,10 @@ def render_json(run: Any) -> str:
         "schema_version": SCHEMA_VERSION,
         "framework": records[0] if len(records) == 1 else None,
         "frameworks": records,
-        "inputs": [{"source": f.source, "sha256": f.sha256, "shape": f.shape, "rows": f.rows} for f in run.inputs],
+        "inputs": [
+            {"source": f.source, "sha256": f.sha256, "content_sha256": f.content_sha256, "shape": f.shape, "rows": f.rows}
+            for f in run.inputs
+        ],
         "indicator_stats": [{key: _stable(value) for key, value in entry.items()} for entry in run.indicator_stats],
         "assessments": [assessment_record(a, frameworks, inputs) for a in run.assessments],
         "warnings": list(run.warnings),
@@ -153,7 +156,9 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
     judgements, domains, areas = summary_columns(run)
     header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
     header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
-    header += ["rules_fired", "missing", "source"]
+    header += ["rules_fired", "missing", "source", *PROVENANCE]
+    frameworks, inputs = _context(run)
+    version = _version()
     rows = []
     for a in run.assessments:
         domain_scores = {d.id: d.score for d in a.domains}
@@ -164,25 +169,33 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
             + [_score(domain_scores.get(d)) for d in domains]
             + [area_ratings.get(ar) for ar in areas]
             + [";".join(r.rule for r in a.rules_fired), ";".join(a.missing), a.source]
+            + [frameworks[a.framework].sha256, inputs.get(a.source), version]
         )
     return header, rows
 
 
+# Every row of a CSV says what produced it, so that a published rating can be audited later.
+PROVENANCE = ["framework_sha256", "input_sha256", "ccgrate_version"]
+
 EXPLAIN_HEADER = [
     "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
     "value", "numerator", "denominator", "reference", "band", "band_rank", "bands", "points", "weight", "z", "z_adj",
-    "note",
+    "note", *PROVENANCE,
 ]
 
 
 def explain_rows(run: Any) -> list[list[Any]]:
+    frameworks, inputs = _context(run)
+    version = _version()
     rows = []
     for a in run.assessments:
+        provenance = [frameworks[a.framework].sha256, inputs.get(a.source), version]
         for i in a.indicators:
             rows.append(
                 [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
                  i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
-                 i.weight, _stable((i.detail or {}).get("z")), _stable((i.detail or {}).get("z_adj")), i.note]
+                 i.weight, _stable((i.detail or {}).get("z")), _stable((i.detail or {}).get("z_adj")), i.note,
+                 *provenance]
             )
     return rows
 
@@ -212,6 +225,12 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def provenance_line(run: Any) -> str:
+    frameworks = "; ".join(f"{fw.id} sha256 {fw.sha256}" for fw in run.frameworks)
+    inputs = "; ".join(f"{f.source} sha256 {f.content_sha256} (content)" for f in run.inputs)
+    return f"_ccgrate {_version()}; framework {frameworks}; input {inputs}._"
+
+
 def render_markdown(run: Any, explain: bool = False) -> str:
     header = ["Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"]
     rows = [
@@ -220,6 +239,7 @@ def render_markdown(run: Any, explain: bool = False) -> str:
         for a in run.assessments
     ]
     parts = [markdown_table(header, rows)]
+    parts.append("\n" + provenance_line(run) + "\n")
     if explain:
         for a in run.assessments:
             parts.append(f"\n## {_md(a.org_code)} {_md(a.org_name)}, {a.period}\n\n")
