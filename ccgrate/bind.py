@@ -122,7 +122,8 @@ def bind(framework: Any, records: list[Record], source: str, period: str) -> Bou
         )
     warnings = []
     if unknown:
-        names = ", ".join(sorted(unknown, key=str.lower))
+        ordered = sorted(unknown, key=str.lower)
+        names = ", ".join(ordered[:20]) + (f" and {len(ordered) - 20} more" if len(ordered) > 20 else "")
         warnings.append(
             f"{source}: values for columns or indicators that {framework.id} does not define were ignored: {names}"
         )

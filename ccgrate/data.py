@@ -40,6 +40,8 @@ COLUMN_ALIASES = {
 }
 _SUFFIXES = ("_numerator", "_denominator")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_DOT_GROUPS_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 _PERIOD = re.compile(r"^(\d{4})\s*(?:/|-|_|\s)?\s*(\d{2}|\d{4})?$")
 
 
@@ -49,6 +51,8 @@ class Cell:
     line: int
     column: int
     header: str
+    # Semicolon-separated files come from spreadsheets set to a decimal comma (92,4).
+    decimal_comma: bool = False
 
 
 @dataclass(slots=True)
@@ -99,7 +103,18 @@ def parse_number(cell: Cell, source: str) -> float | None:
     cleaned = text
     if cleaned.endswith("%"):
         cleaned = cleaned[:-1].strip()
-    if _THOUSANDS.match(cleaned):
+    if cell.decimal_comma:
+        if _DOT_GROUPS.match(cleaned):
+            raise DataError(
+                f'column "{cell.header}": "{clip(text)}" is ambiguous in a semicolon-separated file: '
+                "a decimal point or a thousands separator",
+                where=location(source, cell.line, cell.column),
+                hint="write it without the dot (2160) or with a decimal comma (2,16)",
+            )
+        if _DOT_GROUPS_DECIMAL.match(cleaned):
+            cleaned = cleaned.replace(".", "")
+        cleaned = cleaned.replace(",", ".", 1) if cleaned.count(",") == 1 and "." not in cleaned else cleaned
+    elif _THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
@@ -125,7 +140,13 @@ def clip(text: str, limit: int = 40) -> str:
 
 
 def decode(raw: bytes, source: str, encoding: str = "utf-8-sig") -> str:
-    if b"\x00" in raw[:65536]:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and not encoding.lower().replace("_", "-").startswith("utf-16"):
+        raise DataError(
+            "the file is UTF-16 text (as Excel's 'Unicode text' saves it)",
+            where=source,
+            hint="pass --encoding utf-16, or save it as CSV UTF-8",
+        )
+    if b"\x00" in raw[:65536] and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DataError(
             "contains NUL bytes, so it is not a CSV text file",
@@ -172,6 +193,7 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
         ) from None
     header_line, header = rows[0]
     names = _header_names(header, source, header_line)
+    decimal_comma = delimiter == ";"
     body = [(line, row) for line, row in rows[1:] if any(cell.strip() for cell in row)]
     if not body:
         raise DataError("the file has a header but no data rows", where=source, hint="add one row per organisation")
@@ -185,8 +207,8 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
     sha256 = hashlib.sha256(raw).hexdigest()
     content = content_hash(header, [row for _, row in body])
     if "indicator" in names and "value" in names:
-        return Dataset(source, sha256, content, "long", _read_long(names, header, body, source))
-    return Dataset(source, sha256, content, "wide", _read_wide(names, header, body, source))
+        return Dataset(source, sha256, content, "long", _read_long(names, header, body, source, decimal_comma))
+    return Dataset(source, sha256, content, "wide", _read_wide(names, header, body, source, decimal_comma))
 
 
 def content_hash(header: list[str], rows: list[list[str]]) -> str:
@@ -249,7 +271,7 @@ def _identity(row: list[str], names: list[str], header: list[str], line: int, so
     return code, name, period
 
 
-def _read_wide(names: list[str], header: list[str], body: list, source: str) -> list[Record]:
+def _read_wide(names: list[str], header: list[str], body: list, source: str, decimal_comma: bool) -> list[Record]:
     records: list[Record] = []
     first_seen: dict[tuple[str, str | None], int] = {}
     identity_columns = {"org_code", "org_name", "period"}
@@ -267,7 +289,7 @@ def _read_wide(names: list[str], header: list[str], body: list, source: str) -> 
         for index, (column, text) in enumerate(zip(names, row), start=1):
             if column in identity_columns:
                 continue
-            cell = Cell(text, line, index, header[index - 1].strip())
+            cell = Cell(text, line, index, header[index - 1].strip(), decimal_comma)
             if column.endswith(_SUFFIXES[0]):
                 record.numerators[column[: -len(_SUFFIXES[0])]] = cell
             elif column.endswith(_SUFFIXES[1]):
@@ -278,7 +300,7 @@ def _read_wide(names: list[str], header: list[str], body: list, source: str) -> 
     return records
 
 
-def _read_long(names: list[str], header: list[str], body: list, source: str) -> list[Record]:
+def _read_long(names: list[str], header: list[str], body: list, source: str, decimal_comma: bool) -> list[Record]:
     by_key: dict[tuple[str, str | None], Record] = {}
     first_seen: dict[tuple[str, str | None, str], int] = {}
     columns = {name: index for index, name in enumerate(names)}
@@ -314,9 +336,9 @@ def _read_long(names: list[str], header: list[str], body: list, source: str) -> 
         elif not record.org_name and name:
             record.org_name = name
         value_column = columns["value"]
-        record.values[id_key] = Cell(row[value_column], line, value_column + 1, indicator)
+        record.values[id_key] = Cell(row[value_column], line, value_column + 1, indicator, decimal_comma)
         for part, store in (("numerator", record.numerators), ("denominator", record.denominators)):
             if part in columns:
                 position = columns[part]
-                store[id_key] = Cell(row[position], line, position + 1, f"{indicator} {part}")
+                store[id_key] = Cell(row[position], line, position + 1, f"{indicator} {part}", decimal_comma)
     return list(by_key.values())

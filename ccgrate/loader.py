@@ -21,6 +21,11 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+# tomllib's wording for the commonest slips, said the way an author would look for them.
+_TOML_WORDS = {
+    "Illegal character '\\n'": "a string is not closed before the end of the line (a missing quote?)",
+    "Cannot overwrite a value": "a key is given twice",
+}
 
 
 def builtin_dir() -> Path:
@@ -104,8 +109,11 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise FrameworkError(
-            f"not UTF-8 text (byte {error.start})", where=name, hint="save the framework as UTF-8"
+            f"byte 0x{raw[error.start]:02x} is not UTF-8 text", where=f"{name}:{line}:{column}",
+            hint="save the framework as UTF-8",
         ) from None
     try:
         data = tomllib.loads(text)
@@ -115,6 +123,7 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
         where = f"{name}:{match.group(1)}:{match.group(2)}" if match else name
         if match:
             message = message[: match.start()]
+        message = _TOML_WORDS.get(message, message)
         raise FrameworkError(
             f"TOML syntax error: {message[:1].lower()}{message[1:]}",
             where=where,
@@ -123,7 +132,9 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     try:
         framework = Framework.model_validate(data)
     except ValidationError as error:
-        problems = [f"{name}: {line}" for line in _describe_validation(error, data)]
+        # An unknown key (a typo) usually explains the missing one that follows it: say it first.
+        lines = sorted(_describe_validation(error, data), key=lambda line: "unknown key" not in line)
+        problems = [f"{name}: {line}" for line in lines]
         raise FrameworkError(problems[0], problems=problems) from None
     found = cross_check(framework)
     if found:

@@ -174,3 +174,20 @@ def test_unknown_encoding():
     assert error_of("org_code\nA\n", encoding="klingon") == (
         'unknown encoding "klingon"; use an encoding name such as utf-8, cp1252 or latin-1'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("92,4", 92.4), ("1.234,5", 1234.5), ("68.9", 68.9), ("70", 70.0), ("92,4 %", 92.4), ("", None)],
+)
+def test_decimal_commas_in_semicolon_files(text, number):
+    assert parse_number(Cell(text, 2, 3, "126a", decimal_comma=True), "d.csv") == number
+
+
+def test_a_dotted_group_in_a_semicolon_file_is_ambiguous():
+    with pytest.raises(DataError) as caught:
+        parse_number(Cell("2.160", 2, 3, "104a", decimal_comma=True), "d.csv")
+    assert str(caught.value) == (
+        'd.csv:2:3: column "104a": "2.160" is ambiguous in a semicolon-separated file: a decimal point or a '
+        "thousands separator; write it without the dot (2160) or with a decimal comma (2,16)"
+    )

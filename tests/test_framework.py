@@ -266,16 +266,25 @@ def test_toml_syntax_error_names_line_and_column():
 
 def test_duplicate_toml_key_is_a_syntax_error():
     text = replaced('name = "Test framework"', 'name = "Test framework"\nname = "Again"')
-    assert first_problem(text).startswith("test.toml:4:")
-    assert "TOML syntax error: cannot overwrite a value" in first_problem(text)
+    assert first_problem(text) == (
+        "test.toml:4:15: TOML syntax error: a key is given twice; fix the syntax (https://toml.io)"
+    )
+
+
+def test_an_unclosed_string_is_named_as_such():
+    text = replaced('name = "Test framework"', 'name = "Test framework')
+    assert first_problem(text) == (
+        "test.toml:3:23: TOML syntax error: a string is not closed before the end of the line (a missing quote?); "
+        "fix the syntax (https://toml.io)"
+    )
 
 
 def test_non_utf8_framework_is_refused():
     with pytest.raises(FrameworkError) as caught:
         from ccgrate.loader import parse_framework
 
-        parse_framework("provenance = 'caf\u00e9'".encode("latin-1"), name="x.toml")
-    assert str(caught.value) == "x.toml: not UTF-8 text (byte 17); save the framework as UTF-8"
+        parse_framework("[framework]\nprovenance = 'caf\u00e9'".encode("latin-1"), name="x.toml")
+    assert str(caught.value) == "x.toml:2:18: byte 0xe9 is not UTF-8 text; save the framework as UTF-8"
 
 
 def test_every_problem_is_collected_and_the_message_counts_the_rest():
