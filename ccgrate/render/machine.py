@@ -263,3 +263,32 @@ def render_markdown(run: Any, explain: bool = False) -> str:
             if a.rules_fired:
                 parts.append("\n")
     return "".join(parts)
+
+
+def framework_markdown(fw: Any) -> str:
+    """A framework as a Markdown document, for papers and wikis."""
+    from ..rules import describe_condition
+
+    meta = fw.framework
+    provenance = "\n\n".join(" ".join(part.split()) for part in meta.provenance.strip().split("\n\n"))
+    parts = [f"# {meta.name}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"]
+    parts.append(markdown_table(["Rating", "Least score"], [[r, fw.scale.cuts.get(r)] for r in fw.scale.ratings]))
+    if fw.judgements:
+        parts.append("\n## Judgements\n\n")
+        parts.append(markdown_table(["Id", "Name", "Levels (best first)"],
+                                    [[jid, j.name, " > ".join(j.levels)] for jid, j in fw.judgements.items()]))
+    parts.append("\n## Domains\n\n")
+    parts.append(markdown_table(["Id", "Name", "Weight"], [[d.id, d.name, d.weight] for d in fw.domains]))
+    if fw.areas:
+        parts.append("\n## Clinical priority areas\n\n")
+        parts.append(markdown_table(["Id", "Name", "Indicators"], [
+            [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)] for a in fw.areas]))
+    parts.append("\n## Indicators\n\n")
+    rows = []
+    for i in fw.indicators:
+        rows.append([i.id, i.name, i.domain, i.area, i.unit, getattr(i, "direction", None), i.method, i.weight, i.evidence])
+    parts.append(markdown_table(["Id", "Name", "Domain", "Area", "Unit", "Direction", "Method", "Weight", "Evidence"], rows))
+    parts.append("\n## Rules (applied in order)\n\n")
+    parts.append(markdown_table(["Rule", "When", "Effect", "Reason"], [
+        [r.id, describe_condition(r.when), " ".join(r.effect), r.reason] for r in fw.rules]))
+    return "".join(parts)

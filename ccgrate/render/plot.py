@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 class PlottingUnavailable(Exception):
     """matplotlib is not installed."""
 
 
-def draw_funnel(funnel: Any, output: Path, highlight: set[str]) -> None:
-    """Write the plot to `output` (.svg, .png or .pdf, by its suffix)."""
+def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None:
+    """Write the plot to the open binary file `output`, as `kind`: svg, png or pdf."""
     try:
         import matplotlib
     except ImportError:
@@ -55,8 +54,8 @@ def draw_funnel(funnel: Any, output: Path, highlight: set[str]) -> None:
     axes.legend(fontsize=8, loc="best")
     axes.grid(True, which="major", alpha=0.3)
     figure.tight_layout()
-    metadata = {"Date": None} if output.suffix.lower() in (".svg", ".pdf") else {}
-    figure.savefig(output, metadata=metadata)
+    metadata = {"Date": None} if kind in ("svg", "pdf") else {}
+    figure.savefig(output, format=kind, metadata=metadata)
     plt.close(figure)
 
 

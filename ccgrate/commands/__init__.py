@@ -1,0 +1,1 @@
+"""The commands of the ccgrate command line, one module each."""

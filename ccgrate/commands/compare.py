@@ -1,0 +1,150 @@
+"""ccgrate compare: what changed between two years, for whom, and why."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..clitools import (
+    ExitCode,
+    encoding_option,
+    format_option,
+    info,
+    output_option,
+    read_sources,
+    render_table,
+    verbosity_options,
+    warn,
+    write_output,
+)
+from ..errors import DataError
+
+
+@click.command()
+@click.argument("side_a", metavar="A")
+@click.argument("side_b", metavar="B")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Take both years from this multi-period file.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              envvar="CCGRATE_DATA_DIR", help="Where a year finds its data file (also CCGRATE_DATA_DIR).")
+@click.option("--framework-a", metavar="ID|PATH", help="Framework for A instead of the built-in for its year.")
+@click.option("--framework-b", metavar="ID|PATH", help="Framework for B instead of the built-in for its year.")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Mergers: a CSV of old_code,new_code[,weight]; predecessors are combined and compared with their successor.")
+@click.option("--combine", type=click.Choice(["auto", "weighted", "mean"]), default="auto", show_default=True,
+              help="How predecessors' values are combined: weighted by the map's weight column, or a plain mean "
+                   "(auto: weighted when the map has weights). Counts are always summed.")
+@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Show this organisation in detail (repeatable).")
+@click.option("--indicator", "indicators", multiple=True, metavar="ID",
+              help="Show only these indicators in the detail (repeatable); scores still use them all.")
+@click.option("--fail-if-worse", is_flag=True,
+              help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any matched organisation's rating fell.")
+@format_option()
+@output_option
+@encoding_option
+@verbosity_options
+def compare(
+    side_a: str,
+    side_b: str,
+    data_file: str | None,
+    data_dir: Path,
+    framework_a: str | None,
+    framework_b: str | None,
+    map_file: str | None,
+    combine: str,
+    orgs: tuple[str, ...],
+    indicators: tuple[str, ...],
+    fail_if_worse: bool,
+    output_format: str,
+    output: Path | None,
+    encoding: str,
+) -> None:
+    """Compare two years: ratings, scores, domains, areas and every indicator, for one CCG or all.
+
+    A and B are CSV files or years. A year (2017, 2017/18 or 2017-18 all mean 2017/18) picks a
+    period inside --data FILE, or finds its file in --data-dir: the one CSV whose name carries
+    the year (*2017-18*.csv, *2017_18*.csv, *201718*.csv, *2017-2018*.csv or 2017.csv). When the
+    two years use different frameworks, each score change is split into a data part and a
+    framework part.
+
+    \b
+    Examples:
+      cd examples && ccgrate compare 2017 2018
+      ccgrate compare 2016 2017 --data examples/bromley.csv --indicator 126a --indicator 129a
+      ccgrate compare 2017 2018 --data-dir examples --map examples/national-mergers.csv -f csv
+      ccgrate compare 2018 2019 --data-dir examples --org SYN010 --fail-if-worse
+    """
+    from ..pipeline import SideInput, compare_sides
+
+    sides = [_side(spec, data_file, data_dir, encoding) for spec in (side_a, side_b)]
+    mapping = None
+    if map_file is not None:
+        from ..compare import read_mapping
+
+        ((name, raw),) = read_sources((map_file,))
+        mapping = read_mapping(raw, name, encoding)
+    comparison = compare_sides(
+        SideInput(*sides[0]), SideInput(*sides[1]), framework_a=framework_a, framework_b=framework_b,
+        mapping=mapping, combine=combine, encoding=encoding,
+    )
+    if orgs:
+        wanted = {code.strip().upper() for code in orgs}
+        absent = sorted(wanted - {c.org_code.upper() for c in comparison.orgs})
+        if absent:
+            raise DataError(
+                f"no organisation {', '.join(absent)} in both years",
+                hint="check the code; organisations in one year only are listed without --org",
+            )
+        comparison.orgs = [c for c in comparison.orgs if c.org_code.upper() in wanted]
+    if indicators:
+        from dataclasses import replace
+
+        chosen = {i.strip().lower() for i in indicators}
+        known = {i.id.lower() for c in comparison.orgs for i in c.indicators}
+        absent = sorted(chosen - known)
+        if absent:
+            raise DataError(f"no indicator {', '.join(absent)} in either year's framework", hint="check the indicator ids")
+        comparison.orgs = [
+            replace(c, indicators=[i for i in c.indicators if i.id.lower() in chosen]) for c in comparison.orgs
+        ]
+    info(f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
+         f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}")
+    for message in comparison.warnings:
+        warn(message)
+    from ..render import comparison as render
+
+    output_format = output_format.lower()
+    if output_format == "table":
+        render_table(lambda console: render.print_comparison(console, comparison, detail=bool(orgs) or len(comparison.orgs) == 1), output)
+    else:
+        renderers = {"json": render.render_json, "ndjson": render.render_ndjson, "csv": render.render_csv,
+                     "markdown": render.render_markdown}
+        write_output(renderers[output_format](comparison), output)
+    if fail_if_worse:
+        fell = [c for c in comparison.orgs if c.movement == "down"]
+        if fell:
+            names = ", ".join(f"{c.org_code} ({c.rating_a} -> {c.rating_b})" for c in fell[:5])
+            more = f" and {len(fell) - 5} more" if len(fell) > 5 else ""
+            click.echo(f"ccgrate: {len(fell)} rated lower in {comparison.b.label}: {names}{more}", err=True)
+            sys.exit(ExitCode.BELOW_THRESHOLD)
+
+
+def _side(spec: str, data_file: str | None, data_dir: Path, encoding: str) -> tuple[str, bytes, str | None]:
+    """A compare argument: a CSV path, or a year resolved in --data or --data-dir."""
+    from ..data import normalise_period
+    from ..pipeline import find_year_file
+
+    if Path(spec).is_file() or spec == "-":
+        ((name, raw),) = read_sources((spec,))
+        return name, raw, None
+    period = normalise_period(spec)
+    if period is None:
+        raise DataError(f'"{spec}" is neither a file nor a year', hint="give a CSV path or a year such as 2017 or 2017/18")
+    if data_file is not None:
+        ((name, raw),) = read_sources((data_file,))
+        return name, raw, period
+    found = find_year_file(period, data_dir)
+    ((name, raw),) = read_sources((str(found),))
+    return name, raw, period

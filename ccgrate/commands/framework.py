@@ -1,0 +1,159 @@
+"""ccgrate frameworks, and ccgrate framework show | check | schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..clitools import (
+    CcgrateGroup,
+    ExitCode,
+    format_option,
+    output_option,
+    read_sources,
+    render_table,
+    verbosity_options,
+    write_output,
+)
+from ..errors import FrameworkError
+
+LISTING = ["id", "name", "period", "indicators", "sha256"]
+
+
+@click.command("frameworks")
+@format_option()
+@output_option
+@verbosity_options
+def frameworks_command(output_format: str, output: Path | None) -> None:
+    """List the built-in frameworks: id, name, period and number of indicators.
+
+    \b
+    Examples:
+      ccgrate frameworks
+      ccgrate frameworks -f json
+    """
+    from ..loader import builtins, load_framework
+    from ..render.machine import markdown_table, render_rows_csv
+
+    entries = []
+    for entry in builtins():
+        fw = load_framework(entry.path, origin=f"builtin:{entry.id}")
+        entries.append(dict(zip(LISTING, [fw.id, fw.framework.name, fw.framework.period, len(fw.indicators), fw.sha256])))
+    rows = [list(e.values()) for e in entries]
+    output_format = output_format.lower()
+    if output_format == "table":
+        from ..render.table import frameworks_table
+
+        render_table(lambda console: console.print(frameworks_table(entries)), output)
+        return
+    text = {
+        "json": lambda: json.dumps(entries, indent=2) + "\n",
+        "ndjson": lambda: "".join(json.dumps(e) + "\n" for e in entries),
+        "csv": lambda: render_rows_csv(LISTING, rows),
+        "markdown": lambda: markdown_table(LISTING, rows),
+    }[output_format]()
+    write_output(text, output)
+
+
+@click.group(cls=CcgrateGroup)
+def framework() -> None:
+    """Show, check and describe framework definitions (TOML).
+
+    \b
+    Examples:
+      ccgrate framework show iaf-2017-18
+      ccgrate framework check my-framework.toml
+      ccgrate framework schema -o ccgrate-framework.schema.json
+    """
+
+
+def _load(spec: str):
+    """A built-in id, a path, or - for a framework on standard input."""
+    from ..loader import parse_framework, resolve_framework
+
+    if spec == "-":
+        ((name, raw),) = read_sources(("-",))
+        return parse_framework(raw, name=name)
+    return resolve_framework(spec)
+
+
+@framework.command("show")
+@click.argument("spec", metavar="ID|PATH")
+@format_option(("table", "json", "markdown"))
+@output_option
+@verbosity_options
+def framework_show(spec: str, output_format: str, output: Path | None) -> None:
+    """Print a framework: provenance, scale, judgements, domains, areas, indicators and rules.
+
+    \b
+    Examples:
+      ccgrate framework show iaf-2018-19
+      ccgrate framework show frameworks/nhsof-2019-20.toml -f json
+      ccgrate framework show iaf-2017-18 -f markdown -o iaf-2017-18.md
+    """
+    fw = _load(spec)
+    output_format = output_format.lower()
+    if output_format == "json":
+        document = {"origin": fw.origin, "sha256": fw.sha256, **fw.model_dump(mode="json", exclude_none=True)}
+        write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+    elif output_format == "markdown":
+        from ..render.machine import framework_markdown
+
+        write_output(framework_markdown(fw), output)
+    else:
+        from ..render.table import framework_view
+
+        render_table(lambda console: console.print(framework_view(fw)), output)
+
+
+@framework.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH...")
+@verbosity_options
+def framework_check(paths: tuple[str, ...]) -> None:
+    """Validate framework files; list every problem with its file and key path (- reads stdin).
+
+    \b
+    Examples:
+      ccgrate framework check my-framework.toml
+      ccgrate framework check frameworks/*.toml
+    """
+    failed = False
+    for path in paths:
+        try:
+            fw = _load(path) if path == "-" else _load_path(path)
+        except FrameworkError as error:
+            failed = True
+            for problem in error.problems:
+                click.echo(f"Error: {problem}", err=True)
+            continue
+        click.echo(
+            f"{fw.origin}: ok ({fw.id}, {fw.framework.period}, {len(fw.indicators)} indicators, {len(fw.domains)} domains, "
+            f"{len(fw.areas)} areas, {len(fw.rules)} rules; sha256 {fw.sha256[:12]})"
+        )
+    if failed:
+        sys.exit(ExitCode.FRAMEWORK)
+
+
+def _load_path(path: str):
+    from ..loader import load_framework
+
+    return load_framework(path)
+
+
+@framework.command("schema")
+@output_option
+@verbosity_options
+def framework_schema_command(output: Path | None) -> None:
+    """Print the JSON Schema of framework files, for editors that validate and complete TOML.
+
+    \b
+    Examples:
+      ccgrate framework schema -o ccgrate-framework.schema.json
+    """
+    from ..loader import framework_schema
+
+    write_output(json.dumps(framework_schema(), indent=2) + "\n", output)
+

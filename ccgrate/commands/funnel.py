@@ -1,0 +1,104 @@
+"""ccgrate funnel: one z-score indicator's organisations against their control limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..clitools import (
+    FORMATS,
+    ExitCode,
+    UserError,
+    atomic_file,
+    encoding_option,
+    format_option,
+    notice,
+    output_option,
+    read_sources,
+    render_table,
+    verbosity_options,
+    warn,
+    write_output,
+)
+from ..errors import DataError
+
+IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@click.option("--indicator", "indicator_id", required=True, metavar="ID", help="The z-score indicator to plot.")
+@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Highlight this organisation (repeatable).")
+@click.option("--period", "period", metavar="PERIOD", help="The period, when FILE holds several.")
+@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(FORMATS, case_sensitive=False),
+    help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png or .pdf, else table).",
+)
+@output_option
+@encoding_option
+@verbosity_options
+def funnel(
+    file: str,
+    indicator_id: str,
+    orgs: tuple[str, ...],
+    period: str | None,
+    framework_spec: str | None,
+    output_format: str | None,
+    output: Path | None,
+    encoding: str,
+) -> None:
+    """Funnel plot of one z-score indicator: every organisation against 95% and 99.8% limits.
+
+    Drawing needs matplotlib: pip install 'ccgrate[plot]'.
+
+    \b
+    Examples:
+      ccgrate funnel examples/national-2018-19.csv --indicator 126b -o funnel.svg
+      ccgrate funnel examples/national-2018-19.csv --indicator 126b --org SYN010 -o funnel.png
+      ccgrate funnel examples/national-2018-19.csv --indicator 126b -f csv
+    """
+    from ..funnel import build_funnel, funnel_record
+    from ..pipeline import parse_period_option, score_sources
+
+    draw = output_format is None and output is not None and output.suffix.lower() in IMAGE_SUFFIXES
+    if output_format is None and not draw:
+        output_format = "table"
+    wanted = parse_period_option(period) if period else None
+    run = score_sources(read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), encoding=encoding)
+    for message in run.warnings:
+        warn(message)
+    plot = build_funnel(run, indicator_id, wanted)
+    highlight = {code.strip().upper() for code in orgs}
+    unknown = highlight - {p.org_code.upper() for p in plot.points}
+    if unknown:
+        raise DataError(f"no organisation {', '.join(sorted(unknown))} in {file}", hint="check the code against the org_code column")
+    highlight = {p.org_code for p in plot.points if p.org_code.upper() in highlight}
+    if draw:
+        from ..render.plot import PlottingUnavailable, draw_funnel
+
+        assert output is not None
+        try:
+            with atomic_file(output, "wb") as handle:
+                draw_funnel(plot, handle, output.suffix.lower().lstrip("."), highlight)
+        except PlottingUnavailable:
+            raise UserError(
+                "drawing needs matplotlib, an optional extra: pip install 'ccgrate[plot]' (in a checkout: "
+                "pip install '.[plot]'), or print the data with -f table|json|csv",
+                ExitCode.DATA,
+            ) from None
+        notice(f"wrote {output} ({plot.indicator}, {len(plot.points)} organisations)")
+        return
+    record = funnel_record(plot)
+    from ..render import funnel as render
+
+    output_format = output_format.lower()
+    if output_format == "table":
+        from ..render.table import funnel_table
+
+        render_table(lambda console: console.print(funnel_table(record, highlight)), output)
+        return
+    renderers = {"json": render.render_json, "ndjson": render.render_ndjson, "csv": render.render_csv,
+                 "markdown": render.render_markdown}
+    write_output(renderers[output_format](record), output)

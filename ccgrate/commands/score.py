@@ -1,0 +1,131 @@
+"""ccgrate score: rate every organisation and period of one or more files."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..clitools import (
+    RATINGS,
+    ExitCode,
+    encoding_option,
+    format_option,
+    grouped_warnings,
+    info,
+    output_option,
+    rating_choice,
+    read_sources,
+    render_table,
+    verbosity_options,
+    warn,
+    write_output,
+)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--framework", "framework_spec", metavar="ID|PATH",
+              help="Score with this framework instead of the one for the data's period.")
+@click.option("--org", "orgs", multiple=True, metavar="CODE",
+              help="Show only this organisation (repeatable). Banding still uses the whole file.")
+@click.option("--period", "periods", multiple=True, metavar="PERIOD", help="Score only this period, e.g. 2017/18 (repeatable).")
+@click.option("--explain", is_flag=True, help="Show every indicator, domain, area and rule behind each rating.")
+@click.option("--summary", is_flag=True, help="Also print the distribution of ratings (per file, and in all) on stderr.")
+@click.option("--fail-below", metavar="RATING",
+              help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any organisation is rated below RATING or not rated.")
+@format_option()
+@output_option
+@encoding_option
+@verbosity_options
+def score(
+    files: tuple[str, ...],
+    framework_spec: str | None,
+    orgs: tuple[str, ...],
+    periods: tuple[str, ...],
+    explain: bool,
+    summary: bool,
+    fail_below: str | None,
+    output_format: str,
+    output: Path | None,
+    encoding: str,
+) -> None:
+    """Rate each organisation and period in FILE (CSV, wide or long; - reads standard input).
+
+    The framework is chosen from each row's period unless --framework names one. Each file is
+    scored as a population of its own; several files (or a quoted glob) make a batch, each result
+    tagged with its source.
+
+    \b
+    Examples:
+      ccgrate score examples/bromley.csv
+      ccgrate score examples/bromley.csv --explain --period 2017/18
+      ccgrate score examples/national-2018-19.csv -f json | python -m json.tool
+      ccgrate score - -f csv < examples/bromley.csv
+      ccgrate score 'examples/national-*.csv' --summary -f csv -o ratings.csv
+      ccgrate score mydata.csv --framework my-framework.toml --fail-below Good
+    """
+    threshold = rating_choice(fail_below, "--fail-below")
+    from ..pipeline import score_sources
+
+    started = time.perf_counter()
+    sources = read_sources(files)
+    run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding)
+    for source in run.inputs:
+        info(f"read {source.source}: {source.rows} rows, {source.shape} shape, sha256 {source.sha256}")
+    for fw in run.frameworks:
+        info(f"framework {fw.id} from {fw.origin}, sha256 {fw.sha256}")
+    info(f"scored {len(run.assessments)} assessments in {time.perf_counter() - started:.2f}s")
+    for message in run.warnings:
+        warn(message)
+    for message in grouped_warnings(run.assessments):
+        warn(message)
+    output_format = output_format.lower()
+    if output_format == "table":
+        from ..render.table import print_run
+
+        render_table(lambda console: print_run(console, run, explain), output)
+    else:
+        from ..render import machine
+
+        renderers = {
+            "json": lambda: machine.render_json(run),
+            "ndjson": lambda: machine.render_ndjson(run),
+            "csv": lambda: machine.render_csv(run, explain),
+            "markdown": lambda: machine.render_markdown(run, explain),
+        }
+        write_output(renderers[output_format](), output)
+    if summary:
+        for line in summary_lines(run):
+            click.echo(line, err=True)
+    if threshold is not None:
+        below = [a for a in run.assessments if a.rating is None or RATINGS.index(a.rating) > RATINGS.index(threshold)]
+        if below:
+            names = ", ".join(f"{a.org_code} {a.period} ({a.rating or 'not rated'})" for a in below[:5])
+            more = f" and {len(below) - 5} more" if len(below) > 5 else ""
+            click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}{more}", err=True)
+            sys.exit(ExitCode.BELOW_THRESHOLD)
+
+
+def summary_lines(run) -> list[str]:
+    """The distribution of ratings, per file when there are several, and in all."""
+
+    def line(label: str, assessments: list) -> str:
+        counts = {rating: 0 for rating in RATINGS}
+        unrated = 0
+        for a in assessments:
+            if a.rating in counts:
+                counts[a.rating] += 1
+            else:
+                unrated += 1
+        parts = [f"{rating} {count}" for rating, count in counts.items()] + ([f"not rated {unrated}"] if unrated else [])
+        return f"ccgrate: {label}: {len(assessments)} assessments: {', '.join(parts)}"
+
+    lines = []
+    if len(run.inputs) > 1:
+        for source in run.inputs:
+            lines.append(line(source.source, [a for a in run.assessments if a.source == source.source]))
+    lines.append(line("all" if len(run.inputs) > 1 else run.inputs[0].source, run.assessments))
+    return lines
