@@ -42,6 +42,9 @@ def _value(value: Any, unit: str = "") -> str:
 def summary_table(run: Any) -> Table:
     ids = ", ".join(fw.id for fw in run.frameworks)
     table = Table(title=f"ccgrate: {len(run.assessments)} assessment{'s' if len(run.assessments) != 1 else ''} ({ids})")
+    batch = len(run.inputs) > 1
+    if batch:
+        table.add_column("Source", overflow="fold")
     table.add_column("Code", no_wrap=True)
     table.add_column("Name", ratio=1)
     table.add_column("Period", no_wrap=True)
@@ -51,6 +54,7 @@ def summary_table(run: Any) -> Table:
     table.add_column("Rules fired", no_wrap=True, overflow="ellipsis")
     for a in run.assessments:
         table.add_row(
+            *([escape(a.source)] if batch else []),
             escape(a.org_code),
             escape(a.org_name),
             a.period,
