@@ -1,47 +1,93 @@
 """Banding: one indicator's values for a whole population, turned into bands with points.
 
-Every method implements `Banding.band(observations)`, which sees the whole population at once
-(quantile and statistical methods need it) and returns one `Band` per organisation plus the
-population statistics it used. A new method is one new class and one line in `make_banding`.
+Every method implements `Banding.band(column)`: it sees the whole population at once (quantile
+and statistical methods need it) as numpy arrays, and returns every organisation's band rank
+(0 is the best band, -1 none), points (NaN none), the reference the value was compared with, a
+note for each organisation it could not band, and the population statistics it used. A new
+method is one new class and one line in `make_banding`.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Hashable, Protocol, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
 
 from . import dispersion
-from .bind import Observation
-from .dispersion import quantile7 as quantile
 
-K = TypeVar("K", bound=Hashable)
+NONE = -1
 
 
-@dataclass(frozen=True, slots=True)
-class Band:
-    """Where one value fell. `rank` counts from 0 for the best band; None when not banded."""
+@dataclass
+class IndicatorColumn:
+    """One indicator's inputs for a population: values (or level positions) and counts."""
 
-    label: str | None
-    rank: int | None
-    points: float | None
-    reference: str
-    note: str | None = None
-    detail: Mapping[str, float] | None = None
+    values: np.ndarray  # float64 with NaN, or int64 level positions with -1
+    numerators: np.ndarray | None = None
+    denominators: np.ndarray | None = None
+
+    @property
+    def present(self) -> np.ndarray:
+        if self.values.dtype.kind == "f":
+            return ~np.isnan(self.values)
+        return self.values >= 0
+
+
+@dataclass
+class Bands:
+    """Where every organisation fell, for one indicator."""
+
+    rank: np.ndarray  # int64; 0 is the best band, -1 not banded
+    points: np.ndarray  # float64; NaN when not banded
+    reference: str | list[str]  # the same for everyone, or one per organisation
+    notes: dict[int, str] = field(default_factory=dict)  # why an organisation with a value was not banded
+    detail: dict[str, np.ndarray] | None = None  # per organisation statistics (NaN where none)
+    stats: dict[str, Any] | None = None  # the population statistics used
+
+    def reference_for(self, index: int) -> str:
+        return self.reference if isinstance(self.reference, str) else self.reference[index]
 
 
 class Banding(Protocol):
     labels: Sequence[str]
 
-    def band(self, observations: Mapping[K, Observation]) -> tuple[dict[K, Band], dict[str, Any] | None]:
-        """Band every organisation of a population; also return the population statistics used."""
+    def band(self, column: IndicatorColumn) -> Bands:
+        """Band every organisation of a population."""
         ...
+
+
+def quantile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Linear interpolation between order statistics (R type 7, numpy's default)."""
+    return dispersion.quantile7(sorted_values, fraction)
 
 
 def _fmt(number: float) -> str:
     return f"{number:.4g}" if abs(number) < 1e6 else f"{number:.6g}"
+
+
+def cut_reference(cuts: Sequence[float], direction: str, population: int | None = None) -> str:
+    """E.g. "8 | 10.7 | 13.4 (lower better)"; the band's label says whether these are quartiles."""
+    prefix = f"population n={population}: " if population is not None else ""
+    return f"{prefix}{' | '.join(_fmt(c) for c in cuts)} ({direction} better)"
+
+
+def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray) -> np.ndarray:
+    """Band ranks against ascending cut points; a value on a cut point counts in the better band."""
+    edges = np.asarray(cuts, dtype=np.float64)
+    if direction == "higher":
+        passed = np.searchsorted(edges, values, side="right")
+    else:
+        passed = len(edges) - np.searchsorted(edges, values, side="left")
+    return (len(edges) - passed).astype(np.int64)
+
+
+def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference, **more) -> Bands:
+    rank = np.where(present, rank, NONE)
+    table = np.append(np.asarray(points, dtype=np.float64), np.nan)  # position -1 reads NaN
+    return Bands(rank, table[rank], reference, **more)
 
 
 class CutBanding:
@@ -54,25 +100,10 @@ class CutBanding:
         self.points = list(points)
         self.reference = reference
 
-    def rank(self, value: float) -> int:
-        if self.direction == "higher":
-            passed = bisect.bisect_right(self.cuts, value)
-        else:
-            passed = len(self.cuts) - bisect.bisect_left(self.cuts, value)
-        return len(self.cuts) - passed
-
-    def band_value(self, value: float) -> Band:
-        rank = self.rank(value)
-        return Band(self.labels[rank], rank, self.points[rank], self.reference)
-
-    def band(self, observations):
-        return {key: self.band_value(float(obs.value)) for key, obs in observations.items()}, None
-
-
-def cut_reference(cuts: Sequence[float], direction: str, population: int | None = None) -> str:
-    """E.g. "8 | 10.7 | 13.4 (lower better)"; the band's label says whether these are quartiles."""
-    prefix = f"population n={population}: " if population is not None else ""
-    return f"{prefix}{' | '.join(_fmt(c) for c in cuts)} ({direction} better)"
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        rank = cut_ranks(self.cuts, self.direction, np.where(present, column.values, 0.0))
+        return _result(rank, present, self.points, self.reference)
 
 
 class StandardBanding(CutBanding):
@@ -91,20 +122,23 @@ class PopulationQuantileBanding:
         self.points = list(points)
         self.min_population = min_population
 
-    def band(self, observations):
-        values = sorted(float(obs.value) for obs in observations.values())
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        values = np.sort(column.values[present])
         if len(values) < self.min_population:
             note = (
                 f"not banded: population quantiles need at least {self.min_population} organisations "
                 f"with a value, this population has {len(values)}; give fixed cuts in the framework"
             )
-            empty = Band(None, None, None, "population quantiles", note)
-            return {key: empty for key in observations}, {"method": "quantile", "n": len(values), "cuts": None}
-        cuts = [quantile(values, i / self.quantiles) for i in range(1, self.quantiles)]
+            nothing = np.zeros(len(present), dtype=bool)
+            return _result(np.zeros(len(present), dtype=np.int64), nothing, self.points, "population quantiles",
+                           notes={int(i): note for i in np.flatnonzero(present)},
+                           stats={"method": "quantile", "n": len(values), "cuts": None})
+        ordered = values.tolist()
+        cuts = [quantile(ordered, i / self.quantiles) for i in range(1, self.quantiles)]
+        rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0))
         reference = cut_reference(cuts, self.direction, population=len(values))
-        inner = CutBanding(cuts, self.direction, self.labels, self.points, reference)
-        result, _ = inner.band(observations)
-        return result, {"method": "quantile", "n": len(values), "cuts": cuts}
+        return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts})
 
 
 class LevelBanding:
@@ -113,15 +147,11 @@ class LevelBanding:
     def __init__(self, levels: Sequence[str], points: Sequence[float]):
         self.labels = list(levels)
         self.points = list(points)
-        self.index = {level: i for i, level in enumerate(levels)}
         self.reference = " > ".join(levels)
 
-    def band(self, observations):
-        result = {}
-        for key, obs in observations.items():
-            rank = self.index[str(obs.value)]
-            result[key] = Band(self.labels[rank], rank, self.points[rank], self.reference)
-        return result, None
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        return _result(np.where(present, column.values, 0), present, self.points, self.reference)
 
 
 class SignificantStandardBanding:
@@ -136,45 +166,43 @@ class SignificantStandardBanding:
         self.standard = ind.standard
         self.sign = ">=" if ind.direction == "higher" else "<="
 
-    def band(self, observations):
-        result = {}
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        count = len(present)
+        numerators = column.numerators if column.numerators is not None else np.full(count, np.nan)
+        denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
+        counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
         standard = self.standard / self.scale
-        for key, obs in observations.items():
-            if obs.numerator is None or obs.denominator is None:
-                met = self._met(float(obs.value), self.standard)
-                rank = 1 if met else 2
-                note = "no numerator and denominator: judged on the value alone"
-                result[key] = Band(self.labels[rank], rank, self.points[rank], f"{self.sign} {_fmt(self.standard)}", note)
-                continue
-            low, high = dispersion.wilson(obs.numerator, obs.denominator, self.level)
-            good, bad = (low, high) if self.direction == "higher" else (high, low)
-            if self._met(good, standard) and good != standard:
-                rank = 0
-            elif not self._met(bad, standard):
-                rank = 3
+        higher = self.direction == "higher"
+        value_met = (column.values >= self.standard) if higher else (column.values <= self.standard)
+        rank = np.where(value_met, 1, 2)
+        low, high = dispersion.wilson(np.where(counted, numerators, 0.0), np.where(counted, denominators, 1.0), self.level)
+        good, bad = (low, high) if higher else (high, low)
+        good_met = (good > standard) if higher else (good < standard)
+        bad_missed = (bad < standard) if higher else (bad > standard)
+        point_met = (numerators / np.where(counted, denominators, 1.0) >= standard) if higher else \
+            (numerators / np.where(counted, denominators, 1.0) <= standard)
+        counted_rank = np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2)))
+        rank = np.where(counted, counted_rank, rank)
+        references = []
+        for i in range(count):
+            if counted[i]:
+                interval = f"{_fmt(low[i] * self.scale)}-{_fmt(high[i] * self.scale)}"
+                references.append(f"{self.sign} {_fmt(self.standard)} ({self.level:.0%} interval {interval})")
             else:
-                rank = 1 if self._met(obs.numerator / obs.denominator, standard) else 2
-            interval = f"{_fmt(low * self.scale)}-{_fmt(high * self.scale)}"
-            reference = f"{self.sign} {_fmt(self.standard)} ({self.level:.0%} interval {interval})"
-            detail = {"lower": low * self.scale, "upper": high * self.scale}
-            result[key] = Band(self.labels[rank], rank, self.points[rank], reference, detail=detail)
-        return result, None
-
-    def _met(self, value: float, standard: float) -> bool:
-        return value >= standard if self.direction == "higher" else value <= standard
+                references.append(f"{self.sign} {_fmt(self.standard)}")
+        notes = {int(i): "no numerator and denominator: judged on the value alone" for i in np.flatnonzero(present & ~counted)}
+        detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
+        return _result(rank, present, self.points, references, notes=notes, detail=detail)
 
 
-def zscore_rank(good: float) -> int:
-    """0 significantly better ... 4 significantly worse, for a z-score signed so that up is good."""
-    if good > dispersion.Q998:
-        return 0
-    if good > dispersion.Q95:
-        return 1
-    if good < -dispersion.Q998:
-        return 4
-    if good < -dispersion.Q95:
-        return 3
-    return 2
+def zscore_rank(good: np.ndarray) -> np.ndarray:
+    """0 significantly better ... 4 significantly worse, for z-scores signed so that up is good."""
+    return np.select(
+        [good > dispersion.Q998, good > dispersion.Q95, good < -dispersion.Q998, good < -dispersion.Q95],
+        [0, 1, 4, 3],
+        default=2,
+    ).astype(np.int64)
 
 
 class ZScoreBanding:
@@ -187,66 +215,66 @@ class ZScoreBanding:
         self.kind = ind.transform_name
         self.scale = 100.0 if ind.data == "proportion" and ind.unit == "%" else 1.0
 
-    def band(self, observations):
+    def band(self, column: IndicatorColumn) -> Bands:
         ind = self.ind
-        usable: dict[Any, tuple[float, float]] = {}
-        result: dict[Any, Band] = {}
-        for key, obs in observations.items():
-            problem = self._unusable(obs)
-            if problem:
-                result[key] = Band(None, None, None, "", f"not banded: {problem}")
-            else:
-                usable[key] = (obs.numerator, obs.denominator)
+        present = column.present
+        count = len(present)
+        numerators = column.numerators if column.numerators is not None else np.full(count, np.nan)
+        denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
+        counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
+        notes = {int(i): "not banded: no numerator and denominator" for i in np.flatnonzero(present & ~counted)}
+        if self.kind == "log":
+            zero = counted & (numerators == 0)
+            notes.update({int(i): "not banded: a zero count has no log z-score" for i in np.flatnonzero(zero)})
+            counted = counted & ~zero
+        usable = np.flatnonzero(counted)
         target = ind.target_value
         if target == "pooled":
-            denominators = sum(d for _, d in usable.values())
-            target = sum(o for o, _ in usable.values()) / denominators if denominators else math.nan
+            total = float(np.sum(denominators[usable])) if len(usable) else 0.0
+            target = float(np.sum(numerators[usable])) / total if total else math.nan
         stats: dict[str, Any] = {
             "method": "zscore", "data": ind.data, "transform": self.kind, "overdispersion": ind.overdispersion,
-            "trim": ind.trim, "trim_method": ind.trim_method, "k": len(usable), "excluded": len(result),
+            "trim": ind.trim, "trim_method": ind.trim_method, "k": len(usable), "excluded": len(notes),
             "target": None if math.isnan(target) else target * self.scale,
         }
+        nothing = np.zeros(count, dtype=bool)
         small = len(usable) < ind.min_population
         fixed = ind.tau2 if ind.overdispersion == "additive" else ind.phi
-        if not usable or (small and (ind.target_value == "pooled" or (fixed is None and ind.overdispersion != "none"))):
+        if not len(usable) or (small and (ind.target_value == "pooled" or (fixed is None and ind.overdispersion != "none"))):
             note = (
                 f"not banded: z-scores need at least {ind.min_population} organisations with counts to estimate "
                 f"{'the target and ' if ind.target_value == 'pooled' else ''}over-dispersion, this population has "
                 f"{len(usable)}; give a numeric target and a fixed {'tau2' if ind.overdispersion == 'additive' else 'phi'} "
                 "in the framework, or score the whole population"
             )
-            for key in usable:
-                result[key] = Band(None, None, None, "", note)
+            notes.update({int(i): note for i in usable})
             stats.update(n=0, phi=None, tau2=None)
-            return result, stats
+            return _result(np.zeros(count, dtype=np.int64), nothing, self.points, "", notes=notes, stats=stats)
         t0 = dispersion.transform(self.kind, target)
-        ys = {key: dispersion.transform(self.kind, o / d) for key, (o, d) in usable.items()}
-        ss = {key: dispersion.standard_error(self.kind, d) for key, (_, d) in usable.items()}
-        zs = {key: (ys[key] - t0) / ss[key] for key in usable}
+        safe_d = np.where(counted, denominators, 1.0)
+        # Organisations without usable counts get a harmless stand-in rate; their results are masked.
+        y = dispersion.transform(self.kind, np.where(counted, np.where(counted, numerators, 1.0) / safe_d, 1.0))
+        s = dispersion.standard_error(self.kind, safe_d)
+        z = (y - t0) / s
         if small:
             phi = ind.phi if ind.phi is not None else 1.0
             tau2 = ind.tau2 if ind.tau2 is not None else 0.0
             stats.update(n=0, phi=phi, tau2=tau2, fixed=True)
         else:
-            keys = list(usable)
-            estimate = dispersion.estimate([zs[k] for k in keys], [ss[k] for k in keys], ind.trim, ind.trim_method)
+            estimate = dispersion.estimate(z[usable], s[usable], ind.trim, ind.trim_method)
             phi, tau2 = estimate.phi, estimate.tau2
             stats.update(n=estimate.n, phi=phi, tau2=tau2, fixed=False)
+        z_adj = dispersion.adjusted_z(y, t0, s, ind.overdispersion, phi, tau2)
         sign = 1 if ind.direction == "higher" else -1
-        for key in usable:
-            z_adj = dispersion.adjusted_z(ys[key], t0, ss[key], ind.overdispersion, phi, tau2)
-            rank = zscore_rank(sign * z_adj)
-            detail = {"y": ys[key], "target": target * self.scale, "s": ss[key], "z": zs[key], "z_adj": z_adj}
-            reference = f"target {_fmt(target * self.scale)}, z {zs[key]:.2f}, adjusted {z_adj:.2f}"
-            result[key] = Band(self.labels[rank], rank, self.points[rank], reference, detail=detail)
-        return result, stats
-
-    def _unusable(self, obs: Observation) -> str | None:
-        if obs.numerator is None or obs.denominator is None:
-            return "no numerator and denominator"
-        if self.kind == "log" and obs.numerator == 0:
-            return "a zero count has no log z-score"
-        return None
+        rank = zscore_rank(sign * z_adj)
+        shown_target = _fmt(target * self.scale)
+        references = [f"target {shown_target}, z {z[i]:.2f}, adjusted {z_adj[i]:.2f}" if counted[i] else "" for i in range(count)]
+        blank = np.full(count, np.nan)
+        detail = {
+            "y": np.where(counted, y, blank), "target": np.where(counted, target * self.scale, blank),
+            "s": np.where(counted, s, blank), "z": np.where(counted, z, blank), "z_adj": np.where(counted, z_adj, blank),
+        }
+        return _result(rank, counted, self.points, references, notes=notes, detail=detail, stats=stats)
 
 
 def make_banding(framework: Any, ind: Any) -> Banding:

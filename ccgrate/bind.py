@@ -1,17 +1,24 @@
-"""Read a dataset's raw cells against a framework: numbers, judgement levels, and what is left over.
+"""Read a dataset's raw text against a framework: numbers, judgement levels, and what is left over.
 
-The result is a list of `OrgInput`, the typed input of the scoring engine, plus warnings about
-values the framework has no use for (reported, never silently dropped).
+The result is a `Population`: one period's organisations under one framework, column by column
+(numpy arrays: NaN or -1 where a value is missing), plus warnings about values the framework has
+no use for (reported, never silently dropped). `OrgInput` is the same data for one organisation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .data import Cell, Record, clip, is_missing, parse_number
+import numpy as np
+
+from .data import Column, Dataset, clip, is_missing, parse_number
 from .errors import DataError, location
+
+# Spellings of "no value" that the vectorised reader recognises at once; any other marker still
+# works, through the cell-by-cell reader.
+_FAST_MISSING = np.array(["", "NA", "na", "N/A", "n/a", "-", "*", "..", "x", ":", "null", "NULL", "None", "none"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,115 +41,283 @@ class OrgInput:
 
 
 @dataclass
-class Bound:
-    orgs: list[OrgInput]
+class Population:
+    """The organisations of one period under one framework, column by column."""
+
+    source: str
+    period: str
+    framework: Any
+    codes: list[str]
+    names: list[str]
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)  # numeric indicators; NaN = missing
+    numerators: dict[str, np.ndarray] = field(default_factory=dict)
+    denominators: dict[str, np.ndarray] = field(default_factory=dict)
+    levels: dict[str, np.ndarray] = field(default_factory=dict)  # ordered-scale indicators; -1 = missing
+    judgements: dict[str, np.ndarray] = field(default_factory=dict)  # level positions; -1 = missing
     warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def org(self, index: int) -> OrgInput:
+        """One organisation's inputs."""
+        fw = self.framework
+        values: dict[str, Observation] = {}
+        for ind in fw.indicators:
+            if ind.id in self.levels:
+                code = int(self.levels[ind.id][index])
+                if code >= 0:
+                    values[ind.id] = Observation(fw.levels_of(ind)[code])
+            elif ind.id in self.numbers:
+                value = self.numbers[ind.id][index]
+                if not np.isnan(value):
+                    values[ind.id] = Observation(float(value), _number(self.numerators, ind.id, index),
+                                                 _number(self.denominators, ind.id, index))
+        judgements = {
+            jid: fw.judgements[jid].levels[int(codes[index])] for jid, codes in self.judgements.items() if codes[index] >= 0
+        }
+        return OrgInput(self.codes[index], self.names[index], self.period, values, judgements, self.source)
+
+    @classmethod
+    def from_orgs(cls, framework: Any, orgs: Sequence[OrgInput], source: str = "", period: str = "") -> Population:
+        """Columns from per-organisation inputs (levels must be the framework's own spellings)."""
+        count = len(orgs)
+        population = cls(source or (orgs[0].source if orgs else ""), period or (orgs[0].period if orgs else ""),
+                         framework, [o.org_code for o in orgs], [o.org_name for o in orgs])
+        for jid, judgement in framework.judgements.items():
+            population.judgements[jid] = np.array(
+                [judgement.levels.index(o.judgements[jid]) if jid in o.judgements else -1 for o in orgs], dtype=np.int64
+            )
+        for ind in framework.indicators:
+            observations = [o.values.get(ind.id) for o in orgs]
+            if ind.method == "judgement":
+                levels = framework.levels_of(ind)
+                if ind.judgement is not None:
+                    population.levels[ind.id] = population.judgements[ind.judgement].copy()
+                else:
+                    population.levels[ind.id] = np.array(
+                        [levels.index(obs.value) if obs is not None else -1 for obs in observations], dtype=np.int64
+                    )
+                continue
+            population.numbers[ind.id] = np.array(
+                [obs.value if obs is not None else np.nan for obs in observations], dtype=np.float64
+            )
+            for store, attribute in ((population.numerators, "numerator"), (population.denominators, "denominator")):
+                column = [getattr(obs, attribute) if obs is not None else None for obs in observations]
+                if any(v is not None for v in column):
+                    store[ind.id] = np.array([np.nan if v is None else v for v in column], dtype=np.float64)
+        assert all(len(a) == count for a in population.numbers.values())
+        return population
+
+
+def _number(store: Mapping[str, np.ndarray], ind_id: str, index: int) -> float | None:
+    column = store.get(ind_id)
+    if column is None or np.isnan(column[index]):
+        return None
+    return float(column[index])
 
 
 def level_lookup(levels: Iterable[str], aliases: Mapping[str, str]) -> dict[str, str]:
     """Lower-case spelling -> canonical level."""
     table = {level.lower(): level for level in levels}
-    canonical = {level.lower(): level for level in levels}
+    canonical = dict(table)
     for alias, target in aliases.items():
         table[alias.lower()] = canonical[target.lower()]
     return table
 
 
-def bind(framework: Any, records: list[Record], source: str, period: str) -> Bound:
-    """Turn records of one period into typed inputs for `framework`."""
+def bind(
+    framework: Any, dataset: Dataset, indices: Sequence[int], period: str, keep: set[str] | None = None
+) -> Population:
+    """The records `indices` of `dataset` (one period) read against `framework`.
+
+    `keep`, when given, limits the columns read to those ids (lower case).
+    """
     indicators = {ind.id.lower(): ind for ind in framework.indicators}
-    judgements = {jid.lower(): (jid, level_lookup(j.levels, j.aliases), j) for jid, j in framework.judgements.items()}
-    scales = {
-        ind.id.lower(): level_lookup(framework.levels_of(ind), ind.aliases)
-        for ind in framework.indicators
-        if ind.method == "judgement" and ind.judgement is None
-    }
+    judgements = {jid.lower(): jid for jid in framework.judgements}
     fed_by_judgement = {
         ind.id.lower(): ind.judgement for ind in framework.indicators if ind.method == "judgement" and ind.judgement
     }
-    unknown: dict[str, int] = {}
+    population = Population(dataset.source, period, framework, [dataset.codes[i] for i in indices],
+                            [dataset.names[i] for i in indices])
+    source = dataset.source
+    unknown: list[str] = []
     ignored: dict[str, str] = {}
-    percent_values: dict[str, list[float]] = {}
-    disagree: dict[str, list[str]] = {}
-    orgs = []
-    for record in records:
-        values: dict[str, Observation] = {}
-        levels: dict[str, str] = {}
-        for key, cell in record.values.items():
-            if key in judgements:
-                jid, lookup, judgement = judgements[key]
-                level = _level(cell, lookup, judgement.levels, source, f"{jid} judgement")
-                if level is not None:
-                    levels[jid] = level
-                continue
-            ind = indicators.get(key)
-            if ind is None:
-                if not is_missing(cell.text):
-                    unknown[cell.header] = unknown.get(cell.header, 0) + 1
-                continue
-            if key in fed_by_judgement:
-                if not is_missing(cell.text):
-                    ignored[ind.id] = fed_by_judgement[key]
-                continue
-            if key in scales:
-                level = _level(cell, scales[key], framework.levels_of(ind), source, f"indicator {ind.id}")
-                if level is not None:
-                    values[ind.id] = Observation(level)
-                continue
-            number = parse_number(cell, source)
-            numerator = _count(record.numerators.get(key), source)
-            denominator = _count(record.denominators.get(key), source, positive=True)
-            if numerator is not None and denominator is not None and uses_counts(ind):
-                if is_proportion(ind) and numerator > denominator:
-                    counted = record.numerators[key]
-                    raise DataError(
-                        f"indicator {ind.id}: numerator {numerator:g} is above its denominator {denominator:g}",
-                        where=location(source, counted.line, counted.column),
-                        hint="a proportion counts events out of cases; check the two columns",
-                    )
-                from_counts = numerator / denominator * (100 if ind.unit == "%" else 1)
-                if number is None:
-                    number = from_counts
-                elif abs(number - from_counts) > 0.05 * max(abs(from_counts), 1.0):
-                    disagree.setdefault(ind.id, []).append(record.org_code)
-            if number is None:
-                continue
-            if ind.unit == "%":
-                _check_percentage(number, cell, source, ind.id)
-                percent_values.setdefault(ind.id, []).append(number)
-            values[ind.id] = Observation(number, numerator, denominator)
-        for key, cell in {**record.numerators, **record.denominators}.items():
-            if key not in indicators and key not in record.values and not is_missing(cell.text):
-                unknown[cell.header] = unknown.get(cell.header, 0) + 1
-        for ind_key, jid in fed_by_judgement.items():
-            if jid in levels:
-                values[indicators[ind_key].id] = Observation(levels[jid])
-        orgs.append(
-            OrgInput(record.org_code, record.org_name, period, values, levels, source)
-        )
-    warnings = []
+    for key, column in dataset.values.items():
+        if keep is not None and key not in keep:
+            continue
+        texts = _take(column.texts, indices)
+        if key in judgements:
+            jid = judgements[key]
+            judgement = framework.judgements[jid]
+            population.judgements[jid] = _levels(dataset, column, indices, texts, judgement.levels, judgement.aliases,
+                                                 f"{jid} judgement")
+            continue
+        ind = indicators.get(key)
+        if ind is None:
+            if not all(is_missing(t) for t in set(texts)):
+                unknown.append(column.header)
+            continue
+        if key in fed_by_judgement:
+            if not all(is_missing(t) for t in set(texts)):
+                ignored[ind.id] = fed_by_judgement[key]
+            continue
+        if ind.method == "judgement":
+            population.levels[ind.id] = _levels(dataset, column, indices, texts, framework.levels_of(ind), ind.aliases,
+                                                f"indicator {ind.id}")
+            continue
+        _bind_numbers(population, ind, dataset, key, indices, texts)
+    for key, column in {**dataset.numerators, **dataset.denominators}.items():
+        if (keep is None or key in keep) and key not in indicators and key not in dataset.values:
+            if not all(is_missing(t) for t in set(_take(column.texts, indices))):
+                unknown.append(column.header)
+    for jid in framework.judgements:
+        population.judgements.setdefault(jid, np.full(len(indices), -1, dtype=np.int64))
+    for key, jid in fed_by_judgement.items():
+        population.levels[indicators[key].id] = population.judgements[jid].copy()
     if unknown:
-        ordered = sorted(unknown, key=str.lower)
+        ordered = sorted(set(unknown), key=str.lower)
         names = ", ".join(ordered[:20]) + (f" and {len(ordered) - 20} more" if len(ordered) > 20 else "")
-        warnings.append(
+        population.warnings.append(
             f"{source}: values for columns or indicators that {framework.id} does not define were ignored: {names}"
         )
     for ind_id, jid in sorted(ignored.items()):
-        warnings.append(f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement")
-    for ind_id, codes in sorted(disagree.items()):
-        shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
-        warnings.append(
-            f"{source}: indicator {ind_id}: the value differs by more than 5% from numerator / denominator for "
-            f"{shown}; banding uses the counts"
+        population.warnings.append(
+            f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement"
         )
-    for ind_id, numbers in sorted(percent_values.items()):
-        scale = reference_scale(indicators[ind_id.lower()])
-        if scale is not None and scale > 1 and len(numbers) >= 3 and all(0 <= n <= 1 for n in numbers) and any(numbers):
-            warnings.append(
-                f"{source}: every value of indicator {ind_id} lies between 0 and 1; it is a percentage, "
+    return population
+
+
+def _take(texts: list[str], indices: Sequence[int]) -> list[str]:
+    if len(indices) == len(texts) and (len(indices) == 0 or (indices[0] == 0 and indices[-1] == len(texts) - 1
+                                                             and _is_identity(indices))):
+        return texts
+    return [texts[i] for i in indices]
+
+
+def _is_identity(indices: Sequence[int]) -> bool:
+    return all(i == position for position, i in enumerate(indices))
+
+
+def _levels(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str], levels: Sequence[str],
+            aliases: Mapping[str, str], what: str) -> np.ndarray:
+    """Positions of each text in an ordered scale (-1 where missing), however the text is spelt."""
+    if not texts:
+        return np.full(0, -1, dtype=np.int64)
+    lookup = level_lookup(levels, aliases)
+    uniques, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    positions = np.empty(len(uniques), dtype=np.int64)
+    for k, text in enumerate(uniques):
+        stripped = text.strip()
+        if is_missing(stripped):
+            positions[k] = -1
+            continue
+        level = lookup.get(stripped.lower())
+        if level is None:
+            first = int(np.flatnonzero(inverse == k)[0])
+            cell = dataset.cell(column, indices[first])
+            raise DataError(
+                f'{what}: "{clip(stripped)}" is not a level of the scale ({", ".join(levels)})',
+                where=location(dataset.source, cell.line, cell.column),
+                hint="use one of those levels or leave the cell blank",
+            )
+        positions[k] = list(levels).index(level)
+    return positions[inverse.reshape(-1)]
+
+
+def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str]) -> np.ndarray:
+    """A column of numbers (NaN for missing cells); an exact error for the first unreadable one.
+
+    Plain numbers take a vectorised path; anything else (a % sign, thousands separators, decimal
+    commas, an unusual missing marker) goes cell by cell through `parse_number`.
+    """
+    if not texts:
+        return np.zeros(0, dtype=np.float64)
+    if not column.decimal_comma:
+        raw = np.array(texts)
+        missing = np.isin(raw, _FAST_MISSING)
+        try:
+            values = np.where(missing, "0", raw).astype(np.float64)
+        except ValueError:
+            values = None
+        if values is not None:
+            values[missing] = np.nan
+            if np.isfinite(values[~missing]).all():
+                return values
+    return np.array(
+        [np.nan if (v := parse_number(dataset.cell(column, i), dataset.source)) is None else v for i in indices],
+        dtype=np.float64,
+    )
+
+
+def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, indices: Sequence[int],
+                  texts: list[str]) -> None:
+    source = dataset.source
+    values = parse_numbers(dataset, dataset.values[key], indices, texts)
+    numerators = _counts(dataset, dataset.numerators.get(key), indices, positive=False)
+    denominators = _counts(dataset, dataset.denominators.get(key), indices, positive=True)
+    if numerators is not None and denominators is not None and uses_counts(ind):
+        both = ~np.isnan(numerators) & ~np.isnan(denominators)
+        if is_proportion(ind):
+            over = np.flatnonzero(both & (numerators > denominators))
+            if len(over):
+                cell = dataset.cell(dataset.numerators[key], indices[int(over[0])])
+                raise DataError(
+                    f"indicator {ind.id}: numerator {numerators[over[0]]:g} is above its denominator {denominators[over[0]]:g}",
+                    where=location(source, cell.line, cell.column),
+                    hint="a proportion counts events out of cases; check the two columns",
+                )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            from_counts = numerators / denominators * (100 if ind.unit == "%" else 1)
+        blank = np.isnan(values) & both
+        values[blank] = from_counts[blank]
+        given = both & ~blank
+        differ = np.flatnonzero(given & (np.abs(values - from_counts) > 0.05 * np.maximum(np.abs(from_counts), 1.0)))
+        if len(differ):
+            codes = [population.codes[i] for i in differ]
+            shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
+            population.warnings.append(
+                f"{source}: indicator {ind.id}: the value differs by more than 5% from numerator / denominator for "
+                f"{shown}; banding uses the counts"
+            )
+    if ind.unit == "%":
+        outside = np.flatnonzero(~np.isnan(values) & ((values < 0) | (values > 100)))
+        if len(outside):
+            cell = dataset.cell(dataset.values[key], indices[int(outside[0])])
+            raise DataError(
+                f"indicator {ind.id}: {values[outside[0]]:g}% is outside 0-100",
+                where=location(source, cell.line, cell.column),
+                hint="give the value as a percentage between 0 and 100",
+            )
+        present = values[~np.isnan(values)]
+        scale = reference_scale(ind)
+        if scale is not None and scale > 1 and len(present) >= 3 and (present <= 1).all() and (present >= 0).all() \
+                and present.any():
+            population.warnings.append(
+                f"{source}: every value of indicator {ind.id} lies between 0 and 1; it is a percentage, "
                 "so 0.67 means 0.67%, not 67% (multiply proportions by 100)"
             )
-    return Bound(orgs, warnings)
+    population.numbers[ind.id] = values
+    if numerators is not None:
+        population.numerators[ind.id] = numerators
+    if denominators is not None:
+        population.denominators[ind.id] = denominators
+
+
+def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], positive: bool) -> np.ndarray | None:
+    if column is None:
+        return None
+    counts = parse_numbers(dataset, column, indices, _take(column.texts, indices))
+    bad = np.flatnonzero(~np.isnan(counts) & ((counts <= 0) if positive else (counts < 0)))
+    if len(bad):
+        cell = dataset.cell(column, indices[int(bad[0])])
+        need = "greater than 0" if positive else "0 or more"
+        raise DataError(
+            f'column "{cell.header}": {counts[bad[0]]:g} is not a count; it must be {need}',
+            where=location(dataset.source, cell.line, cell.column),
+            hint="correct the count or leave the cell blank",
+        )
+    return counts
 
 
 def reference_scale(ind: Any) -> float | None:
@@ -162,42 +337,3 @@ def uses_counts(ind: Any) -> bool:
 
 def is_proportion(ind: Any) -> bool:
     return ind.method == "standard" or getattr(ind, "data", None) == "proportion"
-
-
-def _level(cell: Cell, lookup: Mapping[str, str], levels: list[str], source: str, what: str) -> str | None:
-    text = cell.text.strip()
-    if is_missing(text):
-        return None
-    level = lookup.get(text.lower())
-    if level is None:
-        raise DataError(
-            f'{what}: "{clip(text)}" is not a level of the scale ({", ".join(levels)})',
-            where=location(source, cell.line, cell.column),
-            hint="use one of those levels or leave the cell blank",
-        )
-    return level
-
-
-def _count(cell: Cell | None, source: str, positive: bool = False) -> float | None:
-    if cell is None:
-        return None
-    number = parse_number(cell, source)
-    if number is None:
-        return None
-    if number < 0 or (positive and number == 0):
-        need = "greater than 0" if positive else "0 or more"
-        raise DataError(
-            f'column "{cell.header}": {number:g} is not a count; it must be {need}',
-            where=location(source, cell.line, cell.column),
-            hint="correct the count or leave the cell blank",
-        )
-    return number
-
-
-def _check_percentage(number: float, cell: Cell, source: str, ind_id: str) -> None:
-    if not 0 <= number <= 100:
-        raise DataError(
-            f"indicator {ind_id}: {number:g}% is outside 0-100",
-            where=location(source, cell.line, cell.column),
-            hint="give the value as a percentage between 0 and 100",
-        )

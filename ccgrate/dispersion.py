@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
+
+import numpy as np
 
 Q95 = 1.959964  # two-sided 95%
 Q998 = 3.090232  # two-sided 99.8%
@@ -25,27 +26,28 @@ Q998 = 3.090232  # two-sided 99.8%
 DEFAULT_TRANSFORM = {"proportion": "arcsine", "ratio": "log"}
 
 
-def transform(kind: str, rate: float) -> float:
+def transform(kind: str, rate):
+    """Y for a rate (a number or a numpy array)."""
     if kind == "arcsine":
-        return math.asin(math.sqrt(rate))
+        return np.arcsin(np.sqrt(rate))
     if kind == "log":
-        return math.log(rate)
-    return math.sqrt(rate)
+        return np.log(rate)
+    return np.sqrt(rate)
 
 
-def back_transform(kind: str, y: float) -> float:
+def back_transform(kind: str, y):
     """The original scale of a transformed value, clipped where the transform folds."""
     if kind == "arcsine":
-        return math.sin(min(max(y, 0.0), math.pi / 2)) ** 2
+        return np.sin(np.clip(y, 0.0, math.pi / 2)) ** 2
     if kind == "log":
-        return math.exp(y)
-    return max(y, 0.0) ** 2
+        return np.exp(y)
+    return np.maximum(y, 0.0) ** 2
 
 
-def standard_error(kind: str, denominator: float) -> float:
+def standard_error(kind: str, denominator):
     if kind == "log":
-        return 1 / math.sqrt(denominator)
-    return 1 / (2 * math.sqrt(denominator))
+        return 1 / np.sqrt(denominator)
+    return 1 / (2 * np.sqrt(denominator))
 
 
 def quantile7(sorted_values: Sequence[float], fraction: float) -> float:
@@ -56,33 +58,30 @@ def quantile7(sorted_values: Sequence[float], fraction: float) -> float:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-def average_ranks(values: Sequence[float]) -> list[float]:
+def average_ranks(values) -> np.ndarray:
     """Ranks 1..k, ties sharing their average rank."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for position in range(start, end + 1):
-            ranks[order[position]] = (start + end) / 2 + 1
-        start = end + 1
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(ordered)] - 1
+    average = (starts + ends) / 2 + 1
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.repeat(average, ends - starts + 1)
     return ranks
 
 
-def trimmed(z: Sequence[float], trim: float, method: str) -> tuple[list[int], list[float]]:
+def trimmed(z, trim: float, method: str) -> tuple[np.ndarray, np.ndarray]:
     """The positions kept and their (possibly clamped) z-scores."""
+    z = np.asarray(z, dtype=np.float64)
     if method == "winsorise":
-        ordered = sorted(z)
+        ordered = np.sort(z).tolist()
         low, high = quantile7(ordered, trim), quantile7(ordered, 1 - trim)
-        return list(range(len(z))), [min(max(value, low), high) for value in z]
+        return np.arange(len(z)), np.clip(z, low, high)
     groups = 1 / trim
-    k = len(z)
-    kept = [
-        i for i, rank in enumerate(average_ranks(z)) if 0 < math.floor(rank * groups / (k + 1)) < groups - 1
-    ]
-    return kept, [z[i] for i in kept]
+    bands = np.floor(average_ranks(z) * groups / (len(z) + 1))
+    kept = np.flatnonzero((bands > 0) & (bands < groups - 1))
+    return kept, z[kept]
 
 
 @dataclass(frozen=True)
@@ -94,31 +93,32 @@ class Dispersion:
     tau2: float  # between-organisation variance on the transformed scale (additive)
 
 
-def estimate(z: Sequence[float], s: Sequence[float], trim: float, method: str) -> Dispersion:
+def estimate(z, s, trim: float, method: str) -> Dispersion:
+    s = np.asarray(s, dtype=np.float64)
     kept, clamped = trimmed(z, trim, method)
     n = len(kept)
     if n == 0:
         return Dispersion(0, math.nan, math.nan)
-    phi = sum(value * value for value in clamped) / n
-    weights = [1 / (s[i] ** 2) for i in kept]
-    total = sum(weights)
-    spread = total - sum(w * w for w in weights) / total
+    phi = float(np.sum(clamped * clamped) / n)
+    weights = 1 / (s[kept] ** 2)
+    total = float(np.sum(weights))
+    spread = total - float(np.sum(weights * weights)) / total
     tau2 = 0.0 if phi <= 1 or spread <= 0 else max(0.0, (n * phi - (n - 1)) / spread)
     return Dispersion(n, phi, tau2)
 
 
-def adjusted_z(y: float, t0: float, s: float, setting: str, phi: float, tau2: float) -> float:
+def adjusted_z(y, t0: float, s, setting: str, phi: float, tau2: float):
     if setting == "additive":
-        return (y - t0) / math.sqrt(s * s + tau2)
+        return (y - t0) / np.sqrt(s * s + tau2)
     if setting == "multiplicative" and phi > 1:
         return (y - t0) / s / math.sqrt(phi)
     return (y - t0) / s
 
 
-def sigma(s: float, setting: str, phi: float, tau2: float) -> float:
+def sigma(s, setting: str, phi: float, tau2: float):
     """The spread of a funnel at standard error s."""
     if setting == "additive":
-        return math.sqrt(s * s + tau2)
+        return np.sqrt(s * s + tau2)
     if setting == "multiplicative" and phi > 1:
         return math.sqrt(phi) * s
     return s
@@ -128,18 +128,20 @@ def funnel_limits(kind: str, t0: float, s: float, setting: str, phi: float, tau2
     """Control limits on the original scale at one denominator."""
     spread = sigma(s, setting, phi, tau2)
     return {
-        "lower_998": back_transform(kind, t0 - Q998 * spread),
-        "lower_95": back_transform(kind, t0 - Q95 * spread),
-        "upper_95": back_transform(kind, t0 + Q95 * spread),
-        "upper_998": back_transform(kind, t0 + Q998 * spread),
+        "lower_998": float(back_transform(kind, t0 - Q998 * spread)),
+        "lower_95": float(back_transform(kind, t0 - Q95 * spread)),
+        "upper_95": float(back_transform(kind, t0 + Q95 * spread)),
+        "upper_998": float(back_transform(kind, t0 + Q998 * spread)),
     }
 
 
-def wilson(numerator: float, denominator: float, level: float) -> tuple[float, float]:
-    """Wilson score interval of a proportion at a two-sided level such as 0.95."""
+def wilson(numerator, denominator, level: float):
+    """Wilson score interval of a proportion at a two-sided level such as 0.95 (numbers or arrays)."""
+    from statistics import NormalDist  # only here: statistics is slow to import
+
     z = NormalDist().inv_cdf((1 + level) / 2)
     p = numerator / denominator
     z2n = z * z / denominator
     centre = (p + z2n / 2) / (1 + z2n)
-    half = z * math.sqrt(p * (1 - p) / denominator + z2n / (4 * denominator)) / (1 + z2n)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
+    half = z * np.sqrt(p * (1 - p) / denominator + z2n / (4 * denominator)) / (1 + z2n)
+    return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)

@@ -1,22 +1,25 @@
-"""The scoring engine: `assess(framework, orgs) -> list[Assessment]`. Pure: no I/O, no printing.
+"""The scoring engine: pure, no I/O, no printing. Works on a whole population at once.
 
-Pipeline, per organisation of one population (one period under one framework):
+Pipeline, for one population (one period's organisations under one framework):
 1. band every indicator (the method sees the whole population);
 2. points per band; weighted mean within each domain and area, then across domains;
 3. the overall score against the scale's cut points gives the provisional rating;
 4. the rules, in order, may cap, floor or set the rating;
-5. the `Assessment` records every step.
+5. the result holds every step, as arrays; `PopulationResult.assessment(i)` is the record of one
+   organisation, made only when it is asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .banding import Band, make_banding
-from .bind import Observation, OrgInput
-from .rules import RuleContext, RuleFired, apply_rules
+import numpy as np
+
+from .banding import Bands, IndicatorColumn, make_banding
+from .bind import OrgInput, Population
+from .rules import PopulationContext, RuleFired, RuleOutcome, apply_rules_to_population
 
 # Scores are defined to two decimals and compared at that precision, so a displayed score of
 # 55.00 is always on the same side of a cut of 55 as the score the rating was made from.
@@ -85,161 +88,257 @@ class Assessment:
     warnings: list[str] = field(default_factory=list)
 
 
+def rounded(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Python's round() on every element (correct decimal rounding), at numpy speed.
+
+    numpy rounds x * 10^d, which can tip a value that is just below a half upwards; those few
+    near a half are rounded again one by one.
+    """
+    result = np.round(values, decimals)
+    scaled = np.abs(values) * 10.0**decimals
+    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for i in near:
+        result[i] = round(float(values[i]), decimals)
+    return result
+
+
 def weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
-    """Mean of (value, weight) pairs; None when there are none."""
+    """Mean of (value, weight) pairs, to two decimals; None when there are none."""
     total = sum(weight for _, weight in pairs)
     if not pairs or total <= 0:
         return None
     return round(sum(value * weight for value, weight in pairs) / total, SCORE_DECIMALS)
 
 
+def _weighted_means(points: np.ndarray, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise weighted means over columns, ignoring NaN (NaN where nothing), and the count used.
+
+    Summed column by column in framework order, as `weighted_mean` sums, so both agree to the bit.
+    """
+    rows = points.shape[0]
+    total = np.zeros(rows)
+    weight = np.zeros(rows)
+    used = np.zeros(rows, dtype=np.int64)
+    for column, w in enumerate(weights):
+        present = ~np.isnan(points[:, column])
+        total = total + np.where(present, points[:, column] * w, 0.0)
+        weight = weight + np.where(present, w, 0.0)
+        used = used + present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
+    return rounded(mean, SCORE_DECIMALS), used
+
+
+def rating_positions(framework: Any, scores: np.ndarray) -> np.ndarray:
+    """The rating each score reaches (positions in the scale, best first); -1 for no score."""
+    positions = np.full(len(scores), len(framework.scale.ratings) - 1, dtype=np.int64)
+    for index in reversed(range(len(framework.scale.ratings) - 1)):
+        cut = framework.scale.cuts[framework.scale.ratings[index]]
+        positions = np.where(scores >= cut, index, positions)
+    return np.where(np.isnan(scores), -1, positions)
+
+
 def rating_for(framework: Any, score: float) -> str:
-    for rating in framework.scale.ratings[:-1]:
-        if score >= framework.scale.cuts[rating]:
-            return rating
-    return framework.scale.ratings[-1]
+    return framework.scale.ratings[int(rating_positions(framework, np.array([score]))[0])]
 
 
-def band_population(framework: Any, orgs: Sequence[OrgInput]) -> tuple[dict[str, dict[int, Band]], dict[str, Any]]:
-    """Step 1 for every indicator: bands per organisation (by position in `orgs`) and population stats."""
-    bands: dict[str, dict[int, Band]] = {}
-    stats: dict[str, Any] = {}
-    for ind in framework.indicators:
-        observations: dict[int, Observation] = {}
-        for position, org in enumerate(orgs):
+@dataclass
+class PopulationResult:
+    """Every step of the assessment of one population, as arrays over its organisations."""
+
+    framework: Any
+    population: Population
+    bands: dict[str, Bands]
+    stats: dict[str, Any]
+    domain_scores: np.ndarray  # organisations x domains
+    domain_used: np.ndarray
+    area_scores: np.ndarray  # organisations x areas
+    area_used: np.ndarray
+    area_ratings: np.ndarray  # rating positions, -1 none
+    score: np.ndarray
+    coverage: np.ndarray
+    provisional: np.ndarray  # rating positions, -1 not rated
+    rating: np.ndarray
+    outcomes: list[RuleOutcome]
+    _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.population)
+
+    def rating_name(self, position: int) -> str | None:
+        return None if position < 0 else self.framework.scale.ratings[position]
+
+    def warnings(self, index: int) -> list[str]:
+        """Why an organisation was not rated, rules not evaluated, indicators not banded."""
+        fw = self.framework
+        unbanded: dict[str, list[str]] = {}
+        for ind in fw.indicators:
+            bands = self.bands[ind.id]
+            note = bands.notes.get(index)
+            if note is not None and bands.rank[index] < 0:
+                unbanded.setdefault(note, []).append(ind.id)
+        messages = [f"indicator{'s' if len(ids) > 1 else ''} {', '.join(ids)} {note}" for note, ids in unbanded.items()]
+        if np.isnan(self.score[index]):
+            messages.append("not rated: no indicator could be scored")
+        elif self.provisional[index] < 0:
+            messages.append(
+                f"not rated: {self.coverage[index]:.0%} of the indicator weight has a value, "
+                f"the framework needs {fw.scoring.min_coverage:.0%}"
+            )
+        messages.extend(o.skip_message() for o in self.outcomes if o.skipped[index])
+        return messages
+
+    def assessment(self, index: int) -> Assessment:
+        """The full record of one organisation."""
+        if index not in self._cache:
+            self._cache[index] = self._assessment(index)
+        return self._cache[index]
+
+    def _assessment(self, index: int) -> Assessment:
+        fw, population = self.framework, self.population
+        org = population.org(index)
+        results = []
+        for ind in fw.indicators:
+            bands = self.bands[ind.id]
             obs = org.values.get(ind.id)
-            if obs is not None:
-                observations[position] = obs
-        result, population = make_banding(framework, ind).band(observations)
+            rank = int(bands.rank[index])
+            labels = fw.band_labels(ind)
+            present = obs is not None
+            detail = None
+            if bands.detail is not None and rank >= 0:
+                detail = {key: float(values[index]) for key, values in bands.detail.items() if not np.isnan(values[index])}
+            results.append(
+                IndicatorResult(
+                    id=ind.id, name=ind.name, domain=ind.domain, area=ind.area, method=ind.method, unit=ind.unit,
+                    direction=getattr(ind, "direction", None), weight=ind.weight,
+                    value=obs.value if present else None,
+                    numerator=obs.numerator if present else None,
+                    denominator=obs.denominator if present else None,
+                    reference=bands.reference_for(index) if present else "",
+                    band=labels[rank] if rank >= 0 else None,
+                    band_rank=rank if rank >= 0 else None,
+                    band_count=len(labels),
+                    points=float(bands.points[index]) if rank >= 0 else None,
+                    note=bands.notes.get(index) if present else None,
+                    detail=detail or None,
+                )
+            )
+        totals = {d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains}
+        domains = [
+            DomainResult(d.id, d.name, d.weight, _maybe(self.domain_scores[index, k]), int(self.domain_used[index, k]), totals[d.id])
+            for k, d in enumerate(fw.domains)
+        ]
+        area_totals = {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas}
+        areas = [
+            AreaResult(a.id, a.name, _maybe(self.area_scores[index, k]), self.rating_name(int(self.area_ratings[index, k])),
+                       int(self.area_used[index, k]), area_totals[a.id])
+            for k, a in enumerate(fw.areas)
+        ]
+        ratings = fw.scale.ratings
+        fired = [
+            RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[index]], ratings[o.after[index]],
+                      o.rule.reason)
+            for o in self.outcomes
+            if o.fired[index]
+        ]
+        return Assessment(
+            org_code=org.org_code,
+            org_name=org.org_name,
+            period=org.period,
+            framework=fw.id,
+            source=population.source,
+            score=_maybe(self.score[index]),
+            provisional_rating=self.rating_name(int(self.provisional[index])),
+            rating=self.rating_name(int(self.rating[index])),
+            coverage=float(self.coverage[index]),
+            judgements=dict(org.judgements),
+            domains=domains,
+            areas=areas,
+            indicators=results,
+            rules_fired=fired,
+            missing=[ind.id for ind in fw.indicators if ind.id not in org.values],
+            warnings=self.warnings(index),
+        )
+
+
+def _maybe(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def assess_population(
+    framework: Any, population: Population | Sequence[OrgInput], progress: Callable[[int], None] | None = None
+) -> PopulationResult:
+    """Assess every organisation of one population under one framework.
+
+    `progress`, if given, is called with 1 after each indicator is banded.
+    """
+    if not isinstance(population, Population):
+        population = Population.from_orgs(framework, population)
+    fw = framework
+    count = len(population)
+    indicators = fw.indicators
+    bands: dict[str, Bands] = {}
+    stats: dict[str, Any] = {}
+    for ind in indicators:
+        if ind.method == "judgement":
+            column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
+        else:
+            values = population.numbers.get(ind.id, np.full(count, np.nan))
+            column = IndicatorColumn(values, population.numerators.get(ind.id), population.denominators.get(ind.id))
+        result = make_banding(fw, ind).band(column)
         bands[ind.id] = result
-        if population is not None:
-            stats[ind.id] = population
-    return bands, stats
+        if result.stats is not None:
+            stats[ind.id] = result.stats
+        if progress is not None:
+            progress(1)
+    points = np.column_stack([bands[i.id].points for i in indicators]) if indicators else np.zeros((count, 0))
+    ranks = np.column_stack([bands[i.id].rank for i in indicators]) if indicators else np.zeros((count, 0), int)
+    weights = [ind.weight for ind in indicators]
+
+    def columns_of(select: Callable[[Any], bool]) -> list[int]:
+        return [k for k, ind in enumerate(indicators) if select(ind)]
+
+    domain_scores = np.full((count, len(fw.domains)), np.nan)
+    domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
+    for k, domain in enumerate(fw.domains):
+        chosen = columns_of(lambda ind, d=domain.id: ind.domain == d)
+        domain_scores[:, k], domain_used[:, k] = _weighted_means(points[:, chosen], [weights[c] for c in chosen])
+    area_scores = np.full((count, len(fw.areas)), np.nan)
+    area_used = np.zeros((count, len(fw.areas)), dtype=np.int64)
+    for k, area in enumerate(fw.areas):
+        chosen = columns_of(lambda ind, a=area.id: ind.area == a)
+        area_scores[:, k], area_used[:, k] = _weighted_means(points[:, chosen], [weights[c] for c in chosen])
+    area_ratings = np.where(area_used >= fw.scoring.area_min_indicators,
+                            np.column_stack([rating_positions(fw, area_scores[:, k]) for k in range(len(fw.areas))])
+                            if fw.areas else np.zeros((count, 0), dtype=np.int64), -1)
+    score, _ = _weighted_means(domain_scores, [d.weight for d in fw.domains])
+    banded = ~np.isnan(points)
+    weight_total = float(sum(weights))
+    scored_weight = np.zeros(count)
+    for column, w in enumerate(weights):
+        scored_weight = scored_weight + np.where(banded[:, column], w, 0.0)
+    coverage = rounded(scored_weight / weight_total, 4) if weight_total else np.zeros(count)
+    provisional = rating_positions(fw, score)
+    provisional = np.where(coverage < fw.scoring.min_coverage, -1, provisional)
+    band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
+    in_bands = banded.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        best = np.where(in_bands > 0, (ranks == 0).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
+        worst = np.where(in_bands > 0, (ranks == band_counts - 1).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
+    context = PopulationContext(
+        score=score,
+        judgements=population.judgements,
+        domain_scores={d.id: domain_scores[:, k] for k, d in enumerate(fw.domains)},
+        area_ratings={a.id: area_ratings[:, k] for k, a in enumerate(fw.areas)},
+        best_band_share=best,
+        worst_band_share=worst,
+    )
+    rating, outcomes = apply_rules_to_population(fw, provisional, context)
+    return PopulationResult(fw, population, bands, stats, domain_scores, domain_used, area_scores, area_used,
+                            area_ratings, score, coverage, provisional, rating, outcomes)
 
 
 def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:
     """Assess every organisation of one population under one framework."""
-    return assess_population(framework, orgs)[0]
-
-
-def assess_population(framework: Any, orgs: Sequence[OrgInput]) -> tuple[list[Assessment], dict[str, Any]]:
-    """Like `assess`, with the population statistics each population-based method used, by indicator id."""
-    bands, stats = band_population(framework, orgs)
-    assessments = [
-        _assess_one(framework, org, {ind_id: by_org.get(i) for ind_id, by_org in bands.items()})
-        for i, org in enumerate(orgs)
-    ]
-    return assessments, stats
-
-
-def _assess_one(framework: Any, org: OrgInput, bands: Mapping[str, Band | None]) -> Assessment:
-    results: list[IndicatorResult] = []
-    missing: list[str] = []
-    warnings: list[str] = []
-    domain_pairs: dict[str, list[tuple[float, float]]] = {d.id: [] for d in framework.domains}
-    domain_totals: dict[str, int] = {d.id: 0 for d in framework.domains}
-    area_pairs: dict[str, list[tuple[float, float]]] = {a.id: [] for a in framework.areas}
-    area_totals: dict[str, int] = {a.id: 0 for a in framework.areas}
-    unbanded: dict[str, list[str]] = {}  # why -> indicator ids with a value that could not be banded
-    weight_total = weight_scored = 0.0
-    best = worst = banded = 0
-    for ind in framework.indicators:
-        obs = org.values.get(ind.id)
-        band = bands.get(ind.id)
-        band_count = len(framework.band_labels(ind))
-        domain_totals[ind.domain] += 1
-        if ind.area is not None:
-            area_totals[ind.area] += 1
-        weight_total += ind.weight
-        if obs is None:
-            missing.append(ind.id)
-        elif band is not None and band.note and band.rank is None:
-            unbanded.setdefault(band.note, []).append(ind.id)
-        results.append(
-            IndicatorResult(
-                id=ind.id,
-                name=ind.name,
-                domain=ind.domain,
-                area=ind.area,
-                method=ind.method,
-                unit=ind.unit,
-                direction=getattr(ind, "direction", None),
-                weight=ind.weight,
-                value=None if obs is None else obs.value,
-                numerator=None if obs is None else obs.numerator,
-                denominator=None if obs is None else obs.denominator,
-                reference=band.reference if band is not None else "",
-                band=band.label if band is not None else None,
-                band_rank=band.rank if band is not None else None,
-                band_count=band_count,
-                points=band.points if band is not None else None,
-                note=band.note if band is not None else None,
-                detail=band.detail if band is not None else None,
-            )
-        )
-        if band is None or band.points is None:
-            continue
-        weight_scored += ind.weight
-        domain_pairs[ind.domain].append((band.points, ind.weight))
-        if ind.area is not None:
-            area_pairs[ind.area].append((band.points, ind.weight))
-        banded += 1
-        best += band.rank == 0
-        worst += band.rank == band_count - 1
-
-    for note, ids in unbanded.items():
-        warnings.append(f"indicator{'s' if len(ids) > 1 else ''} {', '.join(ids)} {note}")
-    domains = [
-        DomainResult(d.id, d.name, d.weight, weighted_mean(domain_pairs[d.id]), len(domain_pairs[d.id]), domain_totals[d.id])
-        for d in framework.domains
-    ]
-    areas = []
-    for area in framework.areas:
-        pairs = area_pairs[area.id]
-        area_score = weighted_mean(pairs)
-        area_rating = None
-        if area_score is not None and len(pairs) >= framework.scoring.area_min_indicators:
-            area_rating = rating_for(framework, area_score)
-        areas.append(AreaResult(area.id, area.name, area_score, area_rating, len(pairs), area_totals[area.id]))
-
-    score = weighted_mean([(d.score, d.weight) for d in domains if d.score is not None])
-    coverage = round(weight_scored / weight_total, 4) if weight_total else 0.0
-    provisional = rating = None
-    fired: list[RuleFired] = []
-    if score is None:
-        warnings.append("not rated: no indicator could be scored")
-    elif coverage < framework.scoring.min_coverage:
-        warnings.append(
-            f"not rated: {coverage:.0%} of the indicator weight has a value, "
-            f"the framework needs {framework.scoring.min_coverage:.0%}"
-        )
-    else:
-        provisional = rating_for(framework, score)
-        context = RuleContext(
-            score=score,
-            judgements=org.judgements,
-            domain_scores={d.id: d.score for d in domains},
-            area_ratings={a.id: a.rating for a in areas},
-            best_band_share=best / banded if banded else None,
-            worst_band_share=worst / banded if banded else None,
-        )
-        rating, fired, skipped = apply_rules(framework, provisional, context)
-        warnings.extend(skipped)
-    return Assessment(
-        org_code=org.org_code,
-        org_name=org.org_name,
-        period=org.period,
-        framework=framework.id,
-        source=org.source,
-        score=score,
-        provisional_rating=provisional,
-        rating=rating,
-        coverage=coverage,
-        judgements=dict(org.judgements),
-        domains=domains,
-        areas=areas,
-        indicators=results,
-        rules_fired=fired,
-        missing=missing,
-        warnings=warnings,
-    )
+    result = assess_population(framework, orgs)
+    return [result.assessment(i) for i in range(len(result))]

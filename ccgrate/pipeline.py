@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bind import OrgInput, bind
-from .data import Dataset, Record, normalise_period, read_dataset
-from .engine import Assessment, assess_population
+import numpy as np
+
+from .bind import OrgInput, Population, bind
+from .data import Dataset, normalise_period, read_dataset
+from .engine import Assessment, PopulationResult, assess, assess_population
 from .errors import DataError, FrameworkError
 from .loader import framework_for_period, resolve_framework
 
@@ -30,12 +32,28 @@ class InputFile:
 @dataclass
 class ScoreRun:
     frameworks: list[Any]
-    assessments: list[Assessment]
     inputs: list[InputFile]
+    results: list[PopulationResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # One entry per population-based indicator of each file and period: the statistics its banding
     # used (phi, tau^2, n, trimming, target; or population quantile cuts).
     indicator_stats: list[dict[str, Any]] = field(default_factory=list)
+    # The organisations to show, per result (all of them unless --org chose some).
+    selected: list[list[int]] = field(default_factory=list)
+    _assessments: list[Assessment] | None = field(default=None, repr=False)
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        """The full record of every organisation shown, made when first asked for."""
+        if self._assessments is None:
+            self._assessments = [result.assessment(i) for result, chosen in zip(self.results, self.selected) for i in chosen]
+        return self._assessments
+
+    def selected_rows(self):
+        """(result, index) for every organisation shown, in order: for outputs that need no full record."""
+        for result, chosen in zip(self.results, self.selected):
+            for index in chosen:
+                yield result, index
 
 
 def parse_period_option(text: str) -> str:
@@ -43,16 +61,6 @@ def parse_period_option(text: str) -> str:
     if period is None:
         raise DataError(f'--period "{text}" is not a year', hint="write it as 2017/18 (or 2017-18, or 2017)")
     return period
-
-
-@dataclass
-class Population:
-    """The typed inputs of one file and period, ready to be assessed under one framework."""
-
-    source: str
-    period: str
-    framework: Any
-    orgs: list[OrgInput]
 
 
 @dataclass
@@ -94,46 +102,52 @@ def prepare(
     prepared = Prepared([], [])
     for name, raw in sources:
         dataset = read_dataset(raw, name, encoding)
-        prepared.inputs.append(InputFile(name, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset.records)))
-        for period, records in _periods(dataset, override, wanted):
+        prepared.inputs.append(InputFile(name, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset)))
+        for period, indices in _periods(dataset, override, wanted):
             fw = override if override is not None else _framework_for(period, dataset.source)
             if period != fw.framework.period:
                 prepared.warnings.append(
                     f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
                 )
-            if only is not None:
-                keep = only(fw)
-                records = [_restricted(record, keep) for record in records]
-            bound = bind(fw, records, dataset.source, period)
-            prepared.warnings.extend(bound.warnings)
-            prepared.populations.append(Population(dataset.source, period, fw, bound.orgs))
+            population = bind(fw, dataset, indices, period, keep=only(fw) if only is not None else None)
+            prepared.warnings.extend(population.warnings)
+            prepared.populations.append(population)
     return prepared
 
 
-def assess_prepared(prepared: Prepared, *, orgs: Iterable[str] = (), names: Sequence[str] = ()) -> ScoreRun:
-    """Assess every population of `prepared`; `orgs` filters the result (never the populations)."""
-    run = ScoreRun([], [], list(prepared.inputs), list(prepared.warnings))
+def assess_prepared(
+    prepared: Prepared,
+    *,
+    orgs: Iterable[str] = (),
+    names: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> ScoreRun:
+    """Assess every population of `prepared`; `orgs` filters what is shown (never the populations)."""
+    run = ScoreRun([], list(prepared.inputs), warnings=list(prepared.warnings))
     frameworks: dict[str, Any] = {}
     for population in prepared.populations:
         fw = population.framework
         frameworks.setdefault(fw.id + fw.sha256, fw)
-        scored, stats = assess_population(fw, population.orgs)
-        run.assessments.extend(scored)
-        for indicator_id, values in stats.items():
+        result = assess_population(fw, population, progress)
+        run.results.append(result)
+        for indicator_id, values in result.stats.items():
             run.indicator_stats.append(
                 {"source": population.source, "period": population.period, "framework": fw.id,
                  "indicator": indicator_id, **values}
             )
     wanted_orgs = {code.strip().upper() for code in orgs}
-    if wanted_orgs:
-        found = {a.org_code.upper() for a in run.assessments}
-        absent = sorted(wanted_orgs - found)
-        if absent:
-            raise DataError(
-                f"no organisation {', '.join(absent)} in {', '.join(names) or 'the data'}",
-                hint="check the code against the org_code column",
-            )
-        run.assessments = [a for a in run.assessments if a.org_code.upper() in wanted_orgs]
+    found: set[str] = set()
+    for result in run.results:
+        codes = result.population.codes
+        chosen = [i for i, code in enumerate(codes) if code.upper() in wanted_orgs] if wanted_orgs else list(range(len(codes)))
+        found.update(codes[i].upper() for i in chosen)
+        run.selected.append(chosen)
+    absent = sorted(wanted_orgs - found)
+    if absent:
+        raise DataError(
+            f"no organisation {', '.join(absent)} in {', '.join(names) or 'the data'}",
+            hint="check the code against the org_code column",
+        )
     run.frameworks = sorted(frameworks.values(), key=lambda f: (f.framework.period, f.id))
     return run
 
@@ -145,12 +159,11 @@ def _framework_for(period: str, source: str) -> Any:
         raise FrameworkError(error.message, where=source, hint=error.hint) from None
 
 
-def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[str, list[Record]]]:
+def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[str, list[int]]]:
     """The dataset's records by period, each in code order whatever the order of the rows, so that
     sums over a population always run in one order and the same data gives the same bytes."""
-    groups: dict[str, list[Record]] = {}
-    for record in dataset.records:
-        period = record.period
+    groups: dict[str, list[int]] = {}
+    for index, period in enumerate(dataset.periods):
         if period is None:
             if override is None:
                 raise DataError(
@@ -159,25 +172,19 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
                     hint="add a period column (e.g. 2017/18) or pass --framework ID|PATH",
                 )
             period = override.framework.period
-        groups.setdefault(period, []).append(record)
+        groups.setdefault(period, []).append(index)
     if wanted and not wanted & set(groups):
         raise DataError(
             f"no rows for period {', '.join(sorted(wanted))}",
             where=dataset.source,
             hint=f"the file holds {', '.join(sorted(groups))}",
         )
+    codes = dataset.codes
     return [
-        (period, sorted(groups[period], key=lambda r: r.org_code))
+        (period, sorted(groups[period], key=codes.__getitem__))
         for period in sorted(groups)
         if not wanted or period in wanted
     ]
-
-
-def _restricted(record: Record, keep: set[str]) -> Record:
-    values = {key: cell for key, cell in record.values.items() if key in keep}
-    numerators = {key: cell for key, cell in record.numerators.items() if key in keep}
-    denominators = {key: cell for key, cell in record.denominators.items() if key in keep}
-    return Record(record.org_code, record.org_name, record.period, record.line, values, numerators, denominators)
 
 
 def year_file_patterns(period: str) -> list[str]:
@@ -232,7 +239,8 @@ def compare_sides(
     fa, fb = population_a.framework, population_b.framework
     run_a, run_b = assess_prepared(prepared_a), assess_prepared(prepared_b)
     warnings = prepared_a.warnings + prepared_b.warnings
-    orgs_a, orgs_b = population_a.orgs, population_b.orgs
+    orgs_a = [population_a.org(i) for i in range(len(population_a))]
+    orgs_b = [population_b.org(i) for i in range(len(population_b))]
     names_a = {o.org_code: o.org_name for o in orgs_a}
     names_b = {o.org_code: o.org_name for o in orgs_b}
     restated = None  # "a" or "b": the side whose predecessors are combined
@@ -253,8 +261,8 @@ def compare_sides(
 
     orgs_a, merged_a = on_other_boundaries("a", fa, orgs_a)
     orgs_b, merged_b = on_other_boundaries("b", fb, orgs_b)
-    assessed_a = assess_population(fa, orgs_a)[0] if merged_a else run_a.assessments
-    assessed_b = assess_population(fb, orgs_b)[0] if merged_b else run_b.assessments
+    assessed_a = assess(fa, orgs_a) if merged_a else run_a.assessments
+    assessed_b = assess(fb, orgs_b) if merged_b else run_b.assessments
 
     cross_a = cross_b = None
     if (fa.id, fa.sha256) != (fb.id, fb.sha256):
@@ -297,5 +305,6 @@ def _cross_scores(side: SideInput, framework: Any, keep: set[str], encoding: str
     """Each organisation's score for this side's data under another framework."""
     prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), encoding=encoding,
                        only=lambda fw: keep)
-    orgs = boundaries(_single(prepared, side.name).orgs)
-    return {a.org_code: a.score for a in assess_population(framework, orgs)[0]}
+    population = _single(prepared, side.name)
+    result = assess_population(framework, boundaries([population.org(i) for i in range(len(population))]))
+    return {code: (None if np.isnan(score) else float(score)) for code, score in zip(result.population.codes, result.score)}

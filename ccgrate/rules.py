@@ -1,7 +1,9 @@
 """The declarative rating rules: caps, floors and overrides, applied in order.
 
 A rule's conditions all have to hold for it to fire. Each rule sees the rating that the rules
-before it left, so the order in the framework file is the order of precedence.
+before it left, so the order in the framework file is the order of precedence. Rules run over a
+whole population at once (`apply_rules_to_population`); `apply_rules` is the same for one
+organisation.
 """
 
 from __future__ import annotations
@@ -9,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+
+from .bind import level_lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +27,18 @@ class RuleContext:
     area_ratings: Mapping[str, str | None]
     best_band_share: float | None
     worst_band_share: float | None
+
+
+@dataclass(frozen=True)
+class PopulationContext:
+    """What rules may look at, for every organisation of a population (positions; -1 or NaN for none)."""
+
+    score: np.ndarray
+    judgements: Mapping[str, np.ndarray]  # level positions
+    domain_scores: Mapping[str, np.ndarray]
+    area_ratings: Mapping[str, np.ndarray]  # rating positions
+    best_band_share: np.ndarray
+    worst_band_share: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,62 +55,117 @@ class RuleFired:
         return self.before != self.after
 
 
-def apply_rules(framework: Any, rating: str, context: RuleContext) -> tuple[str, list[RuleFired], list[str]]:
-    """The final rating, every rule that fired, and rules that could not be evaluated (and why)."""
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One rule over a population: where it fired, and the ratings before and after it."""
+
+    rule: Any
+    fired: np.ndarray  # bool
+    before: np.ndarray  # rating positions
+    after: np.ndarray
+    skipped: np.ndarray  # bool: a judgement it needs is missing
+    missing: tuple[str, ...]  # the judgements it needs
+
+    def skip_message(self) -> str:
+        return f"rule {self.rule.id} was not evaluated: no {', '.join(self.missing)} judgement in the data"
+
+
+def apply_rules_to_population(
+    framework: Any, rating: np.ndarray, context: PopulationContext
+) -> tuple[np.ndarray, list[RuleOutcome]]:
+    """Final rating positions for every organisation (-1, not rated, stays -1) and each rule's outcome."""
     ratings = framework.scale.ratings
-    fired: list[RuleFired] = []
-    skipped: list[str] = []
+    rating = rating.copy()
+    rated = rating >= 0
+    outcomes = []
     for rule in framework.rules:
-        wanting = [jid for jid in rule.when.judgement_conditions() if jid not in context.judgements]
-        if wanting:
-            skipped.append(f"rule {rule.id} was not evaluated: no {', '.join(wanting)} judgement in the data")
-            continue
-        if not holds(framework, rule.when, rating, context):
-            continue
+        needed = tuple(rule.when.judgement_conditions())
+        wanting = np.zeros(len(rating), dtype=bool)
+        for jid in needed:
+            wanting |= context.judgements[jid] < 0
+        wanting &= rated
+        fired = rated & ~wanting & _holds(framework, rule.when, rating, context)
         kind, target = rule.effect
-        position, target_position = ratings.index(rating), ratings.index(target)
+        position = ratings.index(target)
+        before = rating.copy()
         if kind == "cap":
-            after = ratings[max(position, target_position)]
+            after = np.maximum(rating, position)
         elif kind == "floor":
-            after = ratings[min(position, target_position)]
+            after = np.minimum(rating, position)
         else:
-            after = target
-        fired.append(RuleFired(rule.id, kind, target, rating, after, rule.reason))
-        rating = after
-    return rating, fired, skipped
+            after = np.full(len(rating), position)
+        rating = np.where(fired, after, rating)
+        outcomes.append(RuleOutcome(rule, fired, before, rating.copy(), wanting, needed))
+    return rating, outcomes
+
+
+def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationContext) -> np.ndarray:
+    ratings = framework.scale.ratings
+    result = np.ones(len(rating), dtype=bool)
+    for jid, levels in when.judgement_conditions().items():
+        judgement = framework.judgements[jid]
+        wanted = [judgement.levels.index(level) for level in _canonical_levels(judgement, levels)]
+        result &= np.isin(context.judgements[jid], wanted)
+    if when.rating is not None:
+        result &= np.isin(rating, [ratings.index(r) for r in _as_list(when.rating)])
+    with np.errstate(invalid="ignore"):
+        if when.score_below is not None:
+            result &= context.score < when.score_below
+        if when.score_at_least is not None:
+            result &= context.score >= when.score_at_least
+        for domain, limit in (when.domain_score_below or {}).items():
+            result &= context.domain_scores[domain] < limit
+        if when.worst_band_share_at_least is not None:
+            result &= context.worst_band_share >= when.worst_band_share_at_least
+        if when.best_band_share_at_least is not None:
+            result &= context.best_band_share >= when.best_band_share_at_least
+    for area, wanted in (when.area_rating or {}).items():
+        result &= np.isin(context.area_ratings[area], [ratings.index(r) for r in _as_list(wanted)])
+    if when.areas_rated_at_most is not None:
+        limit = ratings.index(when.areas_rated_at_most.rating)
+        count = sum(((r >= limit) & (r >= 0)).astype(int) for r in context.area_ratings.values())
+        result &= np.asarray(count) >= when.areas_rated_at_most.count
+    return result
+
+
+def _one(framework: Any, context: RuleContext) -> PopulationContext:
+    """A population of one organisation."""
+    ratings = framework.scale.ratings
+
+    def level(jid: str, judgement: Any) -> int:
+        if jid not in context.judgements:
+            return -1
+        return judgement.levels.index(level_lookup(judgement.levels, judgement.aliases)[context.judgements[jid].lower()])
+
+    def number(value: float | None) -> np.ndarray:
+        return np.array([np.nan if value is None else value])
+
+    return PopulationContext(
+        score=number(context.score),
+        judgements={jid: np.array([level(jid, j)]) for jid, j in framework.judgements.items()},
+        domain_scores={d: number(s) for d, s in context.domain_scores.items()},
+        area_ratings={a: np.array([-1 if r is None else ratings.index(r)]) for a, r in context.area_ratings.items()},
+        best_band_share=number(context.best_band_share),
+        worst_band_share=number(context.worst_band_share),
+    )
+
+
+def apply_rules(framework: Any, rating: str, context: RuleContext) -> tuple[str, list[RuleFired], list[str]]:
+    """For one organisation: the final rating, every rule that fired, and rules not evaluated (and why)."""
+    ratings = framework.scale.ratings
+    final, outcomes = apply_rules_to_population(framework, np.array([ratings.index(rating)]), _one(framework, context))
+    fired = [
+        RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[0]], ratings[o.after[0]], o.rule.reason)
+        for o in outcomes
+        if o.fired[0]
+    ]
+    return ratings[final[0]], fired, [o.skip_message() for o in outcomes if o.skipped[0]]
 
 
 def holds(framework: Any, when: Any, rating: str, context: RuleContext) -> bool:
-    ratings = framework.scale.ratings
-    for jid, levels in when.judgement_conditions().items():
-        wanted = _canonical_levels(framework.judgements[jid], levels)
-        if context.judgements[jid] not in wanted:
-            return False
-    if when.rating is not None and rating not in _as_list(when.rating):
-        return False
-    if when.score_below is not None and not (context.score is not None and context.score < when.score_below):
-        return False
-    if when.score_at_least is not None and not (context.score is not None and context.score >= when.score_at_least):
-        return False
-    for domain, limit in (when.domain_score_below or {}).items():
-        score = context.domain_scores.get(domain)
-        if score is None or not score < limit:
-            return False
-    for area, wanted in (when.area_rating or {}).items():
-        if context.area_ratings.get(area) not in _as_list(wanted):
-            return False
-    if when.areas_rated_at_most is not None:
-        limit = ratings.index(when.areas_rated_at_most.rating)
-        count = sum(1 for r in context.area_ratings.values() if r is not None and ratings.index(r) >= limit)
-        if count < when.areas_rated_at_most.count:
-            return False
-    if when.worst_band_share_at_least is not None:
-        if context.worst_band_share is None or context.worst_band_share < when.worst_band_share_at_least:
-            return False
-    if when.best_band_share_at_least is not None:
-        if context.best_band_share is None or context.best_band_share < when.best_band_share_at_least:
-            return False
-    return True
+    """Whether a rule's conditions hold for one organisation."""
+    position = np.array([framework.scale.ratings.index(rating)])
+    return bool(_holds(framework, when, position, _one(framework, context))[0])
 
 
 def _as_list(value: str | list[str]) -> list[str]:
@@ -100,8 +173,6 @@ def _as_list(value: str | list[str]) -> list[str]:
 
 
 def _canonical_levels(judgement: Any, levels: list[str]) -> set[str]:
-    from .bind import level_lookup
-
     lookup = level_lookup(judgement.levels, judgement.aliases)
     return {lookup[level.lower()] for level in levels}
 

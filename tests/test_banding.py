@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from ccgrate.banding import CutBanding, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
-from ccgrate.bind import Observation
+import numpy as np
+
+from ccgrate.banding import CutBanding, IndicatorColumn, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
 from ccgrate.framework import quantile_labels
 
 LABELS = ["best", "middle", "worst"]
 POINTS = [100.0, 50.0, 0.0]
 
 
+def column(values):
+    if values and isinstance(values[0], str):
+        return IndicatorColumn(np.array(values))
+    return IndicatorColumn(np.array([np.nan if v is None else v for v in values], dtype=float))
+
+
+def labels_of(banding, bands):
+    return [None if r < 0 else banding.labels[r] for r in bands.rank]
+
+
 def bands_of(banding, values):
-    result, stats = banding.band({i: Observation(v) for i, v in enumerate(values)})
-    return [result[i].label for i in range(len(values))], stats
+    bands = banding.band(column(values))
+    return labels_of(banding, bands), bands.stats
 
 
 @pytest.mark.parametrize(
@@ -30,8 +41,9 @@ def test_cut_bands_respect_direction_and_a_value_on_a_cut_counts_better(directio
 
 
 def test_cut_band_points_and_rank():
-    band = CutBanding([10.0, 20.0], "higher", LABELS, POINTS, "ref").band_value(12.0)
-    assert (band.label, band.rank, band.points, band.reference) == ("middle", 1, 50.0, "ref")
+    bands = CutBanding([10.0, 20.0], "higher", LABELS, POINTS, "ref").band(column([12.0, None]))
+    assert (bands.rank.tolist(), bands.points[0], bands.reference) == ([1, -1], 50.0, "ref")
+    assert np.isnan(bands.points[1])  # a missing value gets no band, not the worst
 
 
 @pytest.mark.parametrize(
@@ -41,10 +53,10 @@ def test_cut_band_points_and_rank():
 def test_standard(direction, value, label):
     standard = 85.0 if direction == "higher" else 15.0
     banding = StandardBanding(standard, direction, ["met", "not met"], [100.0, 0.0])
-    band = banding.band_value(value)
-    assert band.label == label
-    assert band.points == (100.0 if label == "met" else 0.0)
-    assert band.reference == f"{'>=' if direction == 'higher' else '<='} {standard:g}"
+    bands = banding.band(column([value]))
+    assert labels_of(banding, bands) == [label]
+    assert bands.points[0] == (100.0 if label == "met" else 0.0)
+    assert bands.reference == f"{'>=' if direction == 'higher' else '<='} {standard:g}"
 
 
 def test_type_7_quantiles_by_hand():
@@ -71,9 +83,10 @@ def test_population_quartiles_lower_is_better():
 
 def test_population_too_small_is_not_banded_and_says_why():
     banding = PopulationQuantileBanding(4, "higher", quantile_labels(4), [100.0, 66.7, 33.3, 0.0], min_population=10)
-    result, stats = banding.band({0: Observation(5.0)})
-    assert result[0].rank is None and result[0].points is None
-    assert result[0].note == (
+    bands = banding.band(column([5.0]))
+    stats = bands.stats
+    assert bands.rank[0] == -1 and np.isnan(bands.points[0])
+    assert bands.notes[0] == (
         "not banded: population quantiles need at least 10 organisations with a value, this population has 1; "
         "give fixed cuts in the framework"
     )
@@ -82,8 +95,8 @@ def test_population_too_small_is_not_banded_and_says_why():
 
 def test_levels():
     banding = LevelBanding(["green", "amber", "red"], [100.0, 50.0, 0.0])
-    result, _ = banding.band({0: Observation("amber")})
-    assert (result[0].label, result[0].rank, result[0].points, result[0].reference) == ("amber", 1, 50.0, "green > amber > red")
+    bands = banding.band(IndicatorColumn(np.array([1, -1])))
+    assert (labels_of(banding, bands), bands.points[0], bands.reference) == (["amber", None], 50.0, "green > amber > red")
 
 
 @pytest.mark.parametrize(

@@ -59,13 +59,13 @@ def test_unreadable_numbers(text, message):
 def test_wide_shape():
     data = read("org_code,org_name,period,126a,126a_numerator,126a_denominator,finance\n07Q,Bromley,2017/18,68.9,689,1000,green\n")
     assert data.shape == "wide"
-    (record,) = data.records
-    assert (record.org_code, record.org_name, record.period, record.line) == ("07Q", "Bromley", "2017/18", 2)
-    assert record.values["126a"].text == "68.9"
-    assert record.values["finance"].text == "green"
-    assert record.numerators["126a"].text == "689"
-    assert record.denominators["126a"].text == "1000"
-    assert (record.values["126a"].line, record.values["126a"].column) == (2, 4)
+    assert (data.codes, data.names, data.periods, data.lines) == (["07Q"], ["Bromley"], ["2017/18"], [2])
+    assert data.values["126a"].texts == ["68.9"]
+    assert data.values["finance"].texts == ["green"]
+    assert data.numerators["126a"].texts == ["689"]
+    assert data.denominators["126a"].texts == ["1000"]
+    cell = data.cell(data.values["126a"], 0)
+    assert (cell.text, cell.line, cell.column, cell.header) == ("68.9", 2, 4, "126a")
 
 
 def test_long_shape_groups_rows_by_organisation_and_period():
@@ -76,38 +76,38 @@ def test_long_shape_groups_rows_by_organisation_and_period():
         "07Q,Bromley,2016/17,126a,64.8,,\n"
     )
     assert data.shape == "long"
-    assert [(r.org_code, r.period, sorted(r.values)) for r in data.records] == [
-        ("07Q", "2017/18", ["126a", "finance"]),
-        ("07Q", "2016/17", ["126a"]),
-    ]
-    assert data.records[0].numerators["126a"].text == "689"
-    assert (data.records[0].values["finance"].line, data.records[0].values["finance"].column) == (3, 5)
+    assert (data.codes, data.periods) == (["07Q", "07Q"], ["2017/18", "2016/17"])
+    assert data.values["126a"].texts == ["68.9", "64.8"]
+    assert data.values["finance"].texts == ["green", ""]  # no row: a missing value
+    assert data.numerators["126a"].texts == ["689", ""]
+    finance = data.cell(data.values["finance"], 0)
+    assert (finance.line, finance.column) == (3, 5)
+    assert data.cell(data.values["126a"], 1).line == 4
 
 
 def test_bom_crlf_and_header_aliases():
     data = read("\ufeffOrg Code,Name,Year,126A\r\n07Q,Bromley,2017-18,68.9\r\n")
-    (record,) = data.records
-    assert (record.org_code, record.org_name, record.period) == ("07Q", "Bromley", "2017/18")
-    assert record.values["126a"].text == "68.9"
+    assert (data.codes, data.names, data.periods) == (["07Q"], ["Bromley"], ["2017/18"])
+    assert data.values["126a"].texts == ["68.9"]
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_semicolon_and_tab_separated_files(delimiter):
     text = delimiter.join(["org_code", "period", "126a"]) + "\n" + delimiter.join(["07Q", "2017/18", "68,9"]) + "\n"
-    (record,) = read(text).records
-    assert record.values["126a"].text == "68,9"
+    data = read(text)
+    assert data.values["126a"].texts == ["68,9"]
+    assert data.values["126a"].decimal_comma is (delimiter == ";")
 
 
 def test_quoted_fields_with_separators_and_blank_lines():
     data = read('org_code,org_name,period,104a\n07Q,"Bromley, London",2017/18,"2,160"\n\n,,,\n')
-    (record,) = data.records
-    assert record.org_name == "Bromley, London"
-    assert record.values["104a"].text == "2,160"
+    assert data.names == ["Bromley, London"]
+    assert data.values["104a"].texts == ["2,160"]
 
 
 def test_encoding_option():
     data = read("org_code,org_name,period\n07Q,Caf\u00e9,2017/18\n".encode("cp1252"), encoding="cp1252")
-    assert data.records[0].org_name == "Caf\u00e9"
+    assert data.names == ["Caf\u00e9"]
 
 
 def test_sha256_of_the_bytes():

@@ -7,13 +7,14 @@ normal quantiles), sharing no code with ccgrate; hand-worked examples pin a few 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from factories import BASE_TOML, framework, org, replaced
 from scipy import stats as sps
 
-from ccgrate.banding import make_banding
+from ccgrate.banding import IndicatorColumn, make_banding
 from ccgrate.bind import Observation
 from ccgrate.engine import assess_population
 
@@ -72,10 +73,44 @@ def population(data: str, size: int = 60, seed: int = 7):
     return O.astype(float), D.astype(float)
 
 
+@dataclass
+class Band:
+    """One organisation's band, read out of the column-wise result."""
+
+    label: str | None
+    points: float | None
+    reference: str
+    note: str | None
+    detail: dict | None
+
+
+def band_each(fw, ind_id: str, observations: dict) -> tuple[dict, dict | None]:
+    """Band a population given as {key: Observation}; results by the same keys."""
+    keys = list(observations)
+    ind = fw.indicator(ind_id)
+
+    def column(attribute):
+        values = [getattr(observations[k], attribute) for k in keys]
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    banding = make_banding(fw, ind)
+    bands = banding.band(IndicatorColumn(column("value"), column("numerator"), column("denominator")))
+    results = {}
+    for position, key in enumerate(keys):
+        rank = int(bands.rank[position])
+        detail = None
+        if bands.detail is not None and rank >= 0:
+            detail = {name: float(values[position]) for name, values in bands.detail.items()}
+        results[key] = Band(banding.labels[rank] if rank >= 0 else None,
+                            float(bands.points[position]) if rank >= 0 else None,
+                            bands.reference_for(position), bands.notes.get(position), detail)
+    return results, bands.stats
+
+
 def banded(fw, O, D, direction_key="c2"):
     ind = fw.indicator(direction_key)
     observations = {i: Observation(100 * o / d if ind.unit == "%" else o / d, float(o), float(d)) for i, (o, d) in enumerate(zip(O, D))}
-    return make_banding(fw, ind).band(observations)
+    return band_each(fw, direction_key, observations)
 
 
 CASES = [
@@ -149,7 +184,7 @@ def test_hand_worked_arcsine_zscore():
     # 40 of 100 against a target of 50%: Y = asin(sqrt(0.4)) = 0.684719, t0 = pi/4 = 0.785398,
     # s = 1 / (2 * 10) = 0.05, z = -2.01358: worse, not significantly.
     fw = zscore_framework(target=50.0, overdispersion="none", min_population=2)
-    result, _ = make_banding(fw, fw.indicator("c2")).band({0: Observation(40.0, 40.0, 100.0), 1: Observation(50.0, 50.0, 100.0)})
+    result, _ = band_each(fw, "c2", {0: Observation(40.0, 40.0, 100.0), 1: Observation(50.0, 50.0, 100.0)})
     assert result[0].detail["y"] == pytest.approx(0.684719, abs=1e-6)
     assert result[0].detail["z"] == pytest.approx(-2.01358, abs=1e-5)
     assert result[0].label == "worse"
@@ -162,7 +197,7 @@ def test_lower_is_better_flips_the_sign():
                     'unit = "%"\ndirection = "lower"\nmethod = "zscore"\ntarget = 50.0\noverdispersion = "none"\n'
                     "min_population = 2")
     fw = framework(text)
-    result, _ = make_banding(fw, fw.indicator("c2")).band({0: Observation(40.0, 40.0, 100.0), 1: Observation(50.0, 50.0, 100.0)})
+    result, _ = band_each(fw, "c2", {0: Observation(40.0, 40.0, 100.0), 1: Observation(50.0, 50.0, 100.0)})
     assert result[0].label == "better"
 
 
@@ -171,7 +206,7 @@ def test_organisations_without_counts_are_reported_and_left_out():
     fw = zscore_framework()
     observations = {i: Observation(100 * o / d, o, d) for i, (o, d) in enumerate(zip(O, D))}
     observations[25] = Observation(71.0)  # a value but no counts
-    result, stats = make_banding(fw, fw.indicator("c2")).band(observations)
+    result, stats = band_each(fw, "c2", observations)
     assert result[25].note == "not banded: no numerator and denominator"
     assert (stats["k"], stats["excluded"]) == (25, 1)
     expected = reference(O, D, data="proportion", transform="arcsine", target="pooled", overdispersion="additive",
@@ -183,13 +218,13 @@ def test_organisations_without_counts_are_reported_and_left_out():
 def test_a_small_population_needs_a_fixed_target_and_dispersion():
     observation = {0: Observation(72.0, 720.0, 1000.0)}
     fw = zscore_framework()
-    result, _ = make_banding(fw, fw.indicator("c2")).band(observation)
+    result, _ = band_each(fw, "c2", observation)
     assert result[0].note == (
         "not banded: z-scores need at least 20 organisations with counts to estimate the target and over-dispersion, "
         "this population has 1; give a numeric target and a fixed tau2 in the framework, or score the whole population"
     )
     fw = zscore_framework(target=70.0, tau2=0.001)
-    result, stats = make_banding(fw, fw.indicator("c2")).band(observation)
+    result, stats = band_each(fw, "c2", observation)
     y, t0, s = math.asin(math.sqrt(0.72)), math.asin(math.sqrt(0.7)), 1 / (2 * math.sqrt(1000))
     assert result[0].detail["z_adj"] == pytest.approx((y - t0) / math.sqrt(s * s + 0.001))
     assert stats["fixed"] is True and stats["tau2"] == 0.001
@@ -220,14 +255,14 @@ def test_wilson_interval_by_hand():
 def test_standard_with_significance(numerator, denominator, label):
     text = replaced("standard = 85.0", "standard = 92.0\nsignificance = 0.95")
     fw = framework(text)
-    result, _ = make_banding(fw, fw.indicator("c1")).band({0: Observation(100 * numerator / denominator, numerator, denominator)})
+    result, _ = band_each(fw, "c1", {0: Observation(100 * numerator / denominator, numerator, denominator)})
     assert result[0].label == label
     assert result[0].points == {"significantly met": 100.0, "met": 66.6667, "not met": 33.3333, "significantly missed": 0.0}[label]
 
 
 def test_standard_with_significance_but_no_counts_uses_the_value():
     fw = framework(replaced("standard = 85.0", "standard = 92.0\nsignificance = 0.95"))
-    result, _ = make_banding(fw, fw.indicator("c1")).band({0: Observation(93.0)})
+    result, _ = band_each(fw, "c1", {0: Observation(93.0)})
     assert (result[0].label, result[0].note) == ("met", "no numerator and denominator: judged on the value alone")
 
 
@@ -268,7 +303,9 @@ def test_population_statistics_reach_the_run():
     O, D = population("proportion", size=30)
     fw = zscore_framework()
     orgs = [org(f"O{i:02d}", {"c2": Observation(100 * o / d, o, d)}) for i, (o, d) in enumerate(zip(O, D))]
-    assessments, stats = assess_population(fw, orgs)
+    result = assess_population(fw, orgs)
+    stats = result.stats
+    assessments = [result.assessment(0)]
     assert set(stats) == {"c2", "h2"}
     assert stats["c2"]["method"] == "zscore" and stats["c2"]["k"] == 30
     c2 = next(i for i in assessments[0].indicators if i.id == "c2")
@@ -290,11 +327,10 @@ from hypothesis import strategies as st  # noqa: E402
 def test_order_of_organisations_never_changes_a_band(pairs, trim_method, setting, rng):
     counts = [(min(o, d), d) for o, d in pairs]
     fw = zscore_framework(trim_method=trim_method, overdispersion=setting)
-    banding = make_banding(fw, fw.indicator("c2"))
     observations = {i: Observation(100 * o / d, float(o), float(d)) for i, (o, d) in enumerate(counts)}
     keys = list(observations)
     rng.shuffle(keys)
-    first, first_stats = banding.band(observations)
-    second, second_stats = banding.band({k: observations[k] for k in keys})
+    first, first_stats = band_each(fw, "c2", observations)
+    second, second_stats = band_each(fw, "c2", {k: observations[k] for k in keys})
     assert {k: first[k].label for k in keys} == {k: second[k].label for k in keys}
     assert first_stats["phi"] == pytest.approx(second_stats["phi"], nan_ok=True)
