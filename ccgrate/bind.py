@@ -16,11 +16,6 @@ import numpy as np
 from .data import Column, Dataset, clip, is_missing, parse_number
 from .errors import DataError, location
 
-# Spellings of "no value" that the vectorised reader recognises at once; any other marker still
-# works, through the cell-by-cell reader.
-_FAST_MISSING = np.array(["", "NA", "na", "N/A", "n/a", "-", "*", "..", "x", ":", "null", "NULL", "None", "none"])
-
-
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One organisation's value for one indicator: a number, or a level of an ordered scale."""
@@ -189,14 +184,9 @@ def bind(
 
 
 def _take(texts: list[str], indices: Sequence[int]) -> list[str]:
-    if len(indices) == len(texts) and (len(indices) == 0 or (indices[0] == 0 and indices[-1] == len(texts) - 1
-                                                             and _is_identity(indices))):
+    if isinstance(indices, range) and indices == range(len(texts)):
         return texts
-    return [texts[i] for i in indices]
-
-
-def _is_identity(indices: Sequence[int]) -> bool:
-    return all(i == position for position, i in enumerate(indices))
+    return list(map(texts.__getitem__, indices))
 
 
 def _levels(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str], levels: Sequence[str],
@@ -205,24 +195,22 @@ def _levels(dataset: Dataset, column: Column, indices: Sequence[int], texts: lis
     if not texts:
         return np.full(0, -1, dtype=np.int64)
     lookup = level_lookup(levels, aliases)
-    uniques, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
-    positions = np.empty(len(uniques), dtype=np.int64)
-    for k, text in enumerate(uniques):
+    position: dict[str, int] = {}
+    for text in set(texts):  # a few distinct spellings, however many organisations
         stripped = text.strip()
         if is_missing(stripped):
-            positions[k] = -1
+            position[text] = -1
             continue
         level = lookup.get(stripped.lower())
         if level is None:
-            first = int(np.flatnonzero(inverse == k)[0])
-            cell = dataset.cell(column, indices[first])
+            cell = dataset.cell(column, indices[texts.index(text)])
             raise DataError(
                 f'{what}: "{clip(stripped)}" is not a level of the scale ({", ".join(levels)})',
                 where=location(dataset.source, cell.line, cell.column),
                 hint="use one of those levels or leave the cell blank",
             )
-        positions[k] = list(levels).index(level)
-    return positions[inverse.reshape(-1)]
+        position[text] = list(levels).index(level)
+    return np.fromiter(map(position.__getitem__, texts), dtype=np.int64, count=len(texts))
 
 
 def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str]) -> np.ndarray:
@@ -234,15 +222,14 @@ def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], text
     if not texts:
         return np.zeros(0, dtype=np.float64)
     if not column.decimal_comma:
-        raw = np.array(texts)
-        missing = np.isin(raw, _FAST_MISSING)
         try:
-            values = np.where(missing, "0", raw).astype(np.float64)
+            # A blank cell is missing; anything else must be a plain number for this path.
+            values = np.array([text or "nan" for text in texts], dtype=np.float64)
         except ValueError:
             values = None
         if values is not None:
-            values[missing] = np.nan
-            if np.isfinite(values[~missing]).all():
+            odd = np.flatnonzero(~np.isfinite(values))
+            if all(texts[i] == "" for i in odd):  # no "nan" or "inf" written in the data
                 return values
     return np.array(
         [np.nan if (v := parse_number(dataset.cell(column, i), dataset.source)) is None else v for i in indices],

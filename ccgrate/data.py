@@ -8,11 +8,15 @@ from. Columns, not one object per cell, so that a file of 100,000 organisations 
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .errors import DataError, location
 
@@ -200,18 +204,22 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     previous_end = 0
-    try:
-        for row in reader:
-            rows.append((previous_end + 1, row))
-            previous_end = reader.line_num
-    except csv.Error as error:
-        raise DataError(
-            f"unreadable CSV: {error}", where=location(source, previous_end + 1), hint="check the quoting on this line"
-        ) from None
+    # Millions of cells are millions of new objects: the cyclic garbage collector would walk them
+    # again and again while they are made, and none of them can be garbage yet.
+    with _collector_paused():
+        try:
+            for row in reader:
+                rows.append((previous_end + 1, row))
+                previous_end = reader.line_num
+        except csv.Error as error:
+            raise DataError(
+                f"unreadable CSV: {error}", where=location(source, previous_end + 1), hint="check the quoting on this line"
+            ) from None
     header_line, header = rows[0]
     names = _header_names(header, source, header_line)
     decimal_comma = delimiter == ";"
-    body = [(line, row) for line, row in rows[1:] if any(cell.strip() for cell in row)]
+    # A row of empty cells is no record (spreadsheets leave them); most rows start with a code.
+    body = [(line, row) for line, row in rows[1:] if row and (row[0].strip() or "".join(row).strip())]
     if not body:
         raise DataError("the file has a header but no data rows", where=source, hint="add one row per organisation")
     for line, row in body:
@@ -222,18 +230,28 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
                 hint="every row needs one field per header column (check for a stray or missing comma)",
             )
     sha256 = hashlib.sha256(raw).hexdigest()
-    content = content_hash(header, [row for _, row in body])
+    content = content_hash(text)
     if "indicator" in names and "value" in names:
         return _read_long(names, header, body, source, sha256, content, decimal_comma)
     return _read_wide(names, header, body, source, sha256, content, decimal_comma)
 
 
-def content_hash(header: list[str], rows: list[list[str]]) -> str:
-    """sha256 of the header and the sorted rows: the same for the same data in any row order."""
-    unit, record = "\x1f", "\x1e"
-    lines = sorted(unit.join(cell.strip() for cell in row) for row in rows)
-    text = record.join([unit.join(cell.strip() for cell in header), *lines])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def content_hash(text: str) -> str:
+    """sha256 of the header line and the sorted other lines, blank ones left out: the same for the
+    same data in any row order, with any line ends, byte-order mark or encoding."""
+    header, *lines = [line for line in text.splitlines() if line.strip()]
+    return hashlib.sha256("\n".join([header, *sorted(lines)]).encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def _collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _header_names(header: list[str], source: str, line: int) -> list[str]:
@@ -314,12 +332,12 @@ def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> D
         first_seen[key] = line
     lines = [line for line, _ in body]
     dataset = Dataset(source, sha256, content, "wide", codes, org_names, periods, lines)
-    # One transpose in C, instead of one object per cell.
-    texts = list(zip(*(row for _, row in body)))
+    # One C-level pass turns the rows into a grid whose columns are then cheap to take.
+    grid = np.array([row for _, row in body], dtype=object)
     for index, name in enumerate(names):
         if name in IDENTITY:
             continue
-        column = Column(header[index].strip(), list(texts[index]), index + 1, None, decimal_comma)
+        column = Column(header[index].strip(), grid[:, index].tolist(), index + 1, None, decimal_comma)
         if name.endswith(_SUFFIXES[0]):
             dataset.numerators[name[: -len(_SUFFIXES[0])]] = column
         elif name.endswith(_SUFFIXES[1]):

@@ -161,6 +161,8 @@ class PopulationResult:
     rating: np.ndarray
     outcomes: list[RuleOutcome]
     _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _notes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.population)
@@ -168,15 +170,45 @@ class PopulationResult:
     def rating_name(self, position: int) -> str | None:
         return None if position < 0 else self.framework.scale.ratings[position]
 
+    def missing(self) -> np.ndarray:
+        """Organisations x indicators: True where there is no value."""
+        if "missing" not in self._columns:
+            population = self.population
+            columns = []
+            for ind in self.framework.indicators:
+                if ind.method == "judgement":
+                    levels = population.levels.get(ind.id)
+                    columns.append(np.ones(len(population), bool) if levels is None else levels < 0)
+                else:
+                    numbers = population.numbers.get(ind.id)
+                    columns.append(np.ones(len(population), bool) if numbers is None else np.isnan(numbers))
+            self._columns["missing"] = np.column_stack(columns) if columns else np.zeros((len(population), 0), bool)
+        return self._columns["missing"]
+
+    def _unbanded(self) -> dict[int, dict[str, list[str]]]:
+        """Organisation -> why -> ids of indicators with a value that could not be banded."""
+        if "unbanded" not in self._notes:
+            found: dict[int, dict[str, list[str]]] = {}
+            for ind in self.framework.indicators:
+                bands = self.bands[ind.id]
+                for index, note in bands.notes.items():
+                    if bands.rank[index] < 0:
+                        found.setdefault(index, {}).setdefault(note, []).append(ind.id)
+            self._notes["unbanded"] = found
+        return self._notes["unbanded"]
+
+    def warned(self) -> set[int]:
+        """The organisations that have any warning."""
+        flagged = set(self._unbanded())
+        flagged.update(np.flatnonzero(self.provisional < 0).tolist())
+        for outcome in self.outcomes:
+            flagged.update(np.flatnonzero(outcome.skipped).tolist())
+        return flagged
+
     def warnings(self, index: int) -> list[str]:
         """Why an organisation was not rated, rules not evaluated, indicators not banded."""
         fw = self.framework
-        unbanded: dict[str, list[str]] = {}
-        for ind in fw.indicators:
-            bands = self.bands[ind.id]
-            note = bands.notes.get(index)
-            if note is not None and bands.rank[index] < 0:
-                unbanded.setdefault(note, []).append(ind.id)
+        unbanded = self._unbanded().get(index, {})
         messages = [f"indicator{'s' if len(ids) > 1 else ''} {', '.join(ids)} {note}" for note, ids in unbanded.items()]
         if np.isnan(self.score[index]):
             messages.append("not rated: no indicator could be scored")

@@ -49,6 +49,33 @@ class ScoreRun:
             self._assessments = [result.assessment(i) for result, chosen in zip(self.results, self.selected) for i in chosen]
         return self._assessments
 
+    def __len__(self) -> int:
+        return sum(len(chosen) for chosen in self.selected)
+
+    def ratings(self) -> list[tuple[str, str, str, str | None]]:
+        """(source, code, period, rating or None) of every organisation shown, without full records."""
+        found = []
+        for result, chosen in zip(self.results, self.selected):
+            population, names = result.population, [*result.framework.scale.ratings, None]
+            positions = result.rating.tolist()
+            found.extend((population.source, population.codes[i], population.period, names[positions[i]]) for i in chosen)
+        return found
+
+    def grouped_warnings(self) -> list[str]:
+        """One line per distinct warning about an organisation shown, naming those it applies to."""
+        by_text: dict[str, list[str]] = {}
+        for result, chosen in zip(self.results, self.selected):
+            warned = result.warned()
+            for index in chosen:
+                if index in warned:
+                    for text in result.warnings(index):
+                        by_text.setdefault(text, []).append(f"{result.population.codes[index]} {result.population.period}")
+        lines = []
+        for text, who in by_text.items():
+            shown = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
+            lines.append(f"{text} ({shown})")
+        return lines
+
     def selected_rows(self):
         """(result, index) for every organisation shown, in order: for outputs that need no full record."""
         for result, chosen in zip(self.results, self.selected):
@@ -180,11 +207,14 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
             hint=f"the file holds {', '.join(sorted(groups))}",
         )
     codes = dataset.codes
-    return [
-        (period, sorted(groups[period], key=codes.__getitem__))
-        for period in sorted(groups)
-        if not wanted or period in wanted
-    ]
+    chosen = []
+    for period in sorted(groups):
+        if wanted and period not in wanted:
+            continue
+        indices = sorted(groups[period], key=codes.__getitem__)
+        # Already in code order and the whole file: columns can be used as they are, not copied.
+        chosen.append((period, range(len(codes)) if indices == list(range(len(codes))) else indices))
+    return chosen
 
 
 def year_file_patterns(period: str) -> list[str]:

@@ -13,7 +13,6 @@ from ..clitools import (
     ExitCode,
     encoding_option,
     format_option,
-    grouped_warnings,
     info,
     output_option,
     rating_choice,
@@ -77,10 +76,10 @@ def score(
         info(f"read {source.source}: {source.rows} rows, {source.shape} shape, sha256 {source.sha256}")
     for fw in run.frameworks:
         info(f"framework {fw.id} from {fw.origin}, sha256 {fw.sha256}")
-    info(f"scored {len(run.assessments)} assessments in {time.perf_counter() - started:.2f}s")
+    info(f"scored {len(run)} assessments in {time.perf_counter() - started:.2f}s")
     for message in run.warnings:
         warn(message)
-    for message in grouped_warnings(run.assessments):
+    for message in run.grouped_warnings():
         warn(message)
     output_format = output_format.lower()
     if output_format == "table":
@@ -101,9 +100,10 @@ def score(
         for line in summary_lines(run):
             click.echo(line, err=True)
     if threshold is not None:
-        below = [a for a in run.assessments if a.rating is None or RATINGS.index(a.rating) > RATINGS.index(threshold)]
+        below = [(code, period, rating) for _, code, period, rating in run.ratings()
+                 if rating is None or RATINGS.index(rating) > RATINGS.index(threshold)]
         if below:
-            names = ", ".join(f"{a.org_code} {a.period} ({a.rating or 'not rated'})" for a in below[:5])
+            names = ", ".join(f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below[:5])
             more = f" and {len(below) - 5} more" if len(below) > 5 else ""
             click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}{more}", err=True)
             sys.exit(ExitCode.BELOW_THRESHOLD)
@@ -111,21 +111,22 @@ def score(
 
 def summary_lines(run) -> list[str]:
     """The distribution of ratings, per file when there are several, and in all."""
+    shown = run.ratings()
 
-    def line(label: str, assessments: list) -> str:
+    def line(label: str, ratings: list) -> str:
         counts = {rating: 0 for rating in RATINGS}
         unrated = 0
-        for a in assessments:
-            if a.rating in counts:
-                counts[a.rating] += 1
+        for rating in ratings:
+            if rating in counts:
+                counts[rating] += 1
             else:
                 unrated += 1
         parts = [f"{rating} {count}" for rating, count in counts.items()] + ([f"not rated {unrated}"] if unrated else [])
-        return f"ccgrate: {label}: {len(assessments)} assessments: {', '.join(parts)}"
+        return f"ccgrate: {label}: {len(ratings)} assessments: {', '.join(parts)}"
 
     lines = []
     if len(run.inputs) > 1:
         for source in run.inputs:
-            lines.append(line(source.source, [a for a in run.assessments if a.source == source.source]))
-    lines.append(line("all" if len(run.inputs) > 1 else run.inputs[0].source, run.assessments))
+            lines.append(line(source.source, [rating for origin, _, _, rating in shown if origin == source.source]))
+    lines.append(line("all" if len(run.inputs) > 1 else run.inputs[0].source, [rating for *_, rating in shown]))
     return lines

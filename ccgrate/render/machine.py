@@ -11,6 +11,8 @@ import io
 import json
 from typing import Any
 
+import numpy as np
+
 from ..engine import Assessment
 
 SCHEMA_VERSION = 1
@@ -153,24 +155,60 @@ def summary_columns(run: Any) -> tuple[list[str], list[str], list[str]]:
 
 
 def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
+    """One row per assessment shown, built column by column from the results (no full records):
+    the fast path for large batches."""
     judgements, domains, areas = summary_columns(run)
     header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
     header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
     header += ["rules_fired", "missing", "source", *PROVENANCE]
-    frameworks, inputs = _context(run)
+    _, inputs = _context(run)
     version = _version()
-    rows = []
-    for a in run.assessments:
-        domain_scores = {d.id: d.score for d in a.domains}
-        area_ratings = {ar.id: ar.rating for ar in a.areas}
-        rows.append(
-            [a.org_code, a.org_name, a.period, a.framework, _score(a.score), a.provisional_rating, a.rating, a.coverage]
-            + [a.judgements.get(j) for j in judgements]
-            + [_score(domain_scores.get(d)) for d in domains]
-            + [area_ratings.get(ar) for ar in areas]
-            + [";".join(r.rule for r in a.rules_fired), ";".join(a.missing), a.source]
-            + [frameworks[a.framework].sha256, inputs.get(a.source), version]
-        )
+    rows: list[list[Any]] = []
+    for result, chosen in zip(run.results, run.selected):
+        if not chosen:
+            continue
+        fw, population = result.framework, result.population
+        ratings = [*fw.scale.ratings, ""]  # position -1 reads ""
+        codes, names = population.codes, population.names
+
+        def take(values) -> list:
+            return [values[i] for i in chosen]
+
+        def scores(values) -> list[str]:
+            return [_score(None if v != v else v) for v in take(values.tolist())]
+
+        def named(positions, labels) -> list[str]:
+            labels = [*labels, ""]
+            return [labels[p] for p in take(positions.tolist())]
+
+        columns: list[list[Any]] = [
+            [safe_cell(c) for c in take(codes)], [safe_cell(n) for n in take(names)],
+            [population.period] * len(chosen), [fw.id] * len(chosen), scores(result.score),
+            named(result.provisional, fw.scale.ratings), named(result.rating, fw.scale.ratings),
+            [_number(v) for v in take(result.coverage.tolist())],
+        ]
+        for jid in judgements:
+            if jid in fw.judgements:
+                columns.append(named(population.judgements[jid], fw.judgements[jid].levels))
+            else:
+                columns.append([""] * len(chosen))
+        domain_at = {d.id: k for k, d in enumerate(fw.domains)}
+        for d in domains:
+            columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * len(chosen))
+        area_at = {a.id: k for k, a in enumerate(fw.areas)}
+        for a in areas:
+            columns.append(named(result.area_ratings[:, area_at[a]], ratings[:-1]) if a in area_at else [""] * len(chosen))
+        fired = [[o.rule.id for o in result.outcomes if o.fired[i]] if any(o.fired[i] for o in result.outcomes) else []
+                 for i in chosen]
+        columns.append([";".join(ids) for ids in fired])
+        ids = [ind.id for ind in fw.indicators]
+        missing = result.missing()
+        columns.append([";".join(ids[k] for k in np.flatnonzero(missing[i])) if missing[i].any() else "" for i in chosen])
+        columns.append([safe_cell(population.source)] * len(chosen))
+        columns.append([fw.sha256] * len(chosen))
+        columns.append([inputs.get(population.source)] * len(chosen))
+        columns.append([version] * len(chosen))
+        rows.extend(map(list, zip(*columns)))
     return header, rows
 
 
@@ -203,15 +241,15 @@ def explain_rows(run: Any) -> list[list[Any]]:
 def render_csv(run: Any, explain: bool = False) -> str:
     if explain:
         return render_rows_csv(EXPLAIN_HEADER, explain_rows(run))
-    return render_rows_csv(*summary_rows(run))
+    return render_rows_csv(*summary_rows(run), safe=True)
 
 
-def render_rows_csv(header: list[str], rows: list[list[Any]]) -> str:
+def render_rows_csv(header: list[str], rows: list[list[Any]], *, safe: bool = False) -> str:
+    """CSV text; `safe` when every cell is already neutralised text (as `summary_rows` makes them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+    writer.writerows(rows if safe else ([safe_cell(cell) for cell in row] for row in rows))
     return buffer.getvalue()
 
 
