@@ -241,3 +241,60 @@ def rating_choice(value: str | None, option: str) -> str | None:
         if rating.lower() == value.strip().lower():
             return rating
     raise click.BadParameter(f"{value!r} is not a rating ({', '.join(RATINGS)})", param_hint=option)
+
+
+class LateProgress:
+    """A progress display on stderr for work that turns out to be slow.
+
+    It appears only after `delay` seconds, only when stderr is a terminal and the user did not ask
+    for quiet, and it leaves nothing behind when the work ends. `step(text)` says what is being
+    done now; the display is a pulsing bar, since how much is left is not known in advance.
+    """
+
+    def __init__(self, delay: float = 1.0, console: Any = None):
+        import threading
+
+        self._lock = threading.Lock()
+        self._text = "working"
+        self._progress: Any = None
+        self._task: Any = None
+        self._console = console
+        shown = console.is_terminal if console is not None else sys.stderr.isatty()
+        self._timer = threading.Timer(delay, self._show) if shown and verbosity() >= 0 else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with self._lock:
+            if self._timer is None:
+                return
+            console = self._console or Console(stderr=True)
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                                      console=console, transient=True)
+            self._task = self._progress.add_task(self._text, total=None)
+            self._progress.start()
+
+    def step(self, text: str) -> None:
+        with self._lock:
+            self._text = text
+            if self._progress is not None:
+                self._progress.update(self._task, description=text)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
+
+    def __enter__(self) -> LateProgress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

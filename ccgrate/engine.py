@@ -297,13 +297,8 @@ def _maybe(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def assess_population(
-    framework: Any, population: Population | Sequence[OrgInput], progress: Callable[[int], None] | None = None
-) -> PopulationResult:
-    """Assess every organisation of one population under one framework.
-
-    `progress`, if given, is called with 1 after each indicator is banded.
-    """
+def assess_population(framework: Any, population: Population | Sequence[OrgInput]) -> PopulationResult:
+    """Assess every organisation of one population under one framework."""
     if not isinstance(population, Population):
         population = Population.from_orgs(framework, population)
     fw = framework
@@ -321,8 +316,6 @@ def assess_population(
         bands[ind.id] = result
         if result.stats is not None:
             stats[ind.id] = result.stats
-        if progress is not None:
-            progress(1)
     points = np.column_stack([bands[i.id].points for i in indicators]) if indicators else np.zeros((count, 0))
     ranks = np.column_stack([bands[i.id].rank for i in indicators]) if indicators else np.zeros((count, 0), int)
     weights = [ind.weight for ind in indicators]

@@ -104,10 +104,14 @@ def score_sources(
     periods: Iterable[str] = (),
     orgs: Iterable[str] = (),
     encoding: str = "utf-8-sig",
+    progress: Callable[[str], None] | None = None,
 ) -> ScoreRun:
-    """Score each source (name, bytes); each file is a population of its own."""
-    prepared = prepare(sources, framework=framework, periods=periods, encoding=encoding)
-    return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources])
+    """Score each source (name, bytes); each file is a population of its own.
+
+    `progress`, if given, is told in words what is being done as the work goes on.
+    """
+    prepared = prepare(sources, framework=framework, periods=periods, encoding=encoding, progress=progress)
+    return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources], progress=progress)
 
 
 def prepare(
@@ -117,6 +121,7 @@ def prepare(
     periods: Iterable[str] = (),
     encoding: str = "utf-8-sig",
     only: Callable[[Any], set[str]] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Prepared:
     """Read and bind every source, grouped into populations by period.
 
@@ -128,9 +133,13 @@ def prepare(
     wanted = {parse_period_option(p) for p in periods}
     prepared = Prepared([], [])
     for name, raw in sources:
+        if progress is not None:
+            progress(f"reading {name}")
         dataset = read_dataset(raw, name, encoding)
         prepared.inputs.append(InputFile(name, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset)))
         for period, indices in _periods(dataset, override, wanted):
+            if progress is not None:
+                progress(f"reading {name}, {period}: {len(indices):,} organisations")
             fw = override if override is not None else _framework_for(period, dataset.source)
             if period != fw.framework.period:
                 prepared.warnings.append(
@@ -147,7 +156,7 @@ def assess_prepared(
     *,
     orgs: Iterable[str] = (),
     names: Sequence[str] = (),
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Assess every population of `prepared`; `orgs` filters what is shown (never the populations)."""
     run = ScoreRun([], list(prepared.inputs), warnings=list(prepared.warnings))
@@ -155,7 +164,9 @@ def assess_prepared(
     for population in prepared.populations:
         fw = population.framework
         frameworks.setdefault(fw.id + fw.sha256, fw)
-        result = assess_population(fw, population, progress)
+        if progress is not None:
+            progress(f"rating {population.source}, {population.period} under {fw.id}")
+        result = assess_population(fw, population)
         run.results.append(result)
         for indicator_id, values in result.stats.items():
             run.indicator_stats.append(

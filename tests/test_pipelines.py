@@ -130,3 +130,29 @@ def test_tables_fit_the_terminal(ccgrate, monkeypatch):
                      ("compare", "2017", "2018", "--data-dir", EXAMPLES)):
             text = ccgrate(*args).stdout
             assert max(len(line) for line in text.splitlines()) <= int(width), (args, width)
+
+
+def test_progress_appears_only_on_a_terminal_and_leaves_nothing(monkeypatch):
+    import io
+    import time
+
+    from rich.console import Console
+
+    from ccgrate.clitools import LateProgress
+
+    monkeypatch.setenv("TERM", "xterm")
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=60)
+    with LateProgress(delay=0.0, console=console) as progress:
+        progress.step("reading big.csv")
+        time.sleep(0.3)
+    assert "reading big.csv" in screen.getvalue()
+    quiet_screen = io.StringIO()
+    with LateProgress(delay=0.0, console=Console(file=quiet_screen, force_terminal=False)) as progress:
+        progress.step("reading big.csv")
+        time.sleep(0.1)
+    assert quiet_screen.getvalue() == ""
+
+
+def test_no_progress_in_a_pipe(ccgrate):
+    assert ccgrate("score", EXAMPLES / "national-2018-19.csv", "-f", "csv").stderr == ""

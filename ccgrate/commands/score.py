@@ -11,6 +11,7 @@ import click
 from ..clitools import (
     RATINGS,
     ExitCode,
+    LateProgress,
     encoding_option,
     format_option,
     info,
@@ -71,7 +72,22 @@ def score(
 
     started = time.perf_counter()
     sources = read_sources(files)
-    run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding)
+    with LateProgress() as progress:
+        run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding,
+                            progress=progress.step)
+        output_format = output_format.lower()
+        text = None
+        if output_format != "table":
+            from ..render import machine
+
+            progress.step("writing")
+            renderers = {
+                "json": lambda: machine.render_json(run),
+                "ndjson": lambda: machine.render_ndjson(run),
+                "csv": lambda: machine.render_csv(run, explain),
+                "markdown": lambda: machine.render_markdown(run, explain),
+            }
+            text = renderers[output_format]()
     for source in run.inputs:
         info(f"read {source.source}: {source.rows} rows, {source.shape} shape, sha256 {source.sha256}")
     for fw in run.frameworks:
@@ -81,21 +97,12 @@ def score(
         warn(message)
     for message in run.grouped_warnings():
         warn(message)
-    output_format = output_format.lower()
-    if output_format == "table":
+    if text is None:
         from ..render.table import print_run
 
         render_table(lambda console: print_run(console, run, explain), output)
     else:
-        from ..render import machine
-
-        renderers = {
-            "json": lambda: machine.render_json(run),
-            "ndjson": lambda: machine.render_ndjson(run),
-            "csv": lambda: machine.render_csv(run, explain),
-            "markdown": lambda: machine.render_markdown(run, explain),
-        }
-        write_output(renderers[output_format](), output)
+        write_output(text, output)
     if summary:
         for line in summary_lines(run):
             click.echo(line, err=True)
