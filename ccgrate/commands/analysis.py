@@ -1,0 +1,118 @@
+"""ccgrate whatif, sensitivity and calibrate: questions about a rating rather than the rating."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..clitools import (
+    encoding_option,
+    format_option,
+    output_option,
+    rating_choice,
+    read_sources,
+    render_table,
+    verbosity_options,
+    warn,
+    write_output,
+)
+from ..errors import DataError
+
+
+def _population(file: str, framework_spec: str | None, period: str | None, encoding: str):
+    """The one population (file and period) these commands work on."""
+    from ..pipeline import parse_period_option, prepare
+
+    wanted = [parse_period_option(period)] if period else []
+    prepared = prepare(read_sources((file,)), framework=framework_spec, periods=wanted, encoding=encoding)
+    for message in prepared.warnings:
+        warn(message)
+    if len(prepared.populations) != 1:
+        periods = ", ".join(p.period for p in prepared.populations)
+        raise DataError(f"holds several periods ({periods})", where=file, hint="choose one with --period")
+    return prepared.populations[0], prepared.inputs[0]
+
+
+def _org_index(population, code: str, file: str) -> int:
+    for index, known in enumerate(population.codes):
+        if known.upper() == code.strip().upper():
+            return index
+    raise DataError(f"no organisation {code} in {file}", hint="check the code against the org_code column")
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@click.option("--org", "org_code", required=True, metavar="CODE", help="The organisation.")
+@click.option("--target", metavar="RATING", help="The rating to reach (e.g. Good).")
+@click.option("--set", "settings", multiple=True, metavar="ID=VALUE",
+              help="Rescore with this indicator value or judgement level instead of searching (repeatable).")
+@click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")
+@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
+@format_option()
+@output_option
+@encoding_option
+@verbosity_options
+def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ...], period: str | None,
+           framework_spec: str | None, output_format: str, output: Path | None, encoding: str) -> None:
+    """The smallest change that takes an organisation to a target rating, or the rating a change gives.
+
+    With --target: the fewest indicators changed (then the fewest band steps), each to the value
+    at the edge of its new band, plus any judgement that must change; when the indicators alone
+    cannot do it, which rule stops them. With --set: the rating with those values instead. Every
+    answer is checked by scoring the whole file again.
+
+    \b
+    Examples:
+      ccgrate whatif examples/national-2017-18.csv --org SYN083 --target Good
+      ccgrate whatif examples/bromley.csv --period 2017/18 --org 07Q --target Outstanding -f json
+      ccgrate whatif examples/bromley.csv --period 2017/18 --org 07Q --set 122a=55 --set 123a=51
+    """
+    if (target is None) == (not settings):
+        raise click.UsageError("give either --target RATING or one or more --set ID=VALUE")
+    target = rating_choice(target, "--target")
+    from .. import whatif as core
+
+    population, _ = _population(file, framework_spec, period, encoding)
+    index = _org_index(population, org_code, file)
+    fw = population.framework
+    if settings:
+        values, judgements = {}, {}
+        for text in settings:
+            kind, key, value = core.parse_setting(fw, text)
+            (judgements if kind == "judgement" else values)[key] = value
+        before = core.rescore(population, index, {}, {})
+        after = core.rescore(population, index, values, judgements)
+        answer = core.WhatIf(before.org_code, before.org_name, before.period, fw.id, after.rating or "", before.rating,
+                             after.rating, before.score, after.score, reachable=True)
+        answer.changes = _set_changes(fw, before, after, values, judgements)
+    else:
+        answer = core.what_if(population, index, target)
+    from ..render import analysis as render
+
+    output_format = output_format.lower()
+    if output_format == "table":
+        render_table(lambda console: render.print_whatif(console, answer, bool(settings)), output)
+        return
+    renderers = {"json": render.whatif_json, "ndjson": render.whatif_ndjson, "csv": render.whatif_csv,
+                 "markdown": render.whatif_markdown}
+    write_output(renderers[output_format](answer), output)
+
+
+def _set_changes(fw, before, after, values, judgements):
+    from ..whatif import Change
+
+    by_id = {i.id: i for i in before.indicators}
+    new = {i.id: i for i in after.indicators}
+    changes = []
+    for ind_id, value in values.items():
+        old = by_id[ind_id]
+        steps = (old.band_rank - new[ind_id].band_rank) if old.band_rank is not None and new[ind_id].band_rank is not None else 0
+        changes.append(Change("indicator", ind_id, old.name, old.value, value, old.band, new[ind_id].band, steps))
+    for jid, level in judgements.items():
+        levels = fw.judgements[jid].levels
+        old_level = before.judgements.get(jid)
+        steps = levels.index(old_level) - levels.index(level) if old_level is not None else 0
+        changes.append(Change("judgement", jid, fw.judgements[jid].name, old_level, level, old_level, level, steps))
+    return changes
+

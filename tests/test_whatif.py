@@ -1,0 +1,205 @@
+"""ccgrate whatif: the smallest change that reaches a target is exact, minimal in indicators, and explained."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from helpers import EXAMPLES
+
+from ccgrate import whatif
+from ccgrate.engine import assess_population
+from ccgrate.errors import DataError
+from ccgrate.loader import resolve_framework
+from ccgrate.pipeline import prepare
+
+NATIONAL = EXAMPLES / "national-2017-18.csv"
+BROMLEY = EXAMPLES / "bromley.csv"
+
+
+@cache
+def national(year: str = "2017-18"):
+    path = EXAMPLES / f"national-{year}.csv"
+    population = prepare([(str(path), path.read_bytes())]).populations[0]
+    return population, assess_population(population.framework, population)
+
+
+def index_of(population, code: str) -> int:
+    return list(population.codes).index(code)
+
+
+def apply(population, index, answer):
+    values = {c.id: c.after for c in answer.changes if c.kind == "indicator"}
+    judgements = {c.id: c.after for c in answer.changes if c.kind == "judgement"}
+    return whatif.rescore(population, index, values, judgements)
+
+
+# --- exactness, as a property over organisations and targets --------------------------------------
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(year=st.sampled_from(["2017-18", "2018-19"]), pick=st.integers(0, 10_000), target=st.integers(0, 2))
+def test_applying_the_changes_reaches_the_target(year, pick, target):
+    population, base = national(year)
+    ratings = population.framework.scale.ratings
+    worse = [i for i in range(len(population)) if base.rating[i] > target]
+    index = worse[pick % len(worse)]
+    answer = whatif.what_if(population, index, ratings[target])
+    if not answer.changes:
+        assert answer.note and "not reachable" in answer.note
+        return
+    after = apply(population, index, answer)
+    assert ratings.index(after.rating) <= target
+    assert after.rating == answer.rating_after and after.score == answer.score_after
+    # Fewest indicators: leaving out any one indicator change misses the target.
+    moves = [c for c in answer.changes if c.kind == "indicator"]
+    for left_out in moves:
+        values = {c.id: c.after for c in moves if c is not left_out}
+        judgements = {c.id: c.after for c in answer.changes if c.kind == "judgement"}
+        short = whatif.rescore(population, index, values, judgements)
+        assert short.rating is None or ratings.index(short.rating) > target
+
+
+def test_each_suggested_value_sits_in_its_new_band_and_moves_in_the_good_direction():
+    population, base = national()
+    fw = population.framework
+    index = next(i for i in range(len(population))
+                 if base.rating[i] == 2 and population.judgements["finance"][i] == 0
+                 and population.judgements["leadership"][i] <= 1)
+    answer = whatif.what_if(population, index, "Good")
+    assert answer.reachable and answer.changes
+    for change in answer.changes:
+        ind = fw.indicator(change.id)
+        if ind.method == "judgement":
+            continue
+        assert change.band_after in fw.band_labels(ind)
+        assert (change.after > change.before) == (ind.direction == "higher")
+        rank = fw.band_labels(ind).index(change.band_after)
+        assert whatif.band_rank(population, index, ind, change.after) <= rank
+
+
+def test_a_finance_cap_is_unreachable_by_indicators_and_names_the_rule():
+    population, _ = national()
+    answer = whatif.what_if(population, index_of(population, "SYN083"), "Good")
+    assert answer.reachable is False
+    assert [rule for rule, _ in answer.blocking] == ["deficit-cap"]
+    assert [(c.kind, c.id, c.before, c.after) for c in answer.changes] == [("judgement", "finance", "red", "amber")]
+    assert answer.rating_after == "Good"
+
+
+def test_an_organisation_already_there_needs_nothing():
+    population, _ = national()
+    answer = whatif.what_if(population, index_of(population, "SYN001"), "Inadequate")
+    assert answer.changes == [] and answer.note.startswith("already rated")
+
+
+def test_a_red_leadership_judgement_must_change_to_reach_outstanding():
+    population, base = national()
+    ratings = population.framework.scale.ratings
+    # With leadership held fixed at red by the framework's own rule, nothing reaches Outstanding.
+    capped = [i for i in range(len(population)) if population.judgements["leadership"][i] == 3]
+    assert capped, "the national example has an organisation with red leadership"
+    answer = whatif.what_if(population, capped[0], ratings[0])
+    after = apply(population, capped[0], answer)
+    assert after.rating == "Outstanding"
+    assert any(c.kind == "judgement" and c.id == "leadership" for c in answer.changes)
+    assert answer.reachable is False and "leadership-red" in [rule for rule, _ in answer.blocking]
+
+
+# --- --set ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("122a", '--set "122a" is not ID=VALUE'),
+        ("finance=purple", '--set finance: "purple" is not a level (green, amber, red)'),
+        ("nope=1", '--set: "nope" is not an indicator or judgement of iaf-2017-18'),
+        ("122a=", "--set 122a: give a value"),
+        ("122a=abc", "abc"),
+    ],
+)
+def test_bad_settings_are_explained(text, message):
+    with pytest.raises(DataError) as caught:
+        whatif.parse_setting(resolve_framework("iaf-2017-18"), text)
+    assert message in str(caught.value)
+
+
+def test_a_judgement_fed_indicator_is_set_through_its_judgement():
+    fw = resolve_framework("iaf-2017-18")
+    fed = next((i for i in fw.indicators if i.method == "judgement" and i.judgement), None)
+    if fed is None:
+        pytest.skip("no indicator takes its value from a judgement in this framework")
+    with pytest.raises(DataError, match=f"set {fed.judgement} instead"):
+        whatif.parse_setting(fw, f"{fed.id}=green")
+
+
+def test_settings_are_case_insensitive_and_accept_aliases():
+    fw = resolve_framework("iaf-2017-18")
+    assert whatif.parse_setting(fw, "LEADERSHIP=Outstanding") == ("judgement", "leadership", "green star")
+    assert whatif.parse_setting(fw, "122A = 55.5") == ("indicator", "122a", 55.5)
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def test_table_names_the_blocking_rule(ccgrate):
+    result = ccgrate("whatif", NATIONAL, "--org", "syn083", "--target", "good")
+    first = " ".join(result.stdout.split("\n\n")[0].split())
+    assert first.startswith("SYN083 Synthetic CCG 083, 2017/18: Requires improvement -> Good")
+    assert "Indicator changes alone cannot reach Good, because of deficit-cap: A deficit outweighs" in first
+    assert ".." not in first
+    assert "finance" in result.stdout and "red -> amber" in result.stdout
+    assert result.stderr == ""
+
+
+def test_json_has_reachable_changes_and_rating_after(ccgrate):
+    text = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json").stdout
+    document = json.loads(text)
+    assert document["reachable"] is True and document["rating_after"] == "Outstanding"
+    assert document["rating_before"] == "Good"
+    assert {"indicator", "from", "to"} <= set(document["changes"][0])
+    population = prepare([(str(BROMLEY), BROMLEY.read_bytes())], periods=["2017/18"]).populations[0]
+    values = {c["indicator"]: c["to"] for c in document["changes"]}
+    assert whatif.rescore(population, 0, values, {}).rating == "Outstanding"
+
+
+def test_csv_ndjson_and_markdown_list_the_same_changes(ccgrate):
+    args = ("whatif", NATIONAL, "--org", "SYN083", "--target", "Good")
+    rows = list(csv.DictReader(io.StringIO(ccgrate(*args, "-f", "csv").stdout)))
+    assert [(r["kind"], r["id"], r["from"], r["to"]) for r in rows] == [("judgement", "finance", "red", "amber")]
+    lines = [json.loads(line) for line in ccgrate(*args, "-f", "ndjson").stdout.splitlines()]
+    assert [(line["org_code"], line["indicator"], line["to"]) for line in lines] == [("SYN083", "finance", "amber")]
+    markdown = ccgrate(*args, "-f", "markdown").stdout
+    assert "| judgement | finance |" in markdown
+
+
+def test_set_rescores_with_the_given_values(ccgrate):
+    result = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--set", "122a=55", "--set", "finance=red",
+                     "-f", "json")
+    document = json.loads(result.stdout)
+    assert document["rating_before"] == "Good"
+    assert document["rating_after"] == "Requires improvement"
+    assert [(c["indicator"], c["band_to"]) for c in document["changes"]] == [("122a", "top quartile"), ("finance", "red")]
+
+
+@pytest.mark.parametrize(
+    ("args", "expect", "message"),
+    [
+        (("--org", "07Q"), 2, "give either --target RATING or one or more --set ID=VALUE"),
+        (("--org", "07Q", "--target", "Good", "--set", "122a=1"), 2, "give either --target RATING"),
+        (("--org", "07Q", "--target", "Great"), 2, "'Great' is not a rating"),
+        (("--org", "XXX", "--period", "2017/18", "--target", "Good"), 1, "no organisation XXX in"),
+        (("--org", "07Q", "--target", "Good"), 1, "holds several periods (2016/17, 2017/18); choose one with --period"),
+        (("--org", "07Q", "--period", "2017/18", "--set", "finance=purple"), 1, '"purple" is not a level'),
+    ],
+)
+def test_errors(ccgrate, args, expect, message):
+    result = ccgrate("whatif", BROMLEY, *args, expect=expect)
+    assert message in result.stderr
+    assert result.stdout == ""
