@@ -10,7 +10,7 @@ method is one new class and one line in `make_banding`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,9 +46,15 @@ class Bands:
     notes: dict[int, str] = field(default_factory=dict)  # why an organisation with a value was not banded
     detail: dict[str, np.ndarray] | None = None  # per organisation statistics (NaN where none)
     stats: dict[str, Any] | None = None  # the population statistics used
+    held: dict[str, float] | None = None  # what `frozen` holds fixed, unrounded
 
     def reference_for(self, index: int) -> str:
         return self.reference if isinstance(self.reference, str) else self.reference[index]
+
+
+# A band rank as a function of (values, numerators, denominators), elementwise, with whatever the
+# population decided (quantile cuts, target, over-dispersion) held where it is.
+FrozenRanks = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 class Banding(Protocol):
@@ -56,6 +62,10 @@ class Banding(Protocol):
 
     def band(self, column: IndicatorColumn) -> Bands:
         """Band every organisation of a population."""
+        ...
+
+    def frozen(self, bands: Bands) -> FrozenRanks | None:
+        """Ranks for other values against the references `bands` used; None when values do not matter."""
         ...
 
 
@@ -105,6 +115,9 @@ class CutBanding:
         rank = cut_ranks(self.cuts, self.direction, np.where(present, column.values, 0.0))
         return _result(rank, present, self.points, self.reference)
 
+    def frozen(self, bands: Bands) -> FrozenRanks:
+        return lambda values, numerators, denominators: cut_ranks(self.cuts, self.direction, values)
+
 
 class StandardBanding(CutBanding):
     def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float]):
@@ -140,6 +153,12 @@ class PopulationQuantileBanding:
         reference = cut_reference(cuts, self.direction, population=len(values))
         return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts})
 
+    def frozen(self, bands: Bands) -> FrozenRanks | None:
+        cuts = (bands.stats or {}).get("cuts")
+        if cuts is None:
+            return None
+        return lambda values, numerators, denominators: cut_ranks(cuts, self.direction, values)
+
 
 class LevelBanding:
     """An ordered scale of named levels, best first."""
@@ -152,6 +171,9 @@ class LevelBanding:
     def band(self, column: IndicatorColumn) -> Bands:
         present = column.present
         return _result(np.where(present, column.values, 0), present, self.points, self.reference)
+
+    def frozen(self, bands: Bands) -> None:
+        return None
 
 
 class SignificantStandardBanding:
@@ -172,18 +194,13 @@ class SignificantStandardBanding:
         numerators = column.numerators if column.numerators is not None else np.full(count, np.nan)
         denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
         counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
-        standard = self.standard / self.scale
         higher = self.direction == "higher"
         value_met = (column.values >= self.standard) if higher else (column.values <= self.standard)
         rank = np.where(value_met, 1, 2)
-        low, high = dispersion.wilson(np.where(counted, numerators, 0.0), np.where(counted, denominators, 1.0), self.level)
-        good, bad = (low, high) if higher else (high, low)
-        good_met = (good > standard) if higher else (good < standard)
-        bad_missed = (bad < standard) if higher else (bad > standard)
-        point_met = (numerators / np.where(counted, denominators, 1.0) >= standard) if higher else \
-            (numerators / np.where(counted, denominators, 1.0) <= standard)
-        counted_rank = np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2)))
-        rank = np.where(counted, counted_rank, rank)
+        safe_n = np.where(counted, numerators, 0.0)
+        safe_d = np.where(counted, denominators, 1.0)
+        low, high = dispersion.wilson(safe_n, safe_d, self.level)
+        rank = np.where(counted, self._counted_ranks(safe_n, safe_d, low, high), rank)
         references = []
         for i in range(count):
             if counted[i]:
@@ -194,6 +211,24 @@ class SignificantStandardBanding:
         notes = {int(i): "no numerator and denominator: judged on the value alone" for i in np.flatnonzero(present & ~counted)}
         detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
         return _result(rank, present, self.points, references, notes=notes, detail=detail)
+
+    def _counted_ranks(self, numerators, denominators, low, high) -> np.ndarray:
+        """0 met with confidence, 1 met, 2 not met, 3 missed with confidence."""
+        standard = self.standard / self.scale
+        higher = self.direction == "higher"
+        good, bad = (low, high) if higher else (high, low)
+        good_met = (good > standard) if higher else (good < standard)
+        bad_missed = (bad < standard) if higher else (bad > standard)
+        rate = numerators / denominators
+        point_met = (rate >= standard) if higher else (rate <= standard)
+        return np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2))).astype(np.int64)
+
+    def frozen(self, bands: Bands) -> FrozenRanks:
+        def ranks(values, numerators, denominators):
+            low, high = dispersion.wilson(numerators, denominators, self.level)
+            return self._counted_ranks(numerators, denominators, low, high)
+
+        return ranks
 
 
 def zscore_rank(good: np.ndarray) -> np.ndarray:
@@ -274,7 +309,23 @@ class ZScoreBanding:
             "y": np.where(counted, y, blank), "target": np.where(counted, target * self.scale, blank),
             "s": np.where(counted, s, blank), "z": np.where(counted, z, blank), "z_adj": np.where(counted, z_adj, blank),
         }
-        return _result(rank, counted, self.points, references, notes=notes, detail=detail, stats=stats)
+        return _result(rank, counted, self.points, references, notes=notes, detail=detail, stats=stats,
+                       held={"t0": t0, "phi": phi, "tau2": tau2})
+
+    def frozen(self, bands: Bands) -> FrozenRanks | None:
+        if bands.held is None:
+            return None
+        t0, phi, tau2 = bands.held["t0"], bands.held["phi"], bands.held["tau2"]
+        sign = 1 if self.ind.direction == "higher" else -1
+        kind, setting = self.kind, self.ind.overdispersion
+
+        def ranks(values, numerators, denominators):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = dispersion.transform(kind, numerators / denominators)
+                z_adj = dispersion.adjusted_z(y, t0, dispersion.standard_error(kind, denominators), setting, phi, tau2)
+            return zscore_rank(sign * z_adj)
+
+        return ranks
 
 
 def make_banding(framework: Any, ind: Any) -> Banding:

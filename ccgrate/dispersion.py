@@ -145,3 +145,43 @@ def wilson(numerator, denominator, level: float):
     centre = (p + z2n / 2) / (1 + z2n)
     half = z * np.sqrt(p * (1 - p) / denominator + z2n / (4 * denominator)) / (1 + z2n)
     return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+
+
+def count_cdf(x: float, count: float, denominator: float, binomial: bool) -> float:
+    """P(X <= x) for a count X drawn again from its sampling distribution, exactly.
+
+    Binomial(denominator, count / denominator) for a proportion, Poisson(count) otherwise. The
+    probabilities are summed from 12 standard deviations (and 30 counts) below the mean, each term
+    from the one before by the ratio of successive probabilities; what lies further out in either
+    tail is below 1e-30.
+    """
+    x = math.floor(x)
+    if x < 0:
+        return 0.0
+    if binomial:
+        n = round(denominator)
+        if x >= n:
+            return 1.0
+        p = count / denominator
+        if p <= 0 or p >= 1:  # a certain count: all or nothing
+            return 1.0 if p <= 0 else 0.0
+        mean, spread = n * p, math.sqrt(n * p * (1 - p))
+    else:
+        if count <= 0:
+            return 1.0
+        mean, spread = count, math.sqrt(count)
+    if x > mean + 12 * spread + 30:
+        return 1.0
+    start = max(0, math.floor(mean - 12 * spread - 30))
+    if start > x:
+        return 0.0
+    k = np.arange(start, x, dtype=np.float64)  # each step goes from k to k + 1
+    if binomial:
+        first = (math.lgamma(n + 1) - math.lgamma(start + 1) - math.lgamma(n - start + 1)
+                 + start * math.log(p) + (n - start) * math.log1p(-p))
+        steps = np.log((n - k) / (k + 1)) + math.log(p / (1 - p))
+    else:
+        first = -count + start * math.log(count) - math.lgamma(start + 1)
+        steps = np.log(count / (k + 1))
+    logs = first + np.concatenate(([0.0], np.cumsum(steps)))
+    return float(min(np.exp(logs).sum(), 1.0))

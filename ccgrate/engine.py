@@ -91,15 +91,24 @@ class Assessment:
 def rounded(values: np.ndarray, decimals: int) -> np.ndarray:
     """Python's round() on every element (correct decimal rounding), at numpy speed.
 
-    numpy rounds x * 10^d, which can tip a value that is just below a half upwards; those few
-    near a half are rounded again one by one.
+    numpy rounds x * 10^d, and that product is itself rounded: a value just below a half (73.095
+    is stored as 73.09499999...) can become exactly x.5 and be rounded up. Python rounds the
+    stored value. Only products that come out exactly on a half are in doubt, and for those the
+    rounding error of the product, found exactly by Dekker's splitting, says which side the stored
+    value lies on. NaN stays NaN.
     """
-    result = np.round(values, decimals)
-    scaled = np.abs(values) * 10.0**decimals
-    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
-    for i in near:
-        result[i] = round(float(values[i]), decimals)
-    return result
+    scale = 10.0**decimals  # at most 2^14-ish: its product with a split half is exact
+    values = np.asarray(values, dtype=np.float64)
+    product = values * scale
+    result = np.rint(product)
+    half = np.flatnonzero(np.abs(product - np.trunc(product)) == 0.5)
+    if len(half):
+        x, p = values.reshape(-1)[half], product.reshape(-1)[half]
+        split = 134217729.0 * x  # 2^27 + 1
+        high = split - (split - x)
+        error = (high * scale - p) + (x - high) * scale  # x * scale - p, exactly
+        result.reshape(-1)[half] = np.where(error > 0, np.ceil(p), np.where(error < 0, np.floor(p), np.rint(p)))
+    return result / scale
 
 
 def weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:

@@ -39,6 +39,9 @@ class PopulationContext:
     area_ratings: Mapping[str, np.ndarray]  # rating positions
     best_band_share: np.ndarray
     worst_band_share: np.ndarray
+    # Per rule id, (a judgement it needs is missing, its judgement conditions hold), when the
+    # caller has them already (they depend on nothing that the scoring changes).
+    judgement_masks: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,37 +78,56 @@ def apply_rules_to_population(
 ) -> tuple[np.ndarray, list[RuleOutcome]]:
     """Final rating positions for every organisation (-1, not rated, stays -1) and each rule's outcome."""
     ratings = framework.scale.ratings
-    rating = rating.copy()
     rated = rating >= 0
     outcomes = []
     for rule in framework.rules:
         needed = tuple(rule.when.judgement_conditions())
-        wanting = np.zeros(len(rating), dtype=bool)
-        for jid in needed:
-            wanting |= context.judgements[jid] < 0
-        wanting &= rated
-        fired = rated & ~wanting & _holds(framework, rule.when, rating, context)
+        if context.judgement_masks is not None:
+            wanting, judged = context.judgement_masks[rule.id]
+        else:
+            wanting = np.zeros(len(rating), dtype=bool)
+            for jid in needed:
+                wanting |= context.judgements[jid] < 0
+            judged = judgements_hold(framework, rule.when, context.judgements, len(rating))
+        wanting = wanting & rated
+        fired = _holds(framework, rule.when, rating, context, start=rated & ~wanting & judged)
         kind, target = rule.effect
         position = ratings.index(target)
-        before = rating.copy()
+        before = rating  # never changed in place: each rule makes a new array
         if kind == "cap":
             after = np.maximum(rating, position)
         elif kind == "floor":
             after = np.minimum(rating, position)
         else:
-            after = np.full(len(rating), position)
+            after = position
         rating = np.where(fired, after, rating)
-        outcomes.append(RuleOutcome(rule, fired, before, rating.copy(), wanting, needed))
+        outcomes.append(RuleOutcome(rule, fired, before, rating, wanting, needed))
     return rating, outcomes
 
 
-def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationContext) -> np.ndarray:
-    ratings = framework.scale.ratings
-    result = np.ones(len(rating), dtype=bool)
+def judgements_hold(framework: Any, when: Any, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+    """Where a rule's judgement conditions hold (they alone do not depend on the scoring)."""
+    result = np.ones(count, dtype=bool)
     for jid, levels in when.judgement_conditions().items():
         judgement = framework.judgements[jid]
         wanted = [judgement.levels.index(level) for level in _canonical_levels(judgement, levels)]
-        result &= np.isin(context.judgements[jid], wanted)
+        result &= np.isin(judgements[jid], wanted)
+    return result
+
+
+def may_fire(framework: Any, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+    """Organisations for which some rule could fire, whatever their scores."""
+    result = np.zeros(count, dtype=bool)
+    for rule in framework.rules:
+        result |= judgements_hold(framework, rule.when, judgements, count)
+    return result
+
+
+def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationContext,
+           start: np.ndarray | None = None) -> np.ndarray:
+    """Where a rule's conditions hold; given `start`, where they and `start` hold, judgements taken as read."""
+    ratings = framework.scale.ratings
+    result = judgements_hold(framework, when, context.judgements, len(rating)) if start is None else start
     if when.rating is not None:
         result &= np.isin(rating, [ratings.index(r) for r in _as_list(when.rating)])
     with np.errstate(invalid="ignore"):

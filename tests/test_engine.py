@@ -8,8 +8,12 @@ Domains: health (h1, h2; weight 1), care (c1, c2, c3; weight 2). Area cancer: c1
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from factories import framework, org, replaced
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccgrate.engine import assess, rating_for, weighted_mean
 
@@ -115,3 +119,13 @@ def test_weighted_mean():
     assert weighted_mean([]) is None
     assert weighted_mean([(100.0, 1.0), (0.0, 3.0)]) == 25.0
     assert weighted_mean([(1.0, 1.0), (2.0, 1.0), (2.0, 1.0)]) == 1.67
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(-10**7, 10**7).map(lambda n: n / 1000), st.integers(0, 10**6).map(lambda n: n / 200),
+                 st.floats(-1e6, 1e6, allow_nan=False)),
+       st.sampled_from([2, 4]))
+def test_rounded_is_pythons_round_on_every_element(value, decimals):
+    from ccgrate.engine import rounded
+
+    assert rounded(np.array([value]), decimals)[0] == round(value, decimals)

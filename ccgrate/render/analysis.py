@@ -97,3 +97,139 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+# --- sensitivity ---------------------------------------------------------------------------------
+
+
+def _slug(rating: str) -> str:
+    return rating.lower().replace(" ", "_")
+
+
+def sensitivity_columns(result: Any) -> list[str]:
+    ratings = result.framework.scale.ratings
+    return (["org_code", "org_name", "period", "score", "rating"] + [f"p_{_slug(r)}" for r in ratings]
+            + ["p_not_rated", "p_same_rating", "rank_median", "rank_p05", "rank_p95"])
+
+
+def _probability(value: float) -> float | None:
+    return None if value != value else round(float(value), 4)  # NaN check without numpy
+
+
+def _rank(value: float) -> int | None:
+    return None if value != value else int(value)
+
+
+def sensitivity_rows(result: Any, selected: list[int]) -> list[list[Any]]:
+    base, population = result.base, result.population
+    probabilities, same = result.probabilities, result.same_rating()
+    rows = []
+    for i in selected:
+        score = None if base.score[i] != base.score[i] else float(base.score[i])
+        rows.append([population.codes[i], population.names[i], population.period, score, base.rating_name(int(base.rating[i]))]
+                    + [_probability(p) for p in probabilities[i]]
+                    + [_probability(same[i]), _rank(result.rank_median[i]), _rank(result.rank_low[i]), _rank(result.rank_high[i])])
+    return rows
+
+
+def sensitivity_settings(result: Any) -> dict:
+    fw = result.framework
+    return {
+        "framework": fw.id,
+        "framework_sha256": fw.sha256,
+        "period": result.population.period,
+        "source": result.population.source,
+        "draws": result.draws,
+        "seed": result.seed,
+        "weights_sd": result.perturbation.weights,
+        "cuts_sd": result.perturbation.cuts,
+        "values_resampled": result.perturbation.values,
+        "resampled_indicators": result.resampled,
+    }
+
+
+def sensitivity_json(result: Any, selected: list[int]) -> str:
+    columns = sensitivity_columns(result)
+    ratings = result.framework.scale.ratings
+    organisations = []
+    for row in sensitivity_rows(result, selected):
+        record = dict(zip(columns, row))
+        organisations.append({
+            "org_code": record["org_code"], "org_name": record["org_name"], "period": record["period"],
+            "score": record["score"], "rating": record["rating"],
+            "probabilities": {**{r: record[f"p_{_slug(r)}"] for r in ratings}, "not rated": record["p_not_rated"]},
+            "p_same_rating": record["p_same_rating"],
+            "rank": {"median": record["rank_median"], "p05": record["rank_p05"], "p95": record["rank_p95"]},
+        })
+    document = {"ccgrate_version": _version(), **sensitivity_settings(result), "organisations": organisations}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def sensitivity_ndjson(result: Any, selected: list[int]) -> str:
+    columns = sensitivity_columns(result)
+    settings = {"draws": result.draws, "seed": result.seed}
+    return "".join(json.dumps({**dict(zip(columns, row)), **settings}, ensure_ascii=False) + "\n"
+                   for row in sensitivity_rows(result, selected))
+
+
+def sensitivity_csv(result: Any, selected: list[int]) -> str:
+    return render_rows_csv(sensitivity_columns(result), sensitivity_rows(result, selected))
+
+
+def sensitivity_caption(result: Any) -> str:
+    text = f"{result.draws:,} draws, seed {result.seed}: {result.perturbation.describe()}"
+    if result.perturbation.values:
+        text += f" ({len(result.resampled)} indicators with counts)"
+    return text
+
+
+def sensitivity_summary(result: Any) -> str:
+    same = result.same_rating()
+    rated = same[same == same]
+    steady = int((rated >= 0.9).sum())
+    return (f"{steady} of {len(rated)} rated organisations keep their rating in at least 90% of draws; "
+            f"{int((rated < 0.5).sum())} keep it in fewer than half.")
+
+
+def sensitivity_markdown(result: Any, selected: list[int]) -> str:
+    return (f"{sensitivity_caption(result)}. {sensitivity_summary(result)}\n\n"
+            + markdown_table(sensitivity_columns(result), sensitivity_rows(result, selected)))
+
+
+def print_sensitivity(console: Any, result: Any, selected: list[int]) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .table import rating_text
+
+    ratings = result.framework.scale.ratings
+    wide = console.width >= 110
+    table = Table(title=f"How sure each rating is: {escape(sensitivity_caption(result))}", title_justify="left",
+                  caption="P(X): the share of draws rated X ('.' none); rank by score, 1 the highest",
+                  caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Code", no_wrap=True)
+    if wide:
+        table.add_column("Name", ratio=1)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Rating", no_wrap=True)
+    for rating in ratings:
+        table.add_column(f"P({''.join(word[0] for word in rating.split()).upper()})", justify="right", no_wrap=True)
+    table.add_column("Rank (5-95%)", justify="right", no_wrap=True)
+    for row in sensitivity_rows(result, selected):
+        code, name, _, score, rating = row[:5]
+        shares = row[5:5 + len(ratings)]
+        median, low, high = row[-3:]
+        rank = "-" if median is None else f"{median} ({low}-{high})"
+        table.add_row(escape(code), *([escape(name)] if wide else []), "-" if score is None else f"{score:.2f}",
+                      rating_text(rating), *[_share(p) for p in shares], rank)
+    console.print(table)
+    console.print(sensitivity_summary(result))
+
+
+def _share(probability: float | None) -> str:
+    if probability is None:
+        return "-"
+    if probability == 0:
+        return "."
+    return f"{probability:.0%}" if probability >= 0.005 else "<1%"
