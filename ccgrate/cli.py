@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .clitools import CcgrateGroup, ExitCode, silence_stdout, verbosity_options, write_output
-from .commands.analysis import sensitivity, whatif
+from .commands.analysis import calibrate, sensitivity, whatif
 from .commands.compare import compare
 from .commands.framework import framework, frameworks_command
 from .commands.funnel import funnel
@@ -44,7 +44,7 @@ def cli() -> None:
     """
 
 
-for command in (score, compare, funnel, whatif, sensitivity, frameworks_command, framework):
+for command in (score, compare, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):
     cli.add_command(command)
 
 __all__ = ["ExitCode", "cli", "main", "write_output"]

@@ -169,6 +169,7 @@ class PopulationResult:
     provisional: np.ndarray  # rating positions, -1 not rated
     rating: np.ndarray
     outcomes: list[RuleOutcome]
+    context: PopulationContext | None = None  # what the rules saw
     _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _notes: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -369,7 +370,7 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     )
     rating, outcomes = apply_rules_to_population(fw, provisional, context)
     return PopulationResult(fw, population, bands, stats, domain_scores, domain_used, area_scores, area_used,
-                            area_ratings, score, coverage, provisional, rating, outcomes)
+                            area_ratings, score, coverage, provisional, rating, outcomes, context)
 
 
 def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:

@@ -218,3 +218,23 @@ def framework_schema() -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "ccgrate framework"
     return schema
+
+
+def framework_text(fw: Any) -> str:
+    """The TOML text a loaded framework was read from, checked against the hash taken when it was read."""
+    import hashlib
+
+    origin = fw.origin
+    if origin.startswith("builtin:"):
+        entry = next((e for e in builtins() if e.id == origin.removeprefix("builtin:")), None)
+        path = entry.path if entry else None
+    else:
+        path = Path(origin)
+    try:
+        raw = path.read_bytes() if path is not None else b""
+    except OSError as error:
+        raise FrameworkError(f"cannot read the framework file again: {error.strerror}", where=origin) from None
+    if hashlib.sha256(raw).hexdigest() != fw.sha256:
+        raise FrameworkError("the framework file changed while ccgrate was using it", where=origin,
+                             hint="run the command again")
+    return raw.decode("utf-8-sig")

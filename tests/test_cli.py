@@ -263,7 +263,7 @@ def test_exit_1_unknown_organisation(ccgrate):
         (["score"], "Missing argument 'FILE...'."),
         (["score", "x.csv", "--fail-below", "Great"], "Invalid value for --fail-below: 'Great' is not a rating "
                                                       "(Outstanding, Good, Requires improvement, Inadequate)"),
-        (["rate"], "No such command 'rate'."),
+        (["rates"], "No such command 'rates'."),
     ],
 )
 def test_exit_2_usage(ccgrate, args, message):

@@ -54,11 +54,14 @@ def test_a_batch_tags_each_result_and_sums_up(ccgrate, monkeypatch):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 209 + 207
     assert {r["source"] for r in rows} == {"national-2016-17.csv", "national-2017-18.csv"}
-    assert result.stderr.splitlines() == [
-        "ccgrate: national-2016-17.csv: 209 assessments: Outstanding 22, Good 99, Requires improvement 66, Inadequate 22",
+    assert result.stderr.splitlines()[:3] == [
+        "ccgrate: national-2016-17.csv: 209 assessments: Outstanding 21, Good 99, Requires improvement 66, Inadequate 23",
         "ccgrate: national-2017-18.csv: 207 assessments: Outstanding 20, Good 100, Requires improvement 69, Inadequate 18",
-        "ccgrate: all: 416 assessments: Outstanding 42, Good 199, Requires improvement 135, Inadequate 40",
+        "ccgrate: all: 416 assessments: Outstanding 41, Good 199, Requires improvement 135, Inadequate 41",
     ]
+    # then each national population's distribution, against what was published
+    assert [line.split(",")[0] for line in result.stderr.splitlines()[3:]] == [
+        "ccgrate: 2016/17 distribution under iaf-2016-17", "ccgrate: 2017/18 distribution under iaf-2017-18"]
 
 
 def test_a_quoted_glob_is_expanded(ccgrate, monkeypatch):
@@ -90,7 +93,7 @@ def test_a_closed_pipe_is_not_an_error():
     result = run_shell(f"{ccgrate_command()} score examples/national-2018-19.csv -f csv | head -n 1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("org_code,") and result.stdout.count("\n") == 1
-    assert result.stderr == ""
+    assert result.stderr.startswith("ccgrate: 2018/19 distribution under iaf-2018-19") and result.stderr.count("\n") == 1
 
 
 def test_stdin_through_a_real_pipe():
@@ -155,4 +158,5 @@ def test_progress_appears_only_on_a_terminal_and_leaves_nothing(monkeypatch):
 
 
 def test_no_progress_in_a_pipe(ccgrate):
-    assert ccgrate("score", EXAMPLES / "national-2018-19.csv", "-f", "csv").stderr == ""
+    stderr = ccgrate("score", EXAMPLES / "national-2018-19.csv", "-f", "csv").stderr
+    assert stderr.startswith("ccgrate: 2018/19 distribution") and stderr.count("\n") == 1

@@ -9,6 +9,7 @@ import click
 from ..clitools import (
     encoding_option,
     format_option,
+    notice,
     output_option,
     rating_choice,
     read_sources,
@@ -169,3 +170,58 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
     renderers = {"json": render.sensitivity_json, "ndjson": render.sensitivity_ndjson, "csv": render.sensitivity_csv,
                  "markdown": render.sensitivity_markdown}
     write_output(renderers[output_format](result, selected), output)
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@click.option("--target", "target", metavar="SPEC",
+              help='"Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7": percentages, or counts '
+                   "that add up to the rated organisations. Default: the framework's published distribution.")
+@click.option("-o", "--output", "framework_output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the calibrated framework here (TOML; replaced only by a complete, valid file).")
+@click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
+@click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
+@click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")
+@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Start from this framework instead of the one for the data's period.")
+@format_option(("table", "json", "csv", "markdown"))
+@encoding_option
+@verbosity_options
+def calibrate(file: str, target: str | None, framework_output: Path, indicator_cuts: bool, new_id: str | None,
+              period: str | None, framework_spec: str | None, output_format: str, encoding: str) -> None:
+    """Set a framework's cut points so that scoring FILE gives a target distribution of ratings.
+
+    Writes a new framework file: the original text with the scale's cut points (and, with
+    --indicator-cuts, the quantile indicators' cut points) changed, a new id, and a paragraph in
+    its provenance saying how it was calibrated. Everything else, comments included, is kept.
+    The report compares the target with the ratings the new file gives when FILE is scored
+    again. Ties and the rules can make a target unreachable: the closest is written.
+
+    \b
+    Examples:
+      ccgrate calibrate examples/national-2017-18.csv -o calibrated.toml
+      ccgrate calibrate examples/national-2018-19.csv --indicator-cuts -o iaf-2018-19-local.toml \\
+          --target "Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7"
+    """
+    from .. import __version__
+    from .. import calibrate as core
+    from ..loader import framework_text
+    from ..render import analysis as render
+
+    population, source = _population(file, framework_spec, period, encoding)
+    old = population.framework
+    name = Path(file).name if file != "-" else "standard input"
+    note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
+    result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
+                            note=note)
+    write_output(result.text, framework_output)
+    shown = str(framework_output)
+    if not result.exact:
+        notice(f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
+               "differently (see the report)")
+    output_format = output_format.lower()
+    if output_format == "table":
+        render_table(lambda console: render.print_calibration(console, result, shown, old.id), None)
+        return
+    renderers = {"json": lambda: render.calibration_json(result, file, shown, old.id), "csv": lambda: render.calibration_csv(result),
+                 "markdown": lambda: render.calibration_markdown(result, shown)}
+    write_output(renderers[output_format](), None)

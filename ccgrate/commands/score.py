@@ -15,6 +15,7 @@ from ..clitools import (
     encoding_option,
     format_option,
     info,
+    notice,
     output_option,
     rating_choice,
     read_sources,
@@ -106,6 +107,7 @@ def score(
     if summary:
         for line in summary_lines(run):
             click.echo(line, err=True)
+    distribution_checks(run)
     if threshold is not None:
         below = [(code, period, rating) for _, code, period, rating in run.ratings()
                  if rating is None or RATINGS.index(rating) > RATINGS.index(threshold)]
@@ -114,6 +116,23 @@ def score(
             more = f" and {len(below) - 5} more" if len(below) > 5 else ""
             click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}{more}", err=True)
             sys.exit(ExitCode.BELOW_THRESHOLD)
+
+
+def distribution_checks(run) -> None:
+    """Every whole national population scored: its distribution on stderr, and a warning when it is extreme."""
+    from ..distribution import check
+
+    for result, chosen in zip(run.results, run.selected):
+        if len(chosen) != len(result):
+            continue  # --org chose some: the run is about them, not the population
+        found = check(result)
+        if found is None:
+            continue
+        notice(found.line())
+        if found.problems:
+            warn(f"the {found.period} distribution of ratings is extreme: {'; '.join(found.problems)}. The first national "
+                 "run in 2015/16 rated about three in four CCGs Inadequate and was redone; check the framework's cut "
+                 "points (ccgrate calibrate) and the data")
 
 
 def summary_lines(run) -> list[str]:

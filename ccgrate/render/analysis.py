@@ -233,3 +233,75 @@ def _share(probability: float | None) -> str:
     if probability == 0:
         return "."
     return f"{probability:.0%}" if probability >= 0.005 else "<1%"
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+CALIBRATION_COLUMNS = ["rating", "target", "achieved", "before", "cut_before", "cut_after"]
+
+
+def calibration_rows(result: Any) -> list[list[Any]]:
+    return [[r, result.target[r], result.achieved[r], result.before[r], result.cuts_before.get(r), result.cuts_after.get(r)]
+            for r in result.target]
+
+
+def calibration_verdict(result: Any, output: str) -> str:
+    if result.exact:
+        text = f"Scoring the file with {output} gives the target exactly."
+    else:
+        text = (f"Closest reachable: {_organisations(result.differences)} rated "
+                "differently from the target; organisations with the same score cannot be split, and the rules "
+                "decide where some organisations end up whatever the cuts.")
+        if result.ties:
+            text += " Shared scores at the cuts: " + "; ".join(
+                f"{count} organisations at {score:.2f} (the {rating} cut)" for rating, score, count in result.ties) + "."
+    if result.indicator_cuts:
+        text += f" Quantile cut points of {len(result.indicator_cuts)} indicators were set from the file's values."
+    return text
+
+
+def calibration_json(result: Any, source: str, output: str, old_id: str) -> str:
+    document = {
+        "ccgrate_version": _version(),
+        "framework": old_id,
+        "calibrated": result.framework_id,
+        "output": output,
+        "source": source,
+        "rated": result.rated,
+        "exact": result.exact,
+        "differences": result.differences,
+        "ratings": [dict(zip(CALIBRATION_COLUMNS, row)) for row in calibration_rows(result)],
+        "indicator_cuts": [{"indicator": i, "before": before, "after": after}
+                           for i, (before, after) in result.indicator_cuts.items()],
+        "ties": [{"cut": rating, "score": score, "organisations": count} for rating, score, count in result.ties],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def calibration_csv(result: Any) -> str:
+    return render_rows_csv(CALIBRATION_COLUMNS, calibration_rows(result))
+
+
+def calibration_markdown(result: Any, output: str) -> str:
+    return f"{calibration_verdict(result, output)}\n\n" + markdown_table(CALIBRATION_COLUMNS, calibration_rows(result))
+
+
+def print_calibration(console: Any, result: Any, output: str, old_id: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{escape(old_id)} calibrated as {escape(result.framework_id)}, written to {escape(output)}",
+                  title_justify="left")
+    for column, justify in (("Rating", "left"), ("Target", "right"), ("Achieved", "right"), ("Before", "right"),
+                            ("Cut before", "right"), ("Cut after", "right")):
+        table.add_column(column, justify=justify)
+    for rating, target, achieved, before, cut_before, cut_after in calibration_rows(result):
+        table.add_row(escape(rating), str(target), str(achieved), str(before),
+                      "-" if cut_before is None else f"{cut_before:g}", "-" if cut_after is None else f"{cut_after:g}")
+    console.print(table)
+    console.print(Text(calibration_verdict(result, output)))
+
+
+def _organisations(count: int) -> str:
+    return f"{count} organisation{'s' if count != 1 else ''}"
