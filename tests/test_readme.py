@@ -29,8 +29,10 @@ def sh_blocks() -> list[str]:
 
 
 @pytest.mark.parametrize(("command", "shown"), console_runs(), ids=[c for c, _ in console_runs()])
-def test_terminal_runs_in_the_readme_are_real(ccgrate, monkeypatch, command, shown):
-    monkeypatch.chdir(ROOT)
+def test_terminal_runs_in_the_readme_are_real(ccgrate, monkeypatch, tmp_path, command, shown):
+    # From a scratch directory that sees the examples, so that a run writing a file leaves nothing behind.
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
     words = shlex.split(command)
     assert words[0] == "ccgrate"
     keep = None
