@@ -21,6 +21,13 @@ from ..clitools import (
 from ..errors import DataError
 
 
+def population_options(command):
+    """--period and --framework: which one population of FILE the command works on."""
+    command = click.option("--framework", "framework_spec", metavar="ID|PATH",
+                           help="Use this framework instead of the one for the data's period.")(command)
+    return click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")(command)
+
+
 def _population(file: str, framework_spec: str | None, period: str | None, encoding: str):
     """The one population (file and period) these commands work on."""
     from ..pipeline import parse_period_option, prepare
@@ -48,8 +55,7 @@ def _org_index(population, code: str, file: str) -> int:
 @click.option("--target", metavar="RATING", help="The rating to reach (e.g. Good).")
 @click.option("--set", "settings", multiple=True, metavar="ID=VALUE",
               help="Rescore with this indicator value or judgement level instead of searching (repeatable).")
-@click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")
-@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
+@population_options
 @format_option()
 @output_option
 @encoding_option
@@ -130,8 +136,7 @@ def _set_changes(fw, before, after, values, judgements):
 @click.option("--cut-sd", type=click.FloatRange(0, 50), default=2.5, show_default=True, metavar="POINTS",
               help="Spread of the scale's cut points, in score points.")
 @click.option("--org", "org_codes", multiple=True, metavar="CODE", help="Show only this organisation (repeatable); all are drawn.")
-@click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")
-@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
+@population_options
 @format_option()
 @output_option
 @encoding_option
@@ -181,8 +186,7 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
               help="Write the calibrated framework here (TOML; replaced only by a complete, valid file).")
 @click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
 @click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
-@click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")
-@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Start from this framework instead of the one for the data's period.")
+@population_options
 @format_option(("table", "json", "csv", "markdown"))
 @encoding_option
 @verbosity_options
