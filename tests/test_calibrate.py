@@ -262,3 +262,14 @@ def test_without_a_published_distribution_a_third_inadequate_is_extreme():
     assert found.problems == ["100% are rated Inadequate"]
     assert found.line().startswith("2017/18 distribution under iaf-2017-18, 207 rated: Outstanding 0 (0.0%)")
     assert "published" not in found.line()
+
+
+def test_golden_json_report(ccgrate, tmp_path, monkeypatch):
+    from helpers import golden
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    document = json.loads(ccgrate("calibrate", "examples/national-2016-17.csv", "-o", "new.toml", "-f", "json",
+                                  "--target", "Outstanding=30,Good=90,Requires improvement=66,Inadequate=23").stdout)
+    document["ccgrate_version"] = "<version>"
+    golden("calibrate-2016-17.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -203,3 +203,13 @@ def test_errors(ccgrate, args, expect, message):
     result = ccgrate("whatif", BROMLEY, *args, expect=expect)
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_golden_table_and_json(ccgrate):
+    from helpers import golden
+
+    golden("whatif-syn083.txt", ccgrate("whatif", NATIONAL, "--org", "SYN083", "--target", "Good").stdout)
+    text = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json").stdout
+    document = json.loads(text)
+    document["ccgrate_version"] = "<version>"
+    golden("whatif-bromley.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
