@@ -179,7 +179,8 @@ def sensitivity_csv(result: Any, selected: list[int]) -> str:
 def sensitivity_caption(result: Any) -> str:
     text = f"{result.draws:,} draws, seed {result.seed}: {result.perturbation.describe()}"
     if result.perturbation.values:
-        text += f" ({len(result.resampled)} indicators with counts)"
+        count = len(result.resampled)
+        text += f" ({count} indicator{'s' if count != 1 else ''} with counts)" if count else " (the file gives no counts)"
     return text
 
 
