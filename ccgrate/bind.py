@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .data import Column, Dataset, clip, is_missing, parse_number
-from .errors import DataError, location
+from .errors import DataError, listed, location
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -172,9 +172,9 @@ def bind(
         population.levels[indicators[key].id] = population.judgements[jid].copy()
     if unknown:
         ordered = sorted(set(unknown), key=str.lower)
-        names = ", ".join(ordered[:20]) + (f" and {len(ordered) - 20} more" if len(ordered) > 20 else "")
         population.warnings.append(
-            f"{source}: values for columns or indicators that {framework.id} does not define were ignored: {names}"
+            f"{source}: values for columns or indicators that {framework.id} does not define were ignored: "
+            f"{listed(ordered, 20)}"
         )
     for ind_id, jid in sorted(ignored.items()):
         population.warnings.append(
@@ -261,11 +261,9 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
         given = both & ~blank
         differ = np.flatnonzero(given & (np.abs(values - from_counts) > 0.05 * np.maximum(np.abs(from_counts), 1.0)))
         if len(differ):
-            codes = [population.codes[i] for i in differ]
-            shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
             population.warnings.append(
                 f"{source}: indicator {ind.id}: the value differs by more than 5% from numerator / denominator for "
-                f"{shown}; banding uses the counts"
+                f"{listed([population.codes[i] for i in differ])}; banding uses the counts"
             )
     if ind.unit == "%":
         outside = np.flatnonzero(~np.isnan(values) & ((values < 0) | (values > 100)))

@@ -221,19 +221,6 @@ def render_table(draw: Any, output: Path | None) -> None:
     write_output(buffer.getvalue(), output)
 
 
-def grouped_warnings(assessments: list[Any]) -> list[str]:
-    """One line per distinct warning, naming the organisations it applies to."""
-    by_text: dict[str, list[str]] = {}
-    for a in assessments:
-        for text in a.warnings:
-            by_text.setdefault(text, []).append(f"{a.org_code} {a.period}")
-    lines = []
-    for text, who in by_text.items():
-        shown = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
-        lines.append(f"{text} ({shown})")
-    return lines
-
-
 def rating_choice(value: str | None, option: str) -> str | None:
     if value is None:
         return None

@@ -7,6 +7,14 @@ and what to do about it. The command line maps each subclass to its documented e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+
+def listed(items: Sequence[str], limit: int = 3) -> str:
+    """The first few items, comma-separated, and how many more there are: messages stay one line."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
 
 class CcgrateError(Exception):
     """A problem with the user's input that ccgrate can describe in one line."""

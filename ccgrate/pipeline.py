@@ -16,7 +16,7 @@ import numpy as np
 from .bind import OrgInput, Population, bind
 from .data import Dataset, normalise_period, read_dataset
 from .engine import Assessment, PopulationResult, assess, assess_population
-from .errors import DataError, FrameworkError
+from .errors import DataError, FrameworkError, listed
 from .loader import framework_for_period, resolve_framework
 
 
@@ -72,8 +72,7 @@ class ScoreRun:
                         by_text.setdefault(text, []).append(f"{result.population.codes[index]} {result.population.period}")
         lines = []
         for text, who in by_text.items():
-            shown = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
-            lines.append(f"{text} ({shown})")
+            lines.append(f"{text} ({listed(who)})")
         return lines
 
     def selected_rows(self):

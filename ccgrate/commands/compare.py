@@ -19,7 +19,7 @@ from ..clitools import (
     warn,
     write_output,
 )
-from ..errors import DataError
+from ..errors import DataError, listed
 
 
 @click.command()
@@ -125,9 +125,8 @@ def compare(
     if fail_if_worse:
         fell = [c for c in comparison.orgs if c.movement == "down"]
         if fell:
-            names = ", ".join(f"{c.org_code} ({c.rating_a} -> {c.rating_b})" for c in fell[:5])
-            more = f" and {len(fell) - 5} more" if len(fell) > 5 else ""
-            click.echo(f"ccgrate: {len(fell)} rated lower in {comparison.b.label}: {names}{more}", err=True)
+            names = listed([f"{c.org_code} ({c.rating_a} -> {c.rating_b})" for c in fell], 5)
+            click.echo(f"ccgrate: {len(fell)} rated lower in {comparison.b.label}: {names}", err=True)
             sys.exit(ExitCode.BELOW_THRESHOLD)
 
 

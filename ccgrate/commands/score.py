@@ -24,6 +24,7 @@ from ..clitools import (
     warn,
     write_output,
 )
+from ..errors import listed
 
 
 @click.command()
@@ -112,9 +113,8 @@ def score(
         below = [(code, period, rating) for _, code, period, rating in run.ratings()
                  if rating is None or RATINGS.index(rating) > RATINGS.index(threshold)]
         if below:
-            names = ", ".join(f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below[:5])
-            more = f" and {len(below) - 5} more" if len(below) > 5 else ""
-            click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}{more}", err=True)
+            names = listed([f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below], 5)
+            click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}", err=True)
             sys.exit(ExitCode.BELOW_THRESHOLD)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import listed
 from .machine import SCHEMA_VERSION, _stable, _version, framework_record, markdown_table, render_rows_csv
 
 BAR_WIDTH = 20
@@ -169,8 +170,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         summary += f"; {len(comparison.merged)} merged organisations compared with their predecessors combined"
     for label, only in ((a.label, comparison.only_a), (b.label, comparison.only_b)):
         if only:
-            shown = ", ".join(code for code, _ in only[:10]) + (f" and {len(only) - 10} more" if len(only) > 10 else "")
-            summary += f"\nOnly in {label} ({len(only)}): {shown}"
+            summary += f"\nOnly in {label} ({len(only)}): {listed([code for code, _ in only], 10)}"
     console.print(summary)
 
     if detail:
