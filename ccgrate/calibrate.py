@@ -32,7 +32,7 @@ import numpy as np
 
 from .banding import cut_ranks, quantile
 from .bind import Population
-from .engine import PopulationResult, assess_population
+from .engine import PopulationResult, assess_population, positions_against
 from .errors import DataError
 from .rules import PopulationContext, apply_rules_to_population
 
@@ -250,12 +250,8 @@ class _Search:
         count = len(result)
         # An organisation reaches the rating above a cut at gap p when its score is at least distinct[p - 1].
         thresholds = np.where(candidates > 0, self.distinct[np.maximum(candidates - 1, 0)], np.inf)  # k x cuts
-        scores = result.score[:, None]
-        provisional = np.zeros((count, len(candidates)), dtype=np.int64)
-        with np.errstate(invalid="ignore"):
-            for j in range(thresholds.shape[1]):
-                provisional += scores < thresholds[None, :, j]
-        provisional = np.where(self.rated[:, None], provisional, -1)
+        provisional = positions_against(np.repeat(result.score[:, None], len(candidates), axis=1), thresholds)
+        provisional = np.where(self.rated[:, None], provisional, np.int8(-1))
         context = self._context(len(candidates), thresholds)
         final, _ = apply_rules_to_population(fw, provisional.ravel(), context)
         final = final.reshape(count, len(candidates))
@@ -269,13 +265,9 @@ class _Search:
 
         areas = {}
         for index, area in enumerate(fw.areas):
-            scores = result.area_scores[:, index][:, None]
-            positions = np.zeros((len(result), k), dtype=np.int64)
-            with np.errstate(invalid="ignore"):
-                for j in range(thresholds.shape[1]):
-                    positions += scores < thresholds[None, :, j]
+            positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds)
             enough = (result.area_used[:, index] >= fw.scoring.area_min_indicators) & ~np.isnan(result.area_scores[:, index])
-            areas[area.id] = np.where(enough[:, None], positions, -1).ravel()
+            areas[area.id] = np.where(enough[:, None], positions, np.int8(-1)).ravel()
         context = result.context
         return PopulationContext(
             score=flat(context.score),

@@ -138,12 +138,23 @@ def _weighted_means(points: np.ndarray, weights: Sequence[float]) -> tuple[np.nd
     return rounded(mean, SCORE_DECIMALS), used
 
 
+def positions_against(scores: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Rating positions (best first) of scores, organisations x k, against k sets of cuts, k x cuts.
+
+    A score on a cut reaches the better rating. NaN comes out as position 0: callers mask it. One
+    byte per position, since Monte Carlo and calibration hold millions of them.
+    """
+    position = np.zeros(scores.shape, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        for j in range(cuts.shape[1]):
+            np.add(position, scores < cuts[:, j], out=position, casting="unsafe")
+    return position
+
+
 def rating_positions(framework: Any, scores: np.ndarray) -> np.ndarray:
     """The rating each score reaches (positions in the scale, best first); -1 for no score."""
-    positions = np.full(len(scores), len(framework.scale.ratings) - 1, dtype=np.int64)
-    for index in reversed(range(len(framework.scale.ratings) - 1)):
-        cut = framework.scale.cuts[framework.scale.ratings[index]]
-        positions = np.where(scores >= cut, index, positions)
+    cuts = np.array([[framework.scale.cuts[r] for r in framework.scale.ratings[:-1]]])
+    positions = positions_against(scores[:, None], cuts)[:, 0].astype(np.int64)
     return np.where(np.isnan(scores), -1, positions)
 
 

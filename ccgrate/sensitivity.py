@@ -29,7 +29,7 @@ the engine's result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ import numpy as np
 from . import dispersion
 from .banding import make_banding
 from .bind import Population
-from .engine import SCORE_DECIMALS, PopulationResult, assess_population, rounded
+from .engine import SCORE_DECIMALS, PopulationResult, assess_population, positions_against, rounded
 from .errors import DataError
 from .rules import PopulationContext, apply_rules_to_population, judgements_hold, may_fire
 
@@ -78,7 +78,6 @@ class Sensitivity:
     rank_low: np.ndarray  # 5th percentile of rank (NaN when not ranked)
     rank_median: np.ndarray
     rank_high: np.ndarray  # 95th percentile
-    chunk: int = field(default=0)
 
     def __len__(self) -> int:
         return len(self.population)
@@ -213,7 +212,7 @@ def sensitivity(population: Population, draws: int, seed: int, perturbation: Per
     counts = counts.reshape(count, positions)
     low, median, high = _rank_quantiles(rank_histogram.reshape(count, count), (0.05, 0.5, 0.95))
     return Sensitivity(fw, population, draws, seed, perturbation, [fw.indicators[r.column].id for r in resampled], base,
-                       counts, low, median, high, chunk)
+                       counts, low, median, high)
 
 
 class _Scorer:
@@ -234,7 +233,7 @@ class _Scorer:
         self.rated = base.provisional >= 0
         self.domain_present = (~np.isnan(base.domain_scores)).astype(np.float64)
         self.domain_gaps = [bool(np.isnan(base.domain_scores[:, k]).any()) for k in range(len(fw.domains))]
-        self.stacked = {id(columns): np.vstack([self.points[:, columns], self.present[:, columns]])
+        self.stacked = {tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]])
                         for columns in self.domain_columns + self.area_columns}
         self.rule_rows = np.flatnonzero(may_fire(fw, base.population.judgements, len(base)) & self.rated)
         whens = [rule.when for rule in fw.rules]
@@ -266,7 +265,7 @@ class _Scorer:
 
         def means(columns: list[int]) -> np.ndarray:
             w = weights[:, columns].T
-            stacked = self.stacked[id(columns)] @ w  # points and presence in one matrix product
+            stacked = self.stacked[tuple(columns)] @ w  # points and presence in one matrix product
             total, weight = stacked[:count], stacked[count:]
             for item, ranks in changes:
                 if item.column in columns:
@@ -282,7 +281,7 @@ class _Scorer:
             score = np.repeat(self.base.score[:, None], size, axis=1)
         else:
             domain_scores, score = self._scores(means, weights, domain_weights, count, size)
-        provisional = _positions(score, cuts)
+        provisional = positions_against(score, cuts)
         provisional = np.where(self.rated[:, None] & ~np.isnan(score), provisional, np.int8(-1))
         final = provisional
         rows = self.rule_rows
@@ -310,7 +309,7 @@ class _Scorer:
 
     def _context(self, rows, score, domain_scores, cuts, changes, means) -> PopulationContext:
         """What the rules see, for organisations `rows` x draws, flattened."""
-        fw, base, count, size = self.fw, self.base, len(self.base), score.shape[1]
+        fw, base, size = self.fw, self.base, score.shape[1]
 
         def flat(values: np.ndarray) -> np.ndarray:
             return np.repeat(values[rows], size) if values.ndim == 1 else values[rows].ravel()
@@ -320,7 +319,7 @@ class _Scorer:
             for k, area in enumerate(fw.areas):
                 scores, _ = means(self.area_columns[k])
                 enough = base.area_used[:, k] >= fw.scoring.area_min_indicators
-                area_ratings[area.id] = flat(np.where(enough[:, None] & ~np.isnan(scores), _positions(scores, cuts), -1))
+                area_ratings[area.id] = flat(np.where(enough[:, None] & ~np.isnan(scores), positions_against(scores, cuts), -1))
         best = worst = np.zeros(len(rows) * size)
         if self.needs_shares:
             ranks = np.column_stack([base.bands[i.id].rank for i in fw.indicators])
@@ -345,15 +344,6 @@ class _Scorer:
             judgement_masks={rule: (np.repeat(wanting, size), np.repeat(holds, size))
                              for rule, (wanting, holds) in self.rule_masks.items()},
         )
-
-
-def _positions(scores: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Rating positions of organisations x draws scores against each draw's cuts (best first)."""
-    position = np.zeros(scores.shape, dtype=np.int8)
-    with np.errstate(invalid="ignore"):
-        for k in range(cuts.shape[1]):
-            np.add(position, scores < cuts[:, k], out=position, casting="unsafe")
-    return position
 
 
 def _rank_tally(score: np.ndarray, ranked: int) -> np.ndarray:

@@ -12,7 +12,6 @@ from ..clitools import (
     UserError,
     atomic_file,
     encoding_option,
-    format_option,
     notice,
     output_option,
     read_sources,
