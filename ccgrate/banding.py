@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import dispersion
+from .bind import percent_scale
 
 NONE = -1
 
@@ -184,7 +185,7 @@ class SignificantStandardBanding:
         self.points = list(points)
         self.direction = ind.direction
         self.level = ind.significance
-        self.scale = 100.0 if ind.unit == "%" else 1.0
+        self.scale = percent_scale(ind)
         self.standard = ind.standard
         self.sign = ">=" if ind.direction == "higher" else "<="
 

@@ -255,7 +255,7 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
                     hint="a proportion counts events out of cases; check the two columns",
                 )
         with np.errstate(invalid="ignore", divide="ignore"):
-            from_counts = numerators / denominators * (100 if ind.unit == "%" else 1)
+            from_counts = numerators / denominators * percent_scale(ind)
         blank = np.isnan(values) & both
         values[blank] = from_counts[blank]
         given = both & ~blank
@@ -313,6 +313,11 @@ def reference_scale(ind: Any) -> float | None:
         numbers.append(target)
     numbers = [n for n in numbers if n is not None]
     return max(numbers) if numbers else None
+
+
+def percent_scale(ind: Any) -> float:
+    """What a rate is multiplied by to give the indicator's value: 100 for a percentage, else 1."""
+    return 100.0 if ind.unit == "%" else 1.0
 
 
 def uses_counts(ind: Any) -> bool:

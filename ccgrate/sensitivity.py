@@ -36,7 +36,7 @@ import numpy as np
 
 from . import dispersion
 from .banding import make_banding
-from .bind import Population
+from .bind import Population, is_proportion
 from .engine import SCORE_DECIMALS, PopulationResult, assess_population, positions_against, rounded
 from .errors import DataError
 from .rules import PopulationContext, apply_rules_to_population, judgements_hold, may_fire
@@ -137,7 +137,7 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         ranks_for = make_banding(fw, ind).frozen(bands)
         if ranks_for is None:
             continue
-        binomial = ind.unit == "%" or getattr(ind, "data", None) == "proportion"
+        binomial = is_proportion(ind) or ind.unit == "%"
         with np.errstate(invalid="ignore"):
             usable = (bands.rank >= 0) & (denominators > 0) & (numerators > 0)
             if binomial:  # a proportion of 0 or 1 cannot move

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .banding import IndicatorColumn, make_banding
-from .bind import Population
+from .bind import Population, percent_scale
 from .engine import Assessment, assess_population
 from .errors import DataError
 
@@ -96,13 +96,9 @@ def with_changes(population: Population, index: int, values: Mapping[str, float 
         if denominators is not None and not np.isnan(denominators[index]):
             # A count-based value changes through its numerator; its denominator stays.
             numerators = changed.numerators[ind_id].copy()
-            numerators[index] = float(value) / _scale(ind) * denominators[index]
+            numerators[index] = float(value) / percent_scale(ind) * denominators[index]
             changed.numerators[ind_id] = numerators
     return changed
-
-
-def _scale(ind: Any) -> float:
-    return 100.0 if ind.unit == "%" else 1.0
 
 
 def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
@@ -137,6 +133,38 @@ def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
                 raise DataError(f"--set {ind.id}: give a value", hint="write for example --set 126a=70")
             return "indicator", ind.id, number
     raise DataError(f'--set: "{key}" is not an indicator or judgement of {framework.id}', hint="check the id")
+
+
+def with_settings(population: Population, index: int, settings: Sequence[str]) -> WhatIf:
+    """The rating with given `ID=VALUE` changes, instead of a search."""
+    fw = population.framework
+    values: dict[str, float | str] = {}
+    judgements: dict[str, str] = {}
+    for text in settings:
+        kind, key, value = parse_setting(fw, text)
+        if kind == "judgement":
+            judgements[key] = str(value)
+        else:
+            values[key] = value
+    before = assess_population(fw, population).assessment(index)
+    after = rescore(population, index, values, judgements)
+    answer = WhatIf(before.org_code, before.org_name, before.period, fw.id, after.rating or "", before.rating,
+                    after.rating, before.score, after.score, reachable=True)
+    old, new = {i.id: i for i in before.indicators}, {i.id: i for i in after.indicators}
+    for ind_id, value in values.items():
+        ranks = (old[ind_id].band_rank, new[ind_id].band_rank)
+        steps = ranks[0] - ranks[1] if None not in ranks else 0
+        answer.changes.append(Change("indicator", ind_id, old[ind_id].name, old[ind_id].value, value, old[ind_id].band,
+                                     new[ind_id].band, steps))
+    answer.changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
+    return answer
+
+
+def _judgement_change(fw: Any, before: Assessment, jid: str, level: str) -> Change:
+    levels = fw.judgements[jid].levels
+    old = before.judgements.get(jid)
+    steps = levels.index(old) - levels.index(level) if old is not None else 0
+    return Change("judgement", jid, fw.judgements[jid].name, old, level, old, level, steps)
 
 
 def rescore(population: Population, index: int, values: Mapping[str, float | str], judgements: Mapping[str, str]) -> Assessment:
@@ -222,8 +250,7 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
     fw = population.framework
     ratings = fw.scale.ratings
     goal = ratings.index(target)
-    base = assess_population(fw, population)
-    before = base.assessment(index)
+    before = assess_population(fw, population).assessment(index)
     answer = WhatIf(before.org_code, before.org_name, before.period, fw.id, target, before.rating, before.rating,
                     before.score, before.score, reachable=True)
     if before.rating is not None and ratings.index(before.rating) <= goal:
@@ -238,7 +265,7 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
         upper = rescore(population, index, best, judgements)
         if upper.rating is None or ratings.index(upper.rating) > goal:
             continue
-        plan = _indicator_plan(population, index, goal, judgements, base)
+        plan = _indicator_plan(population, index, goal, judgements)
         if plan is None:
             continue
         values, moves, after = plan
@@ -247,11 +274,7 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
                    _band(before, m.indicator.id), fw.band_labels(m.indicator)[m.rank], m.steps)
             for m in moves
         ]
-        for jid, level in judgements.items():
-            levels = fw.judgements[jid].levels
-            changes.append(Change("judgement", jid, fw.judgements[jid].name, before.judgements.get(jid), level,
-                                  before.judgements.get(jid), level,
-                                  levels.index(before.judgements[jid]) - levels.index(level)))
+        changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
         answer.changes = changes
         answer.rating_after, answer.score_after = after.rating, after.score
         if judgements:
@@ -314,7 +337,7 @@ def _judgement_options(fw: Any, before: Assessment) -> list[dict[str, str]]:
     return [changes for _, changes in options]
 
 
-def _indicator_plan(population: Population, index: int, goal: int, judgements: dict[str, str], base: Any):
+def _indicator_plan(population: Population, index: int, goal: int, judgements: dict[str, str]):
     """(values, moves, assessment after) with the fewest indicators, then fewest band steps."""
     fw = population.framework
     ratings = fw.scale.ratings

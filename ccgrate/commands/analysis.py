@@ -82,17 +82,8 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
 
     population, _ = _population(file, framework_spec, period, encoding)
     index = _org_index(population, org_code, file)
-    fw = population.framework
     if settings:
-        values, judgements = {}, {}
-        for text in settings:
-            kind, key, value = core.parse_setting(fw, text)
-            (judgements if kind == "judgement" else values)[key] = value
-        before = core.rescore(population, index, {}, {})
-        after = core.rescore(population, index, values, judgements)
-        answer = core.WhatIf(before.org_code, before.org_name, before.period, fw.id, after.rating or "", before.rating,
-                             after.rating, before.score, after.score, reachable=True)
-        answer.changes = _set_changes(fw, before, after, values, judgements)
+        answer = core.with_settings(population, index, settings)
     else:
         answer = core.what_if(population, index, target)
     from ..render import analysis as render
@@ -104,25 +95,6 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
     renderers = {"json": render.whatif_json, "ndjson": render.whatif_ndjson, "csv": render.whatif_csv,
                  "markdown": render.whatif_markdown}
     write_output(renderers[output_format](answer), output)
-
-
-def _set_changes(fw, before, after, values, judgements):
-    from ..whatif import Change
-
-    by_id = {i.id: i for i in before.indicators}
-    new = {i.id: i for i in after.indicators}
-    changes = []
-    for ind_id, value in values.items():
-        old = by_id[ind_id]
-        steps = (old.band_rank - new[ind_id].band_rank) if old.band_rank is not None and new[ind_id].band_rank is not None else 0
-        changes.append(Change("indicator", ind_id, old.name, old.value, value, old.band, new[ind_id].band, steps))
-    for jid, level in judgements.items():
-        levels = fw.judgements[jid].levels
-        old_level = before.judgements.get(jid)
-        steps = levels.index(old_level) - levels.index(level) if old_level is not None else 0
-        changes.append(Change("judgement", jid, fw.judgements[jid].name, old_level, level, old_level, level, steps))
-    return changes
-
 
 
 @click.command()
