@@ -14,7 +14,7 @@ import sys
 import click
 
 from . import __version__
-from .clitools import CcgrateGroup, ExitCode, silence_stdout, verbosity_options, write_output
+from .clitools import CcgrateGroup, ExitCode, StderrFailed, say, silence_stdout, verbosity_options, write_output
 from .commands.analysis import calibrate, sensitivity, whatif
 from .commands.compare import compare
 from .commands.framework import framework, frameworks_command
@@ -56,24 +56,53 @@ def main(argv: list[str] | None = None) -> None:
     # collector would only walk them again and again (a third of the time of a large batch).
     gc.disable()
     try:
+        code = _run(argv)
+    except StderrFailed:
+        code = ExitCode.DATA  # nothing can be said; the exit code says it
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        # What stdout still holds cannot be written (the error is already reported): do not let
+        # Python's own flush at exit print about it again.
+        silence_stdout()
+    sys.exit(code or 0)
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         code = cli.main(args=argv, prog_name="ccgrate", standalone_mode=False)
         sys.stdout.flush()
     except click.ClickException as error:
-        error.show()
+        say_error(error)
         code = error.exit_code
     except click.Abort:
-        click.echo("ccgrate: interrupted", err=True)
+        say("ccgrate: interrupted")
         code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         silence_stdout()
         code = ExitCode.OK
+    except StderrFailed:
+        raise
+    except OSError as error:
+        # Writing standard output failed outside the output writer (a full disk behind >, EIO).
+        say(f"Error: cannot write to standard output: {error.strerror or error}")
+        code = ExitCode.DATA
     except Exception as error:  # a bug: say so in one line unless asked for the traceback
         if os.environ.get("CCGRATE_DEBUG"):
             raise
-        click.echo(
+        say(
             f"Error: internal error ({type(error).__name__}: {error}); this is a bug in ccgrate, please report it "
-            "with the command you ran (set CCGRATE_DEBUG=1 to see the traceback)",
-            err=True,
+            "with the command you ran (set CCGRATE_DEBUG=1 to see the traceback)"
         )
         code = ExitCode.INTERNAL
-    sys.exit(code or 0)
+    return code
+
+
+def say_error(error: click.ClickException) -> None:
+    """click's own one-line error (with its usage line for a usage error), made safe to print."""
+    import io
+
+    buffer = io.StringIO()
+    error.show(file=buffer)
+    for line in buffer.getvalue().rstrip("\n").split("\n"):
+        say(line)

@@ -6,19 +6,27 @@ that the core does not have to.
 
 from __future__ import annotations
 
-import glob
+import codecs
+import errno
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
-from .errors import CcgrateError, DataError, FrameworkError, OutputError
+from ._stop import cursor_hidden
+from .errors import CcgrateError, FrameworkError, OutputError, UsageProblem, printable
+from .streams import (
+    expand_inputs,
+    open_output,
+    read_input,
+    refuse_output_among_inputs,
+    shown_path,
+    stream_closed,
+    write_text,
+)
 
 FORMATS = ("table", "json", "ndjson", "csv", "markdown")
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
@@ -40,6 +48,8 @@ class ExitCode(IntEnum):
 def exit_code_for(error: CcgrateError) -> ExitCode:
     if isinstance(error, FrameworkError):
         return ExitCode.FRAMEWORK
+    if isinstance(error, UsageProblem):
+        return ExitCode.USAGE
     return ExitCode.DATA
 
 
@@ -90,16 +100,59 @@ def format_option(choices: tuple[str, ...] = FORMATS, default: str | None = "tab
     )
 
 
+class OutputPath(click.ParamType):
+    """-o FILE: a path (kept as given), or - for standard output (None). Never empty, never a directory."""
+
+    name = "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path | None:
+        if value is None or isinstance(value, Path):
+            return value
+        text = os.fsdecode(value) if isinstance(value, bytes) else str(value)
+        if text == "-":
+            return None
+        if not text:
+            self.fail("the file name is empty; give a file name, or - for standard output", param, ctx)
+        if os.path.isdir(text):
+            self.fail(f"{shown_path(text)} is a directory; give a file name", param, ctx)
+        return Path(text)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type="file")]
+
+
+OUTPUT = OutputPath()
 output_option = click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE (atomically: an existing FILE is replaced only by a complete output).",
+    type=OUTPUT,
+    help="Write to FILE (- for standard output). A regular file is replaced only by a complete output; "
+    "a device or FIFO is written in place.",
 )
+
+
+# Text codecs in Python's sense that no data file is written in: they fail or mislead on CSV.
+NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
+def _text_encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        found = codecs.lookup(value)
+    except (LookupError, TypeError, ValueError):
+        raise click.BadParameter(f'unknown encoding "{printable(value)}"; use a name such as utf-8, cp1252 or latin-1') from None
+    if not getattr(found, "_is_text_encoding", True) or found.name in NOT_FILE_ENCODINGS:
+        raise click.BadParameter(
+            f'"{printable(value)}" is not a text encoding; use a name such as utf-8, cp1252 or latin-1') from None
+    return value
+
+
 encoding_option = click.option(
     "--encoding",
     default="utf-8-sig",
     show_default=True,
+    callback=_text_encoding,
     help="Text encoding of the data files (e.g. cp1252 for files saved by Excel on Windows).",
 )
 
@@ -135,90 +188,138 @@ def verbosity() -> int:
 
 def warn(message: str) -> None:
     if verbosity() >= 0:
-        click.echo(f"warning: {message}", err=True)
+        say(f"warning: {message}")
 
 
 def notice(message: str) -> None:
     """Something the user should see, unless they asked for quiet."""
     if verbosity() >= 0:
-        click.echo(f"ccgrate: {message}", err=True)
+        say(f"ccgrate: {message}")
 
 
 def info(message: str) -> None:
     if verbosity() >= 1:
-        click.echo(f"ccgrate: {message}", err=True)
+        say(f"ccgrate: {message}")
 
 
 # --- inputs and outputs ----------------------------------------------------------------------------
 
 
+def say(message: str) -> None:
+    """One line on stderr, with nothing a terminal would act on. A closed or failing stderr stops
+    the run (exit 1): a message that cannot be shown must not pass for success."""
+    if stream_closed(2) or sys.stderr is None:
+        raise StderrFailed("closed")
+    try:
+        click.echo(printable(message), err=True)
+    except BrokenPipeError:
+        raise StderrFailed("closed by its reader") from None
+    except OSError as error:
+        raise StderrFailed(error.strerror or str(error)) from None
+
+
+class StderrFailed(Exception):
+    """Standard error cannot be written: nothing more can be said, only the exit code."""
+
+
 def read_sources(files: tuple[str, ...] | list[str]) -> list[tuple[str, bytes]]:
     """(name, bytes) for each file; `-` is standard input; a quoted glob is expanded here."""
     sources = []
-    for name in files:
+    for name in expand_inputs(files):
         if name == "-":
-            if sys.stdin.isatty():
-                click.echo("ccgrate: reading CSV from standard input (end with Ctrl-D)", err=True)
-            sources.append(("<stdin>", sys.stdin.buffer.read()))
-            continue
-        if not Path(name).exists() and glob.has_magic(name):
-            matches = sorted(glob.glob(name))
-            if not matches:
-                raise DataError(f"no file matches {name}", hint="check the pattern (quote it to let ccgrate expand it)")
-            sources.extend(read_sources(matches))
-            continue
-        path = Path(name)
-        try:
-            sources.append((name, path.read_bytes()))
-        except IsADirectoryError:
-            raise DataError("is a directory, not a CSV file", where=name, hint="give the path of a CSV file") from None
-        except OSError as error:
-            raise DataError(
-                f"cannot read: {error.strerror}", where=name, hint="check the path (use - to read standard input)"
-            ) from None
+            if sys.stdin is not None and sys.stdin.isatty():
+                say("ccgrate: reading CSV from standard input (end with Ctrl-D)")
+            sources.append(("<stdin>", read_input(name)))
+        else:
+            sources.append((shown_path(name), read_input(name)))
     return sources
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Data to stdout, or to FILE through a temporary file in the same directory and a rename."""
+def guard_output(output: Path | None, *inputs: str | Path | None) -> None:
+    """Refuse (exit 2) an -o that names any input of the run, before anything is read or written.
+    Framework specs are passed too (one that is a built-in id names no file and is passed over), and
+    the built-in framework files, which any run may read."""
     if output is None:
-        click.echo(text, nl=False)
         return
-    with atomic_file(output, "w") as handle:
-        handle.write(text)
+    from .loader import builtin_dir
+
+    refuse_output_among_inputs(output, [*inputs, *sorted(builtin_dir().glob("*.toml"))])
 
 
-@contextmanager
-def atomic_file(output: Path, mode: str = "w") -> Iterator[IO]:
-    """An open temporary file beside `output` that replaces it only if the block completes."""
-    try:
-        handle = tempfile.NamedTemporaryFile(
-            mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {}),
-            dir=output.resolve().parent, prefix=f".{output.name}.", suffix=output.suffix or ".tmp", delete=False,
-        )
-    except OSError as error:
-        raise OutputError(f"cannot write: {error.strerror}", where=str(output), hint="check that the directory exists") from None
-    try:
-        with handle:
-            yield handle
-        os.replace(handle.name, output)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+def write_output(text: str, output: Path | None) -> None:
+    """Data to stdout, or to FILE through the one output writer (see streams.open_output)."""
+    write_text(text, output)
+
+
+atomic_file = open_output
+
+
+class SafeConsole:
+    """Factory of rich consoles that show data as data: no markup, no emoji codes, no highlighting,
+    control and bidi characters escaped, and a closed pipe reported as one (rich would exit 1)."""
+
+    _class: Any = None
+
+    @classmethod
+    def make(cls, **options: Any) -> Any:
+        if cls._class is None:
+            from rich.console import Console
+
+            class _Console(Console):
+                def on_broken_pipe(self) -> None:
+                    self.quiet = True
+                    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+                def render_str(self, text: str, **kwargs: Any) -> Any:
+                    return super().render_str(printable(text, keep="\n"), **kwargs)
+
+            cls._class = _Console
+        options = {"markup": False, "emoji": False, "highlight": False, **options}
+        return cls._class(**options)
+
+
+def make_console(**options: Any) -> Any:
+    return SafeConsole.make(**options)
 
 
 def render_table(draw: Any, output: Path | None) -> None:
     """Draw rich renderables to the terminal, or without colour into FILE."""
-    from rich.console import Console
-
     if output is None:
-        draw(Console())
+        if stream_closed(1) or sys.stdout is None:
+            raise OutputError("standard output is closed", hint="give -o FILE, or leave standard output open")
+        try:
+            draw(make_console())
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(f"cannot write to standard output: {error.strerror or error}") from None
         return
     import io
 
     buffer = io.StringIO()
-    draw(Console(file=buffer, width=int(os.environ.get("COLUMNS", 120)), color_system=None, force_terminal=False))
+    draw(make_console(file=buffer, width=_columns(), color_system=None, force_terminal=False))
     write_output(buffer.getvalue(), output)
+
+
+def render_report(draw: Any) -> None:
+    """Draw rich renderables on standard error (a report beside data that goes to standard output)."""
+    import io
+
+    buffer = io.StringIO()
+    err = sys.stderr
+    terminal = err is not None and not stream_closed(2) and err.isatty()
+    width = make_console(stderr=True).width if terminal else _columns()
+    draw(make_console(file=buffer, width=width, color_system=None, force_terminal=False))
+    for line in buffer.getvalue().rstrip("\n").split("\n"):
+        say(line)
+
+
+def _columns() -> int:
+    try:
+        return max(20, int(os.environ.get("COLUMNS", 120)))
+    except ValueError:
+        return 120
 
 
 def rating_choice(value: str | None, option: str) -> str | None:
@@ -259,10 +360,11 @@ class LateProgress:
         with self._lock:
             if self._timer is None:
                 return
-            console = self._console or Console(stderr=True)
+            console = self._console or make_console(stderr=True)
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                                       console=console, transient=True)
             self._task = self._progress.add_task(self._text, total=None)
+            cursor_hidden[0] = True
             self._progress.start()
 
     def step(self, text: str) -> None:
@@ -279,6 +381,7 @@ class LateProgress:
             if self._progress is not None:
                 self._progress.stop()
                 self._progress = None
+                cursor_hidden[0] = False
 
     def __enter__(self) -> LateProgress:
         return self

@@ -7,7 +7,27 @@ and what to do about it. The command line maps each subclass to its documented e
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
+
+# Characters that act on a terminal or reorder text instead of showing: C0 and C1 controls (ESC
+# among them), format characters (bidi overrides, zero-width spaces), line and paragraph
+# separators, and lone surrogates (file names that are not UTF-8).
+_UNSHOWN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text as it may reach a terminal: every unshown character written as an escape (\\x1b, \\u202e).
+
+    `keep` names characters to leave alone: a table keeps the line breaks of its multi-line cells.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(char) in _UNSHOWN and char not in keep else char
+        for char in text
+    )
 
 
 def listed(items: Sequence[str], limit: int = 3) -> str:
@@ -30,8 +50,8 @@ class CcgrateError(Exception):
         text = ": ".join(parts)
         if self.hint:
             text = f"{text}; {self.hint}"
-        # One line on stderr, whatever the input held.
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        # One line on stderr, whatever the input held, and nothing a terminal would act on.
+        return printable(text)
 
 
 class DataError(CcgrateError):
@@ -56,7 +76,7 @@ class FrameworkError(CcgrateError):
         self.problems = problems or [self.render()]
 
     def __str__(self) -> str:
-        first = self.problems[0]
+        first = printable(self.problems[0])
         more = len(self.problems) - 1
         if more:
             return f"{first} (and {more} more problem{'s' if more > 1 else ''}: run `ccgrate framework check` to list them)"
@@ -65,6 +85,10 @@ class FrameworkError(CcgrateError):
 
 class OutputError(CcgrateError):
     """An output file cannot be written."""
+
+
+class UsageProblem(CcgrateError):
+    """Options that cannot work together, found only once their values are known (exit 2)."""
 
 
 def location(path: str, line: int | None = None, column: int | None = None) -> str:

@@ -71,11 +71,11 @@ def resolve_framework(spec: str) -> Any:
         if entry.id == spec:
             return load_framework(entry.path, origin=f"builtin:{entry.id}")
     path = Path(spec)
-    if path.is_file():
+    if path.exists() and not path.is_dir():
         return load_framework(path)
     known = ", ".join(e.id for e in builtins())
     raise FrameworkError(
-        f'"{spec}" is neither a built-in framework nor a file',
+        f'"{spec}" is neither a built-in framework nor a file' if not path.is_dir() else f'"{spec}" is a directory',
         hint=f"use one of {known}, or the path of a framework TOML file",
     )
 
@@ -93,12 +93,19 @@ def framework_for_period(period: str) -> Any:
 
 def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
     """Read and validate a framework file; raises FrameworkError naming the file and key path."""
-    path = Path(path)
+    from .streams import FRAMEWORK_LIMIT, NotReadable, read_bounded, shown_path
+
+    shown = shown_path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, FRAMEWORK_LIMIT)
+    except NotReadable as problem:
+        raise FrameworkError(problem.message, where=shown, hint="give the path of a framework TOML file") from None
     except OSError as error:
-        raise FrameworkError(f"cannot read the framework file: {error.strerror}", where=str(path)) from None
-    return parse_framework(raw, name=str(path), origin=origin or str(path))
+        raise FrameworkError(f"cannot read the framework file: {error.strerror or error}", where=shown) from None
+    if raw is None:
+        raise FrameworkError(f"is larger than {FRAMEWORK_LIMIT:,} bytes, too large for a framework file", where=shown,
+                             hint="give the path of a framework TOML file")
+    return parse_framework(raw, name=shown, origin=origin or shown)
 
 
 def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
@@ -117,6 +124,9 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
         ) from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise FrameworkError("TOML nested too deeply to be a framework", where=name,
+                             hint="a framework nests tables and arrays a few levels deep at most") from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = _TOML_POSITION.search(message)
@@ -129,6 +139,9 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
             where=where,
             hint="fix the syntax (https://toml.io)",
         ) from None
+    if _depth(data) > MAX_DEPTH:
+        raise FrameworkError(f"TOML nested more than {MAX_DEPTH} levels deep", where=name,
+                             hint="a framework nests tables and arrays a few levels deep at most")
     try:
         framework = Framework.model_validate(data)
     except ValidationError as error:
@@ -143,6 +156,21 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     framework._origin = origin or name
     framework._sha256 = hashlib.sha256(raw).hexdigest()
     return framework
+
+
+# The deepest a framework goes is a rule's condition list (rules[0].when.area_rating.x[0]): 5.
+MAX_DEPTH = 16
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """How deep tables and arrays nest, stopping as soon as it passes MAX_DEPTH."""
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
 
 
 _PATTERN_WORDS = {

@@ -88,9 +88,9 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(ccgrate, t
         raise OSError(28, "No space left on device")  # ...when the disk filled up
 
     monkeypatch.setattr(os, "replace", fail_midway)
-    with pytest.raises(OSError):
-        ccgrate("score", NATIONAL, "-f", "csv", "-o", target)
+    result = ccgrate("score", NATIONAL, "-f", "csv", "-o", target, expect=1)
     monkeypatch.setattr(os, "replace", real_replace)
+    assert result.stderr == f"Error: {target}: cannot write: No space left on device; free some space or write elsewhere\n"
     assert target.read_text() == "the previous ratings\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ratings.csv"]
 
@@ -114,36 +114,17 @@ def test_an_interrupt_while_writing_leaves_the_old_file(tmp_path, monkeypatch, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ratings.json"]
 
 
-def test_a_half_written_stream_never_reaches_the_file(tmp_path, monkeypatch):
-    import tempfile
-
-    from ccgrate.cli import write_output
+def test_a_half_written_stream_never_reaches_the_file(tmp_path):
+    from ccgrate.errors import OutputError
+    from ccgrate.streams import open_output
 
     target = tmp_path / "out.txt"
     target.write_text("old\n")
-    real = tempfile.NamedTemporaryFile
-
-    class HalfWay:
-        """A temporary file whose write stops half way, as on a full disk."""
-
-        def __init__(self, *args, **kwargs):
-            self.handle = real(*args, **kwargs)
-            self.name = self.handle.name
-
-        def write(self, text):
-            self.handle.write(text[: len(text) // 2])
-            self.handle.flush()
+    with pytest.raises(OutputError) as caught:
+        with open_output(target) as handle:
+            handle.write("new contents that are ")
             raise OSError(28, "No space left on device")
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-    monkeypatch.setattr(tempfile, "NamedTemporaryFile", HalfWay)
-    with pytest.raises(OSError):
-        write_output("new contents that are long enough to be cut in two\n", target)
+    assert str(caught.value) == f"{target}: cannot write: No space left on device; free some space or write elsewhere"
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
 

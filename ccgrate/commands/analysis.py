@@ -7,13 +7,18 @@ from pathlib import Path
 import click
 
 from ..clitools import (
+    OUTPUT,
     encoding_option,
+    guard_output,
     format_option,
     notice,
     output_option,
     rating_choice,
     read_sources,
+    render_report,
     render_table,
+    say,
+    shown_path,
     verbosity_options,
     warn,
     write_output,
@@ -28,10 +33,11 @@ def population_options(command):
     return click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")(command)
 
 
-def _population(file: str, framework_spec: str | None, period: str | None, encoding: str):
+def _population(file: str, framework_spec: str | None, period: str | None, encoding: str, output: Path | None = None):
     """The one population (file and period) these commands work on."""
     from ..pipeline import parse_period_option, prepare
 
+    guard_output(output, file, framework_spec)
     wanted = [parse_period_option(period)] if period else []
     prepared = prepare(read_sources((file,)), framework=framework_spec, periods=wanted, encoding=encoding)
     for message in prepared.warnings:
@@ -80,7 +86,7 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
     target = rating_choice(target, "--target")
     from .. import whatif as core
 
-    population, _ = _population(file, framework_spec, period, encoding)
+    population, _ = _population(file, framework_spec, period, encoding, output)
     index = _org_index(population, org_code, file)
     if settings:
         answer = core.with_settings(population, index, settings)
@@ -135,7 +141,7 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
     chosen = {v.lower() for v in vary} or {"weights", "cuts", "values"}
     perturbation = core.Perturbation(weights=weight_sd if "weights" in chosen else 0.0,
                                      cuts=cut_sd if "cuts" in chosen else 0.0, values="values" in chosen)
-    population, _ = _population(file, framework_spec, period, encoding)
+    population, _ = _population(file, framework_spec, period, encoding, output)
     selected = [_org_index(population, code, file) for code in org_codes] or list(range(len(population)))
     result = core.sensitivity(population, draws, seed, perturbation)
     from ..render import analysis as render
@@ -154,8 +160,9 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
 @click.option("--target", "target", metavar="SPEC",
               help='"Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7": percentages, or counts '
                    "that add up to the rated organisations. Default: the framework's published distribution.")
-@click.option("-o", "--output", "framework_output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the calibrated framework here (TOML; replaced only by a complete, valid file).")
+@click.option("-o", "--output", "framework_output", required=True, type=OUTPUT,
+              help="Write the calibrated framework here (TOML; replaced only by a complete, valid file). With - the "
+                   "framework goes to standard output and the report to standard error.")
 @click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
 @click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
 @population_options
@@ -183,21 +190,30 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
     from ..loader import framework_text
     from ..render import analysis as render
 
-    population, source = _population(file, framework_spec, period, encoding)
+    population, source = _population(file, framework_spec, period, encoding, framework_output)
     old = population.framework
     name = Path(file).name if file != "-" else "standard input"
     note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
     result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
                             note=note)
     write_output(result.text, framework_output)
-    shown = str(framework_output)
+    shown = "standard output" if framework_output is None else shown_path(framework_output)
     if not result.exact:
         notice(f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
                "differently (see the report)")
+    # With -o - the framework is the data on standard output; the report goes to standard error.
+    report_to_stderr = framework_output is None
     output_format = output_format.lower()
     if output_format == "table":
-        render_table(lambda console: render.print_calibration(console, result, shown, old.id), None)
+        if report_to_stderr:
+            render_report(lambda console: render.print_calibration(console, result, shown, old.id))
+        else:
+            render_table(lambda console: render.print_calibration(console, result, shown, old.id), None)
         return
     renderers = {"json": lambda: render.calibration_json(result, file, shown, old.id), "csv": lambda: render.calibration_csv(result),
                  "markdown": lambda: render.calibration_markdown(result, shown)}
-    write_output(renderers[output_format](), None)
+    if report_to_stderr:
+        for line in renderers[output_format]().rstrip("\n").split("\n"):
+            say(line)
+    else:
+        write_output(renderers[output_format](), None)

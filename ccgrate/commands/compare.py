@@ -11,15 +11,17 @@ from ..clitools import (
     ExitCode,
     encoding_option,
     format_option,
+    guard_output,
     info,
     output_option,
     read_sources,
     render_table,
+    say,
     verbosity_options,
     warn,
     write_output,
 )
-from ..errors import DataError, listed
+from ..errors import DataError, listed, printable
 
 
 @click.command()
@@ -78,12 +80,14 @@ def compare(
     """
     from ..pipeline import SideInput, compare_sides
 
-    sides = [_side(spec, data_file, data_dir, encoding) for spec in (side_a, side_b)]
+    located = [_locate(spec, data_file, data_dir) for spec in (side_a, side_b)]
+    guard_output(output, *(path for path, _ in located), map_file, framework_a, framework_b)
+    sides = [(*_read_one(path), period) for path, period in located]
     mapping = None
     if map_file is not None:
         from ..compare import read_mapping
 
-        ((name, raw),) = read_sources((map_file,))
+        name, raw = _read_one(map_file)
         mapping = read_mapping(raw, name, encoding)
     comparison = compare_sides(
         SideInput(*sides[0]), SideInput(*sides[1]), framework_a=framework_a, framework_b=framework_b,
@@ -126,24 +130,26 @@ def compare(
         fell = [c for c in comparison.orgs if c.movement == "down"]
         if fell:
             names = listed([f"{c.org_code} ({c.rating_a} -> {c.rating_b})" for c in fell], 5)
-            click.echo(f"ccgrate: {len(fell)} rated lower in {comparison.b.label}: {names}", err=True)
+            say(f"ccgrate: {len(fell)} rated lower in {comparison.b.label}: {names}")
             sys.exit(ExitCode.BELOW_THRESHOLD)
 
 
-def _side(spec: str, data_file: str | None, data_dir: Path, encoding: str) -> tuple[str, bytes, str | None]:
-    """A compare argument: a CSV path, or a year resolved in --data or --data-dir."""
+def _locate(spec: str, data_file: str | None, data_dir: Path) -> tuple[str, str | None]:
+    """A compare argument as (path, period): a CSV path, or a year found in --data or --data-dir."""
     from ..data import normalise_period
     from ..pipeline import find_year_file
 
-    if Path(spec).is_file() or spec == "-":
-        ((name, raw),) = read_sources((spec,))
-        return name, raw, None
+    if spec == "-" or Path(spec).is_file():
+        return spec, None
     period = normalise_period(spec)
     if period is None:
-        raise DataError(f'"{spec}" is neither a file nor a year', hint="give a CSV path or a year such as 2017 or 2017/18")
+        raise DataError(f'"{printable(spec)}" is neither a file nor a year',
+                        hint="give a CSV path or a year such as 2017 or 2017/18")
     if data_file is not None:
-        ((name, raw),) = read_sources((data_file,))
-        return name, raw, period
-    found = find_year_file(period, data_dir)
-    ((name, raw),) = read_sources((str(found),))
-    return name, raw, period
+        return data_file, period
+    return str(find_year_file(period, data_dir)), period
+
+
+def _read_one(path: str) -> tuple[str, bytes]:
+    ((name, raw),) = read_sources((path,))
+    return name, raw

@@ -12,13 +12,15 @@ from ..clitools import (
     CcgrateGroup,
     ExitCode,
     format_option,
+    guard_output,
     output_option,
     read_sources,
     render_table,
+    say,
     verbosity_options,
     write_output,
 )
-from ..errors import FrameworkError
+from ..errors import FrameworkError, printable
 
 LISTING = ["id", "name", "period", "indicators", "sha256"]
 
@@ -94,6 +96,7 @@ def framework_show(spec: str, output_format: str, output: Path | None) -> None:
       ccgrate framework show frameworks/nhsof-2019-20.toml -f json
       ccgrate framework show iaf-2017-18 -f markdown -o iaf-2017-18.md
     """
+    guard_output(output, spec)
     fw = _load(spec)
     output_format = output_format.lower()
     if output_format == "json":
@@ -127,12 +130,12 @@ def framework_check(paths: tuple[str, ...]) -> None:
         except FrameworkError as error:
             failed = True
             for problem in error.problems:
-                click.echo(f"Error: {problem}", err=True)
+                say(f"Error: {problem}")
             continue
-        click.echo(
+        click.echo(printable(
             f"{fw.origin}: ok ({fw.id}, {fw.framework.period}, {len(fw.indicators)} indicators, {len(fw.domains)} domains, "
             f"{len(fw.areas)} areas, {len(fw.rules)} rules; sha256 {fw.sha256[:12]})"
-        )
+        ))
     if failed:
         sys.exit(ExitCode.FRAMEWORK)
 
@@ -155,5 +158,6 @@ def framework_schema_command(output: Path | None) -> None:
     """
     from ..loader import framework_schema
 
+    guard_output(output)
     write_output(json.dumps(framework_schema(), indent=2) + "\n", output)
 

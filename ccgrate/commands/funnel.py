@@ -12,10 +12,12 @@ from ..clitools import (
     UserError,
     atomic_file,
     encoding_option,
+    guard_output,
     notice,
     output_option,
     read_sources,
     render_table,
+    shown_path,
     verbosity_options,
     warn,
     write_output,
@@ -65,6 +67,7 @@ def funnel(
     if output_format is None and not draw:
         output_format = "table"
     wanted = parse_period_option(period) if period else None
+    guard_output(output, file, framework_spec)
     run = score_sources(read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), encoding=encoding)
     for message in run.warnings:
         warn(message)
@@ -87,7 +90,7 @@ def funnel(
                 "pip install '.[plot]'), or print the data with -f table|json|csv",
                 ExitCode.DATA,
             ) from None
-        notice(f"wrote {output} ({plot.indicator}, {len(plot.points)} organisations)")
+        notice(f"wrote {shown_path(output)} ({plot.indicator}, {len(plot.points)} organisations)")
         return
     record = funnel_record(plot)
     from ..render import funnel as render

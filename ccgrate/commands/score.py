@@ -13,6 +13,8 @@ from ..clitools import (
     ExitCode,
     LateProgress,
     encoding_option,
+    expand_inputs,
+    guard_output,
     format_option,
     info,
     notice,
@@ -20,6 +22,7 @@ from ..clitools import (
     rating_choice,
     read_sources,
     render_table,
+    say,
     verbosity_options,
     warn,
     write_output,
@@ -73,7 +76,9 @@ def score(
     from ..pipeline import score_sources
 
     started = time.perf_counter()
-    sources = read_sources(files)
+    names = expand_inputs(files)
+    guard_output(output, *names, framework_spec)
+    sources = read_sources(names)
     with LateProgress() as progress:
         run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding,
                             progress=progress.step)
@@ -107,14 +112,14 @@ def score(
         write_output(text, output)
     if summary:
         for line in summary_lines(run):
-            click.echo(line, err=True)
+            say(line)
     distribution_checks(run)
     if threshold is not None:
         below = [(code, period, rating) for _, code, period, rating in run.ratings()
                  if rating is None or RATINGS.index(rating) > RATINGS.index(threshold)]
         if below:
             names = listed([f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below], 5)
-            click.echo(f"ccgrate: {len(below)} rated below {threshold}: {names}", err=True)
+            say(f"ccgrate: {len(below)} rated below {threshold}: {names}")
             sys.exit(ExitCode.BELOW_THRESHOLD)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from ..errors import printable
+
 
 class PlottingUnavailable(Exception):
     """matplotlib is not installed."""
@@ -18,6 +20,8 @@ def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None
     matplotlib.use("Agg")
     # The same input gives the same bytes: no timestamp, fixed element ids.
     matplotlib.rcParams["svg.hashsalt"] = "ccgrate"
+    # Codes and names are data: "$" in them is a dollar sign, not the start of a formula.
+    matplotlib.rcParams["text.parse_math"] = False
     from matplotlib import pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
@@ -38,8 +42,8 @@ def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None
     for p in shown:
         if p.org_code in highlight:
             axes.scatter([p.denominator], [_value(funnel, p)], s=60, color="#da291c", zorder=4,
-                         label=f"{p.org_code} ({p.band})")
-            axes.annotate(p.org_code, (p.denominator, _value(funnel, p)), textcoords="offset points", xytext=(6, 6))
+                         label=printable(f"{p.org_code} ({p.band})"))
+            axes.annotate(printable(p.org_code), (p.denominator, _value(funnel, p)), textcoords="offset points", xytext=(6, 6))
     axes.set_xscale("log")
     thousands = FuncFormatter(lambda x, _: f"{x:,.0f}")
     axes.xaxis.set_major_formatter(thousands)
@@ -49,8 +53,8 @@ def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None
     axes.set_ylabel(funnel.unit or "value")
     adjustment = {"additive": f"additive, tau² {funnel.tau2:.3g}", "multiplicative": f"multiplicative, phi {funnel.phi:.3g}",
                   "none": "no over-dispersion adjustment"}[funnel.overdispersion]
-    axes.set_title(f"{funnel.indicator} {_short(funnel.name)}, {funnel.period}\n{len(shown)} organisations; {adjustment}",
-                   fontsize=10)
+    heading = printable(f"{funnel.indicator} {_short(funnel.name)}, {funnel.period}")
+    axes.set_title(f"{heading}\n{len(shown)} organisations; {adjustment}", fontsize=10)
     axes.legend(fontsize=8, loc="best")
     axes.grid(True, which="major", alpha=0.3)
     figure.tight_layout()
