@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bind import Observation, OrgInput
-from .data import Cell, decode, parse_number
+from .data import Cell, decode, parse_number, read_code
 from .dispersion import Q95
 from .engine import Assessment
 from .errors import DataError, location
@@ -36,7 +36,18 @@ class MergerMap:
 def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> MergerMap:
     """A CSV of `old_code,new_code[,weight]` (other columns are ignored)."""
     text = decode(raw, source, encoding)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        previous_end = 0
+        for row in reader:
+            rows.append(row)
+            lines.append(previous_end + 1)
+            previous_end = reader.line_num
+    except csv.Error as error:
+        raise DataError(f"unreadable CSV: {error}", where=location(source, previous_end + 1),
+                        hint="check the quoting on this line") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise DataError("the merger map is empty", where=source, hint="give a CSV with old_code,new_code[,weight]")
     header = [cell.strip().lower().replace(" ", "_") for cell in rows[0]]
@@ -51,7 +62,8 @@ def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Merger
     weight_at = header.index("weight") if "weight" in header else None
     successor: dict[str, str] = {}
     weights: dict[str, float] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    line_of: dict[str, int] = {}
+    for line, row in zip(lines[1:], rows[1:]):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -60,9 +72,13 @@ def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Merger
                 where=location(source, line),
                 hint="every row needs one field per header column",
             )
-        old, new = row[old_at].strip(), row[new_at].strip()
-        if not old or not new:
+        if not row[old_at].strip() or not row[new_at].strip():
             raise DataError("a code is blank", where=location(source, line), hint="give both old_code and new_code")
+        old = read_code(row[old_at], location(source, line, old_at + 1), "old_code")
+        new = read_code(row[new_at], location(source, line, new_at + 1), "new_code")
+        if old == new:
+            raise DataError(f"{old} is mapped to itself", where=location(source, line),
+                            hint="a row maps an organisation that merged away to its successor")
         if old in successor and successor[old] != new:
             raise DataError(
                 f"{old} is mapped to both {successor[old]} and {new}",
@@ -70,6 +86,7 @@ def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Merger
                 hint="an organisation can merge into one successor only",
             )
         successor[old] = new
+        line_of.setdefault(old, line)
         if weight_at is not None:
             weight = parse_number(Cell(row[weight_at], line, weight_at + 1, "weight"), source)
             if weight is None or weight <= 0:
@@ -79,7 +96,27 @@ def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Merger
                     hint="give a weight (such as the registered population) for every row, or leave the column out",
                 )
             weights[old] = weight
+    _refuse_cycles(successor, line_of, source)
     return MergerMap(successor, weights, source)
+
+
+def _refuse_cycles(successor: dict[str, str], line_of: dict[str, int], source: str) -> None:
+    """One walk along every chain of mergers (linear however long the chains): none may close on itself."""
+    done: set[str] = set()
+    for start in successor:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current = start
+        while current in successor and current not in done:
+            if current in on_path:
+                loop = path[path.index(current):] + [current]
+                raise DataError(f"the mergers go round in a circle: {' -> '.join(loop)}",
+                                where=location(source, line_of[current]),
+                                hint="each organisation merges into one that still exists")
+            on_path.add(current)
+            path.append(current)
+            current = successor[current]
+        done.update(path)
 
 
 def final_code(code: str, successor: Mapping[str, str], targets: set[str]) -> str:

@@ -47,7 +47,10 @@ _SUFFIXES = ("_numerator", "_denominator")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 _DOT_GROUPS_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
-_PERIOD = re.compile(r"^(\d{4})\s*(?:/|-|_|\s)?\s*(\d{2}|\d{4})?$")
+# One separator, or none: "2017/18", "2017 - 18", "201718", "2017". Written so that no input can
+# make it backtrack (a cell of 12,000 spaces once took 8 s), and only tried on short cells.
+_PERIOD = re.compile(r"(\d{4})(?:[ \t]*[/_-][ \t]*|[ \t]+)?(\d{2}|\d{4})?")
+_PERIOD_LONGEST = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,10 @@ class Dataset:
 
 def normalise_period(text: str) -> str | None:
     """`2017/18`, `2017-18`, `2017/2018`, `201718` and `2017` all mean the year 2017/18."""
-    match = _PERIOD.match(text.strip())
+    text = text.strip()
+    if len(text) > _PERIOD_LONGEST:
+        return None
+    match = _PERIOD.fullmatch(text)
     if not match:
         return None
     start = int(match.group(1))
@@ -110,6 +116,21 @@ def normalise_period(text: str) -> str | None:
         if int(end) not in (expected, expected % 100):
             return None
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def read_code(text: str, where: str, what: str = "org_code") -> str:
+    """An organisation code as ccgrate keeps it: without surrounding spaces and in upper case (ODS
+    codes are upper case, so 07q and 07Q are one organisation). A code holding a control, format
+    or zero-width character is refused: two codes that look the same must be the same code."""
+    code = text.strip().upper()
+    if not code.isprintable():
+        hidden = next(c for c in code if not c.isprintable())
+        raise DataError(
+            f'{what} "{clip(code)}" holds an invisible or control character (U+{ord(hidden):04X})',
+            where=where,
+            hint="retype the code: it may have been pasted from a web page or a word processor",
+        )
+    return code
 
 
 def is_missing(text: str) -> bool:
@@ -230,17 +251,22 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
                 hint="every row needs one field per header column (check for a stray or missing comma)",
             )
     sha256 = hashlib.sha256(raw).hexdigest()
-    content = content_hash(text)
+    content = content_hash(header, [row for _, row in body])
     if "indicator" in names and "value" in names:
         return _read_long(names, header, body, source, sha256, content, decimal_comma)
     return _read_wide(names, header, body, source, sha256, content, decimal_comma)
 
 
-def content_hash(text: str) -> str:
-    """sha256 of the header line and the sorted other lines, blank ones left out: the same for the
-    same data in any row order, with any line ends, byte-order mark or encoding."""
-    header, *lines = [line for line in text.splitlines() if line.strip()]
-    return hashlib.sha256("\n".join([header, *sorted(lines)]).encode("utf-8")).hexdigest()
+def content_hash(header: list[str], records: list[list[str]]) -> str:
+    """sha256 of the parsed records: the header, then every non-blank record in sorted order, each
+    written as CSV with every cell quoted. The same for the same data in any row order, with any
+    line ends, quoting, byte-order mark, delimiter or encoding; and, since every cell is quoted,
+    different for any two files whose cells differ (a line break inside a cell included)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(sorted(records))
+    return hashlib.sha256(buffer.getvalue().encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @contextmanager
@@ -291,11 +317,14 @@ def _identities(names: list[str], body: list, source: str) -> tuple[list[str], l
     codes, org_names, periods = [], [], []
     known_periods: dict[str, str | None] = {}
     for line, row in body:
-        code = row[code_at].strip()
+        raw = row[code_at]
+        code = raw.strip().upper()
         if not code:
             raise DataError(
                 "org_code is blank", where=location(source, line, code_at + 1), hint="every row needs an organisation code"
             )
+        if not code.isprintable():
+            code = read_code(raw, location(source, line, code_at + 1))
         codes.append(code)
         org_names.append(row[name_at].strip() if name_at is not None else "")
         if period_at is None:

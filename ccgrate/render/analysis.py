@@ -72,11 +72,11 @@ def _summary(answer: Any) -> str:
 
 
 def print_whatif(console: Any, answer: Any, settings: bool) -> None:
-    from rich.markup import escape
     from rich.table import Table
-    from rich.text import Text
 
-    console.print(Text(_summary(answer)))
+    from .table import plain
+
+    console.print(plain(_summary(answer)))
     if not answer.changes:
         return
     title = "Changes given" if settings else f"The smallest change that reaches {answer.target}"
@@ -87,7 +87,7 @@ def print_whatif(console: Any, answer: Any, settings: bool) -> None:
         table.add_column(column, **options)
     for c in answer.changes:
         band = f"{c.band_before} -> {c.band_after}" if c.band_before != c.band_after else (c.band_after or "-")
-        table.add_row(escape(c.id), escape(c.name), _value(c.before), _value(c.after), escape(band or "-"))
+        table.add_row(c.id, c.name, _value(c.before), _value(c.after), band or "-")
     console.print(table)
 
 
@@ -199,14 +199,13 @@ def sensitivity_markdown(result: Any, selected: list[int]) -> str:
 
 def print_sensitivity(console: Any, result: Any, selected: list[int]) -> None:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     from .table import rating_text
 
     ratings = result.framework.scale.ratings
     wide = console.width >= 110
-    table = Table(title=f"How sure each rating is: {escape(sensitivity_caption(result))}", title_justify="left",
+    table = Table(title=f"How sure each rating is: {sensitivity_caption(result)}", title_justify="left",
                   caption="P(X): the share of draws rated X ('.' none); rank by score, 1 the highest",
                   caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("Code", no_wrap=True)
@@ -222,7 +221,7 @@ def print_sensitivity(console: Any, result: Any, selected: list[int]) -> None:
         shares = row[5:5 + len(ratings)]
         median, low, high = row[-3:]
         rank = "-" if median is None else f"{median} ({low}-{high})"
-        table.add_row(escape(code), *([escape(name)] if wide else []), "-" if score is None else f"{score:.2f}",
+        table.add_row(code, *([name] if wide else []), "-" if score is None else f"{score:.2f}",
                       rating_text(rating), *[_share(p) for p in shares], rank)
     console.print(table)
     console.print(sensitivity_summary(result))
@@ -288,20 +287,20 @@ def calibration_markdown(result: Any, output: str) -> str:
 
 
 def print_calibration(console: Any, result: Any, output: str, old_id: str) -> None:
-    from rich.markup import escape
     from rich.table import Table
-    from rich.text import Text
 
-    table = Table(title=f"{escape(old_id)} calibrated as {escape(result.framework_id)}, written to {escape(output)}",
+    from .table import plain
+
+    table = Table(title=f"{old_id} calibrated as {result.framework_id}, written to {output}",
                   title_justify="left")
     for column, justify in (("Rating", "left"), ("Target", "right"), ("Achieved", "right"), ("Before", "right"),
                             ("Cut before", "right"), ("Cut after", "right")):
         table.add_column(column, justify=justify)
     for rating, target, achieved, before, cut_before, cut_after in calibration_rows(result):
-        table.add_row(escape(rating), str(target), str(achieved), str(before),
+        table.add_row(rating, str(target), str(achieved), str(before),
                       "-" if cut_before is None else f"{cut_before:g}", "-" if cut_after is None else f"{cut_after:g}")
     console.print(table)
-    console.print(Text(calibration_verdict(result, output)))
+    console.print(plain(calibration_verdict(result, output)))
 
 
 def _organisations(count: int) -> str:

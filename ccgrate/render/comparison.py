@@ -148,17 +148,16 @@ def render_markdown(comparison: Any) -> str:
 
 
 def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
-    from .table import rating_text
+    from .table import plain, rating_text
 
     a, b = comparison.a, comparison.b
     console.print(
         Text.assemble(
             ("ccgrate compare ", "bold"),
-            f"{a.label} ({a.framework.id}, {a.source}) -> {b.label} ({b.framework.id}, {b.source})",
+            plain(f"{a.label} ({a.framework.id}, {a.source}) -> {b.label} ({b.framework.id}, {b.source})"),
         )
     )
     moves = comparison.movements()
@@ -176,7 +175,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
     if detail:
         for change in comparison.orgs:
             console.print()
-            _print_org(console, comparison, change, Table, Text, escape, rating_text)
+            _print_org(console, comparison, change, Table, Text, plain, rating_text)
         return
 
     matrix = comparison.matrix()
@@ -189,7 +188,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         transition.add_row(_short_text(ra, rating_text), *(str(matrix[ra][rb]) for rb in comparison.ratings),
                            str(sum(matrix[ra].values())))
     totals = [sum(matrix[ra][rb] for ra in comparison.ratings) for rb in comparison.ratings]
-    transition.add_row(Text("Total", style="bold"), *(str(t) for t in totals), str(sum(totals)), end_section=True)
+    transition.add_row(plain("Total", style="bold"), *(str(t) for t in totals), str(sum(totals)), end_section=True)
     console.print(transition)
 
     dist = Table(title="National distributions", title_justify="left")
@@ -201,7 +200,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         count_a, count_b = comparison.distribution_a.get(rating, 0), comparison.distribution_b.get(rating, 0)
         if rating == "not rated" and not (count_a or count_b):
             continue
-        label = rating_text(rating) if rating != "not rated" else Text("not rated", style="dim")
+        label = rating_text(rating) if rating != "not rated" else plain("not rated", style="dim")
         dist.add_row(label, f"{count_a:>4} {_bar(count_a, top)}", f"{count_b:>4} {_bar(count_b, top)}")
     console.print(dist)
 
@@ -219,7 +218,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         if comparison.attribution:
             table.add_column("data / framework", justify="right", no_wrap=True)
         for change in sorted(movers, key=lambda c: (c.movement != "up", c.org_code)):
-            row = [escape(change.org_code), *([escape(change.org_name)] if with_names else []),
+            row = [change.org_code, *([change.org_name] if with_names else []),
                    _short_text(change.rating_a, rating_text), _short_text(change.rating_b, rating_text),
                    _signed(change.score_change)]
             if comparison.attribution:
@@ -228,9 +227,9 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         console.print(table)
 
 
-def _print_org(console, comparison, change, Table, Text, escape, rating_text) -> None:
+def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> None:
     a, b = comparison.a, comparison.b
-    head = Text.assemble((f"{change.org_code} {change.org_name}", "bold"), ": ", rating_text(change.rating_a), " -> ",
+    head = Text.assemble(plain(f"{change.org_code} {change.org_name}", "bold"), ": ", rating_text(change.rating_a), " -> ",
                          rating_text(change.rating_b), f" ({change.movement})")
     head.append(f"\nScore {_score(change.score_a)} -> {_score(change.score_b)} ({_signed(change.score_change)}")
     if change.data_part is not None:
@@ -244,14 +243,14 @@ def _print_org(console, comparison, change, Table, Text, escape, rating_text) ->
     for column in ("Domain", a.label, b.label, "Change"):
         domains.add_column(column, justify="left" if column == "Domain" else "right")
     for _, name, before, after, delta in change.domains:
-        domains.add_row(escape(name), _score(before), _score(after), _signed(delta))
+        domains.add_row(name, _score(before), _score(after), _signed(delta))
     console.print(domains)
     if change.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
         for column in ("Area", a.label, b.label):
             areas.add_column(column)
         for _, name, before, after in change.areas:
-            areas.add_row(escape(name), rating_text(before), rating_text(after))
+            areas.add_row(name, rating_text(before), rating_text(after))
         console.print(areas)
 
     indicators = Table(title="Indicators", title_justify="left", expand=True)
@@ -266,12 +265,12 @@ def _print_org(console, comparison, change, Table, Text, escape, rating_text) ->
         if i.movement in ("only in A", "only in B", "redefined"):
             elsewhere.append(f"{i.id} ({i.movement.replace(' A', ' ' + a.label).replace(' B', ' ' + b.label)})")
             continue
-        movement = Text(i.movement, style={"improved": "green", "worsened": "red"}.get(i.movement, ""))
+        movement = plain(i.movement, style={"improved": "green", "worsened": "red"}.get(i.movement, ""))
         if i.significant:
             movement.append(" *", style="bold")
         bands = f"{_band(i.band_a)} -> {_band(i.band_b)}" if i.band_a != i.band_b else _band(i.band_a)
-        indicators.add_row(escape(i.id), escape(i.name), _value(i.value_a, i.unit), _value(i.value_b, i.unit), movement,
-                           escape(bands))
+        indicators.add_row(i.id, i.name, _value(i.value_a, i.unit), _value(i.value_b, i.unit), movement,
+                           bands)
     console.print(indicators)
     counts = change.counts()
     notes = (f"{counts['improved']} improved, {counts['worsened']} worsened, {counts['unchanged']} unchanged; "

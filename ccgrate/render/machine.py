@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Assessment
+from ..errors import printable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -168,7 +169,8 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
         if not chosen:
             continue
         fw, population = result.framework, result.population
-        ratings = [*fw.scale.ratings, ""]  # position -1 reads ""
+        # Rating and level names come from the framework: neutralised once here, like the data's cells.
+        ratings = [*map(safe_cell, fw.scale.ratings), ""]  # position -1 reads ""
         codes, names = population.codes, population.names
 
         def take(values) -> list:
@@ -178,7 +180,7 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
             return [_score(None if v != v else v) for v in take(values.tolist())]
 
         def named(positions, labels) -> list[str]:
-            labels = [*labels, ""]
+            labels = [*map(safe_cell, labels), ""]
             return [labels[p] for p in take(positions.tolist())]
 
         columns: list[list[Any]] = [
@@ -197,7 +199,7 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
             columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * len(chosen))
         area_at = {a.id: k for k, a in enumerate(fw.areas)}
         for a in areas:
-            columns.append(named(result.area_ratings[:, area_at[a]], ratings[:-1]) if a in area_at else [""] * len(chosen))
+            columns.append(named(result.area_ratings[:, area_at[a]], fw.scale.ratings) if a in area_at else [""] * len(chosen))
         fired = [[o.rule.id for o in result.outcomes if o.fired[i]] if any(o.fired[i] for o in result.outcomes) else []
                  for i in chosen]
         columns.append([";".join(ids) for ids in fired])
@@ -248,17 +250,19 @@ def render_rows_csv(header: list[str], rows: list[list[Any]], *, safe: bool = Fa
     """CSV text; `safe` when every cell is already neutralised text (as `summary_rows` makes them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([safe_cell(cell) for cell in header])
     writer.writerows(rows if safe else ([safe_cell(cell) for cell in row] for row in rows))
     return buffer.getvalue()
 
 
 def _md(value: Any) -> str:
-    return safe_cell(value).replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell or inline text: formula-safe, one line, and nothing a terminal acts on
+    (Markdown is read by people, often with cat)."""
+    return printable(safe_cell(value).replace("|", "\\|").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines = ["| " + " | ".join(_md(cell) for cell in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
@@ -282,7 +286,7 @@ def render_markdown(run: Any, explain: bool = False) -> str:
         for a in run.assessments:
             parts.append(f"\n## {_md(a.org_code)} {_md(a.org_name)}, {a.period}\n\n")
             parts.append(
-                f"Rating **{a.rating or 'not rated'}** (provisional {a.provisional_rating or 'not rated'}, "
+                f"Rating **{_md(a.rating or 'not rated')}** (provisional {_md(a.provisional_rating or 'not rated')}, "
                 f"score {_score(a.score) or 'none'}, coverage {a.coverage:.0%}) under {a.framework}.\n\n"
             )
             parts.append(
@@ -297,7 +301,8 @@ def render_markdown(run: Any, explain: bool = False) -> str:
                     "\n" + markdown_table(["Area", "Score", "Rating"], [[ar.name, _score(ar.score), ar.rating] for ar in a.areas])
                 )
             for r in a.rules_fired:
-                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {r.target}: {r.before} -> {r.after}): {_md(r.reason)}")
+                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {_md(r.target)}: {_md(r.before)} -> {_md(r.after)}): "
+                             f"{_md(r.reason)}")
             if a.rules_fired:
                 parts.append("\n")
     return "".join(parts)
@@ -308,8 +313,8 @@ def framework_markdown(fw: Any) -> str:
     from ..rules import describe_condition
 
     meta = fw.framework
-    provenance = "\n\n".join(" ".join(part.split()) for part in meta.provenance.strip().split("\n\n"))
-    parts = [f"# {meta.name}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"]
+    provenance = "\n\n".join(_md(" ".join(part.split())) for part in meta.provenance.strip().split("\n\n"))
+    parts = [f"# {_md(meta.name)}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"]
     parts.append(markdown_table(["Rating", "Least score"], [[r, fw.scale.cuts.get(r)] for r in fw.scale.ratings]))
     if fw.judgements:
         parts.append("\n## Judgements\n\n")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..engine import Assessment
+from ..errors import printable
 from ..rules import describe_condition
 
 RATING_STYLES = {
@@ -20,10 +20,16 @@ RATING_STYLES = {
 }
 
 
+def plain(text: str, style: str = "") -> Text:
+    """Text shown as written: markup, emoji codes and control characters never act (data and
+    framework strings reach tables through here or through the console's own render_str)."""
+    return Text(printable(text, keep="\n"), style=style)
+
+
 def rating_text(rating: str | None) -> Text:
     if rating is None:
-        return Text("not rated", style="dim")
-    return Text(rating, style=RATING_STYLES.get(rating, "bold"))
+        return plain("not rated", style="dim")
+    return plain(rating, style=RATING_STYLES.get(rating, "bold"))
 
 
 def _score(value: float | None) -> str:
@@ -54,14 +60,14 @@ def summary_table(run: Any) -> Table:
     table.add_column("Rules fired", no_wrap=True, overflow="ellipsis")
     for a in run.assessments:
         table.add_row(
-            *([escape(a.source)] if batch else []),
-            escape(a.org_code),
-            escape(a.org_name),
+            *([a.source] if batch else []),
+            a.org_code,
+            a.org_name,
             a.period,
             _score(a.score),
             rating_text(a.provisional_rating),
             rating_text(a.rating),
-            escape("\n".join(r.rule for r in a.rules_fired)) or "-",
+            ("\n".join(r.rule for r in a.rules_fired)) or "-",
         )
     return table
 
@@ -96,18 +102,18 @@ def explain(a: Assessment) -> Group:
     for i in a.indicators:
         if i.domain != current:
             current = i.domain
-            indicators.add_row("", Text(domain_names[i.domain], style="bold"), "", "", "", "", end_section=False)
-        band = Text(i.band or (i.note and "not banded") or "-")
+            indicators.add_row("", plain(domain_names[i.domain], style="bold"), "", "", "", "", end_section=False)
+        band = plain(i.band or (i.note and "not banded") or "-")
         if i.band_rank is not None and i.band_count > 1:
             if i.band_rank == 0:
                 band.stylize("green")
             elif i.band_rank == i.band_count - 1:
                 band.stylize("red")
         indicators.add_row(
-            escape(i.id),
-            escape(i.name),
+            i.id,
+            i.name,
             _value(i.value, i.unit),
-            escape(i.reference),
+            i.reference,
             band,
             "" if i.points is None else f"{i.points:.1f}",
         )
@@ -118,7 +124,7 @@ def explain(a: Assessment) -> Group:
     domains.add_column("Scored", justify="right")
     domains.add_column("Score", justify="right")
     for d in a.domains:
-        domains.add_row(escape(d.name), f"{d.weight:g}", f"{d.scored}/{d.total}", _score(d.score) or "-")
+        domains.add_row(d.name, f"{d.weight:g}", f"{d.scored}/{d.total}", _score(d.score) or "-")
     parts: list[Any] = [head, indicators, domains]
     if a.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
@@ -127,7 +133,7 @@ def explain(a: Assessment) -> Group:
         areas.add_column("Score", justify="right")
         areas.add_column("Rating")
         for ar in a.areas:
-            areas.add_row(escape(ar.name), f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating))
+            areas.add_row(ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating))
         parts.append(areas)
     if a.rules_fired:
         rules = Table(title="Rules fired", title_justify="left", show_header=True, expand=True)
@@ -136,14 +142,14 @@ def explain(a: Assessment) -> Group:
         rules.add_column("Reason", ratio=2)
         for r in a.rules_fired:
             outcome = f"{r.before} -> {r.after}" if r.changed else f"{r.after}, no change"
-            rules.add_row(escape(r.rule), f"{r.effect} {r.target}: {outcome}", escape(r.reason))
+            rules.add_row(r.rule, f"{r.effect} {r.target}: {outcome}", r.reason)
         parts.append(rules)
     else:
-        parts.append(Text("Rules fired: none"))
+        parts.append(plain("Rules fired: none"))
     if a.missing:
-        parts.append(Text("Missing (excluded, not scored as zero): " + ", ".join(a.missing)))
+        parts.append(plain("Missing (excluded, not scored as zero): " + ", ".join(a.missing)))
     for warning in a.warnings:
-        parts.append(Text(f"warning: {warning}", style="yellow"))
+        parts.append(plain(f"warning: {warning}", style="yellow"))
     return Group(*parts)
 
 
@@ -218,14 +224,14 @@ def framework_view(fw: Any) -> Group:
     judgements.add_column("Name")
     judgements.add_column("Levels (best first)")
     for jid, j in fw.judgements.items():
-        judgements.add_row(jid, escape(j.name), escape(" > ".join(j.levels)))
+        judgements.add_row(jid, j.name, (" > ".join(j.levels)))
     domains = Table(title="Domains", title_justify="left")
     domains.add_column("ID")
     domains.add_column("Name")
     domains.add_column("Weight", justify="right")
     domains.add_column("Indicators", justify="right")
     for d in fw.domains:
-        domains.add_row(d.id, escape(d.name), f"{d.weight:g}", str(sum(1 for i in fw.indicators if i.domain == d.id)))
+        domains.add_row(d.id, d.name, f"{d.weight:g}", str(sum(1 for i in fw.indicators if i.domain == d.id)))
     parts: list[Any] = [head, scale, judgements, domains]
     if fw.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
@@ -233,7 +239,7 @@ def framework_view(fw: Any) -> Group:
         areas.add_column("Name")
         areas.add_column("Indicators")
         for ar in fw.areas:
-            areas.add_row(ar.id, escape(ar.name), ", ".join(i.id for i in fw.indicators if i.area == ar.id))
+            areas.add_row(ar.id, ar.name, ", ".join(i.id for i in fw.indicators if i.area == ar.id))
         parts.append(areas)
     indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left", expand=True)
     indicators.add_column("ID", no_wrap=True)
@@ -249,14 +255,14 @@ def framework_view(fw: Any) -> Group:
     for i in fw.indicators:
         if i.domain != current:
             current = i.domain
-            indicators.add_row("", Text(domain_names[i.domain], style="bold"))
+            indicators.add_row("", plain(domain_names[i.domain], style="bold"))
         indicators.add_row(
             i.id,
-            escape(i.name),
+            i.name,
             i.area or "",
             {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None), ""),
             i.method,
-            escape(_reference(fw, i)),
+            (_reference(fw, i)),
             f"{i.weight:g}",
             i.evidence,
         )
@@ -269,7 +275,7 @@ def framework_view(fw: Any) -> Group:
     rules.add_column("Reason")
     for number, rule in enumerate(fw.rules, start=1):
         kind, target = rule.effect
-        rules.add_row(str(number), rule.id, escape(describe_condition(rule.when)), f"{kind} {target}", escape(rule.reason))
+        rules.add_row(str(number), rule.id, (describe_condition(rule.when)), f"{kind} {target}", rule.reason)
     parts.append(rules)
     return Group(*parts)
 
@@ -299,7 +305,7 @@ def funnel_table(record: dict, highlight: set[str]) -> Table:
         table.add_column(column, justify="left" if column in ("Code", "Band") else "right", no_wrap=column != "Band")
     for point in record["points"]:
         table.add_row(
-            escape(point["org_code"]),
+            point["org_code"],
             _number(point["value"]),
             "" if point["denominator"] is None else f"{point['denominator']:,.0f}",
             _fixed(point["z_adj"]),
