@@ -241,8 +241,10 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
                   texts: list[str]) -> None:
     source = dataset.source
     values = parse_numbers(dataset, dataset.values[key], indices, texts)
-    numerators = _counts(dataset, dataset.numerators.get(key), indices, positive=False)
-    denominators = _counts(dataset, dataset.denominators.get(key), indices, positive=True)
+    numerators = _counts(dataset, dataset.numerators.get(key), indices, positive=False, whole=True)
+    # The expected count of a ratio (observed against expected) may be fractional; a proportion's
+    # denominator counts cases.
+    denominators = _counts(dataset, dataset.denominators.get(key), indices, positive=True, whole=is_proportion(ind))
     if numerators is not None and denominators is not None and uses_counts(ind):
         both = ~np.isnan(numerators) & ~np.isnan(denominators)
         if is_proportion(ind):
@@ -289,10 +291,33 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
         population.denominators[ind.id] = denominators
 
 
-def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], positive: bool) -> np.ndarray | None:
+# Counts above this are beyond any population (and beyond exact whole numbers in a double).
+LARGEST_COUNT = 2.0**62
+
+
+def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], positive: bool,
+            whole: bool) -> np.ndarray | None:
     if column is None:
         return None
     counts = parse_numbers(dataset, column, indices, _take(column.texts, indices))
+    present = ~np.isnan(counts)
+    problem = None
+    if whole:
+        fractional = np.flatnonzero(present & (counts != np.floor(counts)))
+        if len(fractional):
+            problem = (fractional, "is not a whole number; a count of events or cases is whole",
+                       "give the count itself, not a rate")
+    huge = np.flatnonzero(present & (np.abs(counts) > LARGEST_COUNT))
+    if len(huge) and (problem is None or huge[0] < problem[0][0]):
+        problem = (huge, f"is larger than any count ccgrate can hold exactly (2^62)", "check the column")
+    if problem is not None:
+        where, what, hint = problem
+        cell = dataset.cell(column, indices[int(where[0])])
+        raise DataError(
+            f'column "{cell.header}": "{clip(cell.text.strip())}" {what}',
+            where=location(dataset.source, cell.line, cell.column),
+            hint=hint,
+        )
     bad = np.flatnonzero(~np.isnan(counts) & ((counts <= 0) if positive else (counts < 0)))
     if len(bad):
         cell = dataset.cell(column, indices[int(bad[0])])

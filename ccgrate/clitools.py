@@ -100,6 +100,19 @@ def format_option(choices: tuple[str, ...] = FORMATS, default: str | None = "tab
     )
 
 
+class FiniteRange(click.FloatRange):
+    """A number in a range that is also finite: click's FloatRange lets nan through (nan compares
+    false with both ends)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a finite number", param, ctx)
+        return number
+
+
 class OutputPath(click.ParamType):
     """-o FILE: a path (kept as given), or - for standard output (None). Never empty, never a directory."""
 
@@ -322,13 +335,25 @@ def _columns() -> int:
         return 120
 
 
-def rating_choice(value: str | None, option: str) -> str | None:
+def rating_choice(value: str | None, option: str, scales: list[list[str]] | None = None) -> str | None:
+    """A rating named on the command line, as the framework spells it (any case, any spaces around).
+
+    `scales` are the rating scales of the frameworks in use (the built-in scale until they are
+    known); the rating must be on every one of them.
+    """
     if value is None:
         return None
-    for rating in RATINGS:
-        if rating.lower() == value.strip().lower():
-            return rating
-    raise click.BadParameter(f"{value!r} is not a rating ({', '.join(RATINGS)})", param_hint=option)
+    scales = scales or [list(RATINGS)]
+    wanted = value.strip().casefold()
+    found = []
+    for scale in scales:
+        match = next((rating for rating in scale if rating.casefold() == wanted), None)
+        if match is None:
+            names = ", ".join(scale)
+            raise click.BadParameter(f"{printable(repr(value))} is not a rating of the framework ({names})",
+                                     param_hint=option)
+        found.append(match)
+    return found[0]
 
 
 class LateProgress:

@@ -101,6 +101,11 @@ class Dataset:
         return column.cell(index, self.lines)
 
 
+def column_key(header: str) -> str:
+    """A header as the reader compares it with its aliases: lower case, spaces and dashes as _."""
+    return re.sub(r"[\s-]+", "_", header.strip().lower())
+
+
 def normalise_period(text: str) -> str | None:
     """`2017/18`, `2017-18`, `2017/2018`, `201718` and `2017` all mean the year 2017/18."""
     text = text.strip()
@@ -290,7 +295,7 @@ def _header_names(header: list[str], source: str, line: int) -> list[str]:
                 "a header cell is empty", where=location(source, line, index), hint="give every column a name"
             )
         # "Org Code" and "org-code" name the same column; indicator ids are kept as written.
-        key = COLUMN_ALIASES.get(re.sub(r"[\s-]+", "_", key), key)
+        key = COLUMN_ALIASES.get(column_key(key), key)
         if key in seen:
             raise DataError(
                 f'column "{text.strip()}" appears twice (also column {seen[key]})',

@@ -147,6 +147,11 @@ def wilson(numerator, denominator, level: float):
     return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
+# Beyond this many terms (a standard deviation above about 40,000, counts above about 1.7e9),
+# count_cdf uses the normal approximation.
+EXACT_TERMS = 1_000_000
+
+
 def count_cdf(x: float, count: float, denominator: float, binomial: bool) -> float:
     """P(X <= x) for a count X drawn again from its sampling distribution, exactly.
 
@@ -175,6 +180,10 @@ def count_cdf(x: float, count: float, denominator: float, binomial: bool) -> flo
     start = max(0, math.floor(mean - 12 * spread - 30))
     if start > x:
         return 0.0
+    if x - start > EXACT_TERMS:
+        # Counts in the billions: the sum would hold millions of terms, and the normal
+        # approximation (with continuity correction) is within about 1e-5 of it there.
+        return 0.5 * math.erfc(-(x + 0.5 - mean) / (spread * math.sqrt(2)))
     k = np.arange(start, x, dtype=np.float64)  # each step goes from k to k + 1
     if binomial:
         first = (math.lgamma(n + 1) - math.lgamma(start + 1) - math.lgamma(n - start + 1)

@@ -6,6 +6,7 @@ first the shape of every key (pydantic), then the references between parts (`cro
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -16,14 +17,14 @@ Direction = Literal["higher", "lower"]
 # reconstructed = neither could be checked.
 Evidence = Literal["seen", "name-seen", "reconstructed"]
 
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=64)]
 Score = Annotated[float, Field(ge=0, le=100)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Rating = Annotated[str, Field(min_length=1)]
 OneOrMore = Union[str, list[str]]
 
-# Column names a data file uses for its own purposes; judgements and indicators may not take them.
-RESERVED_COLUMNS = frozenset({"org_code", "org_name", "period", "indicator", "value", "numerator", "denominator"})
+IDENTIFIER = re.compile(IDENTIFIER_PATTERN.strip("^$"))
 
 
 class _Strict(BaseModel):
@@ -97,7 +98,11 @@ class _IndicatorBase(_Strict):
     area: Identifier | None = None
     unit: str = ""
     weight: float = Field(default=1.0, gt=0)
-    evidence: Evidence = Field(description="seen | name-seen | reconstructed: how far code and name are sourced.")
+    evidence: Evidence | None = Field(
+        default=None,
+        description="seen | name-seen | reconstructed: how far code and name are sourced (required of the built-in "
+        "frameworks; optional in your own).",
+    )
     source: str | None = None
     note: str | None = None
     labels: list[str] | None = Field(default=None, description="Band names, best first.")
@@ -328,10 +333,11 @@ def _ordinal(n: int) -> str:
 
 
 def _dupes(ids: list[str]) -> list[int]:
+    """Positions of names that repeat an earlier one but for case or surrounding spaces."""
     seen: set[str] = set()
     where = []
     for index, value in enumerate(ids):
-        key = value.lower()
+        key = value.strip().casefold()
         if key in seen:
             where.append(index)
         seen.add(key)
@@ -348,8 +354,14 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
     ratings = fw.scale.ratings
     rating_keys = {r.lower(): r for r in ratings}
 
+    period = fw.framework.period
+    if int(period[5:7]) != (int(period[:4]) + 1) % 100:
+        add(("framework.period", f'"{period}" is not two consecutive years; write the year as 2017/18'))
+    for index, rating in enumerate(ratings):
+        _check_name(problems, f"scale.ratings[{index}]", rating, "rating")
     for index in _dupes(ratings):
-        add((f"scale.ratings[{index}]", f'duplicate rating "{ratings[index]}"'))
+        add((f"scale.ratings[{index}]", f'duplicate rating "{ratings[index]}" (names differing only in case or spaces '
+             "are the same name)"))
     expected = ratings[:-1]
     for name in fw.scale.cuts:
         if name not in ratings:
@@ -371,10 +383,15 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
                 add((f"framework.published_distribution.{name}", f'"{name}" is not a rating of scale.ratings'))
 
     judgement_ids = list(fw.judgements)
+    for index in _dupes(judgement_ids):
+        add((f"judgements.{judgement_ids[index]}", f'duplicate judgement id "{judgement_ids[index]}" (ids differing only '
+             "in case or spaces are the same id)"))
     for jid, judgement in fw.judgements.items():
         path = f"judgements.{jid}"
-        if jid.lower() in RESERVED_COLUMNS or jid in CONDITION_KEYS:
-            add((path, f'"{jid}" is a reserved name; choose another judgement id'))
+        if not IDENTIFIER.fullmatch(jid):
+            add((path, "a judgement id must be letters, digits, '.', '_' or '-', starting with a letter or digit"))
+        elif is_reserved_column(jid) or jid in CONDITION_KEYS:
+            add((path, f'"{jid}" is a column name a data file already uses or a condition; choose another judgement id'))
         add_levels(problems, path, judgement.levels, judgement.aliases)
 
     domain_ids = [d.id for d in fw.domains]
@@ -392,8 +409,9 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
     used_areas: set[str] = set()
     for index, ind in enumerate(fw.indicators):
         path = f"indicators[{index}]"
-        if ind.id.lower() in RESERVED_COLUMNS or ind.id.lower() in lower_judgements:
-            add((f"{path}.id", f'"{ind.id}" is a reserved column name or a judgement id; choose another indicator id'))
+        if is_reserved_column(ind.id) or ind.id.lower() in lower_judgements:
+            add((f"{path}.id", f'"{ind.id}" is a column name a data file already uses (or a judgement id); choose another '
+                 "indicator id"))
         if ind.domain not in domain_ids:
             add((f"{path}.domain", f'unknown domain "{ind.domain}" (domains: {", ".join(domain_ids)})'))
         used_domains.add(ind.domain)
@@ -411,6 +429,8 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
         if area.id not in used_areas:
             add((f"areas[{index}]", f'area "{area.id}" has no indicators'))
 
+    problems.extend(_check_weights(fw))
+
     rule_ids = [r.id for r in fw.rules]
     for index in _dupes(rule_ids):
         add((f"rules[{index}].id", f'duplicate rule id "{rule_ids[index]}"'))
@@ -419,9 +439,49 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
     return problems
 
 
+def is_reserved_column(name: str) -> bool:
+    """Whether a data file would read a column of this name as something other than an indicator:
+    any header alias the reader accepts (code, year, ccg_code, ...), or a counts column."""
+    from .data import COLUMN_ALIASES, column_key
+
+    key = column_key(name)
+    return key in COLUMN_ALIASES or key.endswith(("_numerator", "_denominator"))
+
+
+def _check_name(problems: list[tuple[str, str]], path: str, name: str, what: str) -> None:
+    """A name a data file or option must spell: no surrounding spaces, and not a missing-value marker."""
+    from .data import MISSING_MARKERS
+
+    if name != name.strip():
+        problems.append((path, f'{what} "{name}" has spaces at its start or end; remove them'))
+    elif name.strip().lower() in MISSING_MARKERS:
+        problems.append((path, f'{what} "{name}" would be read from data as a missing value; choose another name'))
+
+
+# Weights are relative: a range this wide is enough, and keeps every weighted sum of points finite
+# and every share of a total far from underflow.
+WEIGHT_RANGE = (1e-9, 1e9)
+
+
+def _check_weights(fw: Framework) -> list[tuple[str, str]]:
+    problems = []
+    low, high = WEIGHT_RANGE
+    for kind, items in (("domains", fw.domains), ("indicators", fw.indicators)):
+        for index, item in enumerate(items):
+            if not low <= item.weight <= high:
+                problems.append((f"{kind}[{index}].weight", f"{item.weight:g} is outside {low:g} to {high:g}; weights are "
+                                 "relative, so scale them all into that range"))
+    return problems
+
+
 def add_levels(problems: list[tuple[str, str]], path: str, levels: list[str], aliases: dict[str, str]) -> None:
+    for index, level in enumerate(levels):
+        _check_name(problems, f"{path}.levels[{index}]", level, "level")
+    for alias in aliases:
+        _check_name(problems, f"{path}.aliases.{alias}", alias, "alias")
     for index in _dupes(levels):
-        problems.append((f"{path}.levels[{index}]", f'duplicate level "{levels[index]}"'))
+        problems.append((f"{path}.levels[{index}]", f'duplicate level "{levels[index]}" (levels differing only in case or '
+                         "spaces are the same level)"))
     lowered = {level.lower() for level in levels}
     for alias, target in aliases.items():
         if target.lower() not in lowered:

@@ -277,6 +277,12 @@ def compare_sides(
     prepared_b = prepare([(side_b.name, side_b.raw)], framework=framework_b, periods=_wanted(side_b), encoding=encoding)
     population_a, population_b = _single(prepared_a, side_a.name), _single(prepared_b, side_b.name)
     fa, fb = population_a.framework, population_b.framework
+    if [r.casefold() for r in fa.scale.ratings] != [r.casefold() for r in fb.scale.ratings]:
+        raise FrameworkError(
+            f"{fa.id} rates on {', '.join(fa.scale.ratings)} and {fb.id} on {', '.join(fb.scale.ratings)}: ratings on "
+            "different scales cannot be compared",
+            hint="compare years scored under frameworks with the same rating scale",
+        )
     run_a, run_b = assess_prepared(prepared_a), assess_prepared(prepared_b)
     warnings = prepared_a.warnings + prepared_b.warnings
     orgs_a = [population_a.org(i) for i in range(len(population_a))]

@@ -150,6 +150,7 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         top = np.floor(d) if binomial else np.floor(k + 12 * np.sqrt(k) + 60)
 
         def rank_at(count: np.ndarray, k=k, d=d, values=values, ranks_for=ranks_for) -> np.ndarray:
+            count = count.astype(np.float64)
             return ranks_for(values * count / k, count, d)
 
         higher = ind.direction == "higher"
@@ -158,14 +159,16 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         for b in range(boundaries):
             # The least count at which "band <= b" (higher better) or "band > b" (lower better)
             # holds; each switches once as the count grows. Draws above `top` are vanishingly rare.
-            low, high = np.zeros(len(rows)), top + 1
+            # Whole counts in exact integer arithmetic: in floating point, past 2**53 a count plus one
+            # is the same count, and the search would never end.
+            low, high = np.zeros(len(rows), dtype=np.int64), top.astype(np.int64) + 1
             while np.any(low < high):
-                middle = np.floor((low + high) / 2)
+                middle = low + (high - low) // 2
                 holds = (rank_at(middle) <= b) if higher else (rank_at(middle) > b)
                 searching = low < high
                 high = np.where(searching & holds, middle, high)
                 low = np.where(searching & ~holds, middle + 1, low)
-            cutoffs[b] = [dispersion.count_cdf(t - 1, n, m, binomial) for t, n, m in zip(high, k, d)]
+            cutoffs[b] = [dispersion.count_cdf(int(t) - 1, n, m, binomial) for t, n, m in zip(high, k, d)]
         moving = np.any((cutoffs > SURE) & (cutoffs < 1 - SURE), axis=0)
         if not moving.any():
             continue
@@ -317,7 +320,7 @@ class _Scorer:
         area_ratings = {}
         if self.needs_areas:
             for k, area in enumerate(fw.areas):
-                scores, _ = means(self.area_columns[k])
+                scores = means(self.area_columns[k])
                 enough = base.area_used[:, k] >= fw.scoring.area_min_indicators
                 area_ratings[area.id] = flat(np.where(enough[:, None] & ~np.isnan(scores), positions_against(scores, cuts), -1))
         best = worst = np.zeros(len(rows) * size)
@@ -329,8 +332,8 @@ class _Scorer:
             bottom = np.repeat((ranks == bottoms).sum(axis=1)[:, None], size, axis=1).astype(np.float64)
             for item, drawn in changes:
                 before = ranks[item.rows, item.column][:, None]
-                top[item.rows] += (drawn == 0) - (before == 0)
-                bottom[item.rows] += (drawn == bottoms[item.column]) - (before == bottoms[item.column])
+                top[item.rows] += (drawn == 0).astype(np.int8) - (before == 0)
+                bottom[item.rows] += (drawn == bottoms[item.column]).astype(np.int8) - (before == bottoms[item.column])
             with np.errstate(invalid="ignore", divide="ignore"):
                 best = flat(top / np.where(banded > 0, banded, np.nan)[:, None])
                 worst = flat(bottom / np.where(banded > 0, banded, np.nan)[:, None])

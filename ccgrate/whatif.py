@@ -131,8 +131,23 @@ def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
             number = parse_number(Cell(raw, 0, 0, ind.id), "--set")
             if number is None:
                 raise DataError(f"--set {ind.id}: give a value", hint="write for example --set 126a=70")
+            _check_range(ind, number)
             return "indicator", ind.id, number
     raise DataError(f'--set: "{key}" is not an indicator or judgement of {framework.id}', hint="check the id")
+
+
+def _check_range(ind: Any, number: float) -> None:
+    """A value given with --set must be one the data could hold for this indicator."""
+    from .bind import is_proportion, uses_counts
+
+    if ind.unit == "%" and not 0 <= number <= 100:
+        raise DataError(f"--set {ind.id}: {number:g}% is outside 0-100", hint="give a percentage between 0 and 100")
+    if uses_counts(ind) and number < 0:
+        raise DataError(f"--set {ind.id}: {number:g} is below 0, and this indicator is a rate of counts",
+                        hint="give a value of 0 or more")
+    if uses_counts(ind) and is_proportion(ind) and ind.unit != "%" and number > 1:
+        raise DataError(f"--set {ind.id}: {number:g} is above 1, and this indicator is a proportion",
+                        hint="give a proportion between 0 and 1")
 
 
 def with_settings(population: Population, index: int, settings: Sequence[str]) -> WhatIf:

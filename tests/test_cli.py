@@ -261,8 +261,9 @@ def test_exit_1_unknown_organisation(ccgrate):
         (["score", "x.csv", "-f", "xml"], "Invalid value for '-f' / '--format': 'xml' is not one of 'table', 'json', "
                                           "'ndjson', 'csv', 'markdown'."),
         (["score"], "Missing argument 'FILE...'."),
-        (["score", "x.csv", "--fail-below", "Great"], "Invalid value for --fail-below: 'Great' is not a rating "
-                                                      "(Outstanding, Good, Requires improvement, Inadequate)"),
+        (["score", str(BROMLEY), "--fail-below", "Great"], "Invalid value for --fail-below: 'Great' is not a rating of "
+                                                           "the framework (Outstanding, Good, Requires improvement, "
+                                                           "Inadequate)"),
         (["rates"], "No such command 'rates'."),
     ],
 )

@@ -10,7 +10,7 @@ from factories import BASE_TOML, framework, replaced
 from helpers import FRAMEWORKS
 
 from ccgrate.errors import FrameworkError
-from ccgrate.loader import builtin_dir, builtins, framework_for_period, framework_schema, load_framework, resolve_framework
+from ccgrate.loader import parse_framework, builtin_dir, builtins, framework_for_period, framework_schema, load_framework, resolve_framework
 
 
 def problems_of(text: str) -> list[str]:
@@ -210,7 +210,8 @@ def test_shape_errors_name_the_key_path(old, new, message):
         (
             'levels = ["good", "fair", "poor"]',
             'levels = ["good", "fair", "Good"]',
-            'test.toml: indicators[4].levels[2] (id "c3"): duplicate level "Good"',
+            'test.toml: indicators[4].levels[2] (id "c3"): duplicate level "Good" (levels differing only in case or spaces '
+            "are the same level)",
         ),
         (
             'aliases = { outstanding = "green star" }',
@@ -235,13 +236,75 @@ def test_shape_errors_name_the_key_path(old, new, message):
         (
             'id = "h1"',
             'id = "finance"',
-            'test.toml: indicators[0].id (id "finance"): "finance" is a reserved column name or a judgement id; '
-            "choose another indicator id",
+            'test.toml: indicators[0].id (id "finance"): "finance" is a column name a data file already uses (or a '
+            "judgement id); choose another indicator id",
         ),
         (
             "[judgements.finance]",
             "[judgements.period]",
-            'test.toml: judgements.period: "period" is a reserved name; choose another judgement id',
+            'test.toml: judgements.period: "period" is a column name a data file already uses or a condition; choose '
+            "another judgement id",
+        ),
+        # Levels and aliases that the reader takes for a missing value: an organisation at such a
+        # level would be scored as missing, and could outscore one a level better.
+        (
+            'levels = ["good", "fair", "poor"]',
+            'levels = ["good", "fair", "none"]',
+            'test.toml: indicators[4].levels[2] (id "c3"): level "none" would be read from data as a missing value; '
+            "choose another name",
+        ),
+        (
+            'aliases = { outstanding = "green star" }',
+            'aliases = { "n/a" = "green star" }',
+            'test.toml: judgements.leadership.aliases.n/a: alias "n/a" would be read from data as a missing value; '
+            "choose another name",
+        ),
+        (
+            'levels = ["good", "fair", "poor"]',
+            'levels = ["good", "fair", "-"]',
+            'test.toml: indicators[4].levels[2] (id "c3"): level "-" would be read from data as a missing value; '
+            "choose another name",
+        ),
+        # Indicator ids that the reader takes for another column.
+        *[
+            ('id = "h1"', f'id = "{alias}"',
+             f'test.toml: indicators[0].id (id "{alias}"): "{alias}" is a column name a data file already uses (or a '
+             "judgement id); choose another indicator id")
+            for alias in ("code", "year", "ccg_code", "name", "Org-Code", "x_numerator", "x_denominator")
+        ],
+        # Names that differ only in case or surrounding spaces.
+        (
+            "[judgements.finance]",
+            "[judgements.Leadership]",
+            'test.toml: judgements.Leadership: duplicate judgement id "Leadership" (ids differing only in case or spaces '
+            "are the same id)",
+        ),
+        (
+            'levels = ["good", "fair", "poor"]',
+            'levels = ["good", "fair ", "poor"]',
+            'test.toml: indicators[4].levels[1] (id "c3"): level "fair " has spaces at its start or end; remove them',
+        ),
+        (
+            '"Requires improvement", "Inadequate"]',
+            '"Requires improvement", "GOOD"]',
+            'test.toml: scale.ratings[3]: duplicate rating "GOOD" (names differing only in case or spaces are the same name)',
+        ),
+        (
+            'period = "2017/18"',
+            'period = "2017/19"',
+            'test.toml: framework.period: "2017/19" is not two consecutive years; write the year as 2017/18',
+        ),
+        (
+            "weight = 2.0",
+            "weight = 1e308",
+            'test.toml: domains[1].weight (id "care"): 1e+308 is outside 1e-09 to 1e+09; weights are relative, so scale '
+            "them all into that range",
+        ),
+        (
+            "weight = 2.0",
+            "weight = 1e-320",
+            'test.toml: domains[1].weight (id "care"): 9.99989e-321 is outside 1e-09 to 1e+09; weights are relative, so '
+            "scale them all into that range",
         ),
     ],
 )
@@ -416,3 +479,25 @@ def test_an_installed_package_carries_its_frameworks():
         pytest.skip("ccgrate is imported from the source checkout; CI runs this against the installed wheel")
     assert builtin_dir() == package / "frameworks"
     assert len(list(builtin_dir().glob("*.toml"))) == 4
+
+
+def test_evidence_is_optional_in_a_users_framework_but_required_of_the_builtins():
+    text = BASE_TOML.replace('evidence = "reconstructed"\n', "")
+    assert "evidence" not in text.split("[[indicators]]", 1)[1].split("[[indicators]]", 1)[0]
+    parse_framework(text.encode(), name="mine.toml")
+    for entry in builtins():
+        fw = load_framework(entry.path)
+        assert all(ind.evidence is not None for ind in fw.indicators), entry.id
+
+
+def test_toml_nested_too_deeply_is_a_framework_error(ccgrate, tmp_path):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert ccgrate("framework", "check", deep, expect=3).stderr == (
+        f"Error: {deep}: TOML nested too deeply to be a framework; a framework nests tables and arrays a few levels "
+        "deep at most\n")
+    moderate = tmp_path / "moderate.toml"
+    moderate.write_text("x = " + "[" * 40 + "]" * 40 + "\n")
+    assert ccgrate("framework", "check", moderate, expect=3).stderr == (
+        f"Error: {moderate}: TOML nested more than 16 levels deep; a framework nests tables and arrays a few levels "
+        "deep at most\n")

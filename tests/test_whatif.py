@@ -193,7 +193,11 @@ def test_set_rescores_with_the_given_values(ccgrate):
     [
         (("--org", "07Q"), 2, "give either --target RATING or one or more --set ID=VALUE"),
         (("--org", "07Q", "--target", "Good", "--set", "122a=1"), 2, "give either --target RATING"),
-        (("--org", "07Q", "--target", "Great"), 2, "'Great' is not a rating"),
+        (("--org", "07Q", "--period", "2017/18", "--target", "Great"), 2, "'Great' is not a rating of the framework"),
+        (("--org", "07Q", "--period", "2017/18", "--set", "126a=140"), 1,
+         "--set 126a: 140% is outside 0-100; give a percentage between 0 and 100"),
+        (("--org", "07Q", "--period", "2017/18", "--set", "126a=-3"), 1,
+         "--set 126a: -3% is outside 0-100; give a percentage between 0 and 100"),
         (("--org", "XXX", "--period", "2017/18", "--target", "Good"), 1, "no organisation XXX in"),
         (("--org", "07Q", "--target", "Good"), 1, "holds several periods (2016/17, 2017/18); choose one with --period"),
         (("--org", "07Q", "--period", "2017/18", "--set", "finance=purple"), 1, '"purple" is not a level'),

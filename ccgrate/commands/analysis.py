@@ -8,6 +8,7 @@ import click
 
 from ..clitools import (
     OUTPUT,
+    FiniteRange,
     encoding_option,
     guard_output,
     format_option,
@@ -83,10 +84,10 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
     """
     if (target is None) == (not settings):
         raise click.UsageError("give either --target RATING or one or more --set ID=VALUE")
-    target = rating_choice(target, "--target")
     from .. import whatif as core
 
     population, _ = _population(file, framework_spec, period, encoding, output)
+    target = rating_choice(target, "--target", [list(population.framework.scale.ratings)])
     index = _org_index(population, org_code, file)
     if settings:
         answer = core.with_settings(population, index, settings)
@@ -109,9 +110,9 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
 @click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Random seed: the same seed gives the same output.")
 @click.option("--vary", "vary", multiple=True, type=click.Choice(["weights", "cuts", "values"], case_sensitive=False),
               help="What to perturb (repeatable); all three unless given.")
-@click.option("--weight-sd", type=click.FloatRange(0, 2), default=0.25, show_default=True, metavar="SD",
+@click.option("--weight-sd", type=FiniteRange(0, 2), default=0.25, show_default=True, metavar="SD",
               help="Spread of the log weight multipliers.")
-@click.option("--cut-sd", type=click.FloatRange(0, 50), default=2.5, show_default=True, metavar="POINTS",
+@click.option("--cut-sd", type=FiniteRange(0, 50), default=2.5, show_default=True, metavar="POINTS",
               help="Spread of the scale's cut points, in score points.")
 @click.option("--org", "org_codes", multiple=True, metavar="CODE", help="Show only this organisation (repeatable); all are drawn.")
 @population_options

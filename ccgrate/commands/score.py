@@ -72,7 +72,6 @@ def score(
       ccgrate score 'examples/national-*.csv' --summary -f csv -o ratings.csv
       ccgrate score mydata.csv --framework my-framework.toml --fail-below Good
     """
-    threshold = rating_choice(fail_below, "--fail-below")
     from ..pipeline import score_sources
 
     started = time.perf_counter()
@@ -82,6 +81,8 @@ def score(
     with LateProgress() as progress:
         run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding,
                             progress=progress.step)
+        # Checked once the frameworks are known (their scales may use other words), and before any output.
+        threshold = rating_choice(fail_below, "--fail-below", scales(run))
         output_format = output_format.lower()
         text = None
         if output_format != "table":
@@ -115,8 +116,14 @@ def score(
             say(line)
     distribution_checks(run)
     if threshold is not None:
-        below = [(code, period, rating) for _, code, period, rating in run.ratings()
-                 if rating is None or RATINGS.index(rating) > RATINGS.index(threshold)]
+        below = []
+        for result, chosen in zip(run.results, run.selected):
+            scale = result.framework.scale.ratings
+            limit = next(k for k, rating in enumerate(scale) if rating.casefold() == threshold.casefold())
+            positions = result.rating.tolist()
+            population = result.population
+            below.extend((population.codes[i], population.period, scale[positions[i]] if positions[i] >= 0 else None)
+                         for i in chosen if positions[i] < 0 or positions[i] > limit)
         if below:
             names = listed([f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below], 5)
             say(f"ccgrate: {len(below)} rated below {threshold}: {names}")
@@ -140,12 +147,21 @@ def distribution_checks(run) -> None:
                  "points (ccgrate calibrate) and the data")
 
 
+def scales(run) -> list[list[str]]:
+    """The rating scales of the frameworks a run used, each once."""
+    found: dict[tuple[str, ...], None] = {}
+    for fw in run.frameworks:
+        found.setdefault(tuple(fw.scale.ratings))
+    return [list(scale) for scale in found] or [list(RATINGS)]
+
+
 def summary_lines(run) -> list[str]:
     """The distribution of ratings, per file when there are several, and in all."""
     shown = run.ratings()
+    names = list(dict.fromkeys(rating for scale in scales(run) for rating in scale))
 
     def line(label: str, ratings: list) -> str:
-        counts = {rating: 0 for rating in RATINGS}
+        counts = {rating: 0 for rating in names}
         unrated = 0
         for rating in ratings:
             if rating in counts:
