@@ -286,6 +286,18 @@ class SafeConsole:
                 def render_str(self, text: str, **kwargs: Any) -> Any:
                     return super().render_str(printable(text, keep="\n"), **kwargs)
 
+                def _render_buffer(self, buffer: Any) -> str:
+                    # The last line of defence, for text that reached rich some other way (a
+                    # Text.assemble piece): rich's own control segments (cursor moves) pass, no
+                    # other text reaches the terminal with a control character in it.
+                    from rich.segment import Segment
+
+                    return super()._render_buffer(
+                        segment if segment.control or segment.text.isprintable()
+                        else Segment(printable(segment.text, keep="\n"), segment.style, segment.control)
+                        for segment in buffer
+                    )
+
             cls._class = _Console
         options = {"markup": False, "emoji": False, "highlight": False, **options}
         return cls._class(**options)

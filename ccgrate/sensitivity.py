@@ -357,6 +357,8 @@ def _rank_tally(score: np.ndarray, ranked: int) -> np.ndarray:
     last and are left out; which organisations have a score is the same in every draw.
     """
     count = score.shape[0]
+    if ranked == 0:  # nobody has a score: nobody takes a rank
+        return np.zeros(count * count, dtype=np.int64)
     keys = np.where(np.isnan(score), 32767, 10000 - np.rint(score * 100)).astype(np.int16).T  # draws x organisations
     order = np.argsort(keys, axis=1, kind="stable")[:, :ranked]
     ordered = np.take_along_axis(keys, order, axis=1)

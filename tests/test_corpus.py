@@ -33,7 +33,10 @@ def test_corpus_case(ccgrate, monkeypatch, case):
     assert result.stderr == case["stderr"]
     assert "Traceback" not in result.stderr
     if case["exit"] and case["args"][0] == "score":
-        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+        if case["exit"] == 2:  # click's usage lines, then the one error line
+            assert result.stderr.splitlines()[-1].startswith("Error: ")
+        else:
+            assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
         assert result.stdout == ""
 
 
@@ -79,3 +82,38 @@ def test_a_very_wide_header(ccgrate, tmp_path):
         f"warning: {data}: values for columns or indicators that iaf-2017-18 does not define were ignored: "
         f"{', '.join(names[:20])} and 4980 more\n"
     )
+
+
+def test_hostile_strings_reach_no_terminal_raw(ccgrate, monkeypatch):
+    """ESC sequences, bidi overrides, rich markup and emoji codes from data and framework are shown
+    as text in every format people read; formula cells are neutralised in CSV and Markdown."""
+    monkeypatch.chdir(CORPUS)
+    monkeypatch.setenv("COLUMNS", "300")  # no cell wraps: each string is seen whole
+    args = ["data/hostile-names.csv", "--framework", "frameworks/hostile-strings.toml"]
+    for extra in ([], ["--explain"], ["-f", "markdown", "--explain"]):
+        shown = ccgrate("score", *args, *extra).stdout
+        assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown
+        assert "\\x1b]0;owned\\x07" in shown
+    table = ccgrate("score", *args).stdout
+    assert "│ O1   │ \\x1b]0;owned\\x07[bold red]Bromley[/] :smile: =cmd │" in table
+    assert "│ O2   │ \\u202eevil " in table
+    framework_table = ccgrate("framework", "show", "frameworks/hostile-strings.toml").stdout
+    assert "\x1b" not in framework_table and "\\x1b[31mframework\\u202e [bold]x[/bold] :smile:" in framework_table
+    csv_text = ccgrate("score", *args, "-f", "csv").stdout
+    assert ",\"'\x1b]0;owned" not in csv_text  # not a formula: starts with ESC, kept as data
+    markdown = ccgrate("framework", "show", "frameworks/hostile-strings.toml", "-f", "markdown").stdout
+    assert markdown.startswith("# Test \\x1b[31mframework\\u202e [bold]x[/bold] :smile:\n")
+
+
+def test_framework_strings_are_neutralised_in_the_summary_csv(ccgrate, tmp_path):
+    text = (CORPUS / "frameworks" / "base.toml").read_text()
+    text = text.replace('"Requires improvement", "Inadequate"]', '"Requires improvement", "=HYPERLINK()"]')
+    text = text.replace('levels = ["green", "amber", "red"]', 'levels = ["green", "amber", "+red"]')
+    text = text.replace('finance = "red"', 'finance = "+red"')
+    framework = tmp_path / "formula.toml"
+    framework.write_text(text)
+    data = tmp_path / "d.csv"
+    data.write_text("org_code,period,h1,finance\nA,2017/18,25,+red\n")
+    csv_text = ccgrate("score", data, "--framework", framework, "-f", "csv", "-q").stdout
+    assert "'+red" in csv_text and ",+red" not in csv_text
+    assert "=HYPERLINK" not in csv_text.replace("'=HYPERLINK", "")

@@ -217,3 +217,39 @@ def test_framework_option_takes_only_an_id_or_a_path(ccgrate, tmp_path):
     assert ccgrate("score", EXAMPLES / "bromley.csv", "--framework", "import os", expect=3).stderr.startswith(
         'Error: "import os" is neither a built-in framework nor a file; use one of '
     )
+
+
+# --- the content hash -----------------------------------------------------------------------------
+
+
+def _content(text: str) -> str:
+    from ccgrate.data import read_dataset
+
+    return read_dataset(text.encode("utf-8"), "x.csv").content_sha256
+
+
+def test_the_content_hash_tells_line_breaks_inside_cells_apart():
+    # Sorted text lines were once the same for these two files; their records are not.
+    first = 'org_code,org_name,period,126a\nA,"x\ny",2017/18,1\nB,z,2017/18,2\n'
+    second = 'org_code,org_name,period,126a\nA,"x\nB,z,2017/18,2\ny",2017/18,1\n'
+    assert sorted(first.splitlines()) == sorted(second.splitlines())
+    assert _content(first) != _content(second)
+
+
+def test_the_content_hash_is_the_record_not_the_spelling_of_the_file():
+    plain = "org_code,org_name,period,126a\nA,Alpha,2017/18,1\nB,Beta,2017/18,2\n"
+    same = [
+        "org_code,org_name,period,126a\r\nB,Beta,2017/18,2\r\nA,Alpha,2017/18,1\r\n",  # row order, CRLF
+        '\ufefforg_code,org_name,period,126a\n"A","Alpha",2017/18,1\n\nB,Beta,2017/18,2\n',  # BOM, quotes, blank line
+        "org_code;org_name;period;126a\nA;Alpha;2017/18;1\nB;Beta;2017/18;2\n",  # another delimiter
+    ]
+    assert {_content(text) for text in same} == {_content(plain)}
+    assert _content(plain.replace("Beta", "Beta ")) != _content(plain)
+    assert _content(plain.replace("126a", "126b")) != _content(plain)
+
+
+def test_the_content_hash_is_documented_with_its_schema_version():
+    from ccgrate.render.machine import SCHEMA_VERSION
+
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    assert f"the version of this format ({SCHEMA_VERSION})" in readme

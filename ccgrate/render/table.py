@@ -75,7 +75,7 @@ def summary_table(run: Any) -> Table:
 def explain(a: Assessment) -> Group:
     """Everything that went into one rating, in the order the engine worked."""
     head = Text.assemble(
-        (f"{a.org_code} {a.org_name}", "bold"),
+        plain(f"{a.org_code} {a.org_name}", "bold"),
         f" · {a.period} · {a.framework}\n",
         "Rating ",
         rating_text(a.rating),
@@ -83,7 +83,7 @@ def explain(a: Assessment) -> Group:
         f"coverage {a.coverage:.0%})",
     )
     if a.judgements:
-        head.append("\nJudgements: " + ", ".join(f"{k} {v}" for k, v in sorted(a.judgements.items())))
+        head.append(plain("\nJudgements: " + ", ".join(f"{k} {v}" for k, v in sorted(a.judgements.items()))))
 
     indicators = Table(title="Indicators", title_justify="left", expand=True)
     # Names are long (up to 200 characters); one line each keeps the table scannable, and the
@@ -208,11 +208,11 @@ def frameworks_table(entries: list[dict]) -> Table:
 
 def framework_view(fw: Any) -> Group:
     meta = fw.framework
-    head = Text.assemble((f"{meta.name}", "bold"), f" ({fw.id}, {meta.period})\n", f"sha256 {fw.sha256}\n\n")
+    head = Text.assemble(plain(meta.name, "bold"), f" ({fw.id}, {meta.period})\n", f"sha256 {fw.sha256}\n\n")
     head.append("Provenance: ", style="bold")
     # The file wraps its text at a fixed width; let the terminal wrap it instead.
     paragraphs = [" ".join(p.split()) for p in meta.provenance.strip().split("\n\n")]
-    head.append("\n\n".join(paragraphs))
+    head.append(plain("\n\n".join(paragraphs)))
     scale = Table(title="Rating scale (overall score 0-100)", title_justify="left")
     scale.add_column("Rating")
     scale.add_column("Least score", justify="right")
