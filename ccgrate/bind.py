@@ -221,7 +221,9 @@ def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], text
     """
     if not texts:
         return np.zeros(0, dtype=np.float64)
-    if not column.decimal_comma:
+    joined = "".join(texts)
+    # Python reads 1_000 and digits of other scripts as numbers; a CSV export never means them so.
+    if not column.decimal_comma and joined.isascii() and "_" not in joined:
         try:
             # A blank cell is missing; anything else must be a plain number for this path.
             values = np.array([text or "nan" for text in texts], dtype=np.float64)

@@ -164,6 +164,9 @@ def parse_number(cell: Cell, source: str) -> float | None:
     elif _THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(",", "")
     try:
+        # float() also takes 1_000 and digits of other scripts; numbers in a CSV file are neither.
+        if "_" in cleaned or not cleaned.isascii():
+            raise ValueError(cleaned)
         value = float(cleaned)
     except ValueError:
         raise DataError(
