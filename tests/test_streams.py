@@ -150,11 +150,17 @@ def test_every_command_refuses_to_write_over_its_inputs(ccgrate, tmp_path, comma
 
 
 def test_a_builtin_framework_file_is_never_an_output(ccgrate):
-    builtin = ROOT / "frameworks" / "iaf-2017-18.toml"
+    from ccgrate.loader import builtin_dir
+
+    builtin = builtin_dir() / "iaf-2017-18.toml"  # the copy this installation reads
     before = builtin.read_bytes()
-    result = ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", builtin, expect=2)
-    assert result.stderr.startswith(f"Error: -o {builtin} is also an input of this run")
-    assert builtin.read_bytes() == before
+    try:
+        result = ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", builtin, expect=2)
+        assert result.stderr.startswith(f"Error: -o {builtin} is also an input of this run")
+    finally:
+        if builtin.read_bytes() != before:
+            builtin.write_bytes(before)
+            pytest.fail("the built-in framework was overwritten (and has been put back)")
 
 
 def test_calibrate_to_standard_output_sends_the_report_to_stderr(ccgrate):
