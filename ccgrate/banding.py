@@ -18,6 +18,7 @@ import numpy as np
 
 from . import dispersion
 from .bind import percent_scale
+from .exact import rate_on_scale, settle_ties
 
 NONE = -1
 
@@ -85,13 +86,15 @@ def cut_reference(cuts: Sequence[float], direction: str, population: int | None 
     return f"{prefix}{' | '.join(_fmt(c) for c in cuts)} ({direction} better)"
 
 
-def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray) -> np.ndarray:
-    """Band ranks against ascending cut points; a value on a cut point counts in the better band."""
+def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut: str = "better") -> np.ndarray:
+    """Band ranks against ascending cut points. A value exactly on a cut point counts in the better
+    band (on_cut "better") or in the worse one ("worse": it must pass the cut)."""
     edges = np.asarray(cuts, dtype=np.float64)
+    reach = on_cut == "better"
     if direction == "higher":
-        passed = np.searchsorted(edges, values, side="right")
+        passed = np.searchsorted(edges, values, side="right" if reach else "left")
     else:
-        passed = len(edges) - np.searchsorted(edges, values, side="left")
+        passed = len(edges) - np.searchsorted(edges, values, side="left" if reach else "right")
     return (len(edges) - passed).astype(np.int64)
 
 
@@ -102,10 +105,12 @@ def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], refe
 
 
 class CutBanding:
-    """Bands bounded by ascending cut points; a value on a cut point counts in the better band."""
+    """Bands bounded by ascending cut points; a value on a cut point counts in the band `on_cut` says."""
 
-    def __init__(self, cuts: Sequence[float], direction: str, labels: Sequence[str], points: Sequence[float], reference: str):
+    def __init__(self, cuts: Sequence[float], direction: str, labels: Sequence[str], points: Sequence[float], reference: str,
+                 on_cut: str = "better"):
         self.cuts = list(cuts)
+        self.on_cut = on_cut
         self.direction = direction
         self.labels = list(labels)
         self.points = list(points)
@@ -113,23 +118,31 @@ class CutBanding:
 
     def band(self, column: IndicatorColumn) -> Bands:
         present = column.present
-        rank = cut_ranks(self.cuts, self.direction, np.where(present, column.values, 0.0))
+        rank = cut_ranks(self.cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
         return _result(rank, present, self.points, self.reference)
 
     def frozen(self, bands: Bands) -> FrozenRanks:
-        return lambda values, numerators, denominators: cut_ranks(self.cuts, self.direction, values)
+        return lambda values, numerators, denominators: cut_ranks(self.cuts, self.direction, values, self.on_cut)
 
 
 class StandardBanding(CutBanding):
-    def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float]):
-        sign = ">=" if direction == "higher" else "<="
-        super().__init__([standard], direction, labels, points, f"{sign} {_fmt(standard)}")
+    def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float],
+                 on_cut: str = "better"):
+        super().__init__([standard], direction, labels, points, f"{standard_sign(direction, on_cut)} {_fmt(standard)}",
+                         on_cut)
+
+
+def standard_sign(direction: str, on_cut: str) -> str:
+    """What meeting a standard means: >= 57.7, or > 57.7 where a value on it must pass it."""
+    return {"higher": ">=", "lower": "<="}[direction] if on_cut == "better" else {"higher": ">", "lower": "<"}[direction]
 
 
 class PopulationQuantileBanding:
     """Quantiles of the population being scored, recomputed from the values present."""
 
-    def __init__(self, quantiles: int, direction: str, labels: Sequence[str], points: Sequence[float], min_population: int):
+    def __init__(self, quantiles: int, direction: str, labels: Sequence[str], points: Sequence[float], min_population: int,
+                 on_cut: str = "better"):
+        self.on_cut = on_cut
         self.quantiles = quantiles
         self.direction = direction
         self.labels = list(labels)
@@ -150,7 +163,7 @@ class PopulationQuantileBanding:
                            stats={"method": "quantile", "n": len(values), "cuts": None})
         ordered = values.tolist()
         cuts = [quantile(ordered, i / self.quantiles) for i in range(1, self.quantiles)]
-        rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0))
+        rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
         reference = cut_reference(cuts, self.direction, population=len(values))
         return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts})
 
@@ -158,7 +171,7 @@ class PopulationQuantileBanding:
         cuts = (bands.stats or {}).get("cuts")
         if cuts is None:
             return None
-        return lambda values, numerators, denominators: cut_ranks(cuts, self.direction, values)
+        return lambda values, numerators, denominators: cut_ranks(cuts, self.direction, values, self.on_cut)
 
 
 class LevelBanding:
@@ -187,7 +200,8 @@ class SignificantStandardBanding:
         self.level = ind.significance
         self.scale = percent_scale(ind)
         self.standard = ind.standard
-        self.sign = ">=" if ind.direction == "higher" else "<="
+        self.on_cut = ind.on_cut
+        self.sign = standard_sign(ind.direction, ind.on_cut)
 
     def band(self, column: IndicatorColumn) -> Bands:
         present = column.present
@@ -196,7 +210,7 @@ class SignificantStandardBanding:
         denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
         counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
         higher = self.direction == "higher"
-        value_met = (column.values >= self.standard) if higher else (column.values <= self.standard)
+        value_met = cut_ranks([self.standard], self.direction, column.values, self.on_cut) == 0
         rank = np.where(value_met, 1, 2)
         safe_n = np.where(counted, numerators, 0.0)
         safe_d = np.where(counted, denominators, 1.0)
@@ -220,8 +234,10 @@ class SignificantStandardBanding:
         good, bad = (low, high) if higher else (high, low)
         good_met = (good > standard) if higher else (good < standard)
         bad_missed = (bad < standard) if higher else (bad > standard)
-        rate = numerators / denominators
-        point_met = (rate >= standard) if higher else (rate <= standard)
+        # The point estimate on the indicator's own scale, exactly: 577 of 1000 meets 57.7%.
+        value = settle_ties(rate_on_scale(numerators, denominators, self.scale), numerators, denominators, self.scale,
+                            [self.standard])
+        point_met = cut_ranks([self.standard], self.direction, value, self.on_cut) == 0
         return np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2))).astype(np.int64)
 
     def frozen(self, bands: Bands) -> FrozenRanks:
@@ -259,15 +275,18 @@ class ZScoreBanding:
         denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
         counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
         notes = {int(i): "not banded: no numerator and denominator" for i in np.flatnonzero(present & ~counted)}
+        # The pooled target counts every organisation with counts, zero counts too; a zero count
+        # has no log z-score, so under the log transform it is then left out of the rest.
+        with_counts = np.flatnonzero(counted)
+        target = ind.target_value
+        if target == "pooled":
+            total = float(np.sum(denominators[with_counts])) if len(with_counts) else 0.0
+            target = float(np.sum(numerators[with_counts])) / total if total else math.nan
         if self.kind == "log":
             zero = counted & (numerators == 0)
             notes.update({int(i): "not banded: a zero count has no log z-score" for i in np.flatnonzero(zero)})
             counted = counted & ~zero
         usable = np.flatnonzero(counted)
-        target = ind.target_value
-        if target == "pooled":
-            total = float(np.sum(denominators[usable])) if len(usable) else 0.0
-            target = float(np.sum(numerators[usable])) / total if total else math.nan
         stats: dict[str, Any] = {
             "method": "zscore", "data": ind.data, "transform": self.kind, "overdispersion": ind.overdispersion,
             "trim": ind.trim, "trim_method": ind.trim_method, "k": len(usable), "excluded": len(notes),
@@ -337,13 +356,13 @@ def make_banding(framework: Any, ind: Any) -> Banding:
     if ind.method == "standard":
         if ind.significance:
             return SignificantStandardBanding(ind, labels, points)
-        return StandardBanding(ind.standard, ind.direction, labels, points)
+        return StandardBanding(ind.standard, ind.direction, labels, points, ind.on_cut)
     if ind.method == "bands":
-        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction))
+        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction), ind.on_cut)
     if ind.method == "quantile":
         if ind.cuts is not None:
-            return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction))
-        return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population)
+            return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction), ind.on_cut)
+        return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)
     if ind.method == "judgement":
         return LevelBanding(framework.levels_of(ind), points)
     raise ValueError(f"no banding for method {ind.method!r}")

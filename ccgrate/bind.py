@@ -258,8 +258,10 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
                     where=location(source, cell.line, cell.column),
                     hint="a proportion counts events out of cases; check the two columns",
                 )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            from_counts = numerators / denominators * percent_scale(ind)
+        from .exact import rate_on_scale, settle_ties
+
+        from_counts = settle_ties(rate_on_scale(numerators, denominators, percent_scale(ind)), numerators,
+                                  denominators, percent_scale(ind), reference_numbers(ind))
         blank = np.isnan(values) & both
         values[blank] = from_counts[blank]
         given = both & ~blank
@@ -332,13 +334,18 @@ def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], pos
     return counts
 
 
+def reference_numbers(ind: Any) -> list[float]:
+    """The numbers the framework compares this indicator's values with: its standard and cut points."""
+    numbers = [getattr(ind, "standard", None), *(getattr(ind, "cuts", None) or [])]
+    return [n for n in numbers if n is not None]
+
+
 def reference_scale(ind: Any) -> float | None:
     """The largest number the framework compares this indicator with, if it names one."""
-    numbers = [getattr(ind, "standard", None), *(getattr(ind, "cuts", None) or [])]
+    numbers = reference_numbers(ind)
     target = getattr(ind, "target", None)
     if isinstance(target, float):
         numbers.append(target)
-    numbers = [n for n in numbers if n is not None]
     return max(numbers) if numbers else None
 
 

@@ -120,7 +120,7 @@ def population_cuts(population: Population, ind: Any) -> list[float]:
     for digits in (3, 4, 5, 6):
         short = [float(f"{c:.{digits}g}") for c in exact]
         if all(a < b for a, b in zip(short, short[1:])) and np.array_equal(
-            cut_ranks(short, ind.direction, present), cut_ranks(exact, ind.direction, present)
+            cut_ranks(short, ind.direction, present, ind.on_cut), cut_ranks(exact, ind.direction, present, ind.on_cut)
         ):
             return short
     return exact
@@ -250,7 +250,8 @@ class _Search:
         count = len(result)
         # An organisation reaches the rating above a cut at gap p when its score is at least distinct[p - 1].
         thresholds = np.where(candidates > 0, self.distinct[np.maximum(candidates - 1, 0)], np.inf)  # k x cuts
-        provisional = positions_against(np.repeat(result.score[:, None], len(candidates), axis=1), thresholds)
+        provisional = positions_against(np.repeat(result.score[:, None], len(candidates), axis=1), thresholds,
+                                        fw.scale.on_cut)
         provisional = np.where(self.rated[:, None], provisional, np.int8(-1))
         context = self._context(len(candidates), thresholds)
         final, _ = apply_rules_to_population(fw, provisional.ravel(), context)
@@ -265,7 +266,8 @@ class _Search:
 
         areas = {}
         for index, area in enumerate(fw.areas):
-            positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds)
+            positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds,
+                                          fw.scale.on_cut)
             enough = (result.area_used[:, index] >= fw.scoring.area_min_indicators) & ~np.isnan(result.area_scores[:, index])
             areas[area.id] = np.where(enough[:, None], positions, np.int8(-1)).ravel()
         context = result.context

@@ -15,9 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fractions import Fraction
+
 import numpy as np
 
 from .banding import Bands, IndicatorColumn, make_banding
+from .exact import decimal, hundredths, rounded_weighted_means, share_below
 from .bind import OrgInput, Population
 from .rules import PopulationContext, RuleFired, RuleOutcome, apply_rules_to_population
 
@@ -88,73 +91,35 @@ class Assessment:
     warnings: list[str] = field(default_factory=list)
 
 
-def rounded(values: np.ndarray, decimals: int) -> np.ndarray:
-    """Python's round() on every element (correct decimal rounding), at numpy speed.
-
-    numpy rounds x * 10^d, and that product is itself rounded: a value just below a half (73.095
-    is stored as 73.09499999...) can become exactly x.5 and be rounded up. Python rounds the
-    stored value. Only products that come out exactly on a half are in doubt, and for those the
-    rounding error of the product, found exactly by Dekker's splitting, says which side the stored
-    value lies on. NaN stays NaN.
-    """
-    scale = 10.0**decimals  # at most 2^14-ish: its product with a split half is exact
-    values = np.asarray(values, dtype=np.float64)
-    product = values * scale
-    result = np.rint(product)
-    half = np.flatnonzero(np.abs(product - np.trunc(product)) == 0.5)
-    if len(half):
-        x, p = values.reshape(-1)[half], product.reshape(-1)[half]
-        split = 134217729.0 * x  # 2^27 + 1
-        high = split - (split - x)
-        error = (high * scale - p) + (x - high) * scale  # x * scale - p, exactly
-        result.reshape(-1)[half] = np.where(error > 0, np.ceil(p), np.where(error < 0, np.floor(p), np.rint(p)))
-    return result / scale
-
-
 def weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
-    """Mean of (value, weight) pairs, to two decimals; None when there are none."""
-    total = sum(weight for _, weight in pairs)
+    """Mean of (value, weight) pairs as decimals, rounded half up to two decimals; None when none."""
+    from .exact import decimal, half_up
+
+    total = sum(decimal(weight) for _, weight in pairs)
     if not pairs or total <= 0:
         return None
-    return round(sum(value * weight for value, weight in pairs) / total, SCORE_DECIMALS)
+    return float(half_up(sum(decimal(value) * decimal(weight) for value, weight in pairs) / total))
 
 
-def _weighted_means(points: np.ndarray, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise weighted means over columns, ignoring NaN (NaN where nothing), and the count used.
-
-    Summed column by column in framework order, as `weighted_mean` sums, so both agree to the bit.
-    """
-    rows = points.shape[0]
-    total = np.zeros(rows)
-    weight = np.zeros(rows)
-    used = np.zeros(rows, dtype=np.int64)
-    for column, w in enumerate(weights):
-        present = ~np.isnan(points[:, column])
-        total = total + np.where(present, points[:, column] * w, 0.0)
-        weight = weight + np.where(present, w, 0.0)
-        used = used + present
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
-    return rounded(mean, SCORE_DECIMALS), used
-
-
-def positions_against(scores: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+def positions_against(scores: np.ndarray, cuts: np.ndarray, on_cut: str = "better") -> np.ndarray:
     """Rating positions (best first) of scores, organisations x k, against k sets of cuts, k x cuts.
 
-    A score on a cut reaches the better rating. NaN comes out as position 0: callers mask it. One
-    byte per position, since Monte Carlo and calibration hold millions of them.
+    A score on a cut reaches the better rating (on_cut "better") or stays below it ("worse"). NaN
+    comes out as position 0: callers mask it. One byte per position, since Monte Carlo and
+    calibration hold millions of them.
     """
+    below = np.less if on_cut == "better" else np.less_equal
     position = np.zeros(scores.shape, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         for j in range(cuts.shape[1]):
-            np.add(position, scores < cuts[:, j], out=position, casting="unsafe")
+            np.add(position, below(scores, cuts[:, j]), out=position, casting="unsafe")
     return position
 
 
 def rating_positions(framework: Any, scores: np.ndarray) -> np.ndarray:
     """The rating each score reaches (positions in the scale, best first); -1 for no score."""
     cuts = np.array([[framework.scale.cuts[r] for r in framework.scale.ratings[:-1]]])
-    positions = positions_against(scores[:, None], cuts)[:, 0].astype(np.int64)
+    positions = positions_against(scores[:, None], cuts, framework.scale.on_cut)[:, 0].astype(np.int64)
     return np.where(np.isnan(scores), -1, positions)
 
 
@@ -340,32 +305,48 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     points = np.column_stack([bands[i.id].points for i in indicators]) if indicators else np.zeros((count, 0))
     ranks = np.column_stack([bands[i.id].rank for i in indicators]) if indicators else np.zeros((count, 0), int)
     weights = [ind.weight for ind in indicators]
+    exact_points = [fw.exact_points(ind) for ind in indicators]
 
     def columns_of(select: Callable[[Any], bool]) -> list[int]:
         return [k for k, ind in enumerate(indicators) if select(ind)]
 
+    def exact_row_of(chosen: list[int]) -> Callable[[int], list[Fraction | None]]:
+        """A row's points in the chosen columns, exactly: from its band ranks."""
+        return lambda row: [exact_points[c][ranks[row, c]] if ranks[row, c] >= 0 else None for c in chosen]
+
+    def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return rounded_weighted_means(points[:, chosen], [weights[c] for c in chosen], exact_row_of(chosen))
+
     domain_scores = np.full((count, len(fw.domains)), np.nan)
     domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
     for k, domain in enumerate(fw.domains):
-        chosen = columns_of(lambda ind, d=domain.id: ind.domain == d)
-        domain_scores[:, k], domain_used[:, k] = _weighted_means(points[:, chosen], [weights[c] for c in chosen])
+        domain_scores[:, k], domain_used[:, k] = means_of(columns_of(lambda ind, d=domain.id: ind.domain == d))
     area_scores = np.full((count, len(fw.areas)), np.nan)
     area_used = np.zeros((count, len(fw.areas)), dtype=np.int64)
     for k, area in enumerate(fw.areas):
-        chosen = columns_of(lambda ind, a=area.id: ind.area == a)
-        area_scores[:, k], area_used[:, k] = _weighted_means(points[:, chosen], [weights[c] for c in chosen])
+        area_scores[:, k], area_used[:, k] = means_of(columns_of(lambda ind, a=area.id: ind.area == a))
     area_ratings = np.where(area_used >= fw.scoring.area_min_indicators,
                             np.column_stack([rating_positions(fw, area_scores[:, k]) for k in range(len(fw.areas))])
                             if fw.areas else np.zeros((count, 0), dtype=np.int64), -1)
-    score, _ = _weighted_means(domain_scores, [d.weight for d in fw.domains])
+    # The overall score is the mean of the published (rounded) domain scores, as a person with the
+    # domain table in front of them would compute it.
+    score, _ = rounded_weighted_means(
+        domain_scores, [d.weight for d in fw.domains],
+        lambda row: [None if np.isnan(v) else hundredths(v) for v in domain_scores[row].tolist()])
     banded = ~np.isnan(points)
     weight_total = float(sum(weights))
     scored_weight = np.zeros(count)
     for column, w in enumerate(weights):
         scored_weight = scored_weight + np.where(banded[:, column], w, 0.0)
-    coverage = rounded(scored_weight / weight_total, 4) if weight_total else np.zeros(count)
+    coverage = scored_weight / weight_total if weight_total else np.zeros(count)
+    exact_weights = [decimal(w) for w in weights]
+    short = share_below(
+        scored_weight, weight_total, fw.scoring.min_coverage,
+        lambda row: sum((w for w, b in zip(exact_weights, banded[row].tolist()) if b), Fraction(0)),
+        sum(exact_weights, Fraction(0)),
+    ) if weight_total else np.ones(count, dtype=bool)
     provisional = rating_positions(fw, score)
-    provisional = np.where(coverage < fw.scoring.min_coverage, -1, provisional)
+    provisional = np.where(short & (fw.scoring.min_coverage > 0), -1, provisional)
     band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
     in_bands = banded.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -7,11 +7,19 @@ first the shape of every key (pydantic), then the references between parts (`cro
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from .exact import decimal
+
 Direction = Literal["higher", "lower"]
+# Which band a value exactly on a cut point (or standard) falls in: the better one (the value
+# reaches the cut: >= for higher-better) or the worse one (the value must pass it: >).
+OnCut = Literal["better", "worse"]
+ON_CUT_DESCRIPTION = ("better (default): a value exactly on a cut point counts in the better band; worse: it must pass "
+                      "the cut (strictly above for higher-better, strictly below for lower-better).")
 # How far the code and name of an indicator are established by a public source:
 # seen = code and name seen together; name-seen = the indicator was seen, its code is recalled;
 # reconstructed = neither could be checked.
@@ -55,6 +63,7 @@ class Scale(_Strict):
 
     ratings: list[Rating] = Field(min_length=2)
     cuts: dict[str, Score]
+    on_cut: OnCut = Field(default="better", description="A score exactly on a cut: " + ON_CUT_DESCRIPTION)
 
 
 class Judgement(_Strict):
@@ -118,6 +127,7 @@ class BandsIndicator(_NumericIndicator):
 
     method: Literal["bands"]
     cuts: list[float] = Field(min_length=1)
+    on_cut: OnCut = Field(default="better", description=ON_CUT_DESCRIPTION)
 
 
 class StandardIndicator(_NumericIndicator):
@@ -129,6 +139,8 @@ class StandardIndicator(_NumericIndicator):
 
     method: Literal["standard"]
     standard: float
+    on_cut: OnCut = Field(default="better", description="A value exactly on the standard: better (default) meets it, "
+                          "worse does not (it must pass it).")
     significance: float | None = Field(
         default=None, gt=0.5, lt=1, description="Level of the Wilson interval, e.g. 0.95; needs counts."
     )
@@ -179,6 +191,7 @@ class QuantileIndicator(_NumericIndicator):
 
     method: Literal["quantile"]
     quantiles: int = Field(default=4, ge=2, le=10)
+    on_cut: OnCut = Field(default="better", description=ON_CUT_DESCRIPTION)
     cuts: list[float] | None = Field(default=None, description="Fixed ascending cut points (quantiles - 1 of them).")
     min_population: int = Field(
         default=10, ge=2, description="Least number of organisations with a value for population quantiles."
@@ -310,11 +323,16 @@ class Framework(_Strict):
         return [f"band {i + 1} of {count}" for i in range(count)]
 
     def band_points(self, ind: Any) -> list[float]:
-        """Points per band, best first."""
+        """Points per band, best first, as doubles (the nearest to the exact points)."""
+        return [float(points) for points in self.exact_points(ind)]
+
+    def exact_points(self, ind: Any) -> list[Fraction]:
+        """Points per band, best first, exactly: the decimals written in the framework, or by default
+        100 x (n - 1 - i) / (n - 1) for n bands (100, 66 2/3, 33 1/3, 0 for four), never rounded."""
         if ind.points is not None:
-            return list(ind.points)
+            return [decimal(points) for points in ind.points]
         count = len(self.band_labels(ind))
-        return [round(100.0 * (count - 1 - i) / (count - 1), 4) for i in range(count)]
+        return [Fraction(100 * (count - 1 - i), count - 1) for i in range(count)]
 
 
 def quantile_labels(count: int) -> list[str]:

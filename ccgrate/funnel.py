@@ -116,7 +116,8 @@ def funnel_record(funnel: Funnel) -> dict[str, Any]:
     """The funnel as plain data (the `-f json` output of `ccgrate funnel`)."""
 
     def stable(value: Any) -> Any:
-        return round(value, 6) if isinstance(value, float) and math.isfinite(value) else value
+        # Full precision (the shortest repr that reads back exactly); null where not finite.
+        return None if isinstance(value, float) and not math.isfinite(value) else value
 
     from . import __version__
 

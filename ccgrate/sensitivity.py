@@ -37,7 +37,7 @@ import numpy as np
 from . import dispersion
 from .banding import make_banding
 from .bind import Population, is_proportion
-from .engine import SCORE_DECIMALS, PopulationResult, assess_population, positions_against, rounded
+from .engine import PopulationResult, assess_population, positions_against
 from .errors import DataError
 from .rules import PopulationContext, apply_rules_to_population, judgements_hold, may_fire
 
@@ -276,7 +276,7 @@ class _Scorer:
                     total[item.rows] += (item.points[ranks] - item.base_points[:, None]) * w[where]
             with np.errstate(invalid="ignore", divide="ignore"):
                 np.divide(total, weight, out=total)  # 0 / 0, no indicator, is NaN
-            return rounded(total, SCORE_DECIMALS)
+            return half_up_hundredths(total)
 
         if not perturbation.weights and not changes:
             # Nothing moves the scores: the engine's, to the bit.
@@ -284,7 +284,7 @@ class _Scorer:
             score = np.repeat(self.base.score[:, None], size, axis=1)
         else:
             domain_scores, score = self._scores(means, weights, domain_weights, count, size)
-        provisional = positions_against(score, cuts)
+        provisional = positions_against(score, cuts, fw.scale.on_cut)
         provisional = np.where(self.rated[:, None] & ~np.isnan(score), provisional, np.int8(-1))
         final = provisional
         rows = self.rule_rows
@@ -308,7 +308,7 @@ class _Scorer:
             total += part
         with np.errstate(invalid="ignore", divide="ignore"):
             total /= self.domain_present @ domain_weights.T
-        return domain_scores, rounded(total, SCORE_DECIMALS)
+        return domain_scores, half_up_hundredths(total)
 
     def _context(self, rows, score, domain_scores, cuts, changes, means) -> PopulationContext:
         """What the rules see, for organisations `rows` x draws, flattened."""
@@ -322,7 +322,7 @@ class _Scorer:
             for k, area in enumerate(fw.areas):
                 scores = means(self.area_columns[k])
                 enough = base.area_used[:, k] >= fw.scoring.area_min_indicators
-                area_ratings[area.id] = flat(np.where(enough[:, None] & ~np.isnan(scores), positions_against(scores, cuts), -1))
+                area_ratings[area.id] = flat(np.where(enough[:, None] & ~np.isnan(scores), positions_against(scores, cuts, fw.scale.on_cut), -1))
         best = worst = np.zeros(len(rows) * size)
         if self.needs_shares:
             ranks = np.column_stack([base.bands[i.id].rank for i in fw.indicators])
@@ -347,6 +347,12 @@ class _Scorer:
             judgement_masks={rule: (np.repeat(wanting, size), np.repeat(holds, size))
                              for rule, (wanting, holds) in self.rule_masks.items()},
         )
+
+
+def half_up_hundredths(values: np.ndarray) -> np.ndarray:
+    """Scores to two decimals, half up, as the engine rounds them (with weights drawn at random, a
+    mean exactly on a half has probability zero, so the engine's exact re-check is not needed)."""
+    return np.floor(values * 100 + 0.5) / 100
 
 
 def _rank_tally(score: np.ndarray, ranked: int) -> np.ndarray:

@@ -93,10 +93,11 @@ def with_changes(population: Population, index: int, values: Mapping[str, float 
         column[index] = float(value)
         changed.numbers[ind_id] = column
         denominators = population.denominators.get(ind_id)
-        if denominators is not None and not np.isnan(denominators[index]):
-            # A count-based value changes through its numerator; its denominator stays.
+        if denominators is not None and ind_id in changed.numerators and not np.isnan(denominators[index]):
+            # A count-based value changes through its numerator; its denominator stays. Multiplied
+            # first, so that the numerator reads back as exactly the value (577 of 1000 is 57.7%).
             numerators = changed.numerators[ind_id].copy()
-            numerators[index] = float(value) / percent_scale(ind) * denominators[index]
+            numerators[index] = float(value) * denominators[index] / percent_scale(ind)
             changed.numerators[ind_id] = numerators
     return changed
 

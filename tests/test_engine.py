@@ -1,8 +1,9 @@
 """The engine's arithmetic, worked by hand on the small test framework.
 
 Points: h1 (bands, lower better, cuts 10 | 20): 100 / 50 / 0. h2 (population quartiles, at least 4
-organisations): 100 / 66.6667 / 33.3333 / 0. c1 (standard >= 85): 100 / 0. c2 (fixed quartiles
-60 | 70 | 80, weight 2): 100 / 66.6667 / 33.3333 / 0. c3 (good > fair > poor): 100 / 50 / 0.
+organisations): 100 / 66 2/3 / 33 1/3 / 0. c1 (standard >= 85): 100 / 0. c2 (fixed quartiles
+60 | 70 | 80, weight 2): 100 / 66 2/3 / 33 1/3 / 0. c3 (good > fair > poor): 100 / 50 / 0. Points are
+exact: 66 2/3, never 66.6667.
 Domains: health (h1, h2; weight 1), care (c1, c2, c3; weight 2). Area cancer: c1 and c2.
 """
 
@@ -35,8 +36,8 @@ def assessment_of_a(fw=None, values=A_VALUES, judgements=None):
 def test_scores_by_hand():
     a = assessment_of_a()
     points = {i.id: i.points for i in a.indicators}
-    assert points == {"h1": 50.0, "h2": 100.0, "c1": 0.0, "c2": 66.6667, "c3": 50.0}
-    assert {d.id: d.score for d in a.domains} == {"health": 75.0, "care": 45.83}  # (0 + 2 * 66.6667 + 50) / 4
+    assert points == {"h1": 50.0, "h2": 100.0, "c1": 0.0, "c2": 200 / 3, "c3": 50.0}
+    assert {d.id: d.score for d in a.domains} == {"health": 75.0, "care": 45.83}  # (0 + 2 * 66 2/3 + 50) / 4 = 45.833...
     assert a.score == 55.55  # (75 + 2 * 45.83) / 3
     assert (a.provisional_rating, a.rating) == ("Good", "Good")
     assert [(ar.id, ar.score, ar.rating) for ar in a.areas] == [("cancer", 44.44, "Requires improvement")]
@@ -57,9 +58,9 @@ def test_a_missing_value_is_excluded_not_scored_as_zero():
     del values["c3"]
     a = assessment_of_a(values=values)
     assert a.missing == ["c3"]
-    assert {d.id: d.score for d in a.domains}["care"] == 44.44  # (0 + 2 * 66.6667) / 3, c3 left out
+    assert {d.id: d.score for d in a.domains}["care"] == 44.44  # (0 + 2 * 66 2/3) / 3 = 44.444..., c3 left out
     assert a.score == 54.63  # (75 + 2 * 44.44) / 3
-    assert a.coverage == round(5 / 6, 4)
+    assert a.coverage == 5 / 6
     c3 = next(i for i in a.indicators if i.id == "c3")
     assert (c3.value, c3.band, c3.points) == (None, None, None)
 
@@ -121,11 +122,57 @@ def test_weighted_mean():
     assert weighted_mean([(1.0, 1.0), (2.0, 1.0), (2.0, 1.0)]) == 1.67
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.integers(-10**7, 10**7).map(lambda n: n / 1000), st.integers(0, 10**6).map(lambda n: n / 200),
-                 st.floats(-1e6, 1e6, allow_nan=False)),
-       st.sampled_from([2, 4]))
-def test_rounded_is_pythons_round_on_every_element(value, decimals):
-    from ccgrate.engine import rounded
+# --- exact arithmetic -------------------------------------------------------------------------------
 
-    assert rounded(np.array([value]), decimals)[0] == round(value, decimals)
+decimals = st.integers(0, 10_000).map(lambda n: n / 100)  # points written with two decimals, 0-100
+weights = st.integers(1, 10_000).map(lambda n: n / 100)
+
+
+def reference_mean(pairs) -> float:
+    """The README's rule, by hand: the exact weighted mean of the decimals, rounded half up."""
+    from fractions import Fraction
+
+    total = sum(Fraction(repr(w)) for _, w in pairs)
+    mean = sum(Fraction(repr(v)) * Fraction(repr(w)) for v, w in pairs) / total
+    return float(Fraction(int(mean * 100 + Fraction(1, 2)), 100))
+
+
+def engine_mean(pairs) -> float:
+    from ccgrate.exact import decimal, rounded_weighted_means
+
+    values = np.array([[v for v, _ in pairs]])
+    means, _ = rounded_weighted_means(values, [w for _, w in pairs], lambda row: [decimal(v) for v, _ in pairs])
+    return float(means[0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(decimals, weights), min_size=1, max_size=12))
+def test_means_are_exact_decimal_means_rounded_half_up(pairs):
+    assert engine_mean(pairs) == reference_mean(pairs) == weighted_mean(pairs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(decimals, weights), min_size=1, max_size=12),
+       st.sampled_from([3, 7, 0.1, 0.3, 1e-3, 12.5, 1e6]))
+def test_scaling_every_weight_changes_no_mean(pairs, factor):
+    scaled = [(v, float(f"{w * factor:.12g}")) for v, w in pairs]
+    from fractions import Fraction
+
+    # Only where the scaled weights are still exactly proportional (as decimals) must the mean agree.
+    ratios = {Fraction(repr(b)) / Fraction(repr(a)) for (_, a), (_, b) in zip(pairs, scaled)}
+    if len(ratios) == 1:
+        assert engine_mean(scaled) == engine_mean(pairs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 9999), st.sampled_from([1.0, 3.0, 0.1, 7.7]))
+def test_exact_halves_always_round_up(hundredths, weight):
+    # Two values whose mean is exactly hundredths + 0.5 hundredths: x.xx5.
+    low, high = hundredths / 100, (hundredths + 1) / 100
+    assert engine_mean([(low, weight), (high, weight)]) == (hundredths + 1) / 100
+
+
+def test_the_issues_halves():
+    assert engine_mean([(66.66, 1.0), (66.67, 1.0)]) == 66.67
+    assert engine_mean([(73.09, 1.0), (73.10, 1.0)]) == 73.10
+    assert engine_mean([(54.49, 1.0), (54.50, 1.0)]) == 54.50

@@ -180,6 +180,21 @@ def test_a_zero_count_has_no_log_zscore_and_is_left_out():
     assert result[3].label is not None and stats["k"] == 30
 
 
+def test_the_pooled_log_target_counts_zero_counts_too():
+    """banding.md leaves zero counts out of the over-dispersion estimate only: the pooled target is
+    every organisation's events over every organisation's expected, zeros included."""
+    O, D = population("ratio", size=30)
+    O[3] = 0
+    fw = zscore_framework(data="ratio", transform="log", target="pooled")
+    result, stats = banded(fw, O, D)
+    assert stats["target"] == pytest.approx(O.sum() / D.sum(), rel=1e-15)
+    assert stats["target"] != pytest.approx(np.delete(O, 3).sum() / np.delete(D, 3).sum(), rel=1e-12)
+    expected = reference(np.delete(O, 3), np.delete(D, 3), data="ratio", transform="log", target=O.sum() / D.sum(),
+                         overdispersion="additive", trim=0.1, trim_method="winsorise")
+    assert stats["phi"] == pytest.approx(expected["phi"], rel=1e-12)
+    assert result[3].note == "not banded: a zero count has no log z-score"
+
+
 def test_hand_worked_arcsine_zscore():
     # 40 of 100 against a target of 50%: Y = asin(sqrt(0.4)) = 0.684719, t0 = pi/4 = 0.785398,
     # s = 1 / (2 * 10) = 0.05, z = -2.01358: worse, not significantly.
@@ -257,7 +272,7 @@ def test_standard_with_significance(numerator, denominator, label):
     fw = framework(text)
     result, _ = band_each(fw, "c1", {0: Observation(100 * numerator / denominator, numerator, denominator)})
     assert result[0].label == label
-    assert result[0].points == {"significantly met": 100.0, "met": 66.6667, "not met": 33.3333, "significantly missed": 0.0}[label]
+    assert result[0].points == {"significantly met": 100.0, "met": 200 / 3, "not met": 100 / 3, "significantly missed": 0.0}[label]
 
 
 def test_standard_with_significance_but_no_counts_uses_the_value():

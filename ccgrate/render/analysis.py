@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .machine import _stable, _version, markdown_table, render_rows_csv
+from .machine import machine_number, _version, markdown_table, render_rows_csv
 
 CHANGE_COLUMNS = ["kind", "id", "name", "from", "to", "band_from", "band_to", "steps"]
 
 
 def _change(change: Any) -> dict:
-    return {"kind": change.kind, "indicator": change.id, "name": change.name, "from": _stable(change.before),
-            "to": _stable(change.after), "band_from": change.band_before, "band_to": change.band_after,
+    return {"kind": change.kind, "indicator": change.id, "name": change.name, "from": machine_number(change.before),
+            "to": machine_number(change.after), "band_from": change.band_before, "band_to": change.band_after,
             "steps": change.steps}
 
 
@@ -113,7 +113,7 @@ def sensitivity_columns(result: Any) -> list[str]:
 
 
 def _probability(value: float) -> float | None:
-    return None if value != value else round(float(value), 4)  # NaN check without numpy
+    return None if value != value else float(value)  # NaN check without numpy
 
 
 def _rank(value: float) -> int | None:

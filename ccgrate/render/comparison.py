@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..errors import listed
-from .machine import SCHEMA_VERSION, _stable, _version, framework_record, markdown_table, render_rows_csv
+from .machine import SCHEMA_VERSION, machine_number, _version, framework_record, markdown_table, render_rows_csv
 
 BAR_WIDTH = 20
 
@@ -35,13 +35,13 @@ def org_record(change: Any) -> dict:
         "indicators": [
             {
                 "id": i.id,
-                "value_a": _stable(i.value_a),
-                "value_b": _stable(i.value_b),
+                "value_a": machine_number(i.value_a),
+                "value_b": machine_number(i.value_b),
                 "band_a": i.band_a,
                 "band_b": i.band_b,
                 "movement": i.movement,
                 "band_change": i.band_change,
-                "z": _stable(i.z),
+                "z": machine_number(i.z),
                 "significant": i.significant,
             }
             for i in change.indicators

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
                 "points": i.points,
                 "weight": i.weight,
                 **({"note": i.note} if i.note else {}),
-                **{key: _stable(value) for key, value in (i.detail or {}).items()},
+                **{key: machine_number(value) for key, value in (i.detail or {}).items()},
             }
             for i in a.indicators
         ],
@@ -77,12 +78,14 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
     }
 
 
-def _stable(value: Any) -> Any:
-    """Statistics to 6 decimals: enough for any use, and the same bytes whatever the platform's libm."""
+def machine_number(value: Any) -> Any:
+    """Statistics at full double precision, in the shortest form that reads back as the same double
+    (Python's repr), so that any other tool can check them to the last bit; a value that is not
+    finite is null, since JSON has no NaN."""
     if isinstance(value, float):
-        return round(value, 6)
+        return value if math.isfinite(value) else None
     if isinstance(value, list):
-        return [_stable(v) for v in value]
+        return [machine_number(v) for v in value]
     return value
 
 
@@ -102,7 +105,7 @@ def render_json(run: Any) -> str:
             {"source": f.source, "sha256": f.sha256, "content_sha256": f.content_sha256, "shape": f.shape, "rows": f.rows}
             for f in run.inputs
         ],
-        "indicator_stats": [{key: _stable(value) for key, value in entry.items()} for entry in run.indicator_stats],
+        "indicator_stats": [{key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats],
         "assessments": [assessment_record(a, frameworks, inputs) for a in run.assessments],
         "warnings": list(run.warnings),
     }
@@ -234,7 +237,7 @@ def explain_rows(run: Any) -> list[list[Any]]:
             rows.append(
                 [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
                  i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
-                 i.weight, _stable((i.detail or {}).get("z")), _stable((i.detail or {}).get("z_adj")), i.note,
+                 i.weight, machine_number((i.detail or {}).get("z")), machine_number((i.detail or {}).get("z_adj")), i.note,
                  *provenance]
             )
     return rows
