@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,7 +29,6 @@ from .bind import Population, percent_scale
 from .engine import Assessment, assess_population
 from .errors import DataError
 
-DECIMALS = 2  # values are proposed to this precision, rounded in the good direction
 SEARCH_STEPS = 60
 
 
@@ -97,7 +97,8 @@ def with_changes(population: Population, index: int, values: Mapping[str, float 
             # A count-based value changes through its numerator; its denominator stays. Multiplied
             # first, so that the numerator reads back as exactly the value (577 of 1000 is 57.7%).
             numerators = changed.numerators[ind_id].copy()
-            numerators[index] = float(value) * denominators[index] / percent_scale(ind)
+            count = float(value) * denominators[index] / percent_scale(ind)
+            numerators[index] = round(count) if abs(count - round(count)) < 1e-6 else count  # a whole count stays whole
             changed.numerators[ind_id] = numerators
     return changed
 
@@ -202,28 +203,104 @@ def band_rank(population: Population, index: int, ind: Any, value: float | str) 
 
 
 def value_for(population: Population, index: int, ind: Any, rank: int, current: float) -> float | None:
-    """The least change of value, in the good direction, that reaches band `rank` or better."""
+    """The value nearest to `current`, in the good direction, that reaches band `rank` or better.
+
+    Proposed at the data's own precision: a whole count for an indicator banded from counts (the
+    value is then that count over the organisation's denominator), otherwise a decimal with as many
+    places as the indicator's values are written with. A value exactly on a cut point is proposed
+    where it counts in the better band. Every candidate is checked against the real banding, so the
+    same value one unit back (one count, or one unit of the last decimal place) misses the band.
+    """
     higher = ind.direction == "higher"
+
+    def reaches(value: float) -> bool:
+        return band_rank(population, index, ind, value) <= rank and _within(ind, value)
+
+    edge = _count_edge(population, index, ind, reaches, higher)
+    if edge is not None:
+        return edge[0] if edge else None
     limit = _furthest(population, ind, current, higher)
-    if band_rank(population, index, ind, limit) > rank:
+    if not reaches(limit):
         return None
-    near, far = current, limit
-    for _ in range(SEARCH_STEPS):
+    near, far = current, limit  # near misses the band, far reaches it
+    places = data_places(population, ind)
+    for _ in range(SEARCH_STEPS * 2):
         middle = (near + far) / 2
-        if band_rank(population, index, ind, middle) <= rank:
+        if middle in (near, far) or abs(far - near) < 10.0 ** -(places + 3):
+            break
+        if reaches(middle):
             far = middle
         else:
             near = middle
-        if abs(far - near) < 10**-(DECIMALS + 2):
-            break
-    step = 10**-DECIMALS
-    candidate = (math.ceil(far / step - 1e-9) if higher else math.floor(far / step + 1e-9)) * step
-    candidate = round(candidate, DECIMALS)
-    for _ in range(5):  # rounding to the shown precision must not fall back out of the band
-        if band_rank(population, index, ind, candidate) <= rank and _within(ind, candidate):
-            return candidate
-        candidate = round(candidate + (step if higher else -step), DECIMALS)
-    return round(far, 6) if band_rank(population, index, ind, far) <= rank else None
+    return _snapped(near, far, places, higher, reaches)
+
+
+def _snapped(near: float, far: float, places: int, higher: bool, reaches) -> float:
+    """The first decimal with `places` places, going from `near` towards `far`, that reaches the band."""
+    unit = 10**places
+    start = math.floor(near * unit) if higher else math.ceil(near * unit)
+    stop = math.ceil(far * unit) if higher else math.floor(far * unit)
+    step = 1 if higher else -1
+    for k in range(start, stop + 2 * step, step):
+        value = float(Fraction(k, unit))  # the double nearest the decimal k / 10^places
+        if reaches(value):
+            return value
+    return far
+
+
+def data_places(population: Population, ind: Any) -> int:
+    """How many decimal places the indicator's values are written with in this file, or its cut
+    points and standard in the framework, whichever is more (at most 6): a cut of 9.6 is proposed
+    as 9.6 even where the data is written in whole numbers."""
+    from .bind import reference_numbers
+
+    values = population.numbers.get(ind.id)
+    written = [*reference_numbers(ind), *(values[~np.isnan(values)] if values is not None else [])]
+    places = 0
+    for value in np.unique(np.asarray(written, dtype=np.float64))[:5000].tolist():
+        text = repr(value)
+        if "e" in text or "E" in text:
+            return 6
+        places = max(places, len(text.partition(".")[2].rstrip("0")))
+        if places >= 6:
+            return 6
+    return places
+
+
+def _count_edge(population: Population, index: int, ind: Any, reaches, higher: bool) -> tuple | None:
+    """For an indicator banded from counts: (value,) at the nearest whole count that reaches the
+    band, () if none does, or None when the value is not banded from this organisation's counts."""
+    from .bind import uses_counts
+
+    numerators = population.numerators.get(ind.id)
+    denominators = population.denominators.get(ind.id)
+    if not uses_counts(ind) or numerators is None or denominators is None:
+        return None
+    numerator, denominator = numerators[index], denominators[index]
+    if np.isnan(numerator) or np.isnan(denominator):
+        return None
+    scale = percent_scale(ind)
+
+    def value_of(count: int) -> float:
+        return count * scale / denominator
+
+    top = int(denominator) if ind.method == "standard" or getattr(ind, "data", None) == "proportion" \
+        else int(max(numerator, 1) * 4 + 100)
+    if higher:
+        low, high = int(numerator), top  # low misses; find the least count that reaches
+        if not reaches(value_of(high)):
+            return ()
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if reaches(value_of(middle)) else (middle, high)
+        return (value_of(high),)
+    low, high = 0, int(numerator)  # high misses; find the greatest count that reaches
+    if not reaches(value_of(low)):
+        return ()
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if reaches(value_of(middle)) else (low, middle)
+    return (value_of(low),)
 
 
 def _within(ind: Any, value: float) -> bool:

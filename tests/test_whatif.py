@@ -7,6 +7,7 @@ import io
 import json
 from functools import cache
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -63,6 +64,47 @@ def test_applying_the_changes_reaches_the_target(year, pick, target):
         judgements = {c.id: c.after for c in answer.changes if c.kind == "judgement"}
         short = whatif.rescore(population, index, values, judgements)
         assert short.rating is None or ratings.index(short.rating) > target
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(year=st.sampled_from(["2017-18", "2018-19"]), pick=st.integers(0, 10_000), target=st.integers(0, 2))
+def test_each_value_is_at_the_exact_edge(year, pick, target):
+    """One unit back (one count, or one unit of the last decimal place) every proposed value misses its band."""
+    from ccgrate.bind import percent_scale, uses_counts
+
+    population, base = national(year)
+    fw = population.framework
+    ratings = fw.scale.ratings
+    worse = [i for i in range(len(population)) if base.rating[i] > target]
+    index = worse[pick % len(worse)]
+    answer = whatif.what_if(population, index, ratings[target])
+    for change in answer.changes:
+        if change.kind != "indicator" or isinstance(change.after, str):
+            continue
+        ind = fw.indicator(change.id)
+        reached = whatif.band_rank(population, index, ind, change.after)
+        assert fw.band_labels(ind)[reached] == change.band_after
+        numerators = population.numerators.get(ind.id)
+        denominators = population.denominators.get(ind.id)
+        counted = (numerators is not None and denominators is not None and not np.isnan(numerators[index])
+                   and not np.isnan(denominators[index]) and uses_counts(ind))
+        if counted:
+            count = round(change.after * denominators[index] / percent_scale(ind))
+            assert change.after == count * percent_scale(ind) / denominators[index]  # a whole count
+            back = (count - 1 if ind.direction == "higher" else count + 1) * percent_scale(ind) / denominators[index]
+        else:
+            places = whatif.data_places(population, ind)
+            unit = 10.0 ** -places
+            assert round(change.after, places) == change.after  # at the data's precision
+            back = round(change.after - unit if ind.direction == "higher" else change.after + unit, places)
+        assert whatif.band_rank(population, index, ind, back) > reached
+
+
+def test_the_issues_edges_are_proposed_exactly(ccgrate):
+    document = json.loads(ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding",
+                                  "-f", "json").stdout)
+    to = {c["indicator"]: c["to"] for c in document["changes"]}
+    assert 3.93 in to.values() and 9.6 in to.values()
 
 
 def test_each_suggested_value_sits_in_its_new_band_and_moves_in_the_good_direction():
