@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from . import dispersion
+from . import dispersion, shown
 from .bind import percent_scale
 from .exact import rate_on_scale, settle_ties
 
@@ -49,6 +49,9 @@ class Bands:
     detail: dict[str, np.ndarray] | None = None  # per organisation statistics (NaN where none)
     stats: dict[str, Any] | None = None  # the population statistics used
     held: dict[str, float] | None = None  # what `frozen` holds fixed, unrounded
+    # The numbers the values were compared with, as the reference shows them (cut points, a
+    # standard): an explanation shows each value with enough digits to sit visibly on its side.
+    compared: list[float] = field(default_factory=list)
 
     def reference_for(self, index: int) -> str:
         return self.reference if isinstance(self.reference, str) else self.reference[index]
@@ -80,10 +83,15 @@ def _fmt(number: float) -> str:
     return f"{number:.4g}" if abs(number) < 1e6 else f"{number:.6g}"
 
 
-def cut_reference(cuts: Sequence[float], direction: str, population: int | None = None) -> str:
-    """E.g. "8 | 10.7 | 13.4 (lower better)"; the band's label says whether these are quartiles."""
+def cut_reference(cuts: Sequence[str], direction: str, population: int | None = None) -> str:
+    """E.g. "8 | 10.7 | 13.4 (lower better)" from cut points as shown; the band's label says
+    whether these are quartiles."""
     prefix = f"population n={population}: " if population is not None else ""
-    return f"{prefix}{' | '.join(_fmt(c) for c in cuts)} ({direction} better)"
+    return f"{prefix}{' | '.join(cuts)} ({direction} better)"
+
+
+def written_cuts(cuts: Sequence[float]) -> list[str]:
+    return [shown.written(c) for c in cuts]
 
 
 def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut: str = "better") -> np.ndarray:
@@ -119,7 +127,7 @@ class CutBanding:
     def band(self, column: IndicatorColumn) -> Bands:
         present = column.present
         rank = cut_ranks(self.cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
-        return _result(rank, present, self.points, self.reference)
+        return _result(rank, present, self.points, self.reference, compared=list(self.cuts))
 
     def frozen(self, bands: Bands) -> FrozenRanks:
         return lambda values, numerators, denominators: cut_ranks(self.cuts, self.direction, values, self.on_cut)
@@ -128,8 +136,8 @@ class CutBanding:
 class StandardBanding(CutBanding):
     def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float],
                  on_cut: str = "better"):
-        super().__init__([standard], direction, labels, points, f"{standard_sign(direction, on_cut)} {_fmt(standard)}",
-                         on_cut)
+        super().__init__([standard], direction, labels, points,
+                         f"{standard_sign(direction, on_cut)} {shown.written(standard)}", on_cut)
 
 
 def standard_sign(direction: str, on_cut: str) -> str:
@@ -164,8 +172,10 @@ class PopulationQuantileBanding:
         ordered = values.tolist()
         cuts = [quantile(ordered, i / self.quantiles) for i in range(1, self.quantiles)]
         rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
-        reference = cut_reference(cuts, self.direction, population=len(values))
-        return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts})
+        texts = [shown.computed_cut(c, values) for c in cuts]
+        reference = cut_reference(texts, self.direction, population=len(values))
+        return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts},
+                       compared=[float(t) for t in texts])
 
     def frozen(self, bands: Bands) -> FrozenRanks | None:
         cuts = (bands.stats or {}).get("cuts")
@@ -220,12 +230,12 @@ class SignificantStandardBanding:
         for i in range(count):
             if counted[i]:
                 interval = f"{_fmt(low[i] * self.scale)}-{_fmt(high[i] * self.scale)}"
-                references.append(f"{self.sign} {_fmt(self.standard)} ({self.level:.0%} interval {interval})")
+                references.append(f"{self.sign} {shown.written(self.standard)} ({self.level:.0%} interval {interval})")
             else:
-                references.append(f"{self.sign} {_fmt(self.standard)}")
+                references.append(f"{self.sign} {shown.written(self.standard)}")
         notes = {int(i): "no numerator and denominator: judged on the value alone" for i in np.flatnonzero(present & ~counted)}
         detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
-        return _result(rank, present, self.points, references, notes=notes, detail=detail)
+        return _result(rank, present, self.points, references, notes=notes, detail=detail, compared=[self.standard])
 
     def _counted_ranks(self, numerators, denominators, low, high) -> np.ndarray:
         """0 met with confidence, 1 met, 2 not met, 3 missed with confidence."""
@@ -246,6 +256,12 @@ class SignificantStandardBanding:
             return self._counted_ranks(numerators, denominators, low, high)
 
         return ranks
+
+
+def shown_z(z_adj: float) -> str:
+    """An adjusted z-score with enough digits to sit visibly on its side of the limits (1.96, 3.09)."""
+    limits = [dispersion.Q95, dispersion.Q998, -dispersion.Q95, -dispersion.Q998, 1.96, 3.09, -1.96, -3.09]
+    return shown.shown_value(float(z_adj), limits, least=2, thousands=False)
 
 
 def zscore_rank(good: np.ndarray) -> np.ndarray:
@@ -323,7 +339,8 @@ class ZScoreBanding:
         sign = 1 if ind.direction == "higher" else -1
         rank = zscore_rank(sign * z_adj)
         shown_target = _fmt(target * self.scale)
-        references = [f"target {shown_target}, z {z[i]:.2f}, adjusted {z_adj[i]:.2f}" if counted[i] else "" for i in range(count)]
+        references = [f"target {shown_target}, z {z[i]:.2f}, adjusted {shown_z(z_adj[i])}" if counted[i] else ""
+                      for i in range(count)]
         blank = np.full(count, np.nan)
         detail = {
             "y": np.where(counted, y, blank), "target": np.where(counted, target * self.scale, blank),
@@ -358,10 +375,12 @@ def make_banding(framework: Any, ind: Any) -> Banding:
             return SignificantStandardBanding(ind, labels, points)
         return StandardBanding(ind.standard, ind.direction, labels, points, ind.on_cut)
     if ind.method == "bands":
-        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction), ind.on_cut)
+        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(written_cuts(ind.cuts), ind.direction),
+                          ind.on_cut)
     if ind.method == "quantile":
         if ind.cuts is not None:
-            return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(ind.cuts, ind.direction), ind.on_cut)
+            return CutBanding(ind.cuts, ind.direction, labels, points,
+                              cut_reference(written_cuts(ind.cuts), ind.direction), ind.on_cut)
         return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)
     if ind.method == "judgement":
         return LevelBanding(framework.levels_of(ind), points)

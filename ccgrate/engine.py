@@ -49,6 +49,7 @@ class IndicatorResult:
     points: float | None
     note: str | None = None
     detail: Mapping[str, float] | None = None
+    compared: tuple[float, ...] = ()  # the cut points or standard the value was compared with, as shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,7 @@ class PopulationResult:
                     points=float(bands.points[index]) if rank >= 0 else None,
                     note=bands.notes.get(index) if present else None,
                     detail=detail or None,
+                    compared=tuple(bands.compared),
                 )
             )
         totals = {d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains}

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..engine import Assessment
 from ..errors import printable
+from ..shown import shown_value
 from ..rules import describe_condition
 
 RATING_STYLES = {
@@ -36,11 +37,12 @@ def _score(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _value(value: Any, unit: str = "") -> str:
+def _value(value: Any, unit: str = "", compared: tuple[float, ...] = ()) -> str:
+    """A value as written (or, computed from counts, with the digits that place it against its cuts)."""
     if value is None:
         return "missing"
     if isinstance(value, float):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:,.0f}"
+        text = shown_value(value, compared)
         return f"{text}%" if unit == "%" else text
     return str(value)
 
@@ -112,7 +114,7 @@ def explain(a: Assessment) -> Group:
         indicators.add_row(
             i.id,
             i.name,
-            _value(i.value, i.unit),
+            _value(i.value, i.unit, i.compared),
             i.reference,
             band,
             "" if i.points is None else f"{i.points:.1f}",
