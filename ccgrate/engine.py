@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import math
 from fractions import Fraction
 
 import numpy as np
 
 from .banding import Bands, IndicatorColumn, make_banding
-from .exact import decimal, hundredths, rounded_weighted_means, share_below
+from .exact import decimal, rounded_weighted_means, share_below
 from .bind import OrgInput, Population
 from .rules import PopulationContext, RuleFired, RuleOutcome, apply_rules_to_population
 
@@ -307,17 +308,27 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     points = np.column_stack([bands[i.id].points for i in indicators]) if indicators else np.zeros((count, 0))
     ranks = np.column_stack([bands[i.id].rank for i in indicators]) if indicators else np.zeros((count, 0), int)
     weights = [ind.weight for ind in indicators]
+    # Every indicator's points as integers over one common denominator, for exact re-checks.
     exact_points = [fw.exact_points(ind) for ind in indicators]
+    common = math.lcm(*(p.denominator for table in exact_points for p in table)) if exact_points else 1
+    integer_points = [np.array([int(p * common) for p in table] + [0], dtype=object) for table in exact_points]
+    small = all(abs(int(v)) < 2**40 for table in integer_points for v in table)
+    if small:
+        integer_points = [table.astype(np.int64) for table in integer_points]
 
     def columns_of(select: Callable[[Any], bool]) -> list[int]:
         return [k for k, ind in enumerate(indicators) if select(ind)]
 
-    def exact_row_of(chosen: list[int]) -> Callable[[int], list[Fraction | None]]:
-        """A row's points in the chosen columns, exactly: from its band ranks."""
-        return lambda row: [exact_points[c][ranks[row, c]] if ranks[row, c] >= 0 else None for c in chosen]
+    def exact_rows_of(chosen: list[int]):
+        """Rows' points in the chosen columns, exactly (from their band ranks), over `common`."""
+        def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+            taken = ranks[np.ix_(rows, chosen)]
+            numerators = np.column_stack([integer_points[c][taken[:, k]] for k, c in enumerate(chosen)])
+            return numerators, taken >= 0, common
+        return exact
 
     def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return rounded_weighted_means(points[:, chosen], [weights[c] for c in chosen], exact_row_of(chosen))
+        return rounded_weighted_means(points[:, chosen], [weights[c] for c in chosen], exact_rows_of(chosen))
 
     domain_scores = np.full((count, len(fw.domains)), np.nan)
     domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
@@ -332,9 +343,12 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
                             if fw.areas else np.zeros((count, 0), dtype=np.int64), -1)
     # The overall score is the mean of the published (rounded) domain scores, as a person with the
     # domain table in front of them would compute it.
-    score, _ = rounded_weighted_means(
-        domain_scores, [d.weight for d in fw.domains],
-        lambda row: [None if np.isnan(v) else hundredths(v) for v in domain_scores[row].tolist()])
+    def domain_hundredths(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        taken = domain_scores[rows]
+        present = ~np.isnan(taken)
+        return np.rint(np.where(present, taken, 0.0) * 100).astype(np.int64), present, 100
+
+    score, _ = rounded_weighted_means(domain_scores, [d.weight for d in fw.domains], domain_hundredths)
     banded = ~np.isnan(points)
     weight_total = float(sum(weights))
     scored_weight = np.zeros(count)

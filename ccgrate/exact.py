@@ -35,21 +35,26 @@ def half_up(value: Fraction, decimals: int = 2) -> Fraction:
     return Fraction(math.floor(value * scale + HALF), scale)
 
 
-def hundredths(score: float) -> Fraction:
-    """A published score (two decimals) as the exact decimal it stands for."""
-    return Fraction(round(score * 100), 100)
+# Given the rows to decide exactly: their values as integers over a common denominator D (any
+# ints; a missing value anywhere, masked out by `present`), which cells are present, and D.
+ExactRows = Callable[["np.ndarray"], "tuple[np.ndarray, np.ndarray, int]"]
 
 
-ExactRow = Callable[[int], Sequence["Fraction | None"]]
+def integer_weights(weights: Sequence[float]) -> list[int]:
+    """Weights as integers over a common power of ten (their ratios, which are all a mean needs)."""
+    exact = [decimal(w) for w in weights]
+    scale = math.lcm(*(w.denominator for w in exact)) if exact else 1
+    return [int(w * scale) for w in exact]
 
 
 def rounded_weighted_means(values: np.ndarray, weights: Sequence[float],
-                           exact_row: ExactRow) -> tuple[np.ndarray, np.ndarray]:
+                           exact_rows: ExactRows) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise weighted means over columns, NaN ignored, rounded half up to two decimals.
 
-    `exact_row(r)` gives row r's values as exact fractions (None where missing), for the few rows
-    whose mean lies within NEAR of a half hundredth. Returns the means (NaN where nothing was
-    given) and how many columns each used.
+    The means are computed in floating point; the rows within NEAR of a half hundredth are decided
+    again exactly, all at once, in integer arithmetic: with values P / D and integer weights W,
+    the mean rounded half up is (200 sum(W P) + D sum(W)) // (2 D sum(W)) hundredths. Returns the
+    means (NaN where nothing was given) and how many columns each used.
     """
     import numpy as np
 
@@ -67,12 +72,17 @@ def rounded_weighted_means(values: np.ndarray, weights: Sequence[float],
     result = np.floor(scaled + 0.5)
     near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < NEAR)
     if len(near):
-        exact_weights = [decimal(w) for w in weights]
-        for row in near.tolist():
-            terms = [(value, w) for value, w in zip(exact_row(row), exact_weights) if value is not None]
-            denominator = sum(w for _, w in terms)
-            mean = sum(value * w for value, w in terms) / denominator
-            result[row] = math.floor(mean * 100 + HALF)
+        numerators, present, denominator = exact_rows(near)
+        whole = integer_weights(weights)
+        # int64 where nothing can overflow, Python integers (object arrays) otherwise.
+        largest = 200 * max(whole, default=1) * max(int(np.abs(numerators).max(initial=0)), denominator) * \
+            max(len(whole), 1)
+        kind = np.int64 if largest < 2**62 else object
+        p = np.where(present, numerators, 0).astype(kind)
+        w = np.array(whole, dtype=kind)
+        weight_sum = (present.astype(kind) * w).sum(axis=1)
+        weighted = (p * w).sum(axis=1)
+        result[near] = ((200 * weighted + denominator * weight_sum) // (2 * denominator * weight_sum)).astype(np.float64)
     return result / 100, used
 
 

@@ -138,10 +138,19 @@ def reference_mean(pairs) -> float:
 
 
 def engine_mean(pairs) -> float:
+    import math
+
     from ccgrate.exact import decimal, rounded_weighted_means
 
     values = np.array([[v for v, _ in pairs]])
-    means, _ = rounded_weighted_means(values, [w for _, w in pairs], lambda row: [decimal(v) for v, _ in pairs])
+    exact = [decimal(v) for v, _ in pairs]
+    common = math.lcm(*(x.denominator for x in exact))
+
+    def exact_rows(rows):
+        numerators = np.array([[int(x * common) for x in exact]] * len(rows), dtype=np.int64)
+        return numerators, np.ones(numerators.shape, dtype=bool), common
+
+    means, _ = rounded_weighted_means(values, [w for _, w in pairs], exact_rows)
     return float(means[0])
 
 
