@@ -157,3 +157,14 @@ def test_several_periods_need_a_choice(ccgrate, tmp_path):
     rows = list(csv.DictReader(io.StringIO(
         ccgrate("funnel", data, "--indicator", "126b", "--period", "2019-20", "-f", "csv").stdout)))
     assert len(rows) == 25 and rows[0]["value"] == "70"  # derived from the counts: 700 / 1000
+
+
+def test_output_that_funnel_cannot_draw_is_refused_not_filled_with_text(ccgrate, tmp_path):
+    target = tmp_path / "plot.jpg"
+    result = ccgrate("funnel", EXAMPLES / "national-2018-19.csv", "--indicator", "126b", "-o", target, expect=2)
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '-o' / '--output': {target}: funnel draws .svg, .png, .pdf files; for the data, "
+        "give -f table|json|ndjson|csv|markdown\n")
+    assert not target.exists()
+    ccgrate("funnel", EXAMPLES / "national-2018-19.csv", "--indicator", "126b", "-f", "csv", "-o", tmp_path / "data.csv")
+    assert (tmp_path / "data.csv").read_text().startswith("org_code,")

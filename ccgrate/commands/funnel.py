@@ -64,6 +64,11 @@ def funnel(
     from ..pipeline import parse_period_option, score_sources
 
     draw = output_format is None and output is not None and output.suffix.lower() in IMAGE_SUFFIXES
+    if output_format is None and output is not None and not draw:
+        # A picture is what -o asks for without -f: never text under an image's name.
+        raise click.BadParameter(
+            f"{shown_path(output)}: funnel draws {', '.join(IMAGE_SUFFIXES)} files; for the data, give "
+            "-f table|json|ndjson|csv|markdown", param_hint="'-o' / '--output'")
     if output_format is None and not draw:
         output_format = "table"
     wanted = parse_period_option(period) if period else None
