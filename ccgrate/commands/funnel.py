@@ -35,7 +35,7 @@ IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
 @click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
 @click.option(
     "-f", "--format", "output_format", type=click.Choice(FORMATS, case_sensitive=False),
-    help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png or .pdf, else table).",
+    help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png or .pdf, a table without -o).",
 )
 @output_option
 @encoding_option
