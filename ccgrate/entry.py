@@ -12,36 +12,58 @@ import signal
 from ._stop import stop
 
 # As soon as the console script imports this module, before anything else is imported, so that a
-# signal during start-up (importing click, numpy) already unwinds cleanly: no traceback, no
-# temporary file. This module is only ever imported to run the command line.
+# signal during start-up (importing click, numpy) already ends the run cleanly (see _stop.py): no
+# traceback, no temporary file. This module is only ever imported to run the command line.
 for _signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     signal.signal(_signum, stop)
 
 import os  # noqa: E402
 import sys  # noqa: E402
 
-from . import streams  # noqa: E402
-
 # os.path, not pathlib: pathlib alone costs as much as the rest of this answer.
 HELP = os.path.join(os.path.dirname(__file__), "help.txt")
 
 
 def main() -> None:
-    streams.reserve_closed_streams()
-    _main()
-
-
-def _main() -> None:
     arguments = sys.argv[1:]
     if arguments == ["--version"]:
         from . import __version__
 
-        sys.stdout.write(f"ccgrate {__version__}\n")
+        _answer(f"ccgrate {__version__}\n")
         return
     if arguments in (["--help"], ["-h"]):
         with open(HELP, encoding="utf-8") as text:
-            sys.stdout.write(text.read())
+            _answer(text.read())
         return
+    from . import streams
+
+    streams.reserve_closed_streams()
     from .cli import main as full
 
     full()
+
+
+def _answer(text: str) -> None:
+    """The quick answers, with the manners of the rest: a closed pipe is quiet, a closed or full
+    standard output is one line on standard error and exit 1."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_exit(0)
+    except (AttributeError, OSError, ValueError) as error:
+        reason = "it is closed" if sys.stdout is None else getattr(error, "strerror", None) or str(error)
+        try:
+            os.write(2, f"Error: cannot write to standard output: {reason}\n".encode())
+        except OSError:
+            pass
+        _quiet_exit(1)
+
+
+def _quiet_exit(code: int) -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
+    os._exit(code)
