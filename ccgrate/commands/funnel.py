@@ -63,6 +63,7 @@ def funnel(
     from ..funnel import build_funnel, funnel_record
     from ..pipeline import parse_period_option, score_sources
 
+    guard_output(output, file, framework_spec)
     draw = output_format is None and output is not None and output.suffix.lower() in IMAGE_SUFFIXES
     if output_format is None and output is not None and not draw:
         # A picture is what -o asks for without -f: never text under an image's name.
@@ -72,7 +73,6 @@ def funnel(
     if output_format is None and not draw:
         output_format = "table"
     wanted = parse_period_option(period) if period else None
-    guard_output(output, file, framework_spec)
     run = score_sources(read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), encoding=encoding)
     for message in run.warnings:
         warn(message)
