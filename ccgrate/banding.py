@@ -219,7 +219,6 @@ class SignificantStandardBanding:
         numerators = column.numerators if column.numerators is not None else np.full(count, np.nan)
         denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
         counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
-        higher = self.direction == "higher"
         value_met = cut_ranks([self.standard], self.direction, column.values, self.on_cut) == 0
         rank = np.where(value_met, 1, 2)
         safe_n = np.where(counted, numerators, 0.0)

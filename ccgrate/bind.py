@@ -313,7 +313,7 @@ def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], pos
                        "give the count itself, not a rate")
     huge = np.flatnonzero(present & (np.abs(counts) > LARGEST_COUNT))
     if len(huge) and (problem is None or huge[0] < problem[0][0]):
-        problem = (huge, f"is larger than any count ccgrate can hold exactly (2^62)", "check the column")
+        problem = (huge, "is larger than any count ccgrate can hold exactly (2^62)", "check the column")
     if problem is not None:
         where, what, hint = problem
         cell = dataset.cell(column, indices[int(where[0])])

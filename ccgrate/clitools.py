@@ -391,7 +391,6 @@ class LateProgress:
             self._timer.start()
 
     def _show(self) -> None:
-        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         with self._lock:

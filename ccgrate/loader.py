@@ -111,7 +111,8 @@ def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
 def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     from pydantic import ValidationError
 
-    from .framework import Framework, cross_check
+    from .checks import cross_check
+    from .framework import Framework
 
     try:
         text = raw.decode("utf-8-sig")

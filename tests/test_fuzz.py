@@ -40,17 +40,7 @@ def test_random_csv_text(rows):
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_mutated_example(data):
-    raw = bytearray(BROMLEY)
-    for _ in range(data.draw(st.integers(1, 6))):
-        position = data.draw(st.integers(0, len(raw) - 1))
-        action = data.draw(st.sampled_from(["flip", "delete", "insert"]))
-        if action == "flip":
-            raw[position] = data.draw(st.integers(0, 255))
-        elif action == "delete":
-            del raw[position]
-        else:
-            raw.insert(position, data.draw(st.sampled_from(list(b",\n\"%;\t0x\xff"))))
-    run(bytes(raw))
+    run(mutate(data, BROMLEY, [bytes([b]) for b in b",\n\"%;\t0x\xff"]))
 
 
 @settings(max_examples=60, deadline=None)

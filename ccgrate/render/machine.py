@@ -172,8 +172,6 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
         if not chosen:
             continue
         fw, population = result.framework, result.population
-        # Rating and level names come from the framework: neutralised once here, like the data's cells.
-        ratings = [*map(safe_cell, fw.scale.ratings), ""]  # position -1 reads ""
         codes, names = population.codes, population.names
 
         def take(values) -> list:
@@ -183,7 +181,8 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
             return [_score(None if v != v else v) for v in take(values.tolist())]
 
         def named(positions, labels) -> list[str]:
-            labels = [*map(safe_cell, labels), ""]
+            # Rating and level names come from the framework: neutralised once here, like the data's cells.
+            labels = [*map(safe_cell, labels), ""]  # position -1 reads ""
             return [labels[p] for p in take(positions.tolist())]
 
         columns: list[list[Any]] = [
