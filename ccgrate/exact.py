@@ -27,7 +27,10 @@ HALF = Fraction(1, 2)
 
 def decimal(number: float) -> Fraction:
     """The decimal a number was written as: the shortest that reads back as the same double."""
-    return Fraction(repr(float(number)))
+    number = float(number)
+    if number.is_integer():  # most weights and points: no need to parse a decimal
+        return Fraction(int(number))
+    return Fraction(repr(number))
 
 
 def half_up(value: Fraction, decimals: int = 2) -> Fraction:

@@ -282,6 +282,7 @@ class Framework(_Strict):
 
     # Where the definition came from, set by the loader: a path or "builtin:<id>", and its sha256.
     _origin: str = PrivateAttr(default="<memory>")
+    _exact_points: dict = PrivateAttr(default_factory=dict)  # per indicator id, made when first asked for
     _sha256: str = PrivateAttr(default="")
 
     @property
@@ -329,10 +330,15 @@ class Framework(_Strict):
     def exact_points(self, ind: Any) -> list[Fraction]:
         """Points per band, best first, exactly: the decimals written in the framework, or by default
         100 x (n - 1 - i) / (n - 1) for n bands (100, 66 2/3, 33 1/3, 0 for four), never rounded."""
-        if ind.points is not None:
-            return [decimal(points) for points in ind.points]
-        count = len(self.band_labels(ind))
-        return [Fraction(100 * (count - 1 - i), count - 1) for i in range(count)]
+        cached = self._exact_points.get(ind.id)
+        if cached is None:
+            if ind.points is not None:
+                cached = [decimal(points) for points in ind.points]
+            else:
+                count = len(self.band_labels(ind))
+                cached = [Fraction(100 * (count - 1 - i), count - 1) for i in range(count)]
+            self._exact_points[ind.id] = cached
+        return list(cached)
 
 
 def quantile_labels(count: int) -> list[str]:
