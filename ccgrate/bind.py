@@ -221,9 +221,9 @@ def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], text
     """
     if not texts:
         return np.zeros(0, dtype=np.float64)
-    joined = "".join(texts)
     # Python reads 1_000 and digits of other scripts as numbers; a CSV export never means them so.
-    if not column.decimal_comma and joined.isascii() and "_" not in joined:
+    plain = dataset.plain_numbers or _plain("".join(texts))
+    if not column.decimal_comma and plain:
         try:
             # A blank cell is missing; anything else must be a plain number for this path.
             values = np.array([text or "nan" for text in texts], dtype=np.float64)
@@ -237,6 +237,10 @@ def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], text
         [np.nan if (v := parse_number(dataset.cell(column, i), dataset.source)) is None else v for i in indices],
         dtype=np.float64,
     )
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and "_" not in text
 
 
 def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, indices: Sequence[int],

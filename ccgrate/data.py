@@ -93,6 +93,7 @@ class Dataset:
     values: dict[str, Column] = field(default_factory=dict)  # keyed by lower-case column id
     numerators: dict[str, Column] = field(default_factory=dict)
     denominators: dict[str, Column] = field(default_factory=dict)
+    plain_numbers: bool = False  # no cell holds "_" or a character beyond ASCII
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -247,6 +248,10 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
     header_line, header = rows[0]
     names = _header_names(header, source, header_line)
     decimal_comma = delimiter == ";"
+    # Python reads 1_000 and digits of other scripts as numbers, and no export means them so: where
+    # the file's cells hold neither, no column needs looking at again for them.
+    body_text = text[len(first_line):]
+    plain_numbers = body_text.isascii() and "_" not in body_text
     # A row of empty cells is no record (spreadsheets leave them); most rows start with a code.
     body = [(line, row) for line, row in rows[1:] if row and (row[0].strip() or "".join(row).strip())]
     if not body:
@@ -259,22 +264,37 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
                 hint="every row needs one field per header column (check for a stray or missing comma)",
             )
     sha256 = hashlib.sha256(raw).hexdigest()
-    content = content_hash(header, [row for _, row in body])
+    content = content_hash(header, [row for _, row in body], "\x1e" in text or "\x1f" in text)
     if "indicator" in names and "value" in names:
-        return _read_long(names, header, body, source, sha256, content, decimal_comma)
-    return _read_wide(names, header, body, source, sha256, content, decimal_comma)
+        dataset = _read_long(names, header, body, source, sha256, content, decimal_comma)
+    else:
+        dataset = _read_wide(names, header, body, source, sha256, content, decimal_comma)
+    dataset.plain_numbers = plain_numbers
+    return dataset
 
 
-def content_hash(header: list[str], records: list[list[str]]) -> str:
-    """sha256 of the parsed records: the header, then every non-blank record in sorted order, each
-    written as CSV with every cell quoted. The same for the same data in any row order, with any
-    line ends, quoting, byte-order mark, delimiter or encoding; and, since every cell is quoted,
-    different for any two files whose cells differ (a line break inside a cell included)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(sorted(records))
-    return hashlib.sha256(buffer.getvalue().encode("utf-8", "surrogatepass")).hexdigest()
+def content_hash(header: list[str], records: list[list[str]], separators: bool | None = None) -> str:
+    """sha256 of the parsed records: the header, then every non-blank record in sorted order. The
+    same for the same data in any row order, with any line ends, quoting, byte-order mark,
+    delimiter or encoding; different for any two files whose cells differ (a line break inside a
+    cell included).
+
+    Cells are joined with the ASCII unit separator and records with the record separator, which no
+    cell holds; a file whose cells do hold one is written as CSV with every cell quoted instead.
+    Each way is tagged, so the two can never give the same hash for different data. `separators`,
+    when the caller knows (the file's text holds either character), saves looking cell by cell."""
+    ordered = sorted(records)
+    if separators is None:
+        separators = any("\x1e" in cell or "\x1f" in cell for row in [header, *ordered] for cell in row)
+    if not separators:
+        stream = "ccgrate-records-1\x1e" + "\x1e".join(map("\x1f".join, [header, *ordered]))
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(ordered)
+        stream = "ccgrate-records-csv-1\n" + buffer.getvalue()
+    return hashlib.sha256(stream.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @contextmanager

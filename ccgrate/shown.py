@@ -50,17 +50,22 @@ def shown_value(value: float, compared: Sequence[float] = (), least: int = 2, th
     return number(value, places_for(value, compared, least), thousands)
 
 
-def computed_cut(cut: float, values: Sequence[float], significant: int = 4) -> str:
+def computed_cut(cut: float, sorted_values: Sequence[float], significant: int = 4) -> str:
     """A cut point computed from a population, to `significant` digits or as many more as it takes
-    for every organisation's value to compare with the shown cut as it does with the true one."""
+    for every organisation's value to compare with the shown cut as it does with the true one.
+
+    A value changes side only if it lies between the true cut and the shown one (either included),
+    so on the sorted values one binary search per candidate is enough, however large the population.
+    """
     import numpy as np
 
-    values = np.asarray(values, dtype=np.float64)
-    true_side = np.sign(values - cut)
+    values = np.asarray(sorted_values, dtype=np.float64)
     magnitude = math.floor(math.log10(abs(cut))) + 1 if cut else 1
     for places in range(max(0, significant - magnitude), 16):
         shown = round(cut, places)
-        if np.array_equal(np.sign(values - shown), true_side):
+        low, high = min(cut, shown), max(cut, shown)
+        between = np.searchsorted(values, high, side="right") - np.searchsorted(values, low, side="left")
+        if shown == cut or between == 0:
             text = number(shown, places)
             return text.rstrip("0").rstrip(".") if "." in text else text
     return repr(cut)

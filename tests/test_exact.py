@@ -165,7 +165,7 @@ def test_a_computed_value_gets_the_digits_that_place_it():
     assert shown_value(2 / 3 * 100, [66.67]) == "66.667"  # computed: 66.67 would sit on the cut
     assert shown_value(2 / 3 * 100, [70.0]) == "66.67"
     # A value of 0.9615 lies below this computed cut: "0.9615" would hide that, so more digits are shown.
-    assert computed_cut(0.9615000000000001, [0.9615, 0.9, 1.0]) == "0.9615000000000001"
+    assert computed_cut(0.9615000000000001, [0.9, 0.9615, 1.0]) == "0.9615000000000001"
     assert computed_cut(0.9615000000000001, [0.9, 1.0]) == "0.9615"
     assert computed_cut(2100.4, [1900.0, 2300.0]) == "2100"
     assert computed_cut(2100.4, [2100.0, 2300.0]) == "2100.4"
