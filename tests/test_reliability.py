@@ -253,3 +253,16 @@ def test_the_content_hash_is_documented_with_its_schema_version():
 
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert f"the version of this format ({SCHEMA_VERSION})" in readme
+
+
+def test_the_content_hash_holds_when_cells_contain_the_separators():
+    # Split differently across the same two cells: the ASCII separators the hash joins with are
+    # in the data itself, so the hash must not rely on them.
+    first = "org_code,org_name,period,126a\nA,x\x1fy,2017/18,1\n"
+    second = "org_code,org_name,period,126a\nA,x,2017/18,1\x1fy\n"
+    assert _content(first) != _content(second)
+    from ccgrate.data import content_hash
+
+    header, rows = ["a", "b"], [["x\x1fy", "z"]]
+    assert content_hash(header, rows) == content_hash(header, rows, separators=True)
+    assert content_hash(header, [["x", "y\x1fz"]]) != content_hash(header, rows)
