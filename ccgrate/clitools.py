@@ -20,7 +20,6 @@ from ._stop import cursor_hidden
 from .errors import CcgrateError, FrameworkError, OutputError, UsageProblem, printable
 from .streams import (
     expand_inputs,
-    open_output,
     read_input,
     refuse_output_among_inputs,
     shown_path,
@@ -263,8 +262,6 @@ def write_output(text: str, output: Path | None) -> None:
     """Data to stdout, or to FILE through the one output writer (see streams.open_output)."""
     write_text(text, output)
 
-
-atomic_file = open_output
 
 
 class SafeConsole:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import errno
 import io
 import os
-import signal
 import stat
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from ._stop import stop, temporaries
+from ._stop import temporaries
 from .errors import DataError, OutputError, UsageProblem
 
 
@@ -36,15 +35,6 @@ _closed: set[int] = set()
 
 
 # --- start-up -----------------------------------------------------------------------------------
-
-
-def install_signal_handlers() -> None:
-    """SIGINT, SIGTERM and SIGHUP remove temporary files and end the run (see _stop.py)."""
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        try:
-            signal.signal(signum, stop)
-        except (ValueError, OSError):  # not the main thread (ccgrate called from a library)
-            return
 
 
 def reserve_closed_streams() -> None:
@@ -69,10 +59,6 @@ def reserve_closed_streams() -> None:
 
 def stream_closed(fd: int) -> bool:
     return fd in _closed
-
-
-def stream_name(fd: int) -> str:
-    return {1: "standard output", 2: "standard error"}.get(fd, f"file descriptor {fd}")
 
 
 # --- names ----------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from ..clitools import (
     FORMATS,
     ExitCode,
     UserError,
-    atomic_file,
     encoding_option,
     guard_output,
     notice,
@@ -23,6 +22,7 @@ from ..clitools import (
     write_output,
 )
 from ..errors import DataError
+from ..streams import open_output
 
 IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
 
@@ -87,7 +87,7 @@ def funnel(
 
         assert output is not None
         try:
-            with atomic_file(output, "wb") as handle:
+            with open_output(output, binary=True) as handle:
                 draw_funnel(plot, handle, output.suffix.lower().lstrip("."), highlight)
         except PlottingUnavailable:
             raise UserError(
