@@ -62,6 +62,7 @@ def test_ndjson_is_one_assessment_per_line_with_the_json_fields(ccgrate):
     for line, assessment in zip(lines, document["assessments"]):
         record = json.loads(line)
         assert record.pop("ccgrate_version") == ccgrate_version()
+        assert record.pop("schema_version") == document["schema_version"] == 2
         assert record == assessment
 
 

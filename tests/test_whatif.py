@@ -259,3 +259,28 @@ def test_golden_table_and_json(ccgrate):
     document = json.loads(text)
     document["ccgrate_version"] = "<version>"
     golden("whatif-bromley.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def test_machine_rows_say_whose_change_it_is(ccgrate):
+    """A loop over organisations concatenates: every row and line names the organisation, period and target."""
+    text = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[:4] == ["org_code", "period", "target", "kind"]
+    assert {(r["org_code"], r["period"], r["target"]) for r in rows} == {("07Q", "2017/18", "Outstanding")}
+    for line in ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding",
+                        "-f", "ndjson").stdout.splitlines():
+        record = json.loads(line)
+        assert (record["org_code"], record["period"], record["target"], record["schema_version"]) == \
+            ("07Q", "2017/18", "Outstanding", 2)
+
+
+@pytest.mark.parametrize("command", [
+    ["score", str(BROMLEY)],
+    ["compare", "2016", "2017", "--data", str(BROMLEY)],
+    ["sensitivity", str(EXAMPLES / "national-2018-19.csv"), "--draws", "20"],
+    ["funnel", str(EXAMPLES / "national-2018-19.csv"), "--indicator", "126b"],
+    ["frameworks"],
+])
+def test_every_ndjson_line_carries_the_schema_version(ccgrate, command):
+    lines = ccgrate(*command, "-f", "ndjson", "-q").stdout.splitlines()
+    assert lines and all(json.loads(line)["schema_version"] == 2 for line in lines)

@@ -38,7 +38,7 @@ def frameworks_command(output_format: str, output: Path | None) -> None:
       ccgrate frameworks -f json
     """
     from ..loader import builtins, load_framework
-    from ..render.machine import markdown_table, render_rows_csv
+    from ..render.machine import SCHEMA_VERSION, markdown_table, render_rows_csv
 
     entries = []
     for entry in builtins():
@@ -53,7 +53,7 @@ def frameworks_command(output_format: str, output: Path | None) -> None:
         return
     text = {
         "json": lambda: json.dumps(entries, indent=2) + "\n",
-        "ndjson": lambda: "".join(json.dumps(e) + "\n" for e in entries),
+        "ndjson": lambda: "".join(json.dumps({**e, "schema_version": SCHEMA_VERSION}) + "\n" for e in entries),
         "csv": lambda: render_rows_csv(LISTING, rows),
         "markdown": lambda: markdown_table(LISTING, rows),
     }[output_format]()

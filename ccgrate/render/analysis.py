@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .machine import machine_number, _version, markdown_table, render_rows_csv
+from .machine import SCHEMA_VERSION, _version, machine_number, markdown_table, render_rows_csv
 
 CHANGE_COLUMNS = ["kind", "id", "name", "from", "to", "band_from", "band_to", "steps"]
+# Machine rows say whose change and towards what, so that runs over many organisations concatenate.
+WHO = ["org_code", "period", "target"]
 
 
 def _change(change: Any) -> dict:
@@ -19,6 +21,7 @@ def _change(change: Any) -> dict:
 def whatif_record(answer: Any) -> dict:
     return {
         "ccgrate_version": _version(),
+        "schema_version": SCHEMA_VERSION,
         "org_code": answer.org_code,
         "org_name": answer.org_name,
         "period": answer.period,
@@ -40,7 +43,8 @@ def whatif_json(answer: Any) -> str:
 
 
 def whatif_ndjson(answer: Any) -> str:
-    context = {"org_code": answer.org_code, "period": answer.period, "target": answer.target}
+    context = {"org_code": answer.org_code, "period": answer.period, "target": answer.target,
+               "schema_version": SCHEMA_VERSION}
     return "".join(json.dumps({**context, **_change(c)}, ensure_ascii=False) + "\n" for c in answer.changes)
 
 
@@ -49,7 +53,8 @@ def _rows(answer: Any) -> list[list[Any]]:
 
 
 def whatif_csv(answer: Any) -> str:
-    return render_rows_csv(CHANGE_COLUMNS, _rows(answer))
+    who = [answer.org_code, answer.period, answer.target]
+    return render_rows_csv(WHO + CHANGE_COLUMNS, [who + row for row in _rows(answer)])
 
 
 def whatif_markdown(answer: Any) -> str:
@@ -167,7 +172,7 @@ def sensitivity_json(result: Any, selected: list[int]) -> str:
 
 def sensitivity_ndjson(result: Any, selected: list[int]) -> str:
     columns = sensitivity_columns(result)
-    settings = {"draws": result.draws, "seed": result.seed}
+    settings = {"draws": result.draws, "seed": result.seed, "schema_version": SCHEMA_VERSION}
     return "".join(json.dumps({**dict(zip(columns, row)), **settings}, ensure_ascii=False) + "\n"
                    for row in sensitivity_rows(result, selected))
 

@@ -82,7 +82,8 @@ def render_ndjson(comparison: Any) -> str:
     lines = []
     for change in comparison.orgs:
         record = {"period_a": a.label, "period_b": b.label, "framework_a": a.framework.id, "framework_b": b.framework.id,
-                  **org_record(change), **_provenance(comparison), "ccgrate_version": version}
+                  **org_record(change), **_provenance(comparison), "ccgrate_version": version,
+                  "schema_version": SCHEMA_VERSION}
         lines.append(json.dumps(record, ensure_ascii=False))
     return "".join(line + "\n" for line in lines)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .machine import markdown_table, render_rows_csv
+from .machine import SCHEMA_VERSION, markdown_table, render_rows_csv
 
 COLUMNS = ["org_code", "org_name", "value", "numerator", "denominator", "z", "z_adj", "band",
            "lower_998", "lower_95", "upper_95", "upper_998"]
@@ -18,6 +18,7 @@ def render_json(record: dict) -> str:
 def render_ndjson(record: dict) -> str:
     """One organisation per line, each with the indicator, period and provenance."""
     context = {key: record[key] for key in ("indicator", "period", "target", "phi", "tau2", *STAMP)}
+    context["schema_version"] = SCHEMA_VERSION
     return "".join(json.dumps({**context, **point}, ensure_ascii=False) + "\n" for point in record["points"])
 
 

@@ -116,7 +116,8 @@ def render_ndjson(run: Any) -> str:
     frameworks, inputs = _context(run)
     version = _version()
     lines = [
-        json.dumps({**assessment_record(a, frameworks, inputs), "ccgrate_version": version}, ensure_ascii=False)
+        json.dumps({**assessment_record(a, frameworks, inputs), "ccgrate_version": version,
+                    "schema_version": SCHEMA_VERSION}, ensure_ascii=False)
         for a in run.assessments
     ]
     return "".join(line + "\n" for line in lines)
