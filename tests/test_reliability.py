@@ -266,3 +266,18 @@ def test_the_content_hash_holds_when_cells_contain_the_separators():
     header, rows = ["a", "b"], [["x\x1fy", "z"]]
     assert content_hash(header, rows) == content_hash(header, rows, separators=True)
     assert content_hash(header, [["x", "y\x1fz"]]) != content_hash(header, rows)
+
+
+@pytest.mark.parametrize("name", ["bromley.csv", "national-2018-19.csv"])
+def test_the_content_hash_is_recomputed_by_hand_from_the_readme(ccgrate, name):
+    """The README's definition, followed by hand, gives the hash ccgrate writes."""
+    import csv
+    import hashlib
+    import io
+
+    text = (EXAMPLES / name).read_text(encoding="utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    header, records = rows[0], sorted(rows[1:])
+    stream = "ccgrate-records-1" + "".join("\x1e" + "\x1f".join(row) for row in [header, *records])
+    document = json.loads(ccgrate("score", EXAMPLES / name, "-f", "json", "-q").stdout)
+    assert document["inputs"][0]["content_sha256"] == hashlib.sha256(stream.encode("utf-8")).hexdigest()
