@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import functools
 import os
 import sys
 from enum import IntEnum
@@ -17,15 +18,16 @@ from typing import Any
 import click
 
 from ._stop import cursor_hidden
-from .errors import CcgrateError, FrameworkError, OutputError, UsageProblem, printable
+from .errors import CcgrateError, FrameworkError, UsageProblem, printable
 from .streams import (
     expand_inputs,
+    open_output,
     read_input,
     refuse_output_among_inputs,
     shown_path,
     stream_closed,
-    write_text,
 )
+from .streams import write_text as write_output  # data to stdout, or to FILE through the one writer
 
 FORMATS = ("table", "json", "ndjson", "csv", "markdown")
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
@@ -258,64 +260,45 @@ def guard_output(output: Path | None, *inputs: str | Path | None) -> None:
     refuse_output_among_inputs(output, [*inputs, *sorted(builtin_dir().glob("*.toml"))])
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Data to stdout, or to FILE through the one output writer (see streams.open_output)."""
-    write_text(text, output)
 
+@functools.cache
+def _console_class() -> Any:
+    """rich's Console, made to show data as data: control and bidi characters escaped, and a closed
+    pipe reported as one (rich's own default exits 1)."""
+    from rich.console import Console
+    from rich.segment import Segment
 
+    class SafeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
-class SafeConsole:
-    """Factory of rich consoles that show data as data: no markup, no emoji codes, no highlighting,
-    control and bidi characters escaped, and a closed pipe reported as one (rich would exit 1)."""
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(printable(text, keep="\n"), **kwargs)
 
-    _class: Any = None
+        def _render_buffer(self, buffer: Any) -> str:
+            # The last line of defence, for text that reached rich some other way (a Text.assemble
+            # piece): rich's own control segments (cursor moves) pass; no other text reaches the
+            # terminal with a control character in it.
+            return super()._render_buffer(
+                segment if segment.control or segment.text.isprintable()
+                else Segment(printable(segment.text, keep="\n"), segment.style, segment.control)
+                for segment in buffer
+            )
 
-    @classmethod
-    def make(cls, **options: Any) -> Any:
-        if cls._class is None:
-            from rich.console import Console
-
-            class _Console(Console):
-                def on_broken_pipe(self) -> None:
-                    self.quiet = True
-                    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
-
-                def render_str(self, text: str, **kwargs: Any) -> Any:
-                    return super().render_str(printable(text, keep="\n"), **kwargs)
-
-                def _render_buffer(self, buffer: Any) -> str:
-                    # The last line of defence, for text that reached rich some other way (a
-                    # Text.assemble piece): rich's own control segments (cursor moves) pass, no
-                    # other text reaches the terminal with a control character in it.
-                    from rich.segment import Segment
-
-                    return super()._render_buffer(
-                        segment if segment.control or segment.text.isprintable()
-                        else Segment(printable(segment.text, keep="\n"), segment.style, segment.control)
-                        for segment in buffer
-                    )
-
-            cls._class = _Console
-        options = {"markup": False, "emoji": False, "highlight": False, **options}
-        return cls._class(**options)
+    return SafeConsole
 
 
 def make_console(**options: Any) -> Any:
-    return SafeConsole.make(**options)
+    """A console with no markup, emoji codes or highlighting: strings from data show as written."""
+    return _console_class()(**{"markup": False, "emoji": False, "highlight": False, **options})
 
 
 def render_table(draw: Any, output: Path | None) -> None:
     """Draw rich renderables to the terminal, or without colour into FILE."""
     if output is None:
-        if stream_closed(1) or sys.stdout is None:
-            raise OutputError("standard output is closed", hint="give -o FILE, or leave standard output open")
-        try:
-            draw(make_console())
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputError(f"cannot write to standard output: {error.strerror or error}") from None
+        with open_output(None) as stdout:
+            draw(make_console(file=stdout))
         return
     import io
 

@@ -1,5 +1,5 @@
 """Where bytes come from and go to: inputs read with a size limit, one output writer for every
-command, standard streams that may be closed, and signals that stop a run cleanly.
+command, and standard streams that may be closed (signals are _stop.py's).
 
 Only the command line uses this module. Its promise is that ccgrate never damages what `-o`
 points at: a device, FIFO or terminal is written in place, never replaced; a regular file (or
@@ -20,8 +20,6 @@ from typing import IO, Any
 
 from ._stop import temporaries
 from .errors import DataError, OutputError, UsageProblem
-
-
 
 # Inputs that are not regular files (a pipe, a FIFO, standard input) have no size to check in
 # advance: reading stops here rather than when memory runs out. 4 GiB is far above any real
@@ -113,7 +111,7 @@ def read_input(name: str) -> bytes:
     """The bytes of one data input: `-` is standard input. Devices are refused; streams are limited."""
     shown = "<stdin>" if name == "-" else shown_path(name)
     limit = input_limit()
-    if name == "-" and (sys.stdin is None or stream_closed(0)):
+    if name == "-" and sys.stdin is None:
         raise DataError("standard input is closed", where=shown, hint="give a file, or pipe data into -")
     try:
         raw = read_bounded(sys.stdin.buffer if name == "-" else name, limit)
