@@ -15,13 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import math
 from fractions import Fraction
 
 import numpy as np
 
 from .banding import Bands, IndicatorColumn, make_banding
-from .exact import decimal, rounded_weighted_means, share_below
+from .exact import decimal, over_common_denominator, rounded_weighted_means, share_below
 from .bind import OrgInput, Population
 from .rules import PopulationContext, RuleFired, RuleOutcome, apply_rules_to_population
 
@@ -309,12 +308,7 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     ranks = np.column_stack([bands[i.id].rank for i in indicators]) if indicators else np.zeros((count, 0), int)
     weights = [ind.weight for ind in indicators]
     # Every indicator's points as integers over one common denominator, for exact re-checks.
-    exact_points = [fw.exact_points(ind) for ind in indicators]
-    common = math.lcm(*(p.denominator for table in exact_points for p in table)) if exact_points else 1
-    integer_points = [np.array([int(p * common) for p in table] + [0], dtype=object) for table in exact_points]
-    small = all(abs(int(v)) < 2**40 for table in integer_points for v in table)
-    if small:
-        integer_points = [table.astype(np.int64) for table in integer_points]
+    integer_points, common = over_common_denominator([fw.exact_points(ind) for ind in indicators])
 
     def columns_of(select: Callable[[Any], bool]) -> list[int]:
         return [k for k, ind in enumerate(indicators) if select(ind)]
@@ -354,15 +348,15 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     scored_weight = np.zeros(count)
     for column, w in enumerate(weights):
         scored_weight = scored_weight + np.where(banded[:, column], w, 0.0)
-    coverage = scored_weight / weight_total if weight_total else np.zeros(count)
+    # Frameworks have at least one indicator, and weights above 0: the total is never 0.
+    coverage = scored_weight / weight_total
     exact_weights = [decimal(w) for w in weights]
     short = share_below(
         scored_weight, weight_total, fw.scoring.min_coverage,
         lambda row: sum((w for w, b in zip(exact_weights, banded[row].tolist()) if b), Fraction(0)),
         sum(exact_weights, Fraction(0)),
-    ) if weight_total else np.ones(count, dtype=bool)
-    provisional = rating_positions(fw, score)
-    provisional = np.where(short & (fw.scoring.min_coverage > 0), -1, provisional)
+    )
+    provisional = np.where(short, -1, rating_positions(fw, score))
     band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
     in_bands = banded.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

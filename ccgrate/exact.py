@@ -50,6 +50,15 @@ def integer_weights(weights: Sequence[float]) -> list[int]:
     return [int(w * scale) for w in exact]
 
 
+def over_common_denominator(tables: Sequence[Sequence[Fraction]]) -> tuple[list[np.ndarray], int]:
+    """Tables of exact fractions as integer tables over one common denominator D (each with a 0
+    appended, which a missing rank of -1 reads), and D."""
+    import numpy as np
+
+    common = math.lcm(*(f.denominator for table in tables for f in table)) if tables else 1
+    return [np.array([int(f * common) for f in table] + [0], dtype=object) for table in tables], common
+
+
 def rounded_weighted_means(values: np.ndarray, weights: Sequence[float],
                            exact_rows: ExactRows) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise weighted means over columns, NaN ignored, rounded half up to two decimals.
