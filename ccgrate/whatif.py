@@ -138,18 +138,24 @@ def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
     raise DataError(f'--set: "{key}" is not an indicator or judgement of {framework.id}', hint="check the id")
 
 
-def _check_range(ind: Any, number: float) -> None:
-    """A value given with --set must be one the data could hold for this indicator."""
+def range_problem(ind: Any, number: float) -> str | None:
+    """Why a value is not one the data could hold for this indicator (None when it could)."""
     from .bind import is_proportion, uses_counts
 
     if ind.unit == "%" and not 0 <= number <= 100:
-        raise DataError(f"--set {ind.id}: {number:g}% is outside 0-100", hint="give a percentage between 0 and 100")
+        return f"{number:g}% is outside 0-100; give a percentage between 0 and 100"
     if uses_counts(ind) and number < 0:
-        raise DataError(f"--set {ind.id}: {number:g} is below 0, and this indicator is a rate of counts",
-                        hint="give a value of 0 or more")
+        return f"{number:g} is below 0, and this indicator is a rate of counts; give a value of 0 or more"
     if uses_counts(ind) and is_proportion(ind) and ind.unit != "%" and number > 1:
-        raise DataError(f"--set {ind.id}: {number:g} is above 1, and this indicator is a proportion",
-                        hint="give a proportion between 0 and 1")
+        return f"{number:g} is above 1, and this indicator is a proportion; give a proportion between 0 and 1"
+    return None
+
+
+def _check_range(ind: Any, number: float) -> None:
+    problem = range_problem(ind, number)
+    if problem is not None:
+        message, _, hint = problem.partition("; ")
+        raise DataError(f"--set {ind.id}: {message}", hint=hint)
 
 
 def with_settings(population: Population, index: int, settings: Sequence[str]) -> WhatIf:
@@ -304,7 +310,7 @@ def _count_edge(population: Population, index: int, ind: Any, reaches, higher: b
 
 
 def _within(ind: Any, value: float) -> bool:
-    return not (ind.unit == "%" and not 0 <= value <= 100) and not (value < 0 and _nonnegative(ind))
+    return range_problem(ind, value) is None
 
 
 def _nonnegative(ind: Any) -> bool:
