@@ -15,6 +15,7 @@ import numpy as np
 
 from .data import Column, Dataset, clip, is_missing, parse_number
 from .errors import DataError, listed, location
+from .exact import rate_on_scale, settle_ties
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -262,8 +263,6 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
                     where=location(source, cell.line, cell.column),
                     hint="a proportion counts events out of cases; check the two columns",
                 )
-        from .exact import rate_on_scale, settle_ties
-
         from_counts = settle_ties(rate_on_scale(numerators, denominators, percent_scale(ind)), numerators,
                                   denominators, percent_scale(ind), reference_numbers(ind))
         blank = np.isnan(values) & both
