@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .data import Column, Dataset, clip, is_missing, parse_number
+from .data import DESCRIPTIVE, Column, Dataset, clip, column_key, is_missing, parse_number
 from .errors import DataError, listed, location
 from .exact import rate_on_scale, settle_ties
 
@@ -51,6 +51,7 @@ class Population:
     levels: dict[str, np.ndarray] = field(default_factory=dict)  # ordered-scale indicators; -1 = missing
     judgements: dict[str, np.ndarray] = field(default_factory=dict)  # level positions; -1 = missing
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was set aside as expected (descriptive columns)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -138,6 +139,7 @@ def bind(
                             [dataset.names[i] for i in indices])
     source = dataset.source
     unknown: list[str] = []
+    described: list[str] = []  # a publication's region, unit or indicator name beside the data
     ignored: dict[str, str] = {}
     for key, column in dataset.values.items():
         if keep is not None and key not in keep:
@@ -151,7 +153,9 @@ def bind(
             continue
         ind = indicators.get(key)
         if ind is None:
-            if not all(is_missing(t) for t in set(texts)):
+            if column_key(key) in DESCRIPTIVE:
+                described.append(column.header)
+            elif not all(is_missing(t) for t in set(texts)):
                 unknown.append(column.header)
             continue
         if key in fed_by_judgement:
@@ -177,6 +181,9 @@ def bind(
             f"{source}: values for columns or indicators that {framework.id} does not define were ignored: "
             f"{listed(ordered, 20)}"
         )
+    if described:
+        population.notes.append(f"{source}: column{'s' if len(described) > 1 else ''} not used: "
+                                f"{listed([clip(h) for h in described], 12)}")
     for ind_id, jid in sorted(ignored.items()):
         population.warnings.append(
             f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement"

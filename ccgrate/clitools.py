@@ -162,13 +162,40 @@ def _text_encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     return value
 
 
-encoding_option = click.option(
-    "--encoding",
-    default="utf-8-sig",
-    show_default=True,
-    callback=_text_encoding,
-    help="Text encoding of the data files (e.g. cp1252 for files saved by Excel on Windows).",
-)
+def _column_roles(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from .data import COLUMN_ALIASES, column_key
+
+    pairs = []
+    for value in values:
+        role, equals, header = value.partition("=")
+        if not equals or not role.strip() or not header.strip():
+            raise click.BadParameter(
+                f'"{printable(value)}" is not ROLE=HEADER; write e.g. --column org_code="Organisation ODS Code" '
+                "(roles: org_code, org_name, period, indicator, value, numerator, denominator, or an indicator id)")
+        pairs.append((COLUMN_ALIASES.get(column_key(role), role.strip().lower()), header.strip()))
+    return tuple(pairs)
+
+
+def reading_options(command: Any) -> Any:
+    """--encoding, --sheet and --column, handed to the command as one `reading`."""
+
+    @functools.wraps(command)
+    def with_reading(*args: Any, encoding: str, sheet: str | None, columns: tuple, **kwargs: Any) -> Any:
+        from .data import Reading
+
+        return command(*args, reading=Reading(encoding, sheet, columns), **kwargs)
+
+    for option in (
+        click.option("--column", "columns", multiple=True, metavar="ROLE=HEADER", callback=_column_roles,
+                     help="Read the column HEADER as ROLE (org_code, org_name, period, indicator, value, numerator, "
+                     "denominator, or an indicator id); repeatable."),
+        click.option("--sheet", metavar="NAME|N",
+                     help="The sheet of a workbook to read (default: the first with an organisation code column)."),
+        click.option("--encoding", default="utf-8-sig", show_default=True, callback=_text_encoding,
+                     help="Text encoding of CSV data files (e.g. cp1252 for files saved by Excel on Windows)."),
+    ):
+        with_reading = option(with_reading)
+    return with_reading
 
 
 def _verbosity(flag: str, level: int):

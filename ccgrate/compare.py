@@ -270,6 +270,7 @@ class Comparison:
     distribution_b: dict[str, int]
     attribution: bool
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def matrix(self) -> dict[str, dict[str, int]]:
         """Ratings in A (rows) by ratings in B (columns), over matched organisations rated in both."""

@@ -18,31 +18,40 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError, location
+from .errors import DataError, listed, location
 
 # Cells that mean "no value" in real exports: blank, NA markers and the suppression signs used
 # by NHS Digital (*) and ONS (x, ..).
-MISSING_MARKERS = frozenset({"", "na", "n/a", "null", "none", "-", "*", "..", "x", ":"})
+# Excel's error values (#N/A, #DIV/0!) are missing values too, in a workbook or a CSV saved from one.
+MISSING_MARKERS = frozenset({"", "na", "n/a", "null", "none", "-", "*", "..", "x", ":",
+                             "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"})
 
-COLUMN_ALIASES = {
-    "org_code": "org_code",
-    "code": "org_code",
-    "ccg_code": "org_code",
-    "organisation_code": "org_code",
-    "organization_code": "org_code",
-    "org_name": "org_name",
-    "name": "org_name",
-    "ccg_name": "org_name",
-    "organisation_name": "org_name",
-    "organization_name": "org_name",
-    "period": "period",
-    "year": "period",
-    "indicator": "indicator",
-    "indicator_id": "indicator",
-    "value": "value",
-    "numerator": "numerator",
-    "denominator": "denominator",
+# Header names as NHS England, NHS Digital and ONS publications write them, compared after
+# `column_key` (lower case, spaces and dashes as _). Anything else can be named with --column.
+ROLE_NAMES = {
+    "org_code": ("org_code", "code", "ccg_code", "organisation_code", "organization_code", "ods_code",
+                 "org_ods_code", "ccg_ods_code", "commissioner_code", "commissioner_org_code", "org_id"),
+    "org_name": ("org_name", "name", "ccg_name", "organisation_name", "organization_name", "commissioner_name",
+                 "organisation", "organization"),
+    "period": ("period", "year", "reporting_period", "financial_year", "time_period", "fin_year", "reporting_year"),
+    "indicator": ("indicator", "indicator_id", "indicator_code", "indicator_ref", "metric_id", "metric_code",
+                  "measure_id"),
+    "value": ("value", "indicator_value", "metric_value", "measure_value"),
+    "numerator": ("numerator", "indicator_numerator", "metric_numerator", "num"),
+    "denominator": ("denominator", "indicator_denominator", "metric_denominator", "denom"),
 }
+COLUMN_ALIASES = {name: role for role, names in ROLE_NAMES.items() for name in names}
+ROLES = tuple(ROLE_NAMES)
+# Columns that publications carry beside the data and that no framework rates: set aside with a
+# note rather than read as indicators of a wide file.
+DESCRIPTIVE = frozenset({
+    "region", "region_code", "region_name", "nhs_region", "commissioning_region", "stp", "stp_code", "stp_name",
+    "ics", "ics_code", "ics_name", "icb", "icb_code", "icb_name", "indicator_name", "metric_name", "measure_name",
+    "indicator_description", "unit", "units", "lower_ci", "upper_ci", "lower_confidence_limit",
+    "upper_confidence_limit", "lci", "uci", "ci_lower", "ci_upper", "domain", "clinical_priority_area", "area",
+    "ons_code", "ccg_ons_code", "la_code", "publication_date", "date", "notes", "note", "comment", "comments",
+    "source", "polarity", "england_value", "national_value", "rag", "rank",
+})
 _SUFFIXES = ("_numerator", "_denominator")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
@@ -51,6 +60,18 @@ _DOT_GROUPS_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 # make it backtrack (a cell of 12,000 spaces once took 8 s), and only tried on short cells.
 _PERIOD = re.compile(r"(\d{4})(?:[ \t]*[/_-][ \t]*|[ \t]+)?(\d{2}|\d{4})?")
 _PERIOD_LONGEST = 24
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$|\d{1,2}/\d{1,2}/\d{2,4}$")
+_QUARTER = re.compile(r"(?i)(?:q[1-4]|quarter[ \t]*[1-4])[ \t,]+([^ \t].{3,23})|(.{4,24}?)[ \t,]+(?:q[1-4]|quarter[ \t]*[1-4])")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How to read a data file beyond its bytes: the text encoding of a CSV file, the sheet of a
+    workbook, and headers named by the user for roles (or indicator ids) the reader does not know."""
+
+    encoding: str = "utf-8-sig"
+    sheet: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # (role or indicator id, header as the file writes it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +115,7 @@ class Dataset:
     numerators: dict[str, Column] = field(default_factory=dict)
     denominators: dict[str, Column] = field(default_factory=dict)
     plain_numbers: bool = False  # no cell holds "_" or a character beyond ASCII
+    notes: list[str] = field(default_factory=list)  # what the reader set aside or read generously
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -108,12 +130,14 @@ def column_key(header: str) -> str:
 
 
 def normalise_period(text: str) -> str | None:
-    """`2017/18`, `2017-18`, `2017/2018`, `201718` and `2017` all mean the year 2017/18."""
+    """`2017/18`, `2017-18`, `2017/2018`, `201718`, `FY2017/18` and `2017` all mean the year 2017/18."""
     text = text.strip()
     if len(text) > _PERIOD_LONGEST:
         return None
-    match = _PERIOD.fullmatch(text)
-    if not match:
+    fiscal = text[:2].upper() == "FY"
+    match = _PERIOD.fullmatch(text[2:].lstrip() if fiscal else text)
+    # FY2017 alone could end in 2017 or begin in it; FY2017/18 cannot.
+    if not match or (fiscal and match.group(2) is None):
         return None
     start = int(match.group(1))
     end = match.group(2)
@@ -122,6 +146,26 @@ def normalise_period(text: str) -> str | None:
         if int(end) not in (expected, expected % 100):
             return None
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def read_period(text: str) -> tuple[str | None, bool]:
+    """A period cell as its financial year, and whether it named a quarter of it (`2017/18 Q4`,
+    `Q4 2017-18`): quarterly publications are read as the year they belong to."""
+    period = normalise_period(text)
+    if period is not None or len(text) > _PERIOD_LONGEST + 12:
+        return period, False
+    match = _QUARTER.fullmatch(text.strip())
+    if match is None:
+        return None, False
+    year = (match.group(1) or match.group(2)).strip()
+    if year[:2].upper() == "FY":
+        year = year[2:].lstrip()
+    # "Q4 2017" could be a calendar quarter or the last quarter of 2016/17: only a financial year
+    # written with both its years says which.
+    whole = _PERIOD.fullmatch(year)
+    if whole is None or whole.group(2) is None:
+        return None, False
+    return normalise_period(year), True
 
 
 def read_code(text: str, where: str, what: str = "org_code") -> str:
@@ -170,6 +214,12 @@ def parse_number(cell: Cell, source: str) -> float | None:
             raise ValueError(cleaned)
         value = float(cleaned)
     except ValueError:
+        if _DATE.match(text):
+            raise DataError(
+                f'column "{cell.header}": "{clip(text)}" is a date, not a number',
+                where=location(source, cell.line, cell.column),
+                hint="the spreadsheet formatted the cell as a date: format the column as Number and save it again",
+            ) from None
         raise DataError(
             f'column "{cell.header}": "{clip(text)}" is not a number',
             where=location(source, cell.line, cell.column),
@@ -224,14 +274,48 @@ def decode(raw: bytes, source: str, encoding: str = "utf-8-sig") -> str:
         raise DataError(f'unknown encoding "{encoding}"', hint="use an encoding name such as utf-8, cp1252 or latin-1") from None
 
 
-def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Dataset:
-    """Parse a CSV file's bytes; raises DataError naming file, line and column."""
-    text = decode(raw, source, encoding)
+@dataclass
+class Table:
+    """A file's cells as text, from its header row on: what the CSV and spreadsheet readers share."""
+
+    source: str  # the file, or a `SheetSource` naming file and sheet
+    sha256: str
+    header_line: int
+    header: list[str]
+    body: list[tuple[int, list[str]]]  # (line or sheet row, cells) of every row below the header
+    separators: bool  # some cell holds the ASCII unit or record separator
+    plain_numbers: bool
+    decimal_comma: bool = False
+    notes: list[str] = field(default_factory=list)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # sheet ranges, 1-based and inclusive
+
+
+def read_dataset(raw: bytes, source: str, reading: Reading | str = Reading()) -> Dataset:
+    """Parse a data file's bytes (CSV text, or a workbook); raises DataError naming file and cell."""
+    if isinstance(reading, str):
+        reading = Reading(encoding=reading)
+    from .sheets import is_spreadsheet, read_sheet
+
+    if is_spreadsheet(raw, source):
+        table = read_sheet(raw, source, reading)
+    else:
+        if reading.sheet is not None:
+            raise DataError("--sheet applies to spreadsheets, and this is a CSV file", where=source,
+                            hint="leave out --sheet")
+        table = read_csv_table(raw, source, reading)
+    return dataset_from_table(table, reading)
+
+
+def read_csv_table(raw: bytes, source: str, reading: Reading) -> Table:
+    text = decode(raw, source, reading.encoding)
     if not text.strip():
         raise DataError("the file is empty", where=source, hint="give a CSV file with a header row and data rows")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=lambda d: (first_line.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header_index, delimiter = _csv_header(text, reading)
+    skipped = 0
+    if header_index:
+        lines = text.split("\n", header_index)
+        skipped = len(text) - len(lines[-1])
+    reader = csv.reader(io.StringIO(text[skipped:], newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     previous_end = 0
     # Millions of cells are millions of new objects: the cyclic garbage collector would walk them
@@ -239,38 +323,120 @@ def read_dataset(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Datase
     with _collector_paused():
         try:
             for row in reader:
-                rows.append((previous_end + 1, row))
+                rows.append((header_index + previous_end + 1, row))
                 previous_end = reader.line_num
         except csv.Error as error:
             raise DataError(
-                f"unreadable CSV: {error}", where=location(source, previous_end + 1), hint="check the quoting on this line"
+                f"unreadable CSV: {error}", where=location(source, header_index + previous_end + 1),
+                hint="check the quoting on this line"
             ) from None
     header_line, header = rows[0]
-    names = _header_names(header, source, header_line)
-    decimal_comma = delimiter == ";"
     # Python reads 1_000 and digits of other scripts as numbers, and no export means them so: where
     # the file's cells hold neither, no column needs looking at again for them.
-    body_text = text[len(first_line):]
-    plain_numbers = body_text.isascii() and "_" not in body_text
-    # A row of empty cells is no record (spreadsheets leave them); most rows start with a code.
-    body = [(line, row) for line, row in rows[1:] if row and (row[0].strip() or "".join(row).strip())]
-    if not body:
-        raise DataError("the file has a header but no data rows", where=source, hint="add one row per organisation")
-    for line, row in body:
-        if len(row) != len(header):
+    body_text = text[skipped:].split("\n", 1)[1] if "\n" in text[skipped:] else ""
+    table = Table(source, hashlib.sha256(raw).hexdigest(), header_line, header, rows[1:],
+                  "\x1e" in text or "\x1f" in text, body_text.isascii() and "_" not in body_text, delimiter == ";")
+    if header_index:
+        table.notes.append(f"{source}: the header is on line {header_line}; the "
+                           f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped")
+    for line, row in table.body:
+        if len(row) != len(header) and (row and (row[0].strip() or "".join(row).strip())):
             raise DataError(
                 f"this row has {len(row)} fields but the header has {len(header)}",
                 where=location(source, line),
                 hint="every row needs one field per header column (check for a stray or missing comma)",
             )
-    sha256 = hashlib.sha256(raw).hexdigest()
-    content = content_hash(header, [row for _, row in body], "\x1e" in text or "\x1f" in text)
-    if "indicator" in names and "value" in names:
-        dataset = _read_long(names, header, body, source, sha256, content, decimal_comma)
+    return table
+
+
+HEADER_SEARCH_ROWS = 50  # title and notes rows a publication may put above its header
+
+
+def is_header(cells: list[str], reading: Reading) -> bool:
+    """Whether a row names an organisation code column (by any of its names, or by --column)."""
+    named = {header.strip().casefold() for role, header in reading.columns if role == "org_code"}
+    return any(COLUMN_ALIASES.get(column_key(cell)) == "org_code" or cell.strip().casefold() in named for cell in cells)
+
+
+def _csv_header(text: str, reading: Reading) -> tuple[int, str]:
+    """The line of the header (0-based) and the delimiter: the first of the first lines that names
+    an organisation code column when split by comma, semicolon or tab. Failing that, the first line
+    and the delimiter it holds most of (and the reader then says what is missing)."""
+    lines = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    for index, line in enumerate(lines):
+        found = [(len(cells), delimiter) for delimiter in (",", ";", "\t")
+                 if is_header(cells := [c.strip().strip('"') for c in line.rstrip("\r").split(delimiter)], reading)]
+        if found:
+            return index, max(found)[1]
+    first = lines[0]
+    return 0, max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
+
+
+def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
+    source, header = table.source, table.header
+    names = _header_names(table, reading)
+    # A row of empty cells is no record (spreadsheets leave them); most rows start with a code.
+    body = [(line, row) for line, row in table.body if row and (row[0].strip() or "".join(row).strip())]
+    if not body:
+        raise DataError("the file has a header but no data rows", where=source, hint="add one row per organisation")
+    body = _without_totals(names, body, table)
+    content = content_hash(header, [row for _, row in body], table.separators)
+    if "indicator" in names:
+        if "value" not in names:
+            raise DataError(
+                "the file has an indicator column, so it is long-shaped, but no value column",
+                where=location(source, table.header_line),
+                hint="name the column of values Value (or pass --column value=HEADER)",
+            )
+        dataset = _read_long(names, header, body, source, table.sha256, content, table.decimal_comma)
     else:
-        dataset = _read_wide(names, header, body, source, sha256, content, decimal_comma)
-    dataset.plain_numbers = plain_numbers
+        dataset = _read_wide(names, header, body, source, table.sha256, content, table.decimal_comma)
+    dataset.plain_numbers = table.plain_numbers
+    dataset.notes = [*table.notes, *_period_notes(dataset, names, body, source), *dataset.notes]
     return dataset
+
+
+# Rows that publications add for the country or a region: ccgrate rates organisations, not sums.
+_TOTAL_CODES = re.compile(r"(?i)england|eng|national|total|all|e92000001|e40\d{6}|e54\d{6}|y\d{2}|q\d{2}")
+_TOTAL_NAMES = frozenset({"england", "national", "total", "england total", "all ccgs", "all", "national total"})
+
+
+def _without_totals(names: list[str], body: list, table: Table) -> list:
+    code_at = names.index("org_code")
+    name_at = names.index("org_name") if "org_name" in names else None
+    totals, kept = [], []
+    for line, row in body:
+        code = row[code_at].strip()
+        name = row[name_at].strip() if name_at is not None else ""
+        if _TOTAL_CODES.fullmatch(code) or name.casefold() in _TOTAL_NAMES or code.casefold() in _TOTAL_NAMES:
+            totals.append((line, code or name))
+        else:
+            kept.append((line, row))
+    if not totals or not kept:
+        return body  # a file of totals only is someone's data, not a totals row to skip
+    codes = listed([clip(c) for c in dict.fromkeys(code for _, code in totals)], 3)
+    where = listed([str(line) for line, _ in totals], 5)
+    word = _lines_word(table.source)
+    table.notes.append(
+        f"{table.source}: skipped {len(totals)} row{'s' if len(totals) > 1 else ''} of national or regional totals "
+        f"({codes}, on {word}{'s' if len(totals) > 1 else ''} {where}): ccgrate rates organisations, not totals"
+    )
+    return kept
+
+
+def _lines_word(source: str) -> str:
+    return "row" if getattr(source, "sheet", None) is not None else "line"
+
+
+def _period_notes(dataset: Dataset, names: list[str], body: list, source: str) -> list[str]:
+    if "period" not in names:
+        return []
+    at = names.index("period")
+    quarters = sorted({row[at].strip() for _, row in body if read_period(row[at])[1]})
+    if not quarters:
+        return []
+    return [f"{source}: quarterly periods read as their financial year "
+            f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"]
 
 
 def content_hash(header: list[str], records: list[list[str]], separators: bool | None = None) -> str:
@@ -308,33 +474,75 @@ def _collector_paused():
             gc.enable()
 
 
-def _header_names(header: list[str], source: str, line: int) -> list[str]:
-    names = []
+def _header_names(table: Table, reading: Reading) -> list[str]:
+    """Each header cell's role (org_code, indicator, ...), or its lower-case text for an indicator
+    or descriptive column, or "" for a nameless column that holds nothing."""
+    source, line, header = table.source, table.header_line, table.header
+    mapped = {text.strip().casefold(): role for role, text in reading.columns}
+    explicit = set(mapped.values())
+    found_mapped: set[str] = set()
+    names: list[str] = []
     seen: dict[str, int] = {}
     for index, text in enumerate(header, start=1):
-        key = text.strip().lower()
-        if not key:
+        key = text.strip().casefold()
+        if key in mapped:
+            name = mapped[key]
+            found_mapped.add(key)
+        elif not key:
+            if any(index <= len(row) and row[index - 1].strip() for _, row in table.body):
+                raise _nameless_column(table, index)
+            names.append("")
+            continue
+        else:
+            role = COLUMN_ALIASES.get(column_key(key))
+            # A role the user gave to another column leaves this one as a column of its own.
+            name = role if role is not None and role not in explicit else text.strip().lower()
+        if name in seen and name in ROLES:
             raise DataError(
-                "a header cell is empty", where=location(source, line, index), hint="give every column a name"
+                f'columns "{clip(header[seen[name] - 1].strip())}" (column {seen[name]}) and "{clip(text.strip())}" '
+                f"both name the {name} column",
+                where=location(source, line, index),
+                hint=f"remove or rename one of them, or pass --column {name}=HEADER to say which to use",
             )
-        # "Org Code" and "org-code" name the same column; indicator ids are kept as written.
-        key = COLUMN_ALIASES.get(column_key(key), key)
-        if key in seen:
+        if name in seen:
             raise DataError(
-                f'column "{text.strip()}" appears twice (also column {seen[key]})',
+                f'column "{clip(text.strip())}" appears twice (also column {seen[name]})',
                 where=location(source, line, index),
                 hint="remove or rename one of them",
             )
-        seen[key] = index
-        names.append(key)
+        seen[name] = index
+        names.append(name)
+    for text, role in mapped.items():
+        if text not in found_mapped:
+            shown = [clip(h.strip()) for h in header if h.strip()]
+            raise DataError(
+                f'--column {role}={clip(text)}: the header has no such column',
+                where=location(source, line),
+                hint=f"the header holds {listed(shown, 8)}",
+            )
     if "org_code" not in seen:
         raise DataError(
             "no org_code column",
             where=location(source, line),
-            hint="name the column of organisation codes org_code (wide: org_code,org_name,period,<indicator ids>; "
+            hint="name the column of organisation codes org_code (or Org Code, ODS Code, CCG Code), or pass "
+            "--column org_code=HEADER (wide: org_code,org_name,period,<indicator ids>; "
             "long: org_code,org_name,period,indicator,value)",
         )
     return names
+
+
+def _nameless_column(table: Table, index: int) -> DataError:
+    line = table.header_line
+    for top, left, bottom, right in table.merged:
+        if top <= line <= bottom and left <= index <= right:
+            return DataError(
+                f"header cells {location(table.source, line, left).rsplit('!', 1)[-1]}:"
+                f"{location(table.source, line, right).rsplit('!', 1)[-1]} are merged, so only the first names a column",
+                where=location(table.source, line, index),
+                hint="unmerge them in the spreadsheet and give every column a header of its own",
+            )
+    return DataError("a header cell is empty", where=location(table.source, line, index),
+                     hint="give every column a name")
 
 
 def _identities(names: list[str], body: list, source: str) -> tuple[list[str], list[str], list[str | None]]:
@@ -360,13 +568,13 @@ def _identities(names: list[str], body: list, source: str) -> tuple[list[str], l
             continue
         text = row[period_at]
         if text not in known_periods:
-            known_periods[text] = normalise_period(text)
+            known_periods[text] = read_period(text)[0]
         period = known_periods[text]
         if period is None:
             raise DataError(
                 f'period "{clip(text.strip())}" is not a year',
                 where=location(source, line, period_at + 1),
-                hint="write periods as 2017/18 (or 2017-18, or 2017 for the year starting April 2017)",
+                hint="write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for the year starting April 2017)",
             )
         periods.append(period)
     return codes, org_names, periods
@@ -382,7 +590,8 @@ def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> D
         key = (code, period)
         if key in first_seen:
             raise DataError(
-                f"a second row for {code}{' ' + period if period else ''} (the first is on line {first_seen[key]})",
+                f"a second row for {code}{' ' + period if period else ''} "
+                f"(the first is on {_lines_word(source)} {first_seen[key]})",
                 where=location(source, line),
                 hint="keep one row per organisation and period",
             )
@@ -392,7 +601,7 @@ def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> D
     # One C-level pass turns the rows into a grid whose columns are then cheap to take.
     grid = np.array([row for _, row in body], dtype=object)
     for index, name in enumerate(names):
-        if name in IDENTITY:
+        if name in IDENTITY or not name:
             continue
         column = Column(header[index].strip(), grid[:, index].tolist(), index + 1, None, decimal_comma)
         if name.endswith(_SUFFIXES[0]):
@@ -406,16 +615,13 @@ def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> D
 
 def _read_long(names, header, body, source, sha256, content, decimal_comma) -> Dataset:
     columns = {name: index for index, name in enumerate(names)}
-    unexpected = [header[i].strip() for i, n in enumerate(names) if n not in COLUMN_ALIASES.values()]
-    if unexpected:
-        raise DataError(
-            f"unexpected column{'s' if len(unexpected) > 1 else ''} in a long-shaped file: {', '.join(unexpected)}",
-            where=source,
-            hint="a long file has org_code,org_name,period,indicator,value and optionally numerator,denominator",
-        )
+    # Publications put names, units, confidence limits and regions beside each value.
+    set_aside = [clip(header[i].strip()) for i, n in enumerate(names) if n and n not in ROLES]
     codes, org_names, periods = _identities(names, body, source)
     record_of: dict[tuple[str, str | None], int] = {}
     dataset = Dataset(source, sha256, content, "long", [], [], [], [])
+    if set_aside:
+        dataset.notes.append(f"{source}: column{'s' if len(set_aside) > 1 else ''} not used: {listed(set_aside, 12)}")
     cells: dict[str, dict[str, dict[int, tuple[str, int]]]] = {"value": {}, "numerator": {}, "denominator": {}}
     headers: dict[str, str] = {}
     first_seen: dict[tuple[str, str | None, str], int] = {}
@@ -429,7 +635,7 @@ def _read_long(names, header, body, source, sha256, content, decimal_comma) -> D
         if seen_key in first_seen:
             raise DataError(
                 f"a second value of {indicator} for {code}{' ' + period if period else ''} "
-                f"(the first is on line {first_seen[seen_key]})",
+                f"(the first is on {_lines_word(source)} {first_seen[seen_key]})",
                 where=location(source, line),
                 hint="keep one row per organisation, period and indicator",
             )

@@ -91,8 +91,33 @@ class UsageProblem(CcgrateError):
     """Options that cannot work together, found only once their values are known (exit 2)."""
 
 
+class SheetSource(str):
+    """`data.xlsx:Sheet1`, one sheet of a workbook, as data is tagged with its source. Its cells are
+    named as the spreadsheet names them (`data.xlsx:Sheet1!D14`, and `!14:14` for a whole row), so
+    that a reference can be pasted into the spreadsheet's Name Box."""
+
+    path: str
+    sheet: str
+
+    def __new__(cls, path: str, sheet: str) -> SheetSource:
+        made = super().__new__(cls, f"{path}:{sheet}")
+        made.path, made.sheet = path, sheet
+        return made
+
+
+def column_letters(column: int) -> str:
+    """A 1-based column number as a spreadsheet names it: 1 is A, 27 is AA."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def location(path: str, line: int | None = None, column: int | None = None) -> str:
-    """`path:line:column`, leaving out the parts that are unknown."""
+    """`path:line:column` (or `book.xlsx:Sheet!D14`), leaving out the parts that are unknown."""
+    if isinstance(path, SheetSource) and line is not None:
+        return f"{path}!{column_letters(column)}{line}" if column is not None else f"{path}!{line}:{line}"
     text = path
     if line is not None:
         text += f":{line}"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .bind import OrgInput, Population, bind
-from .data import Dataset, normalise_period, read_dataset
+from .data import Dataset, Reading, normalise_period, read_dataset
 from .engine import Assessment, PopulationResult, assess, assess_population
 from .errors import DataError, FrameworkError, listed
 from .loader import framework_for_period, resolve_framework
@@ -35,6 +35,7 @@ class ScoreRun:
     inputs: list[InputFile]
     results: list[PopulationResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the data was read, where that was not plain
     # One entry per population-based indicator of each file and period: the statistics its banding
     # used (phi, tau^2, n, trimming, target; or population quantile cuts).
     indicator_stats: list[dict[str, Any]] = field(default_factory=list)
@@ -94,6 +95,7 @@ class Prepared:
     populations: list[Population]
     inputs: list[InputFile]
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def score_sources(
@@ -102,14 +104,14 @@ def score_sources(
     framework: str | None = None,
     periods: Iterable[str] = (),
     orgs: Iterable[str] = (),
-    encoding: str = "utf-8-sig",
+    reading: Reading = Reading(),
     progress: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Score each source (name, bytes); each file is a population of its own.
 
     `progress`, if given, is told in words what is being done as the work goes on.
     """
-    prepared = prepare(sources, framework=framework, periods=periods, encoding=encoding, progress=progress)
+    prepared = prepare(sources, framework=framework, periods=periods, reading=reading, progress=progress)
     return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources], progress=progress)
 
 
@@ -118,7 +120,7 @@ def prepare(
     *,
     framework: str | Any | None = None,
     periods: Iterable[str] = (),
-    encoding: str = "utf-8-sig",
+    reading: Reading = Reading(),
     only: Callable[[Any], set[str]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Prepared:
@@ -134,8 +136,10 @@ def prepare(
     for name, raw in sources:
         if progress is not None:
             progress(f"reading {name}")
-        dataset = read_dataset(raw, name, encoding)
-        prepared.inputs.append(InputFile(name, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset)))
+        dataset = read_dataset(raw, name, reading)
+        prepared.inputs.append(InputFile(dataset.source, dataset.sha256, dataset.content_sha256, dataset.shape,
+                                         len(dataset)))
+        prepared.notes.extend(dataset.notes)
         for period, indices in _periods(dataset, override, wanted):
             if progress is not None:
                 progress(f"reading {name}, {period}: {len(indices):,} organisations")
@@ -146,6 +150,7 @@ def prepare(
                 )
             population = bind(fw, dataset, indices, period, keep=only(fw) if only is not None else None)
             prepared.warnings.extend(population.warnings)
+            prepared.notes.extend(note for note in population.notes if note not in prepared.notes)
             prepared.populations.append(population)
     return prepared
 
@@ -158,7 +163,7 @@ def assess_prepared(
     progress: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Assess every population of `prepared`; `orgs` filters what is shown (never the populations)."""
-    run = ScoreRun([], list(prepared.inputs), warnings=list(prepared.warnings))
+    run = ScoreRun([], list(prepared.inputs), warnings=list(prepared.warnings), notes=list(prepared.notes))
     frameworks: dict[str, Any] = {}
     for population in prepared.populations:
         fw = population.framework
@@ -202,13 +207,16 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
     groups: dict[str, list[int]] = {}
     for index, period in enumerate(dataset.periods):
         if period is None:
-            if override is None:
+            if override is not None:
+                period = override.framework.period
+            elif len(wanted) == 1:
+                period = next(iter(wanted))  # --period says which year the file is
+            else:
                 raise DataError(
                     "the file has no period column, so ccgrate cannot choose a framework",
                     where=dataset.source,
-                    hint="add a period column (e.g. 2017/18) or pass --framework ID|PATH",
+                    hint="add a period column (e.g. 2017/18), or pass --period 2017/18 or --framework ID|PATH",
                 )
-            period = override.framework.period
         groups.setdefault(period, []).append(index)
     if wanted and not wanted & set(groups):
         raise DataError(
@@ -268,13 +276,13 @@ def compare_sides(
     framework_b: str | None = None,
     mapping: Any = None,
     combine: str = "auto",
-    encoding: str = "utf-8-sig",
+    reading: Reading = Reading(),
 ) -> Any:
     """Score both sides, restate mergers, score each side under the other's framework, compare."""
     from .compare import Side, comparable, compare, distribution, final_code, restate
 
-    prepared_a = prepare([(side_a.name, side_a.raw)], framework=framework_a, periods=_wanted(side_a), encoding=encoding)
-    prepared_b = prepare([(side_b.name, side_b.raw)], framework=framework_b, periods=_wanted(side_b), encoding=encoding)
+    prepared_a = prepare([(side_a.name, side_a.raw)], framework=framework_a, periods=_wanted(side_a), reading=reading)
+    prepared_b = prepare([(side_b.name, side_b.raw)], framework=framework_b, periods=_wanted(side_b), reading=reading)
     population_a, population_b = _single(prepared_a, side_a.name), _single(prepared_b, side_b.name)
     fa, fb = population_a.framework, population_b.framework
     if [r.casefold() for r in fa.scale.ratings] != [r.casefold() for r in fb.scale.ratings]:
@@ -314,8 +322,8 @@ def compare_sides(
     if (fa.id, fa.sha256) != (fb.id, fb.sha256):
         keep = {i.lower() for i in comparable(fa, fb)} | {j.lower() for j in fa.judgements} | {j.lower() for j in fb.judgements}
         try:
-            cross_a = _cross_scores(side_a, fb, keep, encoding, lambda orgs: on_other_boundaries("a", fb, orgs)[0])
-            cross_b = _cross_scores(side_b, fa, keep, encoding, lambda orgs: on_other_boundaries("b", fa, orgs)[0])
+            cross_a = _cross_scores(side_a, fb, keep, reading, lambda orgs: on_other_boundaries("a", fb, orgs)[0])
+            cross_b = _cross_scores(side_b, fa, keep, reading, lambda orgs: on_other_boundaries("b", fa, orgs)[0])
         except DataError as error:
             warnings.append(f"the score change is not split into data and framework parts: {error}")
             cross_a = cross_b = None
@@ -331,6 +339,7 @@ def compare_sides(
         cross_b=cross_b,
     )
     comparison.warnings = warnings
+    comparison.notes = list(dict.fromkeys(prepared_a.notes + prepared_b.notes))
     return comparison
 
 
@@ -347,9 +356,9 @@ def _single(prepared: Prepared, name: str) -> Population:
     return prepared.populations[0]
 
 
-def _cross_scores(side: SideInput, framework: Any, keep: set[str], encoding: str, boundaries: Callable) -> dict[str, float | None]:
+def _cross_scores(side: SideInput, framework: Any, keep: set[str], reading: Reading, boundaries: Callable) -> dict[str, float | None]:
     """Each organisation's score for this side's data under another framework."""
-    prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), encoding=encoding,
+    prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), reading=reading,
                        only=lambda fw: keep)
     population = _single(prepared, side.name)
     result = assess_population(framework, boundaries([population.org(i) for i in range(len(population))]))

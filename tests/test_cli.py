@@ -258,7 +258,7 @@ def test_exit_1_unknown_organisation(ccgrate):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["score", "x.csv", "--colour"], "No such option '--colour'. Did you mean '--org'?"),
+        (["score", "x.csv", "--colour"], "No such option '--colour'. (Did you mean one of: '--column', '--org'?)"),
         (["score", "x.csv", "-f", "xml"], "Invalid value for '-f' / '--format': 'xml' is not one of 'table', 'json', "
                                           "'ndjson', 'csv', 'markdown'."),
         (["score"], "Missing argument 'FILE...'."),

@@ -138,16 +138,19 @@ def test_sha256_of_the_bytes():
          'd.csv:1:4: column "126A" appears twice (also column 3); remove or rename one of them'),
         ("org_code,,126a\n07Q,2017/18,1\n", "d.csv:1:2: a header cell is empty; give every column a name"),
         ("code2,period,126a\n07Q,2017/18,1\n",
-         "d.csv:1: no org_code column; name the column of organisation codes org_code "
-         "(wide: org_code,org_name,period,<indicator ids>; long: org_code,org_name,period,indicator,value)"),
+         "d.csv:1: no org_code column; name the column of organisation codes org_code (or Org Code, ODS Code, "
+         "CCG Code), or pass --column org_code=HEADER (wide: org_code,org_name,period,<indicator ids>; long: org_code,org_name,period,indicator,value)"),
         ("org_code,period,126a\n ,2017/18,1\n", "d.csv:2:1: org_code is blank; every row needs an organisation code"),
         ("org_code,period,126a\n07Q,Q3 2017,1\n",
-         'd.csv:2:2: period "Q3 2017" is not a year; write periods as 2017/18 (or 2017-18, or 2017 for the year '
-         "starting April 2017)"),
+         'd.csv:2:2: period "Q3 2017" is not a year; write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for '
+         "the year starting April 2017)"),
         ("org_code,period,indicator,value\n07Q,2017/18,,1\n", "d.csv:2:3: indicator is blank; name the indicator id"),
-        ("org_code,period,indicator,value,population\n07Q,2017/18,126a,1,300000\n",
-         "d.csv: unexpected column in a long-shaped file: population; a long file has "
-         "org_code,org_name,period,indicator,value and optionally numerator,denominator"),
+        ("org_code,period,indicator,population\n07Q,2017/18,126a,300000\n",
+         "d.csv:1: the file has an indicator column, so it is long-shaped, but no value column; name the column "
+         "of values Value (or pass --column value=HEADER)"),
+        ("Org Code,ODS Code,period,126a\n07Q,07Q,2017/18,1\n",
+         'd.csv:1:2: columns "Org Code" (column 1) and "ODS Code" both name the org_code column; remove or rename '
+         "one of them, or pass --column org_code=HEADER to say which to use"),
         ('org_code,period,126a\n07Q,2017/18,"1\n',
          "d.csv:2: unreadable CSV: unexpected end of data; check the quoting on this line"),
     ],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..clitools import (
     OUTPUT,
     FiniteRange,
-    encoding_option,
+    reading_options,
     guard_output,
     format_option,
     notice,
@@ -34,13 +35,15 @@ def population_options(command):
     return click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")(command)
 
 
-def _population(file: str, framework_spec: str | None, period: str | None, encoding: str, output: Path | None = None):
+def _population(file: str, framework_spec: str | None, period: str | None, reading: Any, output: Path | None = None):
     """The one population (file and period) these commands work on."""
     from ..pipeline import parse_period_option, prepare
 
     guard_output(output, file, framework_spec)
     wanted = [parse_period_option(period)] if period else []
-    prepared = prepare(read_sources((file,)), framework=framework_spec, periods=wanted, encoding=encoding)
+    prepared = prepare(read_sources((file,)), framework=framework_spec, periods=wanted, reading=reading)
+    for message in prepared.notes:
+        notice(message)
     for message in prepared.warnings:
         warn(message)
     if len(prepared.populations) != 1:
@@ -65,10 +68,10 @@ def _org_index(population, code: str, file: str) -> int:
 @population_options
 @format_option()
 @output_option
-@encoding_option
+@reading_options
 @verbosity_options
 def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ...], period: str | None,
-           framework_spec: str | None, output_format: str, output: Path | None, encoding: str) -> None:
+           framework_spec: str | None, output_format: str, output: Path | None, reading: Any) -> None:
     """The smallest change that takes an organisation to a target rating, or the rating a change gives.
 
     With --target: the fewest indicators changed (then the fewest band steps), each to the value
@@ -86,7 +89,7 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
         raise click.UsageError("give either --target RATING or one or more --set ID=VALUE")
     from .. import whatif as core
 
-    population, _ = _population(file, framework_spec, period, encoding, output)
+    population, _ = _population(file, framework_spec, period, reading, output)
     target = rating_choice(target, "--target", [list(population.framework.scale.ratings)])
     index = _org_index(population, org_code, file)
     if settings:
@@ -118,11 +121,11 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
 @population_options
 @format_option()
 @output_option
-@encoding_option
+@reading_options
 @verbosity_options
 def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_sd: float, cut_sd: float,
                 org_codes: tuple[str, ...], period: str | None, framework_spec: str | None, output_format: str,
-                output: Path | None, encoding: str) -> None:
+                output: Path | None, reading: Any) -> None:
     """How sure each rating is: Monte Carlo over weights, cut points and the data's own noise.
 
     Each draw multiplies every indicator and domain weight by exp(SD x N(0,1)), moves each of the
@@ -142,7 +145,7 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
     chosen = {v.lower() for v in vary} or {"weights", "cuts", "values"}
     perturbation = core.Perturbation(weights=weight_sd if "weights" in chosen else 0.0,
                                      cuts=cut_sd if "cuts" in chosen else 0.0, values="values" in chosen)
-    population, _ = _population(file, framework_spec, period, encoding, output)
+    population, _ = _population(file, framework_spec, period, reading, output)
     selected = [_org_index(population, code, file) for code in org_codes] or list(range(len(population)))
     result = core.sensitivity(population, draws, seed, perturbation)
     from ..render import analysis as render
@@ -168,10 +171,10 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
 @click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
 @population_options
 @format_option(("table", "json", "csv", "markdown"))
-@encoding_option
+@reading_options
 @verbosity_options
 def calibrate(file: str, target: str | None, framework_output: Path, indicator_cuts: bool, new_id: str | None,
-              period: str | None, framework_spec: str | None, output_format: str, encoding: str) -> None:
+              period: str | None, framework_spec: str | None, output_format: str, reading: Any) -> None:
     """Set a framework's cut points so that scoring FILE gives a target distribution of ratings.
 
     Writes a new framework file: the original text with the scale's cut points (and, with
@@ -191,7 +194,7 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
     from ..loader import framework_text
     from ..render import analysis as render
 
-    population, source = _population(file, framework_spec, period, encoding, framework_output)
+    population, source = _population(file, framework_spec, period, reading, framework_output)
     old = population.framework
     name = Path(file).name if file != "-" else "standard input"
     note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..clitools import (
     ExitCode,
-    encoding_option,
+    reading_options,
     format_option,
     guard_output,
     info,
+    notice,
     output_option,
     read_sources,
     render_table,
@@ -45,7 +47,7 @@ from ..errors import DataError, listed, printable
               help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any matched organisation's rating fell.")
 @format_option()
 @output_option
-@encoding_option
+@reading_options
 @verbosity_options
 def compare(
     side_a: str,
@@ -61,7 +63,7 @@ def compare(
     fail_if_worse: bool,
     output_format: str,
     output: Path | None,
-    encoding: str,
+    reading: Any,
 ) -> None:
     """Compare two years: ratings, scores, domains, areas and every indicator, for one CCG or all.
 
@@ -88,10 +90,10 @@ def compare(
         from ..compare import read_mapping
 
         name, raw = _read_one(map_file)
-        mapping = read_mapping(raw, name, encoding)
+        mapping = read_mapping(raw, name, reading.encoding)
     comparison = compare_sides(
         SideInput(*sides[0]), SideInput(*sides[1]), framework_a=framework_a, framework_b=framework_b,
-        mapping=mapping, combine=combine, encoding=encoding,
+        mapping=mapping, combine=combine, reading=reading,
     )
     if orgs:
         wanted = {code.strip().upper() for code in orgs}
@@ -115,6 +117,8 @@ def compare(
         ]
     info(f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
          f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}")
+    for message in comparison.notes:
+        notice(message)
     for message in comparison.warnings:
         warn(message)
     from ..render import comparison as render

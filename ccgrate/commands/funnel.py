@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,7 +11,7 @@ from ..clitools import (
     FORMATS,
     ExitCode,
     UserError,
-    encoding_option,
+    reading_options,
     guard_output,
     notice,
     output_option,
@@ -38,7 +39,7 @@ IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
     help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png or .pdf, a table without -o).",
 )
 @output_option
-@encoding_option
+@reading_options
 @verbosity_options
 def funnel(
     file: str,
@@ -48,7 +49,7 @@ def funnel(
     framework_spec: str | None,
     output_format: str | None,
     output: Path | None,
-    encoding: str,
+    reading: Any,
 ) -> None:
     """Funnel plot of one z-score indicator: every organisation against 95% and 99.8% limits.
 
@@ -73,7 +74,9 @@ def funnel(
     if output_format is None and not draw:
         output_format = "table"
     wanted = parse_period_option(period) if period else None
-    run = score_sources(read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), encoding=encoding)
+    run = score_sources(read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), reading=reading)
+    for message in run.notes:
+        notice(message)
     for message in run.warnings:
         warn(message)
     plot = build_funnel(run, indicator_id, wanted)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,7 +13,7 @@ from ..clitools import (
     RATINGS,
     ExitCode,
     LateProgress,
-    encoding_option,
+    reading_options,
     expand_inputs,
     guard_output,
     format_option,
@@ -43,7 +44,7 @@ from ..errors import listed
               help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any organisation is rated below RATING or not rated.")
 @format_option()
 @output_option
-@encoding_option
+@reading_options
 @verbosity_options
 def score(
     files: tuple[str, ...],
@@ -55,7 +56,7 @@ def score(
     fail_below: str | None,
     output_format: str,
     output: Path | None,
-    encoding: str,
+    reading: Any,
 ) -> None:
     """Rate each organisation and period in FILE (CSV, wide or long; - reads standard input).
 
@@ -79,7 +80,7 @@ def score(
     guard_output(output, *names, framework_spec)
     sources = read_sources(names)
     with LateProgress() as progress:
-        run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, encoding=encoding,
+        run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading,
                             progress=progress.step)
         # Checked once the frameworks are known (their scales may use other words), and before any output.
         threshold = rating_choice(fail_below, "--fail-below", scales(run))
@@ -101,6 +102,8 @@ def score(
     for fw in run.frameworks:
         info(f"framework {fw.id} from {fw.origin}, sha256 {fw.sha256}")
     info(f"scored {len(run)} assessments in {time.perf_counter() - started:.2f}s")
+    for message in run.notes:
+        notice(message)
     for message in run.warnings:
         warn(message)
     for message in run.grouped_warnings():
