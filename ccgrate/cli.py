@@ -37,7 +37,8 @@ def cli() -> None:
     Examples:
       ccgrate score examples/bromley.csv
       ccgrate score examples/bromley.csv --explain --period 2017/18
-      ccgrate compare 2017 2018 --data-dir examples
+      ccgrate score examples/bromley.xlsx
+      ccgrate compare 2017 2018
       ccgrate frameworks
 
     Shell completion: eval "$(_CCGRATE_COMPLETE=bash_source ccgrate)" (zsh_source, fish_source).

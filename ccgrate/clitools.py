@@ -20,6 +20,7 @@ import click
 from ._stop import cursor_hidden
 from .errors import CcgrateError, FrameworkError, UsageProblem, printable
 from .streams import (
+    Globbed,
     expand_inputs,
     open_output,
     read_input,
@@ -63,6 +64,9 @@ class UserError(click.ClickException):
 
 
 class CcgrateGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order added: the main job first, not the alphabet's
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -264,16 +268,41 @@ class StderrFailed(Exception):
 
 
 def read_sources(files: tuple[str, ...] | list[str]) -> list[tuple[str, bytes]]:
-    """(name, bytes) for each file; `-` is standard input; a quoted glob is expanded here."""
+    """(name, bytes) for each file; `-` is standard input; a quoted glob is expanded here, and a
+    year that names no file is found as `year_file` finds it. Names that came from a glob are
+    `Globbed`, so that a file among them that is not indicator data can be passed over."""
     sources = []
     for name in expand_inputs(files):
         if name == "-":
             if sys.stdin is not None and sys.stdin.isatty():
                 say("ccgrate: reading CSV from standard input (end with Ctrl-D)")
             sources.append(("<stdin>", read_input(name)))
-        else:
-            sources.append((shown_path(name), read_input(name)))
+            continue
+        if not os.path.lexists(name):
+            name = year_file(name) or name
+        shown = shown_path(name)
+        sources.append((Globbed(shown) if isinstance(name, Globbed) else shown, read_input(name)))
     return sources
+
+
+def year_file(spec: str, data_dir: Path | None = None) -> str | None:
+    """The data file for a year given instead of a file (2017, 2017/18), saying on stderr which file it
+    is and, for a bundled example, that its data are synthetic; None if `spec` is not a year."""
+    from .data import normalise_period
+    from .pipeline import locate_year
+
+    period = normalise_period(spec)
+    if period is None:
+        return None
+    if data_dir is None and os.environ.get("CCGRATE_DATA_DIR"):
+        data_dir = Path(os.environ["CCGRATE_DATA_DIR"])
+    found = locate_year(period, data_dir)
+    if found.bundled:
+        notice(f"{period}: no data file in {data_dir or 'the current directory'}, so the bundled example "
+               f"{shown_path(found.path)} is used: SYNTHETIC data (made-up organisations, not published figures)")
+    else:
+        notice(f"{period}: data from {shown_path(found.path)}")
+    return str(found.path)
 
 
 def guard_output(output: Path | None, *inputs: str | Path | None) -> None:

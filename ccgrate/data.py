@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError, listed, location
+from .errors import DataError, NotIndicatorData, listed, location
 
 # Cells that mean "no value" in real exports: blank, NA markers and the suppression signs used
 # by NHS Digital (*) and ONS (x, ..).
@@ -521,7 +521,7 @@ def _header_names(table: Table, reading: Reading) -> list[str]:
                 hint=f"the header holds {listed(shown, 8)}",
             )
     if "org_code" not in seen:
-        raise DataError(
+        raise NotIndicatorData(
             "no org_code column",
             where=location(source, line),
             hint="name the column of organisation codes org_code (or Org Code, ODS Code, CCG Code), or pass "

@@ -58,6 +58,10 @@ class DataError(CcgrateError):
     """An indicator data file cannot be read or does not fit the framework."""
 
 
+class NotIndicatorData(DataError):
+    """A file with no organisation code column: some other table (a merger map, a lookup)."""
+
+
 class FrameworkError(CcgrateError):
     """A framework definition is missing, malformed or inconsistent.
 

@@ -16,8 +16,10 @@ import numpy as np
 from .bind import OrgInput, Population, bind
 from .data import Dataset, Reading, normalise_period, read_dataset
 from .engine import Assessment, PopulationResult, assess, assess_population
-from .errors import DataError, FrameworkError, listed
+from .errors import DataError, FrameworkError, NotIndicatorData, listed
+from .streams import Globbed
 from .loader import framework_for_period, resolve_framework
+from .orgs import match_orgs
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,16 @@ def prepare(
     for name, raw in sources:
         if progress is not None:
             progress(f"reading {name}")
-        dataset = read_dataset(raw, name, reading)
+        try:
+            dataset = read_dataset(raw, name, reading)
+        except NotIndicatorData:
+            # `score 'examples/*.csv'` also matches the merger map: a pattern is the user's shorthand
+            # for the data files among those it matches.
+            if isinstance(name, Globbed) and any(other is not name for other, _ in sources):
+                prepared.notes.append(f"{name}: skipped: it matched the pattern but holds no organisation code "
+                                      "column, so it is not indicator data")
+                continue
+            raise
         prepared.inputs.append(InputFile(dataset.source, dataset.sha256, dataset.content_sha256, dataset.shape,
                                          len(dataset)))
         prepared.notes.extend(dataset.notes)
@@ -177,19 +188,17 @@ def assess_prepared(
                 {"source": population.source, "period": population.period, "framework": fw.id,
                  "indicator": indicator_id, **values}
             )
-    wanted_orgs = {code.strip().upper() for code in orgs}
-    found: set[str] = set()
+    orgs = list(orgs)
+    known: dict[str, str] = {}
+    for result in run.results:
+        for code, name in zip(result.population.codes, result.population.names):
+            if name or code not in known:
+                known[code] = name
+    wanted = set(match_orgs(orgs, known, ", ".join(names) or "the data")) if orgs else None
     for result in run.results:
         codes = result.population.codes
-        chosen = [i for i, code in enumerate(codes) if code.upper() in wanted_orgs] if wanted_orgs else list(range(len(codes)))
-        found.update(codes[i].upper() for i in chosen)
-        run.selected.append(chosen)
-    absent = sorted(wanted_orgs - found)
-    if absent:
-        raise DataError(
-            f"no organisation {', '.join(absent)} in {', '.join(names) or 'the data'}",
-            hint="check the code against the org_code column",
-        )
+        run.selected.append([i for i, code in enumerate(codes) if code in wanted] if wanted is not None
+                            else list(range(len(codes))))
     run.frameworks = sorted(frameworks.values(), key=lambda f: (f.framework.period, f.id))
     return run
 
@@ -238,25 +247,62 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
 def year_file_patterns(period: str) -> list[str]:
     """The file names a year resolves to in a data directory, in the order they are tried."""
     start, end = int(period[:4]), period[5:]
-    return [f"*{start}-{end}*.csv", f"*{start}_{end}*.csv", f"*{start}{end}*.csv", f"*{start}-{start + 1}*.csv",
-            f"{start}.csv"]
+    stems = [f"*{start}-{end}*", f"*{start}_{end}*", f"*{start}{end}*", f"*{start}-{start + 1}*", f"{start}"]
+    return [stem + suffix for stem in stems for suffix in YEAR_FILE_SUFFIXES]
 
 
-def find_year_file(period: str, directory: Path) -> Path:
-    """The one CSV file in `directory` whose name carries `period`; a clear error otherwise."""
+YEAR_FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
+
+
+def bundled_examples() -> Path:
+    """The example data that ships with ccgrate (synthetic national populations, illustrative Bromley):
+    inside an installed package, or at the top of a source checkout."""
+    packaged = Path(__file__).resolve().parent / "examples"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "examples"
+
+
+def find_year_file(period: str, directory: Path) -> Path | None:
+    """The one data file in `directory` whose name carries `period`; None if there is none."""
     patterns = year_file_patterns(period)
     found = sorted({path for pattern in patterns for path in directory.glob(pattern) if path.is_file()})
-    if not found:
-        raise DataError(
-            f"no data file for {period} in {directory}",
-            hint=f"looked for {', '.join(patterns)}; name a file so, pass --data-dir, or give the path instead of the year",
-        )
     if len(found) > 1:
         raise DataError(
             f"several data files for {period} in {directory}: {', '.join(p.name for p in found)}",
             hint="give the path of the one to use instead of the year",
         )
-    return found[0]
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class YearFile:
+    path: Path
+    bundled: bool  # one of the synthetic examples that ship with ccgrate
+
+
+def locate_year(period: str, data_dir: Path | None = None) -> YearFile:
+    """A year's data file: in `data_dir` (when given), then the current directory, then the examples
+    that ship with ccgrate."""
+    if data_dir is not None and not data_dir.is_dir():
+        raise DataError(f"--data-dir {data_dir}: no such directory", hint="give the directory that holds the data files")
+    places = [(data_dir, False)] if data_dir is not None else []
+    places += [(Path("."), False), (bundled_examples(), True)]
+    seen: set[Path] = set()
+    for directory, bundled in places:
+        resolved = directory.resolve()
+        if resolved in seen or not directory.is_dir():
+            continue
+        seen.add(resolved)
+        found = find_year_file(period, directory)
+        if found is not None:
+            return YearFile(found, bundled and resolved != Path(".").resolve())
+    start, end = int(period[:4]), period[5:]
+    raise DataError(
+        f"no data file for {period} in {data_dir or 'the current directory'}, nor among the bundled examples",
+        hint=f"looked for *{start}-{end}*, *{start}_{end}*, *{start}{end}*, *{start}-{start + 1}* or {start} "
+        f"({', '.join(YEAR_FILE_SUFFIXES)}); name a file so, pass --data-dir, or give the path instead of the year",
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import hashlib
 import io
 
 from .data import HEADER_SEARCH_ROWS, Reading, Table, clip, is_header
-from .errors import DataError, SheetSource, listed, location
+from .errors import DataError, SheetSource, listed
 
 SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _ZIP = b"PK\x03\x04"  # .xlsx, .xlsm, .xlsb and .ods are zip archives

@@ -90,6 +90,10 @@ def input_limit() -> int:
 FRAMEWORK_LIMIT = 16 * 1024**2
 
 
+class Globbed(str):
+    """A file name that a quoted pattern matched, rather than one the user named."""
+
+
 def expand_inputs(files: Iterable[str]) -> list[str]:
     """The files named, with a quoted glob expanded here (sorted); `-` stays standard input."""
     import glob
@@ -101,7 +105,7 @@ def expand_inputs(files: Iterable[str]) -> list[str]:
             if not matches:
                 raise DataError(f"no file matches {shown_path(name)}",
                                 hint="check the pattern (quote it to let ccgrate expand it)")
-            names.extend(matches)
+            names.extend(map(Globbed, matches))
             continue
         names.append(name)
     return names

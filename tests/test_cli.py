@@ -251,8 +251,20 @@ def test_exit_1_unwritable_output(ccgrate, tmp_path):
 
 def test_exit_1_unknown_organisation(ccgrate):
     assert ccgrate("score", BROMLEY, "--org", "XYZ", expect=1).stderr == (
-        f"Error: no organisation XYZ in {BROMLEY}; check the code against the org_code column\n"
+        f'Error: no organisation "XYZ" in {BROMLEY}; check the code against the org_code column, or give part of '
+        "the name\n"
     )
+
+
+@pytest.mark.parametrize("spec", ["07Q", "07q", "NHS Bromley CCG", "nhs bromley ccg", "Bromley", " bromley "])
+def test_org_by_code_or_name(ccgrate, spec):
+    rows = ccgrate("score", BROMLEY, "--org", spec, "-f", "csv").stdout.splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["07Q", "07Q"]
+
+
+def test_a_misspelt_name_is_suggested(ccgrate):
+    assert ccgrate("score", BROMLEY, "--org", "Bromly", expect=1).stderr == (
+        f'Error: no organisation "Bromly" in {BROMLEY}; did you mean 07Q (NHS Bromley CCG)?\n')
 
 
 @pytest.mark.parametrize(

@@ -230,9 +230,42 @@ def test_data_dir_from_the_environment(ccgrate, monkeypatch):
 
 def test_a_year_with_no_file_says_where_it_looked(ccgrate, tmp_path):
     assert ccgrate("compare", "2015", "2017", "--data-dir", tmp_path, expect=1).stderr == (
-        f"Error: no data file for 2015/16 in {tmp_path}; looked for *2015-16*.csv, *2015_16*.csv, *201516*.csv, "
-        "*2015-2016*.csv, 2015.csv; name a file so, pass --data-dir, or give the path instead of the year\n"
+        f"Error: no data file for 2015/16 in {tmp_path}, nor among the bundled examples; looked for *2015-16*, "
+        "*2015_16*, *201516*, *2015-2016* or 2015 (.csv, .xlsx, .xls, .ods); name a file so, pass --data-dir, or give "
+        "the path instead of the year\n"
     )
+
+
+def test_a_year_resolves_in_data_dir_then_here_then_the_bundled_examples(ccgrate, tmp_path, monkeypatch):
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    monkeypatch.chdir(here)
+    result = ccgrate("compare", "2017", "2018", "-f", "csv")
+    bundled = [line for line in result.stderr.splitlines() if "bundled" in line]
+    assert [line.split(" the bundled example ")[0] for line in bundled] == [
+        "ccgrate: 2017/18: no data file in the current directory, so",
+        "ccgrate: 2018/19: no data file in the current directory, so",
+    ]
+    assert all(line.endswith(": SYNTHETIC data (made-up organisations, not published figures)") for line in bundled)
+    assert result.stdout.count("\nSYN") > 150
+    for directory, year in ((here, "2017-18"), (there, "2018-19"), (here, "2018-19")):
+        (directory / f"n-{year}.csv").write_bytes((EXAMPLES / f"national-{year}.csv").read_bytes())
+    stderr = ccgrate("compare", "2017", "2018", "--data-dir", there, "-f", "csv").stderr
+    assert stderr.splitlines()[:2] == ["ccgrate: 2017/18: data from n-2017-18.csv",
+                                       f"ccgrate: 2018/19: data from {there / 'n-2018-19.csv'}"]
+
+
+def test_a_data_dir_that_is_not_there(ccgrate, tmp_path):
+    assert ccgrate("compare", "2017", "2018", "--data-dir", tmp_path / "no", expect=1).stderr == (
+        f"Error: --data-dir {tmp_path / 'no'}: no such directory; give the directory that holds the data files\n")
+
+
+def test_any_command_takes_a_year_for_a_file(ccgrate, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = ccgrate("score", "2019", "--org", "SYN001", "-f", "csv")
+    assert result.stdout.splitlines()[1].startswith("SYN001,Synthetic CCG 001,2019/20,nhsof-2019-20,")
+    assert "SYNTHETIC data" in result.stderr
 
 
 def test_two_files_for_a_year_are_ambiguous(ccgrate, tmp_path):
@@ -246,7 +279,7 @@ def test_two_files_for_a_year_are_ambiguous(ccgrate, tmp_path):
 
 def test_neither_a_file_nor_a_year(ccgrate):
     assert ccgrate("compare", "last-year", "2017", expect=1).stderr == (
-        'Error: "last-year" is neither a file nor a year; give a CSV path or a year such as 2017 or 2017/18\n'
+        'Error: "last-year" is neither a file nor a year; give a data file\'s path or a year such as 2017 or 2017/18\n'
     )
 
 
@@ -288,16 +321,24 @@ def test_compare_ndjson_csv_markdown(ccgrate):
 def test_fail_if_worse(ccgrate):
     ccgrate("compare", "2016", "2017", "--data", BROMLEY, "--fail-if-worse", expect=0)
     result = ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--fail-if-worse", "-f", "csv", expect=4)
-    assert result.stderr.startswith("ccgrate: 30 rated lower in 2018/19: ")
+    assert result.stderr.splitlines()[2].startswith("ccgrate: 30 rated lower in 2018/19: ")
 
 
 def test_org_detail_and_unknown_org(ccgrate):
     text = ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "syn002").stdout
     assert "SYN002 Synthetic CCG 002: Requires improvement -> Good (up)" in text
-    assert ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "SYN003", expect=1).stderr == (
-        "Error: no organisation SYN003 in both years; check the code; organisations in one year only are listed "
-        "without --org\n"
+    assert ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "SYN003", "-q", expect=1).stderr == (
+        "Error: SYN003 is in 2017/18 only, so it cannot be compared; organisations in one year only are listed "
+        "without --org (--map pairs merged organisations with their successors)\n"
     )
+    assert ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "Synthetic CCG 02", "-q",
+                   expect=1).stderr == (
+        'Error: "Synthetic CCG 02" is part of the names of 10 organisations in both years: SYN020 (Synthetic CCG '
+        "020), SYN021 (Synthetic CCG 021), SYN022 (Synthetic CCG 022), SYN023 (Synthetic CCG 023) and 6 more; give "
+        "the code, or more of the name\n")
+    assert ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "SYN2O1", "-q", expect=1).stderr == (
+        'Error: no organisation "SYN2O1" in both years; did you mean SYN211 (Synthetic CCG 211) or SYN210 (Synthetic '
+        "CCG 210) or SYN201 (Synthetic CCG 201)?\n")
 
 
 def test_indicator_filter(ccgrate):

@@ -137,8 +137,8 @@ def test_without_matplotlib_the_message_says_how_to_install_it(ccgrate, tmp_path
         (["--indicator", "126a"], f"indicator 126a is not banded by z-scores in {NATIONAL}; funnel plots need a zscore "
                                   "indicator; this data has 101a, 102a, 103a, 103b, 105a, 105c, 105d, 107b, 122a, 122c, "
                                   "124b, 126b, 128b, 131a"),
-        (["--indicator", "126b", "--org", "XYZ"], f"no organisation XYZ in {NATIONAL}; check the code against the "
-                                                  "org_code column"),
+        (["--indicator", "126b", "--org", "XYZ"], f'no organisation "XYZ" in {NATIONAL}; check the code against '
+                                                  "the org_code column, or give part of the name"),
     ],
 )
 def test_funnel_errors(ccgrate, args, message):

@@ -200,7 +200,7 @@ def test_same_seed_same_output(ccgrate):
         (("--draws", "0"), 2, "Invalid value for '--draws'"),
         (("--vary", "luck"), 2, "Invalid value for '--vary'"),
         (("--weight-sd", "-1"), 2, "Invalid value for '--weight-sd'"),
-        (("--org", "NOPE"), 1, "no organisation NOPE in"),
+        (("--org", "NOPE"), 1, 'no organisation "NOPE" in'),
     ],
 )
 def test_errors(ccgrate, args, expect, message):

@@ -240,7 +240,7 @@ def test_set_rescores_with_the_given_values(ccgrate):
          "--set 126a: 140% is outside 0-100; give a percentage between 0 and 100"),
         (("--org", "07Q", "--period", "2017/18", "--set", "126a=-3"), 1,
          "--set 126a: -3% is outside 0-100; give a percentage between 0 and 100"),
-        (("--org", "XXX", "--period", "2017/18", "--target", "Good"), 1, "no organisation XXX in"),
+        (("--org", "XXX", "--period", "2017/18", "--target", "Good"), 1, 'no organisation "XXX" in'),
         (("--org", "07Q", "--target", "Good"), 1, "holds several periods (2016/17, 2017/18); choose one with --period"),
         (("--org", "07Q", "--period", "2017/18", "--set", "finance=purple"), 1, '"purple" is not a level'),
     ],

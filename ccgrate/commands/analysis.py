@@ -52,16 +52,16 @@ def _population(file: str, framework_spec: str | None, period: str | None, readi
     return prepared.populations[0], prepared.inputs[0]
 
 
-def _org_index(population, code: str, file: str) -> int:
-    for index, known in enumerate(population.codes):
-        if known.upper() == code.strip().upper():
-            return index
-    raise DataError(f"no organisation {code} in {file}", hint="check the code against the org_code column")
+def _org_index(population, spec: str, file: str) -> int:
+    from ..orgs import match_orgs
+
+    (code,) = match_orgs([spec], dict(zip(population.codes, population.names)), file)
+    return population.codes.index(code)
 
 
 @click.command()
 @click.argument("file", metavar="FILE")
-@click.option("--org", "org_code", required=True, metavar="CODE", help="The organisation.")
+@click.option("--org", "org_code", required=True, metavar="CODE|NAME", help="The organisation, by code or (part of) its name.")
 @click.option("--target", metavar="RATING", help="The rating to reach (e.g. Good).")
 @click.option("--set", "settings", multiple=True, metavar="ID=VALUE",
               help="Rescore with this indicator value or judgement level instead of searching (repeatable).")
@@ -117,7 +117,7 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
               help="Spread of the log weight multipliers.")
 @click.option("--cut-sd", type=FiniteRange(0, 50), default=2.5, show_default=True, metavar="POINTS",
               help="Spread of the scale's cut points, in score points.")
-@click.option("--org", "org_codes", multiple=True, metavar="CODE", help="Show only this organisation (repeatable); all are drawn.")
+@click.option("--org", "org_codes", multiple=True, metavar="CODE|NAME", help="Show only this organisation, by code or (part of) its name (repeatable); all are drawn.")
 @population_options
 @format_option()
 @output_option

@@ -19,6 +19,7 @@ from ..clitools import (
     read_sources,
     render_table,
     say,
+    year_file,
     verbosity_options,
     warn,
     write_output,
@@ -31,8 +32,9 @@ from ..errors import DataError, listed, printable
 @click.argument("side_b", metavar="B")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Take both years from this multi-period file.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-              envvar="CCGRATE_DATA_DIR", help="Where a year finds its data file (also CCGRATE_DATA_DIR).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CCGRATE_DATA_DIR",
+              help="Where a year finds its data file first (also CCGRATE_DATA_DIR); then the current directory, "
+                   "then the synthetic national examples that ship with ccgrate.")
 @click.option("--framework-a", metavar="ID|PATH", help="Framework for A instead of the built-in for its year.")
 @click.option("--framework-b", metavar="ID|PATH", help="Framework for B instead of the built-in for its year.")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
@@ -40,7 +42,7 @@ from ..errors import DataError, listed, printable
 @click.option("--combine", type=click.Choice(["auto", "weighted", "mean"]), default="auto", show_default=True,
               help="How predecessors' values are combined: weighted by the map's weight column, or a plain mean "
                    "(auto: weighted when the map has weights). Counts are always summed.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Show this organisation in detail (repeatable).")
+@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME", help="Show this organisation in detail (repeatable), by code or (part of) its name.")
 @click.option("--indicator", "indicators", multiple=True, metavar="ID",
               help="Show only these indicators in the detail (repeatable); scores still use them all.")
 @click.option("--fail-if-worse", is_flag=True,
@@ -53,7 +55,7 @@ def compare(
     side_a: str,
     side_b: str,
     data_file: str | None,
-    data_dir: Path,
+    data_dir: Path | None,
     framework_a: str | None,
     framework_b: str | None,
     map_file: str | None,
@@ -67,18 +69,19 @@ def compare(
 ) -> None:
     """Compare two years: ratings, scores, domains, areas and every indicator, for one CCG or all.
 
-    A and B are CSV files or years. A year (2017, 2017/18 or 2017-18 all mean 2017/18) picks a
-    period inside --data FILE, or finds its file in --data-dir: the one CSV whose name carries
-    the year (*2017-18*.csv, *2017_18*.csv, *201718*.csv, *2017-2018*.csv or 2017.csv). When the
-    two years use different frameworks, each score change is split into a data part and a
-    framework part.
+    A and B are data files or years. A year (2017, 2017/18 or 2017-18 all mean 2017/18) picks a
+    period inside --data FILE, or finds the one data file whose name carries the year
+    (*2017-18*.csv, *2017_18*.csv, *201718*.csv, *2017-2018*.csv or 2017.csv; .xlsx, .xls and
+    .ods too) in --data-dir, then the current directory, then the synthetic national examples
+    that ship with ccgrate; stderr says which file each year used. When the two years use
+    different frameworks, each score change is split into a data part and a framework part.
 
     \b
     Examples:
-      cd examples && ccgrate compare 2017 2018
+      ccgrate compare 2017 2018
       ccgrate compare 2016 2017 --data examples/bromley.csv --indicator 126a --indicator 129a
       ccgrate compare 2017 2018 --data-dir examples --map examples/national-mergers.csv -f csv
-      ccgrate compare 2018 2019 --data-dir examples --org SYN010 --fail-if-worse
+      ccgrate compare 2018 2019 --data-dir examples --org SYN011 --fail-if-worse
     """
     from ..pipeline import SideInput, compare_sides
 
@@ -96,14 +99,18 @@ def compare(
         mapping=mapping, combine=combine, reading=reading,
     )
     if orgs:
-        wanted = {code.strip().upper() for code in orgs}
-        absent = sorted(wanted - {c.org_code.upper() for c in comparison.orgs})
-        if absent:
-            raise DataError(
-                f"no organisation {', '.join(absent)} in both years",
-                hint="check the code; organisations in one year only are listed without --org",
-            )
-        comparison.orgs = [c for c in comparison.orgs if c.org_code.upper() in wanted]
+        from ..orgs import match_orgs
+
+        both = {c.org_code: c.org_name for c in comparison.orgs}
+        for label, only in ((comparison.a.label, comparison.only_a), (comparison.b.label, comparison.only_b)):
+            lonely = [code for code, _ in only if code.upper() in {spec.strip().upper() for spec in orgs}]
+            if lonely:
+                raise DataError(f"{lonely[0]} is in {label} only, so it cannot be compared",
+                                hint="organisations in one year only are listed without --org (--map pairs merged "
+                                     "organisations with their successors)")
+        wanted = set(match_orgs(orgs, both, "both years",
+                                hint="check the code; organisations in one year only are listed without --org"))
+        comparison.orgs = [c for c in comparison.orgs if c.org_code in wanted]
     if indicators:
         from dataclasses import replace
 
@@ -138,20 +145,19 @@ def compare(
             sys.exit(ExitCode.BELOW_THRESHOLD)
 
 
-def _locate(spec: str, data_file: str | None, data_dir: Path) -> tuple[str, str | None]:
-    """A compare argument as (path, period): a CSV path, or a year found in --data or --data-dir."""
+def _locate(spec: str, data_file: str | None, data_dir: Path | None) -> tuple[str, str | None]:
+    """A compare argument as (path, period): a data file, or a year found in --data or by `year_file`."""
     from ..data import normalise_period
-    from ..pipeline import find_year_file
 
     if spec == "-" or Path(spec).is_file():
         return spec, None
     period = normalise_period(spec)
     if period is None:
         raise DataError(f'"{printable(spec)}" is neither a file nor a year',
-                        hint="give a CSV path or a year such as 2017 or 2017/18")
+                        hint="give a data file's path or a year such as 2017 or 2017/18")
     if data_file is not None:
         return data_file, period
-    return str(find_year_file(period, data_dir)), period
+    return year_file(spec, data_dir), period
 
 
 def _read_one(path: str) -> tuple[str, bytes]:

@@ -22,7 +22,6 @@ from ..clitools import (
     warn,
     write_output,
 )
-from ..errors import DataError
 from ..streams import open_output
 
 IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
@@ -31,7 +30,7 @@ IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
 @click.command()
 @click.argument("file", metavar="FILE")
 @click.option("--indicator", "indicator_id", required=True, metavar="ID", help="The z-score indicator to plot.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE", help="Highlight this organisation (repeatable).")
+@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME", help="Highlight this organisation (repeatable), by code or (part of) its name.")
 @click.option("--period", "period", metavar="PERIOD", help="The period, when FILE holds several.")
 @click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
 @click.option(
@@ -80,11 +79,9 @@ def funnel(
     for message in run.warnings:
         warn(message)
     plot = build_funnel(run, indicator_id, wanted)
-    highlight = {code.strip().upper() for code in orgs}
-    unknown = highlight - {p.org_code.upper() for p in plot.points}
-    if unknown:
-        raise DataError(f"no organisation {', '.join(sorted(unknown))} in {file}", hint="check the code against the org_code column")
-    highlight = {p.org_code for p in plot.points if p.org_code.upper() in highlight}
+    from ..orgs import match_orgs
+
+    highlight = set(match_orgs(orgs, {p.org_code: p.org_name for p in plot.points}, file))
     if draw:
         from ..render.plot import PlottingUnavailable, draw_funnel
 

@@ -35,7 +35,7 @@ from ..errors import listed
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--framework", "framework_spec", metavar="ID|PATH",
               help="Score with this framework instead of the one for the data's period.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE",
+@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME",
               help="Show only this organisation (repeatable). Banding still uses the whole file.")
 @click.option("--period", "periods", multiple=True, metavar="PERIOD", help="Score only this period, e.g. 2017/18 (repeatable).")
 @click.option("--explain", is_flag=True, help="Show every indicator, domain, area and rule behind each rating.")
@@ -58,16 +58,21 @@ def score(
     output: Path | None,
     reading: Any,
 ) -> None:
-    """Rate each organisation and period in FILE (CSV, wide or long; - reads standard input).
+    """Rate each organisation and period in FILE: CSV or a workbook (.xlsx, .xls, .ods), wide or long.
 
-    The framework is chosen from each row's period unless --framework names one. Each file is
-    scored as a population of its own; several files (or a quoted glob) make a batch, each result
-    tagged with its source.
+    A long file (an indicator column) may carry the descriptive columns of NHS publications and an
+    England totals row: they are set aside with a note. FILE may be - for standard input, or a
+    year (2018) that finds its file as compare does. The framework is chosen from each row's period unless
+    --framework names one (or --period, for a file without periods). Each file is scored as a
+    population of its own; several files (or a quoted glob) make a batch, each result tagged with
+    its source.
 
     \b
     Examples:
       ccgrate score examples/bromley.csv
       ccgrate score examples/bromley.csv --explain --period 2017/18
+      ccgrate score examples/bromley-long.csv --org "NHS Bromley"
+      ccgrate score examples/bromley.xlsx --sheet Data -f csv
       ccgrate score examples/national-2018-19.csv -f json | python -m json.tool
       ccgrate score - -f csv < examples/bromley.csv
       ccgrate score 'examples/national-*.csv' --summary -f csv -o ratings.csv
