@@ -350,17 +350,35 @@ def make_console(**options: Any) -> Any:
     return _console_class()(**{"markup": False, "emoji": False, "highlight": False, **options})
 
 
-def render_table(draw: Any, output: Path | None) -> None:
-    """Draw rich renderables to the terminal, or without colour into FILE."""
+def render_table(draw: Any, output: Path | None, frameworks: Any = ()) -> None:
+    """Draw rich renderables to the terminal, or without colour into FILE; then, if any of
+    `frameworks` is a reconstruction, the line that says so."""
+    from .caveat import caveat
+
+    line = caveat(frameworks)
+
+    def drawn(console: Any) -> None:
+        draw(console)
+        if line is not None:
+            console.print(line)
+
     if output is None:
         with open_output(None) as stdout:
-            draw(make_console(file=stdout))
+            drawn(make_console(file=stdout))
         return
     import io
 
     buffer = io.StringIO()
-    draw(make_console(file=buffer, width=_columns(), color_system=None, force_terminal=False))
+    drawn(make_console(file=buffer, width=_columns(), color_system=None, force_terminal=False))
     write_output(buffer.getvalue(), output)
+
+
+def markdown_caveat(frameworks: Any) -> str:
+    """The caveat as the last paragraph of a Markdown document ("" if none is needed)."""
+    from .caveat import caveat
+
+    line = caveat(frameworks)
+    return "" if line is None else f"\n**{line.split(': ', 1)[0]}:** {line.split(': ', 1)[1]}\n"
 
 
 def render_report(draw: Any) -> None:

@@ -49,6 +49,13 @@ class Meta(_Strict):
         min_length=1, description="Which parts are published and which are reconstructed, and from what."
     )
     sources: list[str] = Field(default_factory=list, description="Public sources the definition draws on.")
+    reconstructed: bool | None = Field(
+        default=None,
+        description="Whether the definition reconstructs a method that was not published in full, so that its "
+        "ratings are not the official ones. Left out, it is read from the provenance: one that speaks of "
+        "reconstruction (reconstructed, a reconstruction) makes it true. Every output then ends with a line "
+        "saying so, and machine formats carry framework_reconstructed.",
+    )
     organisations: int | None = Field(
         default=None, ge=1, description="Number of organisations assessed nationally that period, where published."
     )
@@ -296,6 +303,13 @@ class Framework(_Strict):
     @property
     def sha256(self) -> str:
         return self._sha256
+
+    @property
+    def reconstructed(self) -> bool:
+        """Whether ratings under this framework are a reconstruction rather than official results."""
+        if self.framework.reconstructed is not None:
+            return self.framework.reconstructed
+        return "reconstruct" in self.framework.provenance.casefold()
 
     def indicator(self, indicator_id: str) -> Any:
         for ind in self.indicators:

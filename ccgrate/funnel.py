@@ -48,6 +48,7 @@ class Funnel:
     points: list[FunnelPoint]
     curve: list[tuple[float, dict[str, float]]]
     framework_sha256: str = ""
+    framework_reconstructed: bool = False
     input_sha256: str = ""
 
 
@@ -108,6 +109,7 @@ def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funn
         phi=phi, tau2=tau2, n=entry["n"], scale=scale, points=points,
         curve=[(d, limits(d)) for d in steps],
         framework_sha256=fw.sha256,
+        framework_reconstructed=fw.reconstructed,
         input_sha256=next(f.content_sha256 for f in run.inputs if f.source == entry["source"]),
     )
 
@@ -124,6 +126,7 @@ def funnel_record(funnel: Funnel) -> dict[str, Any]:
     return {
         "ccgrate_version": __version__,
         "framework_sha256": funnel.framework_sha256,
+        "framework_reconstructed": funnel.framework_reconstructed,
         "input_sha256": funnel.input_sha256,
         "indicator": funnel.indicator,
         "name": funnel.name,

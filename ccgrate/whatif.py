@@ -59,6 +59,7 @@ class WhatIf:
     changes: list[Change] = field(default_factory=list)
     blocking: list[tuple[str, str]] = field(default_factory=list)  # rules that indicators alone cannot get past
     note: str | None = None
+    framework_reconstructed: bool = False
 
 
 # --- applying changes -------------------------------------------------------------------------
@@ -173,6 +174,7 @@ def with_settings(population: Population, index: int, settings: Sequence[str]) -
     after = rescore(population, index, values, judgements)
     answer = WhatIf(before.org_code, before.org_name, before.period, fw.id, after.rating or "", before.rating,
                     after.rating, before.score, after.score, reachable=True)
+    answer.framework_reconstructed = fw.reconstructed
     old, new = {i.id: i for i in before.indicators}, {i.id: i for i in after.indicators}
     for ind_id, value in values.items():
         ranks = (old[ind_id].band_rank, new[ind_id].band_rank)
@@ -352,6 +354,7 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
     before = assess_population(fw, population).assessment(index)
     answer = WhatIf(before.org_code, before.org_name, before.period, fw.id, target, before.rating, before.rating,
                     before.score, before.score, reachable=True)
+    answer.framework_reconstructed = fw.reconstructed
     if before.rating is not None and ratings.index(before.rating) <= goal:
         answer.note = f"already rated {before.rating}"
         return answer

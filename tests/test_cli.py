@@ -36,7 +36,8 @@ def test_json(ccgrate, monkeypatch):
     golden("score-bromley.json", text.replace(f'"ccgrate_version": "{ccgrate_version()}"', '"ccgrate_version": "<version>"'))
     document = json.loads(text)
     assert list(document) == [
-        "ccgrate_version", "schema_version", "framework", "frameworks", "inputs", "indicator_stats", "assessments", "warnings"]
+        "ccgrate_version", "schema_version", "framework", "frameworks", "inputs", "indicator_stats", "assessments", "warnings",
+        "caveat"]
     first = document["assessments"][0]
     for key in ("org_code", "org_name", "period", "score", "provisional_rating", "rating", "domains", "areas",
                 "indicators", "rules_fired", "missing"):
@@ -62,7 +63,7 @@ def test_ndjson_is_one_assessment_per_line_with_the_json_fields(ccgrate):
     for line, assessment in zip(lines, document["assessments"]):
         record = json.loads(line)
         assert record.pop("ccgrate_version") == ccgrate_version()
-        assert record.pop("schema_version") == document["schema_version"] == 2
+        assert record.pop("schema_version") == document["schema_version"] == 3
         assert record == assessment
 
 
@@ -71,7 +72,7 @@ def provenance(framework_id: str) -> str:
     from ccgrate.loader import resolve_framework
 
     content = read_dataset(BROMLEY.read_bytes(), "x").content_sha256
-    return f"{resolve_framework(framework_id).sha256},{content},{ccgrate_version()}"
+    return f"true,{resolve_framework(framework_id).sha256},{content},{ccgrate_version()}"
 
 
 def test_csv(ccgrate):
@@ -79,7 +80,7 @@ def test_csv(ccgrate):
         "org_code,org_name,period,framework,score,provisional_rating,rating,coverage,leadership,finance,"
         "domain:better-health,domain:better-care,domain:sustainability,domain:well-led,domain:leadership,"
         "area:cancer,area:dementia,area:diabetes,area:mental-health,area:learning-disabilities,area:maternity,"
-        "rules_fired,missing,source,framework_sha256,input_sha256,ccgrate_version\n"
+        "rules_fired,missing,source,framework_reconstructed,framework_sha256,input_sha256,ccgrate_version\n"
         f"07Q,NHS Bromley CCG,2016/17,iaf-2016-17,67.43,Good,Good,1,green,green,66.67,58.60,75.00,69.44,,"
         f"Requires improvement,Requires improvement,Good,Good,Good,Good,,,{BROMLEY},{provenance('iaf-2016-17')}\n"
         f"07Q,NHS Bromley CCG,2017/18,iaf-2017-18,66.45,Good,Good,1,green,green,63.89,61.90,66.67,,73.33,"
@@ -98,7 +99,7 @@ def test_csv_explain_has_a_row_per_indicator(ccgrate):
 def test_markdown(ccgrate):
     from ccgrate.loader import resolve_framework
 
-    content = provenance("iaf-2016-17").split(",")[1]
+    content = provenance("iaf-2016-17").split(",")[2]
     assert ccgrate("score", BROMLEY, "-f", "markdown").stdout == (
         "| Code | Name | Period | Score | Provisional | Rating | Rules fired |\n"
         "| --- | --- | --- | --- | --- | --- | --- |\n"
@@ -107,7 +108,26 @@ def test_markdown(ccgrate):
         "\n"
         f"_ccgrate {ccgrate_version()}; framework iaf-2016-17 sha256 {resolve_framework('iaf-2016-17').sha256}; "
         f"iaf-2017-18 sha256 {resolve_framework('iaf-2017-18').sha256}; input {BROMLEY} sha256 {content} (content)._\n"
+        "\n**Not official:** iaf-2016-17 and iaf-2017-18 are reconstructions of NHS England's method from public "
+        "sources, so these are not NHS England's ratings; what is published and what is reconstructed: ccgrate "
+        "framework show iaf-2016-17\n"
     )
+
+
+def test_a_framework_not_marked_reconstructed_gets_no_caveat(ccgrate, tmp_path):
+    text = (ROOT / "frameworks" / "iaf-2017-18.toml").read_text(encoding="utf-8")
+    for reconstructed, expected in (("false", None), ("true", "Not official: mine is a reconstruction")):
+        path = tmp_path / f"{reconstructed}.toml"
+        path.write_text(text.replace('id = "iaf-2017-18"', 'id = "mine"', 1)
+                        .replace("reconstructed = true", f"reconstructed = {reconstructed}", 1), encoding="utf-8")
+        document = json.loads(ccgrate("score", BROMLEY, "--period", "2017/18", "--framework", path, "-f", "json").stdout)
+        assert document["frameworks"][0]["reconstructed"] is (reconstructed == "true")
+        assert (document["caveat"] or "").startswith(expected or "")
+        assert (document["caveat"] is None) is (expected is None)
+        table = ccgrate("score", BROMLEY, "--period", "2017/18", "--framework", path).stdout
+        assert ("Not official" in table) is (expected is not None)
+        if expected:
+            assert f"ccgrate framework show {path}" in table.replace("\n", "")
 
 
 def test_markdown_explain_has_a_section_per_assessment(ccgrate):

@@ -300,7 +300,8 @@ def test_bromley_detail(ccgrate):
 def test_compare_json(ccgrate):
     document = json.loads(ccgrate("compare", "2016", "2017", "--data", BROMLEY, "-f", "json").stdout)
     assert list(document) == ["ccgrate_version", "schema_version", "a", "b", "summary", "transition", "distribution",
-                              "organisations", "warnings"]
+                              "organisations", "warnings", "caveat"]
+    assert document["caveat"].startswith("Not official: iaf-2016-17 and iaf-2017-18 are reconstructions")
     assert document["summary"]["matched"] == 1 and document["summary"]["same"] == 1
     (org,) = document["organisations"]
     assert (org["rating_a"], org["rating_b"], org["data_part"], org["framework_part"]) == ("Good", "Good", 1.29, -2.27)

@@ -501,3 +501,25 @@ def test_toml_nested_too_deeply_is_a_framework_error(ccgrate, tmp_path):
     assert ccgrate("framework", "check", moderate, expect=3).stderr == (
         f"Error: {moderate}: TOML nested more than 16 levels deep; a framework nests tables and arrays a few levels "
         "deep at most\n")
+
+
+@pytest.mark.parametrize(("provenance", "flag", "expected"), [
+    ("Made up for the tests.", "", False),
+    ("The cut points are reconstructed from the published distribution.", "", True),
+    ("A Reconstruction of the 2017/18 method.", "", True),
+    ("The cut points are reconstructed.", "reconstructed = false\n", False),
+    ("Made up for the tests.", "reconstructed = true\n", True),
+])
+def test_reconstructed_is_declared_or_read_from_the_provenance(provenance, flag, expected):
+    from factories import BASE_TOML
+
+    from ccgrate.loader import parse_framework
+
+    text = BASE_TOML.replace('provenance = "Made up for the tests."', f'{flag}provenance = "{provenance}"', 1)
+    assert parse_framework(text.encode(), name="t.toml").reconstructed is expected
+
+
+def test_every_builtin_framework_says_it_is_a_reconstruction():
+    from ccgrate.loader import builtins, resolve_framework
+
+    assert all(resolve_framework(entry.id).reconstructed for entry in builtins())

@@ -90,7 +90,7 @@ def test_funnel_json(ccgrate):
 def test_funnel_csv(ccgrate):
     rows = list(csv.DictReader(io.StringIO(ccgrate("funnel", NATIONAL, "--indicator", "126B", "-f", "csv").stdout)))
     assert list(rows[0]) == ["org_code", "org_name", "value", "numerator", "denominator", "z", "z_adj", "band",
-                             "lower_998", "lower_95", "upper_95", "upper_998", "framework_sha256", "input_sha256",
+                             "lower_998", "lower_95", "upper_95", "upper_998", "framework_reconstructed", "framework_sha256", "input_sha256",
                              "ccgrate_version"]
     assert len(rows) == 195
 

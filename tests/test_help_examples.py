@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from ccgrate.cli import cli
+from ccgrate.cli import CONTEXT, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -20,7 +20,9 @@ BIN = Path(sys.executable).parent
 
 def examples_of(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(command path, example line) for a command and every subcommand, from the help people read."""
-    context = click.Context(command, info_name=" ".join(("ccgrate", *path)), terminal_width=80, max_content_width=80)
+    # The settings the real group gives its commands: click remembers a command's help option from
+    # the first context that asks for it.
+    context = click.Context(command, info_name=" ".join(("ccgrate", *path)), **CONTEXT)
     found = []
     text = command.get_help(context)
     if "Examples:" in text:

@@ -67,8 +67,9 @@ def test_machine_outputs_record_framework_input_and_version(ccgrate):
     line = json.loads(ccgrate("score", NATIONAL, "-f", "ndjson").stdout.splitlines()[0])
     assert {"framework_sha256", "input_sha256", "ccgrate_version"} <= set(line)
     header = ccgrate("score", NATIONAL, "-f", "csv").stdout.splitlines()[0]
-    assert header.endswith(",framework_sha256,input_sha256,ccgrate_version")
-    assert "sha256" in ccgrate("score", NATIONAL, "-f", "markdown").stdout.splitlines()[-1]
+    assert header.endswith(",framework_reconstructed,framework_sha256,input_sha256,ccgrate_version")
+    markdown = ccgrate("score", NATIONAL, "-f", "markdown").stdout.splitlines()
+    assert "sha256" in markdown[-3] and markdown[-1].startswith("**Not official:** iaf-2018-19 is a reconstruction")
     funnel = json.loads(ccgrate("funnel", NATIONAL, "--indicator", "126b", "-f", "json").stdout)
     assert {"framework_sha256", "input_sha256", "ccgrate_version"} <= set(funnel)
     compared = json.loads(ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "-f", "json").stdout)

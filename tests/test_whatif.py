@@ -271,7 +271,7 @@ def test_machine_rows_say_whose_change_it_is(ccgrate):
                         "-f", "ndjson").stdout.splitlines():
         record = json.loads(line)
         assert (record["org_code"], record["period"], record["target"], record["schema_version"]) == \
-            ("07Q", "2017/18", "Outstanding", 2)
+            ("07Q", "2017/18", "Outstanding", 3)
 
 
 @pytest.mark.parametrize("command", [
@@ -283,4 +283,4 @@ def test_machine_rows_say_whose_change_it_is(ccgrate):
 ])
 def test_every_ndjson_line_carries_the_schema_version(ccgrate, command):
     lines = ccgrate(*command, "-f", "ndjson", "-q").stdout.splitlines()
-    assert lines and all(json.loads(line)["schema_version"] == 2 for line in lines)
+    assert lines and all(json.loads(line)["schema_version"] == 3 for line in lines)

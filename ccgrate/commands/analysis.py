@@ -12,6 +12,7 @@ from ..clitools import (
     FiniteRange,
     reading_options,
     guard_output,
+    markdown_caveat,
     format_option,
     notice,
     output_option,
@@ -100,10 +101,11 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
 
     output_format = output_format.lower()
     if output_format == "table":
-        render_table(lambda console: render.print_whatif(console, answer, bool(settings)), output)
+        render_table(lambda console: render.print_whatif(console, answer, bool(settings)), output,
+                     [population.framework])
         return
     renderers = {"json": render.whatif_json, "ndjson": render.whatif_ndjson, "csv": render.whatif_csv,
-                 "markdown": render.whatif_markdown}
+                 "markdown": lambda a: render.whatif_markdown(a) + markdown_caveat([population.framework])}
     write_output(renderers[output_format](answer), output)
 
 
@@ -152,10 +154,11 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
 
     output_format = output_format.lower()
     if output_format == "table":
-        render_table(lambda console: render.print_sensitivity(console, result, selected), output)
+        render_table(lambda console: render.print_sensitivity(console, result, selected), output,
+                     [population.framework])
         return
     renderers = {"json": render.sensitivity_json, "ndjson": render.sensitivity_ndjson, "csv": render.sensitivity_csv,
-                 "markdown": render.sensitivity_markdown}
+                 "markdown": lambda r, s: render.sensitivity_markdown(r, s) + markdown_caveat([population.framework])}
     write_output(renderers[output_format](result, selected), output)
 
 

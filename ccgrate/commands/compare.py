@@ -14,6 +14,7 @@ from ..clitools import (
     format_option,
     guard_output,
     info,
+    markdown_caveat,
     notice,
     output_option,
     read_sources,
@@ -131,11 +132,13 @@ def compare(
     from ..render import comparison as render
 
     output_format = output_format.lower()
+    used = [comparison.a.framework, comparison.b.framework]
     if output_format == "table":
-        render_table(lambda console: render.print_comparison(console, comparison, detail=bool(orgs) or len(comparison.orgs) == 1), output)
+        render_table(lambda console: render.print_comparison(console, comparison, detail=bool(orgs) or len(comparison.orgs) == 1),
+                     output, used)
     else:
         renderers = {"json": render.render_json, "ndjson": render.render_ndjson, "csv": render.render_csv,
-                     "markdown": render.render_markdown}
+                     "markdown": lambda c: render.render_markdown(c) + markdown_caveat(used)}
         write_output(renderers[output_format](comparison), output)
     if fail_if_worse:
         fell = [c for c in comparison.orgs if c.movement == "down"]

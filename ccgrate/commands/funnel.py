@@ -13,6 +13,7 @@ from ..clitools import (
     UserError,
     reading_options,
     guard_output,
+    markdown_caveat,
     notice,
     output_option,
     read_sources,
@@ -104,8 +105,8 @@ def funnel(
     if output_format == "table":
         from ..render.table import funnel_table
 
-        render_table(lambda console: console.print(funnel_table(record, highlight)), output)
+        render_table(lambda console: console.print(funnel_table(record, highlight)), output, run.frameworks)
         return
     renderers = {"json": render.render_json, "ndjson": render.render_ndjson, "csv": render.render_csv,
-                 "markdown": render.render_markdown}
+                 "markdown": lambda r: render.render_markdown(r) + markdown_caveat(run.frameworks)}
     write_output(renderers[output_format](record), output)

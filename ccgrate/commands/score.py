@@ -116,7 +116,7 @@ def score(
     if text is None:
         from ..render.table import print_run
 
-        render_table(lambda console: print_run(console, run, explain), output)
+        render_table(lambda console: print_run(console, run, explain), output, run.frameworks)
     else:
         write_output(text, output)
     if summary:

@@ -26,6 +26,7 @@ def whatif_record(answer: Any) -> dict:
         "org_name": answer.org_name,
         "period": answer.period,
         "framework": answer.framework,
+        "framework_reconstructed": answer.framework_reconstructed,
         "target": answer.target,
         "rating_before": answer.rating_before,
         "rating_after": answer.rating_after,
@@ -44,7 +45,7 @@ def whatif_json(answer: Any) -> str:
 
 def whatif_ndjson(answer: Any) -> str:
     context = {"org_code": answer.org_code, "period": answer.period, "target": answer.target,
-               "schema_version": SCHEMA_VERSION}
+               "framework_reconstructed": answer.framework_reconstructed, "schema_version": SCHEMA_VERSION}
     return "".join(json.dumps({**context, **_change(c)}, ensure_ascii=False) + "\n" for c in answer.changes)
 
 
@@ -54,7 +55,9 @@ def _rows(answer: Any) -> list[list[Any]]:
 
 def whatif_csv(answer: Any) -> str:
     who = [answer.org_code, answer.period, answer.target]
-    return render_rows_csv(WHO + CHANGE_COLUMNS, [who + row for row in _rows(answer)])
+    flag = ["true" if answer.framework_reconstructed else "false"]
+    return render_rows_csv(WHO + CHANGE_COLUMNS + ["framework_reconstructed"],
+                           [who + row + flag for row in _rows(answer)])
 
 
 def whatif_markdown(answer: Any) -> str:
@@ -142,6 +145,7 @@ def sensitivity_settings(result: Any) -> dict:
     return {
         "framework": fw.id,
         "framework_sha256": fw.sha256,
+        "framework_reconstructed": fw.reconstructed,
         "period": result.population.period,
         "source": result.population.source,
         "draws": result.draws,
@@ -172,13 +176,16 @@ def sensitivity_json(result: Any, selected: list[int]) -> str:
 
 def sensitivity_ndjson(result: Any, selected: list[int]) -> str:
     columns = sensitivity_columns(result)
-    settings = {"draws": result.draws, "seed": result.seed, "schema_version": SCHEMA_VERSION}
+    settings = {"draws": result.draws, "seed": result.seed, "framework_reconstructed": result.framework.reconstructed,
+                "schema_version": SCHEMA_VERSION}
     return "".join(json.dumps({**dict(zip(columns, row)), **settings}, ensure_ascii=False) + "\n"
                    for row in sensitivity_rows(result, selected))
 
 
 def sensitivity_csv(result: Any, selected: list[int]) -> str:
-    return render_rows_csv(sensitivity_columns(result), sensitivity_rows(result, selected))
+    flag = ["true" if result.framework.reconstructed else "false"]
+    return render_rows_csv(sensitivity_columns(result) + ["framework_reconstructed"],
+                           [row + flag for row in sensitivity_rows(result, selected)])
 
 
 def sensitivity_caption(result: Any) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..errors import listed
-from .machine import SCHEMA_VERSION, machine_number, _version, framework_record, markdown_table, render_rows_csv
+from .machine import SCHEMA_VERSION, _version, caveat, framework_record, machine_number, markdown_table, render_rows_csv
 
 BAR_WIDTH = 20
 
@@ -69,6 +69,7 @@ def comparison_record(comparison: Any) -> dict:
         "distribution": {"a": comparison.distribution_a, "b": comparison.distribution_b},
         "organisations": [org_record(change) for change in comparison.orgs],
         "warnings": comparison.warnings,
+        "caveat": caveat([comparison.a.framework, comparison.b.framework]),
     }
 
 
@@ -112,7 +113,8 @@ def csv_rows(comparison: Any) -> tuple[list[str], list[list[Any]]]:
 
 def _provenance(comparison: Any) -> dict[str, str]:
     a, b = comparison.a, comparison.b
-    return {"framework_a_sha256": a.framework.sha256, "framework_b_sha256": b.framework.sha256,
+    return {"framework_a_reconstructed": a.framework.reconstructed, "framework_b_reconstructed": b.framework.reconstructed,
+            "framework_a_sha256": a.framework.sha256, "framework_b_sha256": b.framework.sha256,
             "input_a_sha256": a.input_sha256, "input_b_sha256": b.input_sha256}
 
 

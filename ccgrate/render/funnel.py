@@ -8,7 +8,7 @@ from .machine import SCHEMA_VERSION, markdown_table, render_rows_csv
 
 COLUMNS = ["org_code", "org_name", "value", "numerator", "denominator", "z", "z_adj", "band",
            "lower_998", "lower_95", "upper_95", "upper_998"]
-STAMP = ["framework_sha256", "input_sha256", "ccgrate_version"]
+STAMP = ["framework_reconstructed", "framework_sha256", "input_sha256", "ccgrate_version"]
 
 
 def render_json(record: dict) -> str:

@@ -17,9 +17,15 @@ import numpy as np
 from ..engine import Assessment
 from ..errors import printable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def caveat(frameworks: Any) -> str | None:
+    from ..caveat import caveat as line
+
+    return line(frameworks)
 
 
 def _version() -> str:
@@ -29,7 +35,8 @@ def _version() -> str:
 
 
 def framework_record(fw: Any) -> dict:
-    return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin}
+    return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin,
+            "reconstructed": fw.reconstructed}
 
 
 def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> dict:
@@ -40,6 +47,7 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
         "period": a.period,
         "framework": a.framework,
         "framework_sha256": fw.sha256,
+        "framework_reconstructed": fw.reconstructed,
         "source": a.source,
         "input_sha256": inputs.get(a.source),
         "score": a.score,
@@ -108,6 +116,7 @@ def render_json(run: Any) -> str:
         "indicator_stats": [{key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats],
         "assessments": [assessment_record(a, frameworks, inputs) for a in run.assessments],
         "warnings": list(run.warnings),
+        "caveat": caveat(run.frameworks),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -135,6 +144,10 @@ def safe_cell(value: Any) -> str:
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _number(value: float) -> str:
@@ -210,6 +223,7 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
         missing = result.missing()
         columns.append([";".join(ids[k] for k in np.flatnonzero(missing[i])) if missing[i].any() else "" for i in chosen])
         columns.append([safe_cell(population.source)] * len(chosen))
+        columns.append([_flag(fw.reconstructed)] * len(chosen))
         columns.append([fw.sha256] * len(chosen))
         columns.append([inputs.get(population.source)] * len(chosen))
         columns.append([version] * len(chosen))
@@ -218,7 +232,7 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 # Every row of a CSV says what produced it, so that a published rating can be audited later.
-PROVENANCE = ["framework_sha256", "input_sha256", "ccgrate_version"]
+PROVENANCE = ["framework_reconstructed", "framework_sha256", "input_sha256", "ccgrate_version"]
 
 EXPLAIN_HEADER = [
     "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
@@ -232,7 +246,8 @@ def explain_rows(run: Any) -> list[list[Any]]:
     version = _version()
     rows = []
     for a in run.assessments:
-        provenance = [frameworks[a.framework].sha256, inputs.get(a.source), version]
+        fw = frameworks[a.framework]
+        provenance = [_flag(fw.reconstructed), fw.sha256, inputs.get(a.source), version]
         for i in a.indicators:
             rows.append(
                 [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
@@ -285,6 +300,7 @@ def render_markdown(run: Any, explain: bool = False) -> str:
     ]
     parts = [markdown_table(header, rows)]
     parts.append("\n" + provenance_line(run) + "\n")
+
     if explain:
         for a in run.assessments:
             parts.append(f"\n## {_md(a.org_code)} {_md(a.org_name)}, {a.period}\n\n")
@@ -308,6 +324,9 @@ def render_markdown(run: Any, explain: bool = False) -> str:
                              f"{_md(r.reason)}")
             if a.rules_fired:
                 parts.append("\n")
+    line = caveat(run.frameworks)
+    if line is not None:
+        parts.append(f"\n**Not official:** {line.split(': ', 1)[1]}\n")
     return "".join(parts)
 
 

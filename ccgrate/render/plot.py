@@ -58,6 +58,11 @@ def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None
     axes.legend(fontsize=8, loc="best")
     axes.grid(True, which="major", alpha=0.3)
     figure.tight_layout()
+    if funnel.framework_reconstructed:
+        # The picture travels without the terminal's last line, so it carries the caveat itself.
+        figure.subplots_adjust(bottom=figure.subplotpars.bottom + 0.05)
+        figure.text(0.01, 0.01, f"Not official: {funnel.framework} is a reconstruction of NHS England's method from "
+                    "public sources; these are not NHS England's results.", fontsize=7, color="#333333")
     metadata = {"Date": None} if kind in ("svg", "pdf") else {}
     figure.savefig(output, format=kind, metadata=metadata)
     plt.close(figure)
