@@ -255,12 +255,38 @@ def say(message: str) -> None:
     the run (exit 1): a message that cannot be shown must not pass for success."""
     if stream_closed(2) or sys.stderr is None:
         raise StderrFailed("closed")
+    text = printable(message)
+    if _stderr_terminal_width():
+        text = wrapped(text, _stderr_terminal_width())
     try:
-        click.echo(printable(message), err=True)
+        click.echo(text, err=True)
     except BrokenPipeError:
         raise StderrFailed("closed by its reader") from None
     except OSError as error:
         raise StderrFailed(error.strerror or str(error)) from None
+
+
+def wrapped(text: str, width: int) -> str:
+    """A message folded at word boundaries to a terminal's width, its later lines indented, so that
+    nothing is cut inside a word or a path (a word longer than the width keeps its own line)."""
+    import textwrap
+
+    if len(text) <= width:
+        return text
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  ", break_long_words=False,
+                                   break_on_hyphens=False))
+
+
+def _stderr_terminal_width() -> int:
+    """The width of the terminal stderr shows on (COLUMNS wins, as for tables); 0 when it is not one."""
+    try:
+        if not sys.stderr.isatty():
+            return 0
+    except (AttributeError, ValueError):
+        return 0
+    import shutil
+
+    return max(shutil.get_terminal_size().columns, 20)
 
 
 class StderrFailed(Exception):
@@ -435,6 +461,7 @@ class LateProgress:
 
         self._lock = threading.Lock()
         self._text = "working"
+        self._done: tuple[int, int] | None = None
         self._progress: Any = None
         self._task: Any = None
         self._console = console
@@ -453,15 +480,24 @@ class LateProgress:
             console = self._console or make_console(stderr=True)
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                                       console=console, transient=True)
-            self._task = self._progress.add_task(self._text, total=None)
+            done, total = self._done or (0, None)
+            self._task = self._progress.add_task(self._text, total=total, completed=done)
             cursor_hidden[0] = True
             self._progress.start()
 
     def step(self, text: str) -> None:
         with self._lock:
             self._text = text
+            self._done = None
             if self._progress is not None:
-                self._progress.update(self._task, description=text)
+                self._progress.update(self._task, description=text, total=None)
+
+    def advance(self, done: int, total: int) -> None:
+        """How much of the current step is done, for work that knows its size (draws, say)."""
+        with self._lock:
+            self._done = (done, total)
+            if self._progress is not None:
+                self._progress.update(self._task, completed=done, total=total)
 
     def close(self) -> None:
         with self._lock:

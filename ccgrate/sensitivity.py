@@ -30,7 +30,7 @@ the engine's result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -177,7 +177,9 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
     return found
 
 
-def sensitivity(population: Population, draws: int, seed: int, perturbation: Perturbation = Perturbation()) -> Sensitivity:
+def sensitivity(population: Population, draws: int, seed: int, perturbation: Perturbation = Perturbation(),
+                progress: Callable[[int, int], None] | None = None) -> Sensitivity:
+    """`progress`, if given, is told after each chunk how many of the draws are done."""
     fw = population.framework
     count = len(population)
     if count > MAX_ORGANISATIONS:
@@ -208,10 +210,14 @@ def sensitivity(population: Population, draws: int, seed: int, perturbation: Per
     rank_histogram = np.zeros(count * count, dtype=np.int64)
     # Threads were tried: the many small array operations per chunk contend for the GIL, and two
     # threads ran slower than one.
+    done = 0
     for size, stream in zip(sizes, streams):
         tally, ranked = run(size, stream)
         counts += tally
         rank_histogram += ranked
+        done += size
+        if progress is not None:
+            progress(done, draws)
     counts = counts.reshape(count, positions)
     low, median, high = _rank_quantiles(rank_histogram.reshape(count, count), (0.05, 0.5, 0.95))
     return Sensitivity(fw, population, draws, seed, perturbation, [fw.indicators[r.column].id for r in resampled], base,

@@ -30,6 +30,52 @@ def test_table_explain(ccgrate):
     golden("score-bromley-explain.txt", ccgrate("score", BROMLEY, "--explain").stdout)
 
 
+WIDTH_CASES = {
+    "national": ("score", NATIONAL),
+    "batch": ("score", BROMLEY, EXAMPLES / "bromley-long.csv"),
+    "explain": ("score", BROMLEY, "--period", "2017/18", "--explain"),
+    "framework-show": ("framework", "show", "iaf-2017-18"),
+}
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("case", list(WIDTH_CASES))
+def test_tables_at_80_and_120_columns(ccgrate, monkeypatch, case, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.chdir(ROOT)  # a batch shows its sources as given
+    args = [a.relative_to(ROOT) if hasattr(a, "relative_to") else a for a in WIDTH_CASES[case]]
+    text = ccgrate(*args).stdout
+    golden(f"width-{width}-{case}.txt", text)
+    assert max(map(len, text.splitlines())) <= width
+
+
+def test_the_national_table_at_80_columns_is_one_line_per_organisation(ccgrate, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = ccgrate("score", NATIONAL).stdout.splitlines()
+    codes = [line for line in lines if line.startswith("│ SYN")]
+    assert len(codes) == 207 and all("Synthetic CCG" in line for line in codes)
+    assert "Ratings: O Outstanding, G Good, RI Requires improvement, I Inadequate" in " ".join(lines)
+
+
+def test_a_batch_at_80_columns_keeps_its_source(ccgrate, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    text = ccgrate("score", BROMLEY, EXAMPLES / "bromley.xlsx").stdout
+    assert "│ bromley.csv " in text and "│ bromley.xlsx:Data " in text
+
+
+def test_framework_show_at_80_columns_keeps_every_cut_point(ccgrate, monkeypatch):
+    from ccgrate.loader import resolve_framework
+
+    monkeypatch.setenv("COLUMNS", "80")
+    text = ccgrate("framework", "show", "iaf-2018-19").stdout
+    fw = resolve_framework("iaf-2018-19")
+    for indicator in fw.indicators:
+        row = next(line for line in text.splitlines() if line.startswith(f"│ {indicator.id} "))
+        cuts = getattr(indicator, "cuts", None)
+        if cuts:
+            assert all(f"{c:g}" in row for c in cuts), row
+
+
 def test_json(ccgrate, monkeypatch):
     monkeypatch.chdir(ROOT)  # the golden file records the path as given
     text = ccgrate("score", "examples/bromley.csv", "-f", "json").stdout
@@ -442,3 +488,14 @@ def all_commands():
 def test_every_command_has_help_with_an_example(ccgrate, name, command):
     assert command.help and "Examples:" in command.help
     assert "Examples:" in ccgrate(*name.split(), "--help").stdout
+
+
+def test_stderr_wraps_at_word_boundaries_on_a_terminal():
+    from ccgrate.clitools import wrapped
+
+    text = "Error: examples/a-very-long-file-name-indeed.csv:2:3: period \"Q4 2017\" is not a year; write periods as 2017/18"
+    assert wrapped(text, 40) == (
+        "Error:\n  examples/a-very-long-file-name-indeed.csv:2:3:\n  period \"Q4 2017\" is not a year; write\n"
+        "  periods as 2017/18")
+    assert wrapped("short", 40) == "short"
+    assert all(len(line) <= 40 or " " not in line.strip() for line in wrapped(text, 40).splitlines())

@@ -160,3 +160,62 @@ def test_progress_appears_only_on_a_terminal_and_leaves_nothing(monkeypatch):
 def test_no_progress_in_a_pipe(ccgrate):
     stderr = ccgrate("score", EXAMPLES / "national-2018-19.csv", "-f", "csv").stderr
     assert stderr.startswith("ccgrate: 2018/19 distribution") and stderr.count("\n") == 1
+
+
+class RecordedProgress:
+    """Stands in for LateProgress: records what a command says it is doing."""
+
+    seen: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        RecordedProgress.seen.append(("closed",))
+
+    def step(self, text):
+        RecordedProgress.seen.append(("step", text))
+
+    def advance(self, done, total):
+        RecordedProgress.seen.append(("advance", done, total))
+
+
+@pytest.mark.parametrize("module, args", [
+    ("analysis", ("sensitivity", EXAMPLES / "national-2018-19.csv", "--draws", "300", "-f", "csv")),
+    ("analysis", ("whatif", EXAMPLES / "national-2017-18.csv", "--org", "SYN083", "--target", "Good", "-f", "csv")),
+    ("analysis", ("calibrate", EXAMPLES / "national-2017-18.csv", "-o", "-", "-f", "csv")),
+    ("compare", ("compare", EXAMPLES / "national-2017-18.csv", EXAMPLES / "national-2018-19.csv", "-f", "csv")),
+    ("score", ("score", EXAMPLES / "national-2017-18.csv", "-f", "csv")),
+])
+def test_every_command_that_can_run_long_shows_progress(ccgrate, monkeypatch, module, args):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(f"ccgrate.commands.{module}"), "LateProgress", RecordedProgress)
+    RecordedProgress.seen = []
+    ccgrate(*args)
+    steps = [event for event in RecordedProgress.seen if event[0] == "step"]
+    assert steps and RecordedProgress.seen[-1] == ("closed",)
+    if args[0] == "sensitivity":
+        advances = [event for event in RecordedProgress.seen if event[0] == "advance"]
+        assert advances[-1] == ("advance", 300, 300)
+        assert [a[1] for a in advances] == sorted(a[1] for a in advances)
+
+
+def test_progress_with_a_known_size_draws_a_bar(monkeypatch):
+    import io
+    import time
+
+    from rich.console import Console
+
+    from ccgrate.clitools import LateProgress
+
+    monkeypatch.setenv("TERM", "xterm")
+    screen = io.StringIO()
+    with LateProgress(delay=0.0, console=Console(file=screen, force_terminal=True, width=60)) as progress:
+        progress.step("10,000 draws")
+        progress.advance(5000, 10000)
+        time.sleep(0.3)
+    assert "10,000 draws" in screen.getvalue() and "━" in screen.getvalue()

@@ -10,6 +10,7 @@ import click
 from ..clitools import (
     OUTPUT,
     FiniteRange,
+    LateProgress,
     reading_options,
     guard_output,
     markdown_caveat,
@@ -90,13 +91,17 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
         raise click.UsageError("give either --target RATING or one or more --set ID=VALUE")
     from .. import whatif as core
 
-    population, _ = _population(file, framework_spec, period, reading, output)
-    target = rating_choice(target, "--target", [list(population.framework.scale.ratings)])
-    index = _org_index(population, org_code, file)
-    if settings:
-        answer = core.with_settings(population, index, settings)
-    else:
-        answer = core.what_if(population, index, target)
+    with LateProgress() as progress:
+        progress.step(f"reading {file}")
+        population, _ = _population(file, framework_spec, period, reading, output)
+        target = rating_choice(target, "--target", [list(population.framework.scale.ratings)])
+        index = _org_index(population, org_code, file)
+        if settings:
+            progress.step("rescoring")
+            answer = core.with_settings(population, index, settings)
+        else:
+            progress.step(f"searching for the smallest change that reaches {target}")
+            answer = core.what_if(population, index, target)
     from ..render import analysis as render
 
     output_format = output_format.lower()
@@ -147,9 +152,12 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
     chosen = {v.lower() for v in vary} or {"weights", "cuts", "values"}
     perturbation = core.Perturbation(weights=weight_sd if "weights" in chosen else 0.0,
                                      cuts=cut_sd if "cuts" in chosen else 0.0, values="values" in chosen)
-    population, _ = _population(file, framework_spec, period, reading, output)
-    selected = [_org_index(population, code, file) for code in org_codes] or list(range(len(population)))
-    result = core.sensitivity(population, draws, seed, perturbation)
+    with LateProgress() as progress:
+        progress.step(f"reading {file}")
+        population, _ = _population(file, framework_spec, period, reading, output)
+        selected = [_org_index(population, code, file) for code in org_codes] or list(range(len(population)))
+        progress.step(f"{draws:,} draws")
+        result = core.sensitivity(population, draws, seed, perturbation, progress=progress.advance)
     from ..render import analysis as render
 
     output_format = output_format.lower()
@@ -197,12 +205,15 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
     from ..loader import framework_text
     from ..render import analysis as render
 
-    population, source = _population(file, framework_spec, period, reading, framework_output)
-    old = population.framework
-    name = Path(file).name if file != "-" else "standard input"
-    note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
-    result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
-                            note=note)
+    with LateProgress() as progress:
+        progress.step(f"reading {file}")
+        population, source = _population(file, framework_spec, period, reading, framework_output)
+        old = population.framework
+        name = Path(file).name if file != "-" else "standard input"
+        note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
+        progress.step("calibrating")
+        result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
+                                note=note)
     write_output(result.text, framework_output)
     shown = "standard output" if framework_output is None else shown_path(framework_output)
     if not result.exact:

@@ -10,6 +10,7 @@ import click
 
 from ..clitools import (
     ExitCode,
+    LateProgress,
     reading_options,
     format_option,
     guard_output,
@@ -95,10 +96,12 @@ def compare(
 
         name, raw = _read_one(map_file)
         mapping = read_mapping(raw, name, reading.encoding)
-    comparison = compare_sides(
-        SideInput(*sides[0]), SideInput(*sides[1]), framework_a=framework_a, framework_b=framework_b,
-        mapping=mapping, combine=combine, reading=reading,
-    )
+    with LateProgress() as progress:
+        progress.step(f"scoring and comparing {located[0][0]} and {located[1][0]}")
+        comparison = compare_sides(
+            SideInput(*sides[0]), SideInput(*sides[1]), framework_a=framework_a, framework_b=framework_b,
+            mapping=mapping, combine=combine, reading=reading,
+        )
     if orgs:
         from ..orgs import match_orgs
 

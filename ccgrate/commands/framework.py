@@ -109,7 +109,7 @@ def framework_show(spec: str, output_format: str, output: Path | None) -> None:
     else:
         from ..render.table import framework_view
 
-        render_table(lambda console: console.print(framework_view(fw)), output)
+        render_table(lambda console: console.print(framework_view(fw, console.width)), output)
 
 
 @framework.command("check")

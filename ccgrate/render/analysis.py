@@ -88,15 +88,33 @@ def print_whatif(console: Any, answer: Any, settings: bool) -> None:
     if not answer.changes:
         return
     title = "Changes given" if settings else f"The smallest change that reaches {answer.target}"
-    table = Table(title=title, title_justify="left")
-    for column, options in (("ID", {"no_wrap": True}), ("Indicator or judgement", {"ratio": 1}),
-                            ("From", {"justify": "right", "no_wrap": True}), ("To", {"justify": "right", "no_wrap": True}),
-                            ("Band", {})):
-        table.add_column(column, **options)
-    for c in answer.changes:
-        band = f"{c.band_before} -> {c.band_after}" if c.band_before != c.band_after else (c.band_after or "-")
-        table.add_row(c.id, c.name, _value(c.before), _value(c.after), band or "-")
+    # One line per change at any width: when the table would not fit, band names are shortened
+    # and the names give way.
+    headers = ["ID", "Indicator or judgement", "From", "To", "Band"]
+
+    def cells(shorten: bool) -> list[list[str]]:
+        rows = []
+        for c in answer.changes:
+            band = (f"{c.band_before} -> {c.band_after}" if c.band_before != c.band_after else c.band_after) or "-"
+            rows.append([c.id, c.name, _value(c.before), _value(c.after), band.replace("quartile", "qtl") if shorten else band])
+        return rows
+
+    def needed(rows: list[list[str]]) -> list[int]:
+        return [max(len(header), *(len(row[n]) for row in rows)) for n, header in enumerate(headers)]
+
+    natural = sum(needed(cells(False))) + 3 * len(headers) + 1
+    narrow = natural > console.width
+    rows = cells(narrow)
+    widths = needed(rows)
+    table = Table(title=title, title_justify="left", expand=narrow)
+    for number, header in enumerate(headers):
+        table.add_column(header, no_wrap=True, overflow="ellipsis", justify="right" if header in ("From", "To") else "left",
+                         ratio=1 if number == 1 else None, min_width=12 if number == 1 else min(widths[number], 24))
+    for row in rows:
+        table.add_row(row[0], plain(row[1]), *row[2:])
     console.print(table)
+    if narrow and any("quartile" in f"{c.band_before}{c.band_after}" for c in answer.changes):
+        console.print(plain("qtl quartile; -f csv gives names and bands in full.", style="dim"))
 
 
 def _value(value: Any) -> str:

@@ -47,34 +47,131 @@ def _value(value: Any, unit: str = "", compared: tuple[float, ...] = ()) -> str:
     return str(value)
 
 
-def summary_table(run: Any) -> Table:
+RULES_LEAST = 10
+NAME_LEAST = 14  # a name cut shorter than this no longer says which organisation it is
+
+
+def abbreviation(rating: str) -> str:
+    """A rating as a narrow table writes it: its initials (RI for Requires improvement)."""
+    return "".join(word[0] for word in rating.split()).upper()
+
+
+def summary_table(run: Any, width: int = 120) -> Group:
+    """One line per organisation at any width: ratings abbreviated (with a legend) and then the least
+    useful columns left out, in that order, until the name has room; the footer says what was done."""
+    assessments = run.assessments
     ids = ", ".join(fw.id for fw in run.frameworks)
-    table = Table(title=f"ccgrate: {len(run.assessments)} assessment{'s' if len(run.assessments) != 1 else ''} ({ids})")
+    title = f"ccgrate: {len(assessments)} assessment{'s' if len(assessments) != 1 else ''} ({ids})"
+    periods = {a.period for a in assessments}
     batch = len(run.inputs) > 1
-    if batch:
-        table.add_column("Source", overflow="fold")
-    table.add_column("Code", no_wrap=True)
-    table.add_column("Name", ratio=1)
-    table.add_column("Period", no_wrap=True)
-    table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Provisional")
-    table.add_column("Rating", no_wrap=True)
-    table.add_column("Rules fired", no_wrap=True, overflow="ellipsis")
-    for a in run.assessments:
-        table.add_row(
-            *([a.source] if batch else []),
-            a.org_code,
-            a.org_name,
-            a.period,
-            _score(a.score),
-            rating_text(a.provisional_rating),
-            rating_text(a.rating),
-            ("\n".join(r.rule for r in a.rules_fired)) or "-",
-        )
-    return table
+    sources = {a.source: _file_name(a.source) for a in assessments} if batch else {}
+    ratings = list(dict.fromkeys(r for fw in run.frameworks for r in fw.scale.ratings))
+    rules = [", ".join(r.rule for r in a.rules_fired) or "-" for a in assessments]
+
+    def widest(texts: Any, header: str) -> int:
+        return max([len(header), *map(len, texts)])
+
+    def rating_width(header: str, shown: Any) -> int:  # as wide as the ratings in this run need
+        return widest((r or "not rated" for r in shown), header)
+
+    columns = {  # the width each column needs, most useful first
+        "Source": widest(sources.values(), "Source") if batch else 0,
+        "Code": widest((a.org_code for a in assessments), "Code"),
+        "Period": widest(periods, "Period"),
+        "Score": widest((_shown_score(a) for a in assessments), "Score"),
+        "Rating": rating_width("Rating", (a.rating for a in assessments)),
+        "Provisional": rating_width("Provisional", (a.provisional_rating for a in assessments)),
+        "Rules fired": min(widest(rules, "Rules fired"), 24),
+    }
+    if not batch:
+        del columns["Source"]
+    left_out: list[str] = []
+    short = False
+
+    def room() -> int:  # what is left for names: every column has padding 2, and a border 1 each side
+        return width - sum(columns.values()) - 3 * (len(columns) + 1) - 1
+
+    # Room for whole names where that costs nothing else; otherwise for enough of one to recognise.
+    wanted = max(NAME_LEAST, min(widest((a.org_name for a in assessments), "Name"), 24))
+    natural_rules = columns["Rules fired"]
+
+    def fit_rules() -> None:
+        """Rules fired as wide as it can be while the name has its room, down to RULES_LEAST."""
+        columns["Rules fired"] = max(RULES_LEAST, min(natural_rules, columns["Rules fired"] + room() - wanted))
+
+    fit_rules()
+    if room() < wanted:
+        short = True
+        columns["Rating"] = widest([*map(abbreviation, ratings), "-"], "Rtg")
+        columns["Provisional"] = widest([], "Prov")
+        fit_rules()
+    for step in ("Rules fired", "Provisional", "Period"):
+        if room() >= wanted:
+            break
+        wanted = NAME_LEAST
+        if step == "Rules fired":
+            fit_rules()
+            if room() >= wanted:
+                break
+        if step == "Period" and len(periods) > 1:
+            continue  # several periods: the period says which row is which
+        del columns[step]
+        left_out.append(step)
+
+    def rating_cell(rating: str | None) -> Text:
+        if not short:
+            return rating_text(rating)
+        return plain("-", style="dim") if rating is None else plain(abbreviation(rating),
+                                                                    style=RATING_STYLES.get(rating, "bold"))
+
+    table = Table(title=title)
+    headers = {"Rating": "Rtg", "Provisional": "Prov"} if short else {}
+    for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"):
+        if name == "Name":
+            table.add_column("Name", no_wrap=True, overflow="ellipsis", min_width=4, max_width=max(4, room()))
+        elif name in columns:
+            table.add_column(headers.get(name, name), no_wrap=True, overflow="ellipsis",
+                             justify="right" if name == "Score" else "left", min_width=columns[name],
+                             max_width=columns[name] if name in ("Rules fired", "Source") else None)
+    for a, fired in zip(assessments, rules):
+        cells = {"Source": sources.get(a.source, ""), "Code": a.org_code, "Name": plain(a.org_name), "Period": a.period,
+                 "Score": _shown_score(a),
+                 "Provisional": rating_cell(a.provisional_rating), "Rating": rating_cell(a.rating), "Rules fired": fired}
+        table.add_row(*(cells[c.header if c.header not in ("Rtg", "Prov") else {"Rtg": "Rating", "Prov": "Provisional"}[c.header]]
+                        for c in table.columns))
+    notes = []
+    if short:
+        notes.append("Ratings: " + ", ".join(f"{abbreviation(r)} {r}" for r in ratings) + ", - not rated.")
+    if left_out:
+        notes.append(f"Not shown at this width: {', '.join(left_out)} (see --explain or -f csv).")
+    if any(a.rating is None for a in assessments):
+        notes.append("cov: an organisation not rated shows the share of the indicator weight that has a value, "
+                     "not a score (--explain says what is missing).")
+    return Group(table, *[plain(line, style="dim") for line in notes])
 
 
-def explain(a: Assessment) -> Group:
+def _shown_score(a: Assessment) -> str:
+    """The score of a rated organisation; the coverage of one that is not (its score means little)."""
+    return _score(a.score) if a.rating is not None else f"cov {a.coverage:.0%}"
+
+
+def _file_name(source: str) -> str:
+    """A batch's source as a table shows it: the file (and sheet), without its directory."""
+    import os
+
+    return os.path.basename(source)
+
+
+WIDE = 120  # from this width on, tables show everything in full
+
+
+def _compact_reference(text: str) -> str:
+    """8 | 10.7 | 13.4 (lower better) as 8|10.7|13.4 ↓: a reference that fits a narrow column."""
+    return (text.replace(" (lower better)", " ↓").replace(" (higher better)", " ↑").replace(" | ", "|")
+            .replace(" > ", ">"))
+
+
+def explain(a: Assessment, width: int = WIDE) -> Group:
     """Everything that went into one rating, in the order the engine worked."""
     head = Text.assemble(
         plain(f"{a.org_code} {a.org_name}", "bold"),
@@ -88,24 +185,28 @@ def explain(a: Assessment) -> Group:
         head.append(plain("\nJudgements: " + ", ".join(f"{k} {v}" for k, v in sorted(a.judgements.items()))))
 
     indicators = Table(title="Indicators", title_justify="left", expand=True)
-    # Names are long (up to 200 characters); one line each keeps the table scannable, and the
-    # JSON output carries them in full.
+    # One line per indicator at any width, so that the table stays scannable: names are long (up to
+    # 200 characters) and give way first; on a narrow terminal values, references and bands are
+    # cut too, and references are written compactly. -f json and -f csv carry everything in full.
+    narrow = width < WIDE
+    cap = (lambda limit: {"max_width": limit}) if narrow else (lambda limit: {})
     for name, options in (
-        ("ID", {"no_wrap": True}),
-        ("Indicator", {"no_wrap": True, "overflow": "ellipsis", "ratio": 3}),
-        ("Value", {"justify": "right", "no_wrap": True}),
-        ("Reference", {"ratio": 2}),
-        ("Band", {"no_wrap": True}),
-        ("Points", {"justify": "right", "no_wrap": True}),
+        ("ID", {}),
+        ("Indicator", {"ratio": 1, "min_width": 8}),
+        ("Value", {"justify": "right", **cap(10)}),
+        ("Reference", cap(18)),
+        ("Band", cap(10)),
+        ("Points", {"justify": "right"}),
     ):
-        indicators.add_column(name, **options)
+        indicators.add_column(name, no_wrap=True, overflow="ellipsis", **options)
     domain_names = {d.id: d.name for d in a.domains}
     current = None
     for i in a.indicators:
         if i.domain != current:
             current = i.domain
             indicators.add_row("", plain(domain_names[i.domain], style="bold"), "", "", "", "", end_section=False)
-        band = plain(i.band or (i.note and "not banded") or "-")
+        band_text = i.band or (i.note and "not banded") or "-"
+        band = plain(band_text.replace("quartile", "qtl") if narrow else band_text)
         if i.band_rank is not None and i.band_count > 1:
             if i.band_rank == 0:
                 band.stylize("green")
@@ -115,7 +216,7 @@ def explain(a: Assessment) -> Group:
             i.id,
             i.name,
             _value(i.value, i.unit, i.compared),
-            i.reference,
+            _compact_reference(i.reference) if narrow else i.reference,
             band,
             "" if i.points is None else f"{i.points:.1f}",
         )
@@ -127,7 +228,11 @@ def explain(a: Assessment) -> Group:
     domains.add_column("Score", justify="right")
     for d in a.domains:
         domains.add_row(d.name, f"{d.weight:g}", f"{d.scored}/{d.total}", _score(d.score) or "-")
-    parts: list[Any] = [head, indicators, domains]
+    parts: list[Any] = [head, indicators]
+    if narrow:
+        parts.append(plain("Reference: cut points or standard (↑ higher is better, ↓ lower is better) or levels "
+                           "(best first); qtl quartile; cut cells end in …: -f csv or a wider terminal shows them whole.", style="dim"))
+    parts.append(domains)
     if a.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
         areas.add_column("Area")
@@ -191,12 +296,12 @@ def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
         for index, a in enumerate(run.assessments):
             if index:
                 console.print()
-            console.print(explain(a))
+            console.print(explain(a, console.width))
         console.print()
         stats = population_table(run)
         if stats is not None:
             console.print(stats)
-    console.print(summary_table(run))
+    console.print(summary_table(run, console.width))
 
 
 def frameworks_table(entries: list[dict]) -> Table:
@@ -208,7 +313,7 @@ def frameworks_table(entries: list[dict]) -> Table:
     return table
 
 
-def framework_view(fw: Any) -> Group:
+def framework_view(fw: Any, width: int = WIDE) -> Group:
     meta = fw.framework
     head = Text.assemble(plain(meta.name, "bold"), f" ({fw.id}, {meta.period})\n", f"sha256 {fw.sha256}\n\n")
     head.append("Provenance: ", style="bold")
@@ -244,13 +349,27 @@ def framework_view(fw: Any) -> Group:
             areas.add_row(ar.id, ar.name, ", ".join(i.id for i in fw.indicators if i.area == ar.id))
         parts.append(areas)
     indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left", expand=True)
+    # On a narrow terminal the cut points keep their room: areas are listed above, equal weights
+    # are said once below, and evidence labels are shortened.
+    narrow = width < WIDE
+    equal_weights = len({i.weight for i in fw.indicators}) == 1
+    shown = {"Area": not narrow, "Weight": not (narrow and equal_weights)}
     indicators.add_column("ID", no_wrap=True)
-    indicators.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=3, min_width=16)
-    indicators.add_column("Area", no_wrap=True)
+    indicators.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1 if narrow else 3, min_width=12 if narrow else 16)
+    if shown["Area"]:
+        indicators.add_column("Area", no_wrap=True)
     indicators.add_column("Dir", no_wrap=True)
     indicators.add_column("Method", no_wrap=True)
-    indicators.add_column("Reference", ratio=2, min_width=18)
-    indicators.add_column("Weight", justify="right", no_wrap=True)
+    if narrow:
+        # As wide as the longest cut-point reference, so that those stay on one line; the levels of
+        # a judgement, which can be long words, wrap instead of taking the names' room.
+        numeric = [len(_compact_reference(_reference(fw, i))) for i in fw.indicators if i.method != "judgement"]
+        reference_width = max([9, *numeric])
+        indicators.add_column("Reference", width=reference_width, overflow="fold")
+    else:
+        indicators.add_column("Reference", ratio=2, min_width=18)
+    if shown["Weight"]:
+        indicators.add_column("Weight", justify="right", no_wrap=True)
     indicators.add_column("Evidence", no_wrap=True)
     domain_names = {d.id: d.name for d in fw.domains}
     current = None
@@ -258,17 +377,22 @@ def framework_view(fw: Any) -> Group:
         if i.domain != current:
             current = i.domain
             indicators.add_row("", plain(domain_names[i.domain], style="bold"))
-        indicators.add_row(
+        evidence = i.evidence or ""
+        cells = [
             i.id,
             i.name,
-            i.area or "",
+            *([i.area or ""] if shown["Area"] else []),
             {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None), ""),
             i.method,
-            (_reference(fw, i)),
-            f"{i.weight:g}",
-            i.evidence,
-        )
+            _narrow_reference(_reference(fw, i), reference_width) if narrow else _reference(fw, i),
+            *([f"{i.weight:g}"] if shown["Weight"] else []),
+            evidence.replace("reconstructed", "recon.") if narrow else evidence,
+        ]
+        indicators.add_row(*cells)
     parts.append(indicators)
+    if narrow:
+        said = ["recon. reconstructed"] + ([f"every weight is {fw.indicators[0].weight:g}"] if not shown["Weight"] else [])
+        parts.append(plain(f"{'; '.join(said)}; areas as listed above.", style="dim"))
     rules = Table(title="Rules (applied in order)", title_justify="left")
     rules.add_column("#", justify="right")
     rules.add_column("Rule", no_wrap=True)
@@ -280,6 +404,12 @@ def framework_view(fw: Any) -> Group:
         rules.add_row(str(number), rule.id, (describe_condition(rule.when)), f"{kind} {target}", rule.reason)
     parts.append(rules)
     return Group(*parts)
+
+
+def _narrow_reference(text: str, width: int) -> str:
+    """Compact when that fits on one line; otherwise spaced, so that it wraps between words."""
+    compact = _compact_reference(text)
+    return compact if len(compact) <= width else text
 
 
 def _reference(fw: Any, ind: Any) -> str:
