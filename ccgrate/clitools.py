@@ -142,6 +142,39 @@ class OutputPath(click.ParamType):
 
 
 OUTPUT = OutputPath()
+
+
+class InputPath(click.ParamType):
+    """FILE: a path, a year, a glob or -, kept exactly as written (the commands say what is wrong
+    with it); the shell completes it as a file name."""
+
+    name = "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return os.fsdecode(value) if isinstance(value, bytes) else value
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type="file")]
+
+
+class FrameworkSpec(InputPath):
+    """ID|PATH: a built-in framework's id or a framework file; both complete."""
+
+    name = "framework"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from click.shell_completion import CompletionItem
+
+        from .loader import builtins
+
+        ids = [CompletionItem(e.id, help=e.name) for e in builtins() if e.id.startswith(incomplete)]
+        return ids + super().shell_complete(ctx, param, incomplete)
+
+
+INPUT = InputPath()
+FRAMEWORK = FrameworkSpec()
 output_option = click.option(
     "-o",
     "--output",

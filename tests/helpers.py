@@ -18,3 +18,30 @@ def golden(name: str, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"output differs from {path}; set CCGRATE_UPDATE_GOLDEN=1 to accept a deliberate change"
+
+
+def check_score_output(text: str, kind: str = "score") -> None:
+    """Validate `score -f json` (kind "score") or `-f ndjson` (every line, kind "score-line")
+    output against ccgrate's published JSON Schema, with an independent validator."""
+    import json
+
+    validator = _validator(kind)
+    documents = [json.loads(line) for line in text.splitlines()] if kind == "score-line" else [json.loads(text)]
+    for document in documents:
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+        assert not errors, "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+
+
+_VALIDATORS: dict = {}
+
+
+def _validator(kind: str):
+    if kind not in _VALIDATORS:
+        from jsonschema import Draft202012Validator
+
+        from ccgrate.outputs import output_schema
+
+        schema = output_schema(kind)
+        Draft202012Validator.check_schema(schema)
+        _VALIDATORS[kind] = Draft202012Validator(schema)
+    return _VALIDATORS[kind]

@@ -499,3 +499,53 @@ def test_stderr_wraps_at_word_boundaries_on_a_terminal():
         "  periods as 2017/18")
     assert wrapped("short", 40) == "short"
     assert all(len(line) <= 40 or " " not in line.strip() for line in wrapped(text, 40).splitlines())
+
+
+def _file_parameters(command):
+    """Every parameter that names a file (by its metavar or its type)."""
+    for param in command.params:
+        metavar = param.metavar or ""
+        if any(word in metavar for word in ("FILE", "PATH")) or param.name in ("side_a", "side_b") \
+                or getattr(param.type, "name", "") in ("file", "path", "directory"):
+            yield param
+
+
+@pytest.mark.parametrize(("name", "command"), all_commands(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_file_argument_completes_file_names(name, command):
+    from click.shell_completion import ShellComplete
+
+    from ccgrate.cli import cli
+
+    for param in _file_parameters(command):
+        words = name.split()
+        if isinstance(param, click_option_class()):
+            words.append(param.opts[-1])
+        items = ShellComplete(cli, {}, "ccgrate", "_CCGRATE_COMPLETE").get_completions(words, "exa")
+        kinds = {item.type for item in items}
+        assert kinds & {"file", "dir"}, (name, param.name, kinds)
+
+
+def click_option_class():
+    import click
+
+    return click.Option
+
+
+def test_a_framework_completes_its_built_in_ids_and_files():
+    from click.shell_completion import ShellComplete
+
+    from ccgrate.cli import cli
+
+    items = ShellComplete(cli, {}, "ccgrate", "_CCGRATE_COMPLETE").get_completions(["score", "--framework"], "iaf-2017")
+    assert [(i.type, i.value) for i in items] == [("plain", "iaf-2017-18"), ("file", "iaf-2017")]
+
+
+def test_bash_completion_of_a_file_argument_through_the_command_line(monkeypatch, capsys):
+    from ccgrate.cli import cli
+
+    monkeypatch.setenv("_CCGRATE_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", "ccgrate score exa")
+    monkeypatch.setenv("COMP_CWORD", "2")
+    with pytest.raises(SystemExit):
+        cli.main(prog_name="ccgrate")
+    assert capsys.readouterr().out == "file,exa\n"

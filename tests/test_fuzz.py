@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from helpers import EXAMPLES
+from helpers import EXAMPLES, check_score_output
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,6 +94,8 @@ def run_command(args: list[str], raw: bytes):
     assert result.exit_code in {0, 1, 2, 3, 4}, (args, result.exit_code, result.stderr)
     if result.exit_code not in (0, 4):
         assert result.stderr.count("Error: ") == 1 and "Traceback" not in result.stderr, (args, result.stderr)
+    elif args[0] == "score" and "json" in args:
+        check_score_output(result.stdout)  # whatever the data, the output keeps to its published schema
     return result
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from ..clitools import (
+    INPUT,
+    FRAMEWORK,
     OUTPUT,
     FiniteRange,
     LateProgress,
@@ -32,7 +34,7 @@ from ..errors import DataError
 
 def population_options(command):
     """--period and --framework: which one population of FILE the command works on."""
-    command = click.option("--framework", "framework_spec", metavar="ID|PATH",
+    command = click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK,
                            help="Use this framework instead of the one for the data's period.")(command)
     return click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")(command)
 
@@ -62,7 +64,7 @@ def _org_index(population, spec: str, file: str) -> int:
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
+@click.argument("file", metavar="FILE", type=INPUT)
 @click.option("--org", "org_code", required=True, metavar="CODE|NAME", help="The organisation, by code or (part of) its name.")
 @click.option("--target", metavar="RATING", help="The rating to reach (e.g. Good).")
 @click.option("--set", "settings", multiple=True, metavar="ID=VALUE",
@@ -115,7 +117,7 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
+@click.argument("file", metavar="FILE", type=INPUT)
 @click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True, help="Monte Carlo draws.")
 @click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Random seed: the same seed gives the same output.")
 @click.option("--vary", "vary", multiple=True, type=click.Choice(["weights", "cuts", "values"], case_sensitive=False),
@@ -171,7 +173,7 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
+@click.argument("file", metavar="FILE", type=INPUT)
 @click.option("--target", "target", metavar="SPEC",
               help='"Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7": percentages, or counts '
                    "that add up to the rated organisations. Default: the framework's published distribution.")

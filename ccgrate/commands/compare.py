@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from ..clitools import (
+    INPUT,
+    FRAMEWORK,
     ExitCode,
     LateProgress,
     reading_options,
@@ -30,15 +32,15 @@ from ..errors import DataError, listed, printable
 
 
 @click.command()
-@click.argument("side_a", metavar="A")
-@click.argument("side_b", metavar="B")
+@click.argument("side_a", metavar="A", type=INPUT)
+@click.argument("side_b", metavar="B", type=INPUT)
 @click.option("--data", "data_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Take both years from this multi-period file.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CCGRATE_DATA_DIR",
               help="Where a year finds its data file first (also CCGRATE_DATA_DIR); then the current directory, "
                    "then the synthetic national examples that ship with ccgrate.")
-@click.option("--framework-a", metavar="ID|PATH", help="Framework for A instead of the built-in for its year.")
-@click.option("--framework-b", metavar="ID|PATH", help="Framework for B instead of the built-in for its year.")
+@click.option("--framework-a", metavar="ID|PATH", type=FRAMEWORK, help="Framework for A instead of the built-in for its year.")
+@click.option("--framework-b", metavar="ID|PATH", type=FRAMEWORK, help="Framework for B instead of the built-in for its year.")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Mergers: a CSV of old_code,new_code[,weight]; predecessors are combined and compared with their successor.")
 @click.option("--combine", type=click.Choice(["auto", "weighted", "mean"]), default="auto", show_default=True,

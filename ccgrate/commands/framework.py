@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..clitools import (
+    FRAMEWORK,
     CcgrateGroup,
     ExitCode,
     format_option,
@@ -83,7 +84,7 @@ def _load(spec: str):
 
 
 @framework.command("show")
-@click.argument("spec", metavar="ID|PATH")
+@click.argument("spec", metavar="ID|PATH", type=FRAMEWORK)
 @format_option(("table", "json", "markdown"))
 @output_option
 @verbosity_options
@@ -147,17 +148,31 @@ def _load_path(path: str):
 
 
 @framework.command("schema")
+@click.argument("kind", type=click.Choice(["framework", "score", "score-line"], case_sensitive=False), default="framework",
+                metavar="[framework|score|score-line]")
 @output_option
 @verbosity_options
-def framework_schema_command(output: Path | None) -> None:
-    """Print the JSON Schema of framework files, for editors that validate and complete TOML.
+def framework_schema_command(kind: str, output: Path | None) -> None:
+    """Print the JSON Schema of framework files, or of score's JSON and NDJSON output.
+
+    framework (the default): framework files, for editors that validate and complete TOML.
+    score: the `score -f json` document; score-line: one line of `score -f ndjson`; for
+    programs that read ccgrate's output and want to check it.
 
     \b
     Examples:
       ccgrate framework schema -o ccgrate-framework.schema.json
+      ccgrate framework schema score -o ccgrate-score.schema.json
     """
-    from ..loader import framework_schema
-
     guard_output(output)
-    write_output(json.dumps(framework_schema(), indent=2) + "\n", output)
+    kind = kind.lower()
+    if kind == "framework":
+        from ..loader import framework_schema
+
+        schema = framework_schema()
+    else:
+        from ..outputs import output_schema
+
+        schema = output_schema(kind)
+    write_output(json.dumps(schema, indent=2) + "\n", output)
 

@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from ..clitools import (
+    INPUT,
+    FRAMEWORK,
     FORMATS,
     ExitCode,
     UserError,
@@ -29,11 +31,11 @@ IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
+@click.argument("file", metavar="FILE", type=INPUT)
 @click.option("--indicator", "indicator_id", required=True, metavar="ID", help="The z-score indicator to plot.")
 @click.option("--org", "orgs", multiple=True, metavar="CODE|NAME", help="Highlight this organisation (repeatable), by code or (part of) its name.")
 @click.option("--period", "period", metavar="PERIOD", help="The period, when FILE holds several.")
-@click.option("--framework", "framework_spec", metavar="ID|PATH", help="Score with this framework instead of the one for the data's period.")
+@click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK, help="Score with this framework instead of the one for the data's period.")
 @click.option(
     "-f", "--format", "output_format", type=click.Choice(FORMATS, case_sensitive=False),
     help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png or .pdf, a table without -o).",

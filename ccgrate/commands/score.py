@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 from ..clitools import (
+    INPUT,
+    FRAMEWORK,
     RATINGS,
     ExitCode,
     LateProgress,
@@ -32,8 +34,8 @@ from ..errors import listed
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--framework", "framework_spec", metavar="ID|PATH",
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=INPUT)
+@click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK,
               help="Score with this framework instead of the one for the data's period.")
 @click.option("--org", "orgs", multiple=True, metavar="CODE|NAME",
               help="Show only this organisation (repeatable). Banding still uses the whole file.")

@@ -1,0 +1,87 @@
+"""The JSON Schema of score's machine output, checked against real output by an independent validator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import EXAMPLES, check_score_output
+
+from ccgrate.outputs import output_schema
+from ccgrate.render.machine import SCHEMA_VERSION
+
+CASES = {
+    "bromley, two frameworks": [EXAMPLES / "bromley.csv"],
+    "z-scores and significance": [EXAMPLES / "national-2018-19.csv"],
+    "every year's framework at once": [EXAMPLES / "bromley.csv", EXAMPLES / "national-2019-20.csv"],
+    "a workbook": [EXAMPLES / "bromley.xlsx"],
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_score_json_keeps_to_its_schema(ccgrate, case):
+    check_score_output(ccgrate("score", *CASES[case], "--explain", "-f", "json").stdout)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_ndjson_line_keeps_to_its_schema(ccgrate, case):
+    text = ccgrate("score", *CASES[case], "-f", "ndjson").stdout
+    assert text.count("\n") >= 2
+    check_score_output(text, "score-line")
+
+
+def test_an_organisation_that_is_not_rated_keeps_to_the_schema(ccgrate, tmp_path):
+    import csv
+    import io
+
+    header, row = (EXAMPLES / "bromley.csv").read_text().splitlines()[:2]
+    # Keep the first twelve indicators and the judgements only: too little weight to be rated.
+    names = next(csv.reader([header]))
+    values = next(csv.reader([row]))
+    kept = [v if k < 15 or names[k] in ("leadership", "finance") else "" for k, v in enumerate(values)]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([names, kept])
+    path = tmp_path / "sparse.csv"
+    path.write_text(buffer.getvalue())
+    text = ccgrate("score", path, "-f", "json").stdout
+    document = json.loads(text)
+    assert document["assessments"][0]["rating"] is None
+    check_score_output(text)
+
+
+def test_the_schema_is_strict_about_fields(ccgrate):
+    document = json.loads(ccgrate("score", EXAMPLES / "bromley.csv", "-f", "json").stdout)
+    document["assessments"][0]["surprise"] = 1
+    with pytest.raises(AssertionError, match="surprise"):
+        check_score_output(json.dumps(document))
+    document["assessments"][0].pop("surprise")
+    document["assessments"][0]["rules_fired"] = [{"rule": "x", "effect": "boost", "rating": "Good", "before": None,
+                                                  "after": None, "reason": ""}]
+    with pytest.raises(AssertionError, match="boost"):
+        check_score_output(json.dumps(document))
+    document["assessments"][0]["rules_fired"] = []
+    document["schema_version"] = SCHEMA_VERSION + 1
+    with pytest.raises(AssertionError, match="schema_version"):
+        check_score_output(json.dumps(document))
+
+
+@pytest.mark.parametrize("kind", ["score", "score-line"])
+def test_framework_schema_prints_the_output_schemas(ccgrate, tmp_path, kind):
+    target = tmp_path / f"{kind}.schema.json"
+    ccgrate("framework", "schema", kind, "-o", target)
+    schema = json.loads(target.read_text())
+    assert schema == output_schema(kind)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    assert "org_code" in (schema["properties"] if kind == "score-line" else schema["$defs"]["Assessment"]["properties"])
+
+
+def test_framework_schema_without_a_kind_is_still_the_framework_schema(ccgrate):
+    from ccgrate.loader import framework_schema
+
+    assert json.loads(ccgrate("framework", "schema").stdout) == framework_schema()
+
+
+def test_an_unknown_schema_kind_is_refused(ccgrate):
+    result = ccgrate("framework", "schema", "whatif", expect=2)
+    assert "'whatif' is not one of 'framework', 'score', 'score-line'" in result.stderr
