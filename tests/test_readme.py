@@ -24,8 +24,10 @@ def console_runs() -> list[tuple[str, str]]:
     return runs
 
 
-def sh_blocks() -> list[str]:
-    return [line for block in re.findall(r"```sh\n(.*?)```", README, flags=re.S) for line in block.splitlines()]
+def sh_blocks(section: str | None = None) -> list[str]:
+    """Every line of the ```sh blocks, of one `## ` section of the README or of all of it."""
+    text = README if section is None else re.search(rf"^## {re.escape(section)}\n(.*?)(?=^## |\Z)", README, re.S | re.M)[1]
+    return [line for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
 
 
 @pytest.mark.parametrize(("command", "shown"), console_runs(), ids=[c for c, _ in console_runs()])
@@ -52,10 +54,15 @@ def test_the_readme_shows_a_score_run_first():
 
 
 def test_two_setup_commands_and_ci_runs_the_test_command_exactly():
-    install_and_run, install_and_test = [line for line in sh_blocks() if line.startswith("python3 -m venv")]
+    install_and_run, install_and_test = [line for line in sh_blocks("Set-up on a fresh machine")
+                                         if line.startswith("python3 -m venv")]
     assert install_and_run.endswith("pip install . && ccgrate score examples/bromley.csv")
-    assert install_and_test.endswith("pytest")
+    assert install_and_test.endswith("pip install '.[test]' && pytest")
     assert install_and_test in CI.splitlines()
+
+
+def test_contributors_are_told_to_install_editable():
+    assert any(line.endswith("pip install -e '.[test]'") for line in sh_blocks("Development"))
 
 
 def test_every_command_is_in_the_readme():
