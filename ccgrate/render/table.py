@@ -126,10 +126,14 @@ def summary_table(run: Any, width: int = 120) -> Group:
 
     table = Table(title=title)
     headers = {"Rating": "Rtg", "Provisional": "Prov"} if short else {}
-    for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"):
+    if "Rules fired" in columns and columns["Rules fired"] < len("Rules fired"):
+        headers["Rules fired"] = "Rules"
+    shown = [name for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired")
+             if name == "Name" or name in columns]
+    for name in shown:
         if name == "Name":
             table.add_column("Name", no_wrap=True, overflow="ellipsis", min_width=4, max_width=max(4, room()))
-        elif name in columns:
+        else:
             table.add_column(headers.get(name, name), no_wrap=True, overflow="ellipsis",
                              justify="right" if name == "Score" else "left", min_width=columns[name],
                              max_width=columns[name] if name in ("Rules fired", "Source") else None)
@@ -137,8 +141,7 @@ def summary_table(run: Any, width: int = 120) -> Group:
         cells = {"Source": sources.get(a.source, ""), "Code": a.org_code, "Name": plain(a.org_name), "Period": a.period,
                  "Score": _shown_score(a),
                  "Provisional": rating_cell(a.provisional_rating), "Rating": rating_cell(a.rating), "Rules fired": fired}
-        table.add_row(*(cells[c.header if c.header not in ("Rtg", "Prov") else {"Rtg": "Rating", "Prov": "Provisional"}[c.header]]
-                        for c in table.columns))
+        table.add_row(*(cells[name] for name in shown))
     notes = []
     if short:
         notes.append("Ratings: " + ", ".join(f"{abbreviation(r)} {r}" for r in ratings) + ", - not rated.")
