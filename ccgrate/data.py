@@ -30,9 +30,11 @@ MISSING_MARKERS = frozenset({"", "na", "n/a", "null", "none", "-", "*", "..", "x
 # `column_key` (lower case, spaces and dashes as _). Anything else can be named with --column.
 ROLE_NAMES = {
     "org_code": ("org_code", "code", "ccg_code", "organisation_code", "organization_code", "ods_code",
-                 "org_ods_code", "ccg_ods_code", "commissioner_code", "commissioner_org_code", "org_id"),
+                 "org_ods_code", "ccg_ods_code", "commissioner_code", "commissioner_org_code", "org_id",
+                 # CCGs' successors since July 2022, under which NHS publications now list CCG-level data
+                 "sub_icb_location_code", "sub_icb_code", "sicbl_code"),
     "org_name": ("org_name", "name", "ccg_name", "organisation_name", "organization_name", "commissioner_name",
-                 "organisation", "organization"),
+                 "organisation", "organization", "sub_icb_location_name", "sub_icb_name", "sicbl_name"),
     "period": ("period", "year", "reporting_period", "financial_year", "time_period", "fin_year", "reporting_year"),
     "indicator": ("indicator", "indicator_id", "indicator_code", "indicator_ref", "metric_id", "metric_code",
                   "measure_id"),

@@ -185,6 +185,7 @@ def test_column_letters(column, letters):
 
 
 @pytest.mark.parametrize("code", ["Org Code", "Organisation Code", "ODS Code", "CCG Code", "Commissioner Code",
+                                  "Sub ICB Location Code", "SICBL Code",
                                   "org-code", "ORG_CODE"])
 @pytest.mark.parametrize("indicator", ["Indicator ID", "Indicator Code", "Metric ID", "indicator"])
 @pytest.mark.parametrize("period", ["Reporting Period", "Financial Year", "Year"])
