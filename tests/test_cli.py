@@ -35,6 +35,9 @@ WIDTH_CASES = {
     "batch": ("score", BROMLEY, EXAMPLES / "bromley-long.csv"),
     "explain": ("score", BROMLEY, "--period", "2017/18", "--explain"),
     "framework-show": ("framework", "show", "iaf-2017-18"),
+    "compare-one": ("compare", "2017", "2018", "--data-dir", "examples", "--org", "SYN011"),
+    "whatif": ("whatif", EXAMPLES / "national-2018-19.csv", "--org", "SYN083", "--target", "Outstanding"),
+    "sensitivity": ("sensitivity", EXAMPLES / "national-2018-19.csv", "--draws", "200", "--org", "SYN005"),
 }
 
 

@@ -256,14 +256,21 @@ def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> 
             areas.add_row(name, rating_text(before), rating_text(after))
         console.print(areas)
 
+    # One line per indicator at any width: on a narrow terminal bands are written short
+    # (Q1, sig. better), values and bands are cut with an ellipsis, and -f csv has them whole.
+    from .table import WIDE
+
+    narrow = console.width < WIDE
+    band = _narrow_band if narrow else _band
+    cap = {"max_width": 10} if narrow else {}
     indicators = Table(title="Indicators", title_justify="left", expand=True)
     indicators.add_column("ID", no_wrap=True)
-    indicators.add_column("Indicator", no_wrap=True, overflow="ellipsis", ratio=1)
-    indicators.add_column(a.label, justify="right", no_wrap=True)
-    indicators.add_column(b.label, justify="right", no_wrap=True)
+    indicators.add_column("Indicator", no_wrap=True, overflow="ellipsis", ratio=1, min_width=8)
+    indicators.add_column(a.label, justify="right", no_wrap=True, overflow="ellipsis", **cap)
+    indicators.add_column(b.label, justify="right", no_wrap=True, overflow="ellipsis", **cap)
     indicators.add_column("Movement", no_wrap=True)
-    indicators.add_column("Bands", ratio=1)
-    elsewhere = []
+    indicators.add_column("Bands", no_wrap=True, overflow="ellipsis", **({"width": 15} if narrow else {"ratio": 1}))
+    elsewhere, shown_bands = [], []
     for i in change.indicators:
         if i.movement in ("only in A", "only in B", "redefined"):
             elsewhere.append(f"{i.id} ({i.movement.replace(' A', ' ' + a.label).replace(' B', ' ' + b.label)})")
@@ -271,10 +278,16 @@ def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> 
         movement = plain(i.movement, style={"improved": "green", "worsened": "red"}.get(i.movement, ""))
         if i.significant:
             movement.append(" *", style="bold")
-        bands = f"{_band(i.band_a)} -> {_band(i.band_b)}" if i.band_a != i.band_b else _band(i.band_a)
-        indicators.add_row(i.id, i.name, _value(i.value_a, i.unit), _value(i.value_b, i.unit), movement,
+        bands = f"{band(i.band_a)} -> {band(i.band_b)}" if i.band_a != i.band_b else band(i.band_a)
+        shown_bands += [i.band_a or "", i.band_b or ""]
+        indicators.add_row(i.id, plain(i.name), _value(i.value_a, i.unit), _value(i.value_b, i.unit), movement,
                            bands)
     console.print(indicators)
+    said = {"quartile": "Q1 top quartile ... Q4 bottom", "as expected": "expected: as expected",
+            "significantly": "sig. significantly"}
+    legend = [text for word, text in said.items() if any(word in label for label in shown_bands)]
+    if narrow and legend:
+        console.print(plain(f"Bands: {'; '.join(legend)} (-f csv has them in full).", style="dim"))
     counts = change.counts()
     notes = (f"{counts['improved']} improved, {counts['worsened']} worsened, {counts['unchanged']} unchanged; "
              "* marks a change significant at 95% (two-proportion test on the counts)")
@@ -289,6 +302,12 @@ QUARTERS = {"top quartile": "Q1 (top)", "second quartile": "Q2", "third quartile
 
 def _band(label: str | None) -> str:
     return "-" if label is None else QUARTERS.get(label, label)
+
+
+def _narrow_band(label: str | None) -> str:
+    if label is None:
+        return "-"
+    return QUARTERS.get(label, label).split(" (")[0].replace("significantly", "sig.").replace("as expected", "expected")
 
 
 def _short_text(rating: str | None, rating_text: Any) -> Any:
