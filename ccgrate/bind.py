@@ -83,7 +83,8 @@ class Population:
                          framework, [o.org_code for o in orgs], [o.org_name for o in orgs])
         for jid, judgement in framework.judgements.items():
             population.judgements[jid] = np.array(
-                [judgement.levels.index(o.judgements[jid]) if jid in o.judgements else -1 for o in orgs], dtype=np.int64
+                [judgement.levels.index(o.judgements[jid]) if jid in o.judgements else judgement.default_position()
+                 for o in orgs], dtype=np.int64
             )
         for ind in framework.indicators:
             observations = [o.values.get(ind.id) for o in orgs]
@@ -148,8 +149,9 @@ def bind(
         if key in judgements:
             jid = judgements[key]
             judgement = framework.judgements[jid]
-            population.judgements[jid] = _levels(dataset, column, indices, texts, judgement.levels, judgement.aliases,
-                                                 f"{jid} judgement")
+            levels = _levels(dataset, column, indices, texts, judgement.levels, judgement.aliases, f"{jid} judgement")
+            # A blank cell of a judgement with a default means the default, as a missing column does.
+            population.judgements[jid] = np.where(levels < 0, judgement.default_position(), levels)
             continue
         ind = indicators.get(key)
         if ind is None:
@@ -171,8 +173,8 @@ def bind(
         if (keep is None or key in keep) and key not in indicators and key not in dataset.values:
             if not all(is_missing(t) for t in set(_take(column.texts, indices))):
                 unknown.append(column.header)
-    for jid in framework.judgements:
-        population.judgements.setdefault(jid, np.full(len(indices), -1, dtype=np.int64))
+    for jid, judgement in framework.judgements.items():
+        population.judgements.setdefault(jid, np.full(len(indices), judgement.default_position(), dtype=np.int64))
     for key, jid in fed_by_judgement.items():
         population.levels[indicators[key].id] = population.judgements[jid].copy()
     if unknown:

@@ -81,6 +81,9 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
         elif is_reserved_column(jid) or jid in CONDITION_KEYS:
             add((path, f'"{jid}" is a column name a data file already uses or a condition; choose another judgement id'))
         add_levels(problems, path, judgement.levels, judgement.aliases)
+        if judgement.default is not None and judgement.default not in judgement.levels:
+            problems.append((f"{path}.default", f'"{judgement.default}" is not one of the levels '
+                                                f'({", ".join(judgement.levels)})'))
 
     domain_ids = [d.id for d in fw.domains]
     area_ids = [a.id for a in fw.areas]

@@ -79,7 +79,17 @@ class Judgement(_Strict):
     name: str = Field(min_length=1)
     levels: list[str] = Field(min_length=2)
     aliases: dict[str, str] = Field(default_factory=dict, description="Other spellings, mapped to a level.")
+    default: str | None = Field(
+        default=None,
+        description="The level that applies when the data has no column for this judgement, or leaves its cell blank "
+        "(for example no for legal directions); without a default such an organisation has no level, and rules "
+        "that need it are not evaluated, with a warning.",
+    )
     description: str | None = None
+
+    def default_position(self) -> int:
+        """The position of the default level, or -1 (missing) when there is none."""
+        return -1 if self.default is None else self.levels.index(self.default)
 
 
 class Domain(_Strict):

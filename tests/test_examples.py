@@ -30,7 +30,8 @@ def test_bromley_is_good_in_both_years():
     ]
     assert run.warnings == []
     for a in run.assessments:
-        assert a.judgements == {"leadership": "green", "finance": "green"}  # strong leadership and finance
+        # strong leadership and finance; no directions column, so not under directions
+        assert a.judgements == {"leadership": "green", "finance": "green", "directions": "no"}
         assert a.rules_fired == [] and a.missing == []
 
 

@@ -341,7 +341,8 @@ def framework_markdown(fw: Any) -> str:
     if fw.judgements:
         parts.append("\n## Judgements\n\n")
         parts.append(markdown_table(["Id", "Name", "Levels (best first)"],
-                                    [[jid, j.name, " > ".join(j.levels)] for jid, j in fw.judgements.items()]))
+                                    [[jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else "")]
+                                     for jid, j in fw.judgements.items()]))
     parts.append("\n## Domains\n\n")
     parts.append(markdown_table(["Id", "Name", "Weight"], [[d.id, d.name, d.weight] for d in fw.domains]))
     if fw.areas:

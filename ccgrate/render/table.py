@@ -334,7 +334,7 @@ def framework_view(fw: Any, width: int = WIDE) -> Group:
     judgements.add_column("Name")
     judgements.add_column("Levels (best first)")
     for jid, j in fw.judgements.items():
-        judgements.add_row(jid, j.name, (" > ".join(j.levels)))
+        judgements.add_row(jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else ""))
     domains = Table(title="Domains", title_justify="left")
     domains.add_column("ID")
     domains.add_column("Name")

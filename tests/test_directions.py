@@ -1,0 +1,131 @@
+"""Judgements with a default level, and legal directions in the built-in frameworks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from factories import BASE_TOML
+from helpers import EXAMPLES
+
+from ccgrate.errors import FrameworkError
+from ccgrate.loader import parse_framework
+
+DIRECTIONS = """
+[judgements.directions]
+name = "Legal directions"
+levels = ["no", "yes"]
+aliases = { n = "no", y = "yes" }
+default = "no"
+"""
+RULE = """
+[[rules]]
+id = "under-directions"
+when = { directions = "yes" }
+set = "Inadequate"
+reason = "Under legal directions."
+"""
+
+
+def framework_file(tmp_path, extra: str = DIRECTIONS + RULE):
+    text = BASE_TOML.replace("[[domains]]", extra + "\n[[domains]]", 1) if "[[rules]]" not in extra else \
+        BASE_TOML.replace("[[domains]]", DIRECTIONS + "\n[[domains]]", 1) + RULE
+    path = tmp_path / "fw.toml"
+    path.write_text(text)
+    return path
+
+
+DATA = "org_code,period,h1,h2,c1,c2,leadership,finance{extra}\n" + "\n".join(
+    f"X{i},2017/18,5,{50 + i},90,85,green,green{{cell{i}}}" for i in range(6)) + "\n"
+
+
+def data_file(tmp_path, column: bool, cells: dict[int, str] | None = None):
+    cells = cells or {}
+    text = DATA.replace("{extra}", ",directions" if column else "")
+    for i in range(6):
+        text = text.replace(f"{{cell{i}}}", f",{cells.get(i, '')}" if column else "")
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    return path
+
+
+def assessments(ccgrate, tmp_path, data):
+    result = ccgrate("score", data, "--framework", framework_file(tmp_path), "-f", "json")
+    return json.loads(result.stdout)["assessments"], result.stderr
+
+
+def test_no_column_means_the_default_without_a_warning(ccgrate, tmp_path):
+    records, stderr = assessments(ccgrate, tmp_path, data_file(tmp_path, column=False))
+    assert stderr == ""
+    assert all(r["judgements"]["directions"] == "no" and r["rules_fired"] == [] for r in records)
+    assert all(r["warnings"] == [] for r in records)
+
+
+def test_a_blank_cell_means_the_default_and_yes_fires_the_rule(ccgrate, tmp_path):
+    records, _ = assessments(ccgrate, tmp_path, data_file(tmp_path, column=True, cells={1: "yes", 2: "Y", 3: ""}))
+    by_code = {r["org_code"]: r for r in records}
+    assert by_code["X3"]["judgements"]["directions"] == "no"
+    for code in ("X1", "X2"):
+        assert by_code[code]["rating"] == "Inadequate"
+        assert [f["rule"] for f in by_code[code]["rules_fired"]] == ["under-directions"]
+    assert by_code["X0"]["rating"] != "Inadequate"
+
+
+def test_without_a_default_a_missing_judgement_still_skips_its_rules(ccgrate, tmp_path):
+    path = framework_file(tmp_path)
+    path.write_text(path.read_text().replace('default = "no"\n', ""))
+    result = ccgrate("score", data_file(tmp_path, column=False), "--framework", path, "-f", "json")
+    record = json.loads(result.stdout)["assessments"][0]
+    assert record["warnings"] == ["rule under-directions was not evaluated: no directions judgement in the data"]
+
+
+def test_a_default_that_is_not_a_level_is_refused():
+    text = BASE_TOML.replace("[[domains]]", DIRECTIONS.replace('default = "no"', 'default = "maybe"') + "\n[[domains]]", 1)
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework(text.encode(), name="fw.toml")
+    assert str(caught.value) == 'fw.toml: judgements.directions.default: "maybe" is not one of the levels (no, yes)'
+
+
+def _national_with_directions(tmp_path, year: str, codes: set[str]):
+    lines = (EXAMPLES / f"national-{year}.csv").read_text().splitlines()
+    out = [lines[0] + ",directions"]
+    out += [line + ("," + ("yes" if line.split(",")[0] in codes else "")) for line in lines[1:]]
+    path = tmp_path / f"national-{year}.csv"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def _best(ccgrate, year: str) -> str:
+    records = json.loads(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q").stdout)["assessments"]
+    return next(r["org_code"] for r in records if r["rating"] == "Outstanding")
+
+
+def test_2016_17_a_ccg_under_directions_is_inadequate_whatever_its_indicators(ccgrate, tmp_path):
+    code = _best(ccgrate, "2016-17")
+    path = _national_with_directions(tmp_path, "2016-17", {code})
+    record = json.loads(ccgrate("score", path, "--org", code, "-f", "json", "-q").stdout)["assessments"][0]
+    assert (record["provisional_rating"], record["rating"]) == ("Outstanding", "Inadequate")
+    fired = record["rules_fired"][0]
+    assert fired["rule"] == "directions" and fired["effect"] == "set" and "South Cheshire" in fired["reason"]
+    text = ccgrate("score", path, "--org", code, "--explain", "-q").stdout
+    assert "directions" in text and "Shropshire" in text
+
+
+@pytest.mark.parametrize("year", ["2017-18", "2018-19"])
+def test_later_a_ccg_under_directions_is_capped_at_requires_improvement(ccgrate, tmp_path, year):
+    code = _best(ccgrate, year)
+    path = _national_with_directions(tmp_path, year, {code})
+    record = json.loads(ccgrate("score", path, "--org", code, "-f", "json", "-q").stdout)["assessments"][0]
+    assert (record["provisional_rating"], record["rating"]) == ("Outstanding", "Requires improvement")
+    assert record["rules_fired"][0]["rule"] == "directions"
+    if year == "2018-19":
+        assert "Isle of Wight" in record["rules_fired"][0]["reason"]
+
+
+@pytest.mark.parametrize("year", ["2016-17", "2017-18", "2018-19"])
+def test_without_a_directions_column_nothing_changes_and_nothing_is_said(ccgrate, year):
+    result = ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q")
+    records = json.loads(result.stdout)["assessments"]
+    assert all(r["judgements"]["directions"] == "no" for r in records)
+    assert not any(f["rule"] == "directions" for r in records for f in r["rules_fired"])
+    assert not any("directions" in w for r in records for w in r["warnings"])
