@@ -112,6 +112,7 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
                 add((f"{path}.area", f'unknown area "{ind.area}" (areas: {known})'))
             used_areas.add(ind.area)
         problems.extend(_check_method(fw, ind, path))
+        problems.extend(_check_evidence(fw, ind, path))
 
     for index, domain in enumerate(fw.domains):
         if domain.id not in used_domains:
@@ -179,6 +180,18 @@ def add_levels(problems: list[tuple[str, str]], path: str, levels: list[str], al
             problems.append((f"{path}.aliases.{alias}", f'"{target}" is not one of the levels ({", ".join(levels)})'))
         elif alias.lower() in lowered and alias.lower() != target.lower():
             problems.append((f"{path}.aliases.{alias}", f'"{alias}" is already a level and cannot stand for another'))
+
+
+def _check_evidence(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
+    """An indicator is seen or named only on a source for the framework's own year; an earlier
+    year's source makes it carried-forward."""
+    period, source_period = fw.framework.period, ind.source_period
+    if ind.evidence in ("seen", "name-seen") and source_period is not None and source_period != period:
+        word = "carried-forward" if source_period < period else "reconstructed"
+        return [(f"{path}.evidence", f"{ind.evidence} on a source for {source_period}, not {period}: say {word}")]
+    if ind.evidence == "carried-forward" and (source_period is None or not source_period < period):
+        return [(f"{path}.evidence", f"carried-forward needs a source_period before {period}")]
+    return []
 
 
 def _check_method(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:

@@ -20,10 +20,15 @@ Direction = Literal["higher", "lower"]
 OnCut = Literal["better", "worse"]
 ON_CUT_DESCRIPTION = ("better (default): a value exactly on a cut point counts in the better band; worse: it must pass "
                       "the cut (strictly above for higher-better, strictly below for lower-better).")
-# How far the code and name of an indicator are established by a public source:
-# seen = code and name seen together; name-seen = the indicator was seen, its code is recalled;
-# reconstructed = neither could be checked.
-Evidence = Literal["seen", "name-seen", "reconstructed"]
+# How far the code and name of an indicator are established by a public source for the
+# framework's own year (see EVIDENCE_DESCRIPTION).
+Evidence = Literal["seen", "name-seen", "carried-forward", "reconstructed"]
+EVIDENCE_DESCRIPTION = (
+    "How far the indicator is established by a public source: seen = its code and name seen together in a source "
+    "for this framework's year (source_period must be that year); name-seen = the indicator named in a source for "
+    "this year, its code not seen; carried-forward = seen or named only in an earlier year's source (source_period "
+    "says which) and assumed to continue; reconstructed = not found in any source. Required of the built-in "
+    "frameworks; optional in your own.")
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=64)]
@@ -124,12 +129,10 @@ class _IndicatorBase(_Strict):
     area: Identifier | None = None
     unit: str = ""
     weight: float = Field(default=1.0, gt=0)
-    evidence: Evidence | None = Field(
-        default=None,
-        description="seen | name-seen | reconstructed: how far code and name are sourced (required of the built-in "
-        "frameworks; optional in your own).",
-    )
+    evidence: Evidence | None = Field(default=None, description=EVIDENCE_DESCRIPTION)
     source: str | None = None
+    source_period: str | None = Field(default=None, pattern=r"^\d{4}/\d{2}$",
+                                      description="The assessment year the source documents, e.g. 2016/17.")
     note: str | None = None
     labels: list[str] | None = Field(default=None, description="Band names, best first.")
     points: list[Score] | None = Field(default=None, description="Points per band, best first (default: evenly 100 to 0).")

@@ -68,6 +68,8 @@ direction = "higher"
 method = "standard"
 standard = 85.0
 evidence = "seen"
+source = "https://example.org/annex-2017-18"
+source_period = "2017/18"
 
 [[indicators]]
 id = "c2"

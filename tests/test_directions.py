@@ -129,3 +129,54 @@ def test_without_a_directions_column_nothing_changes_and_nothing_is_said(ccgrate
     assert all(r["judgements"]["directions"] == "no" for r in records)
     assert not any(f["rule"] == "directions" for r in records for f in r["rules_fired"])
     assert not any("directions" in w for r in records for w in r["warnings"])
+
+
+# --- evidence per year ------------------------------------------------------------------------------
+
+from ccgrate.loader import builtins, load_framework  # noqa: E402
+
+
+@pytest.mark.parametrize("entry", builtins(), ids=lambda e: e.id)
+def test_every_seen_indicator_names_a_source_for_its_frameworks_own_year(entry):
+    fw = load_framework(entry.path)
+    for ind in fw.indicators:
+        assert ind.evidence in ("seen", "name-seen", "carried-forward", "reconstructed"), ind.id
+        if ind.evidence == "seen":
+            assert ind.source and ind.source_period == fw.framework.period, (fw.id, ind.id)
+        if ind.evidence == "carried-forward":
+            assert ind.source and ind.source_period < fw.framework.period, (fw.id, ind.id)
+
+
+@pytest.mark.parametrize("fid", ["iaf-2017-18", "iaf-2018-19"])
+def test_the_2016_17_annex_codes_are_carried_forward_not_seen_in_later_years(fid):
+    from ccgrate.loader import resolve_framework
+
+    fw = resolve_framework(fid)
+    by_id = {i.id: i for i in fw.indicators}
+    for code in ("101a", "102a", "103a", "103b", "104a", "105a"):
+        assert (by_id[code].evidence, by_id[code].source_period) == ("carried-forward", "2016/17"), code
+    assert by_id["124c"].evidence == ("seen" if fid == "iaf-2017-18" else "carried-forward")
+    assert by_id["105b"].evidence == ("name-seen" if fid == "iaf-2017-18" else "carried-forward")
+
+
+def test_indicators_named_in_2016_17_sources_are_no_longer_reconstructed():
+    from ccgrate.loader import resolve_framework
+
+    by_id = {i.id: i for i in resolve_framework("iaf-2016-17").indicators}
+    for code in ("122a", "122d", "123c", "123d", "123e", "124a", "124b", "125a", "125b", "125c", "126b", "105d"):
+        assert (by_id[code].evidence, by_id[code].source_period) == ("name-seen", "2016/17"), code
+
+
+@pytest.mark.parametrize(("evidence", "period", "message"), [
+    ("seen", "2016/17", "indicators[2].evidence (id \"c1\"): seen on a source for 2016/17, not 2017/18: say carried-forward"),
+    ("name-seen", "2016/17", "indicators[2].evidence (id \"c1\"): name-seen on a source for 2016/17, not 2017/18: say "
+                             "carried-forward"),
+    ("carried-forward", "2017/18", "indicators[2].evidence (id \"c1\"): carried-forward needs a source_period before 2017/18"),
+])
+def test_evidence_must_match_the_year_of_its_source(evidence, period, message):
+    text = BASE_TOML.replace('evidence = "seen"\nsource = "https://example.org/annex-2017-18"\nsource_period = "2017/18"\n',
+                             f'evidence = "{evidence}"\nsource = "https://example.org/annex"\n'
+                             + (f'source_period = "{period}"\n' if period else ""))
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework(text.encode(), name="fw.toml")
+    assert str(caught.value) == f"fw.toml: {message}"

@@ -425,7 +425,7 @@ def test_builtin_frameworks_load_and_say_what_is_reconstructed(entry):
     else:
         assert list(fw.judgements) == ["leadership", "finance"]
     assert all(rule.reason for rule in fw.rules)
-    assert {i.evidence for i in fw.indicators} <= {"seen", "name-seen", "reconstructed"}
+    assert {i.evidence for i in fw.indicators} <= {"seen", "name-seen", "carried-forward", "reconstructed"}
 
 
 @pytest.mark.parametrize(
