@@ -131,7 +131,7 @@ def test_csv(ccgrate):
         "area:cancer,area:dementia,area:diabetes,area:mental-health,area:learning-disabilities,area:maternity,"
         "rules_fired,missing,source,framework_reconstructed,framework_sha256,input_sha256,ccgrate_version\n"
         f"07Q,NHS Bromley CCG,2016/17,iaf-2016-17,67.43,Good,Good,1,green,green,no,66.67,58.60,75.00,69.44,,"
-        f"Requires improvement,Requires improvement,Good,Good,Good,Good,,,{BROMLEY},{provenance('iaf-2016-17')}\n"
+        f"Requires improvement,Requires improvement,Good,Good,Good,Outstanding,,,{BROMLEY},{provenance('iaf-2016-17')}\n"
         f"07Q,NHS Bromley CCG,2017/18,iaf-2017-18,66.45,Good,Good,1,green,green,no,63.89,61.90,66.67,,73.33,"
         f"Good,Outstanding,Requires improvement,Good,Requires improvement,Good,,,{BROMLEY},{provenance('iaf-2017-18')}\n"
     )

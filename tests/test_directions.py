@@ -180,3 +180,13 @@ def test_evidence_must_match_the_year_of_its_source(evidence, period, message):
     with pytest.raises(FrameworkError) as caught:
         parse_framework(text.encode(), name="fw.toml")
     assert str(caught.value) == f"fw.toml: {message}"
+
+
+@pytest.mark.parametrize("fid", ["iaf-2016-17", "iaf-2017-18", "iaf-2018-19"])
+def test_maternal_smoking_is_in_the_maternity_area_as_published(fid):
+    from ccgrate.loader import resolve_framework
+
+    fw = resolve_framework(fid)
+    maternity = [i.id for i in fw.indicators if i.area == "maternity"]
+    assert maternity == ["101a", "125a", "125b", "125c"]
+    assert next(i for i in fw.indicators if i.id == "101a").domain == "better-health"
