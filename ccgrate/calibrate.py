@@ -53,6 +53,7 @@ class Calibration:
     cuts_after: dict[str, float]
     indicator_cuts: dict[str, tuple[list[float] | None, list[float]]] = field(default_factory=dict)
     ties: list[tuple[str, float, int]] = field(default_factory=list)  # (cut, score, organisations) at each cut
+    area: str | None = None  # the area whose cut points were set; None for the rating scale
 
     @property
     def exact(self) -> bool:
@@ -127,14 +128,21 @@ def population_cuts(population: Population, ind: Any) -> list[float]:
 
 
 def calibrate(population: Population, text: str, target_text: str | None, *, indicator_cuts: bool = False,
-              new_id: str | None = None, note: str = "") -> Calibration:
-    """A new framework text whose scale reproduces the target distribution on this population."""
+              new_id: str | None = None, note: str = "", area: str | None = None) -> Calibration:
+    """A new framework text whose scale (or, given `area`, that area's scale) reproduces the target
+    distribution on this population."""
     import tomlkit
 
     from .loader import parse_framework
 
     fw = population.framework
-    ratings = list(fw.scale.ratings)
+    area_index = None
+    if area is not None:
+        ids = [a.id for a in fw.areas]
+        if area not in ids:
+            raise DataError(f'--area: "{area}" is not an area of {fw.id} (its areas: {", ".join(ids) or "none"})',
+                            hint="give one of its area ids; ccgrate framework show lists them")
+        area_index = ids.index(area)
     document = tomlkit.parse(text)
     changed_indicators: dict[str, tuple[list[float] | None, list[float]]] = {}
     if indicator_cuts:
@@ -149,36 +157,60 @@ def calibrate(population: Population, text: str, target_text: str | None, *, ind
         fw = parse_framework(tomlkit.dumps(document).encode("utf-8"), name="the calibrated framework")
         population = _rebound(population, fw)
     result = assess_population(fw, population)
-    rated_mask = result.provisional >= 0
-    rated = int(np.count_nonzero(rated_mask))
-    if rated == 0:
-        raise DataError("no organisation could be rated", hint="check the data covers the framework's indicators")
-    if target_text is None:
+    if area_index is None:
+        ratings = list(fw.scale.ratings)
         published = fw.framework.published_distribution
+        what, whose = "organisation", fw.id
+        positions_of = lambda r: r.rating  # noqa: E731
+        cuts_before = {r: fw.scale.cuts[r] for r in ratings[:-1]}
+    else:
+        the_area = fw.areas[area_index]
+        ratings = fw.area_ratings(the_area)
+        published = the_area.published_distribution
+        what, whose = f"area {area}", f"{fw.id} area {area}"
+        positions_of = lambda r: r.area_ratings[:, area_index]  # noqa: E731
+        cuts_before = dict(zip(ratings[:-1], fw.area_cuts(the_area)[0]))
+    search = _Search(result, [0] * len(ratings), list(cuts_before.values()), area_index)
+    rated = int(np.count_nonzero(search.rated))
+    if rated == 0:
+        raise DataError(f"no organisation could be rated{'' if area is None else ' in ' + what}",
+                        hint="check the data covers the framework's indicators")
+    if target_text is None:
         if not published:
-            raise DataError(f"{fw.id} has no published distribution to calibrate to",
-                            hint='give one with --target "Outstanding=10,Good=48,Requires improvement=33,Inadequate=9"')
+            raise DataError(f"{whose} has no published distribution to calibrate to",
+                            hint='give one with --target "' + ",".join(f"{r}=..." for r in ratings) + '"')
         if set(published) != set(ratings):
-            raise DataError(f"{fw.id} publishes the number of organisations only for {', '.join(published)}",
+            raise DataError(f"{whose} publishes the number of organisations only for {', '.join(published)}",
                             hint="give a figure for every rating with --target")
         target_text = ",".join(f"{r}={published.get(r, 0)}" for r in ratings)
     target = parse_target(target_text, ratings, rated)
-    before = _counts(result.rating, ratings)
-    cuts_before = {r: fw.scale.cuts[r] for r in ratings[:-1]}
-    search = _Search(result, [target[r] for r in ratings], [cuts_before[r] for r in ratings[:-1]])
+    search.target = np.array([target[r] for r in ratings])
+    before = _counts(positions_of(result), ratings)
     positions = search.best()
-    cuts_after = search.values(positions, [cuts_before[r] for r in ratings[:-1]])
-    for rating, value in zip(ratings[:-1], cuts_after):
-        document["scale"]["cuts"][rating] = value
+    cuts_after = search.values(positions, list(cuts_before.values()))
+    if area_index is None:
+        for rating, value in zip(ratings[:-1], cuts_after):
+            document["scale"]["cuts"][rating] = value
+    else:
+        table = document["areas"][area_index]
+        cuts_table = tomlkit.inline_table()
+        cuts_table.update({rating: value for rating, value in zip(ratings[:-1], cuts_after)})
+        if "scale" in table:
+            table["scale"]["cuts"] = cuts_table
+        else:
+            scale_table = tomlkit.inline_table()
+            scale_table["cuts"] = cuts_table
+            table["scale"] = scale_table
     meta = document["framework"]
     old_id = str(meta["id"])
     meta["id"] = new_id or f"{old_id}-calibrated"
     meta["name"] = f"{meta['name']} (calibrated)"
     original_provenance = str(meta["provenance"]).rstrip("\n")
+    scale_words = "the rating scale's cut points were" if area is None else f"the cut points of area {area} were"
 
     def written(achieved: Mapping[str, int]) -> str:
         record = (
-            f"Calibrated from {old_id} by ccgrate{note}: the rating scale's cut points were set so that "
+            f"Calibrated from {old_id} by ccgrate{note}: {scale_words} set so that "
             f"scoring that file gives {_describe(achieved, ratings)} (target {_describe(target, ratings)})"
         )
         if changed_indicators:
@@ -189,12 +221,12 @@ def calibrate(population: Population, text: str, target_text: str | None, *, ind
     expected = dict(zip(ratings, search.counts(positions)))
     new_text = written(expected)
     new_fw = parse_framework(new_text.encode("utf-8"), name="the calibrated framework")
-    achieved = _counts(assess_population(new_fw, _rebound(population, new_fw)).rating, ratings)
+    achieved = _counts(positions_of(assess_population(new_fw, _rebound(population, new_fw))), ratings)
     if achieved != expected:  # the provenance must state what the file does
         new_text = written(achieved)
         new_fw = parse_framework(new_text.encode("utf-8"), name="the calibrated framework")
     return Calibration(new_fw.id, new_text, new_fw, rated, target, achieved, before, cuts_before,
-                       dict(zip(ratings[:-1], cuts_after)), changed_indicators, search.ties(positions))
+                       dict(zip(ratings[:-1], cuts_after)), changed_indicators, search.ties(positions), area)
 
 
 def _multiline(value: str) -> Any:
@@ -226,14 +258,20 @@ def _describe(counts: Mapping[str, int], ratings: list[str]) -> str:
 
 
 class _Search:
-    """Final-rating counts for many candidate cut positions at once."""
+    """Final-rating counts for many candidate cut positions at once: of the headline rating (after the
+    rules), or of one area's rating (`area` its position; areas have no rules)."""
 
-    def __init__(self, result: PopulationResult, target: list[int], old_cuts: list[float]):
+    def __init__(self, result: PopulationResult, target: list[int], old_cuts: list[float], area: int | None = None):
         fw = result.framework
-        self.result, self.fw, self.target = result, fw, np.array(target)
-        rated = result.provisional >= 0
-        self.rated = rated
-        scores = result.score[rated]
+        self.result, self.fw, self.target, self.area = result, fw, np.array(target), area
+        if area is None:
+            self.all_scores, self.rated, self.on_cut = result.score, result.provisional >= 0, fw.scale.on_cut
+        else:
+            self.all_scores = result.area_scores[:, area]
+            self.rated = (result.area_used[:, area] >= fw.scoring.area_min_indicators) & ~np.isnan(self.all_scores)
+            self.on_cut = fw.area_cuts(fw.areas[area])[1]
+        rated = self.rated
+        scores = self.all_scores[rated]
         self.distinct = np.unique(scores)[::-1]  # best first
         self.gaps = len(self.distinct) + 1  # position p: below distinct[p - 1], at or above none of the rest
         self.ratings = len(fw.scale.ratings)
@@ -250,12 +288,15 @@ class _Search:
         count = len(result)
         # An organisation reaches the rating above a cut at gap p when its score is at least distinct[p - 1].
         thresholds = np.where(candidates > 0, self.distinct[np.maximum(candidates - 1, 0)], np.inf)  # k x cuts
-        provisional = positions_against(np.repeat(result.score[:, None], len(candidates), axis=1), thresholds,
-                                        fw.scale.on_cut)
+        provisional = positions_against(np.repeat(self.all_scores[:, None], len(candidates), axis=1), thresholds,
+                                        self.on_cut)
         provisional = np.where(self.rated[:, None], provisional, np.int8(-1))
-        context = self._context(len(candidates), thresholds)
-        final, _ = apply_rules_to_population(fw, provisional.ravel(), context)
-        final = final.reshape(count, len(candidates))
+        if self.area is not None:
+            final = provisional
+        else:
+            context = self._context(len(candidates), thresholds)
+            final, _ = apply_rules_to_population(fw, provisional.ravel(), context)
+            final = final.reshape(count, len(candidates))
         return np.stack([np.count_nonzero(final == k, axis=0) for k in range(self.ratings)], axis=1)
 
     def _context(self, k: int, thresholds: np.ndarray) -> PopulationContext:
@@ -264,8 +305,13 @@ class _Search:
         def flat(values: np.ndarray) -> np.ndarray:
             return np.repeat(values, k)
 
+        # Areas keep their ratings: their cuts are their own, or (without their own scale) the
+        # framework's, which the search moves.
         areas = {}
         for index, area in enumerate(fw.areas):
+            if area.scale is not None:
+                areas[area.id] = np.repeat(result.area_ratings[:, index], k)
+                continue
             positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds,
                                           fw.scale.on_cut)
             enough = (result.area_used[:, index] >= fw.scoring.area_min_indicators) & ~np.isnan(result.area_scores[:, index])
@@ -301,7 +347,7 @@ class _Search:
 
     def best(self) -> tuple[int, ...]:
         cuts = self.ratings - 1
-        sorted_scores = np.sort(self.result.score[self.rated])[::-1]
+        sorted_scores = np.sort(self.all_scores[self.rated])[::-1]
         cumulative = np.cumsum(self.target)[:-1]
         start = []
         for wanted in cumulative:
@@ -330,9 +376,10 @@ class _Search:
 
     def ties(self, positions: tuple[int, ...]) -> list[tuple[str, float, int]]:
         """Scores shared by several organisations on either side of each chosen cut: they move together."""
-        scores = self.result.score[self.rated]
+        scores = self.all_scores[self.rated]
         found = []
-        for rating, p in zip(self.fw.scale.ratings, positions):
+        words = self.fw.scale.ratings if self.area is None else self.fw.area_ratings(self.fw.areas[self.area])
+        for rating, p in zip(words, positions):
             for q in (p - 1, p):
                 if 0 <= q < len(self.distinct):
                     shared = int(np.count_nonzero(scores == self.distinct[q]))

@@ -121,6 +121,9 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
         if area.id not in used_areas:
             add((f"areas[{index}]", f'area "{area.id}" has no indicators'))
 
+    for index, area in enumerate(fw.areas):
+        problems.extend(_check_area(fw, area, f"areas[{index}]"))
+
     problems.extend(_check_weights(fw))
 
     rule_ids = [r.id for r in fw.rules]
@@ -158,9 +161,11 @@ WEIGHT_RANGE = (1e-9, 1e9)
 def _check_weights(fw: Framework) -> list[tuple[str, str]]:
     problems = []
     low, high = WEIGHT_RANGE
-    for kind, items in (("domains", fw.domains), ("indicators", fw.indicators)):
+    groups = [("domains", fw.domains), ("indicators", fw.indicators)]
+    groups += [(f"areas[{k}].indicators", area.indicators) for k, area in enumerate(fw.areas)]
+    for kind, items in groups:
         for index, item in enumerate(items):
-            if not low <= item.weight <= high:
+            if item.weight is not None and not low <= item.weight <= high:
                 problems.append((f"{kind}[{index}].weight", f"{item.weight:g} is outside {low:g} to {high:g}; weights are "
                                  "relative, so scale them all into that range"))
     return problems
@@ -192,6 +197,61 @@ def _check_evidence(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]
     if ind.evidence == "carried-forward" and (source_period is None or not source_period < period):
         return [(f"{path}.evidence", f"carried-forward needs a source_period before {period}")]
     return []
+
+
+def _check_area(fw: Framework, area: Any, path: str) -> list[tuple[str, str]]:
+    """An area's own scale has a word for each of the framework's ratings and cuts in order; its own
+    bandings name numeric indicators of that area, once each, and are valid bandings of them."""
+    problems: list[tuple[str, str]] = []
+    if area.scale is not None:
+        words = fw.area_ratings(area)
+        if len(words) != len(fw.scale.ratings):
+            problems.append((f"{path}.scale.ratings", f"{len(fw.scale.ratings)} ratings are needed, one for each of the "
+                             f"framework's ({', '.join(fw.scale.ratings)}), got {len(words)}"))
+        for index, word in enumerate(words if area.scale.ratings is not None else []):
+            _check_name(problems, f"{path}.scale.ratings[{index}]", word, "rating")
+        for index in _dupes(words):
+            problems.append((f"{path}.scale.ratings[{index}]", f'duplicate rating "{words[index]}"'))
+        for name in area.scale.cuts:
+            if name not in words:
+                problems.append((f"{path}.scale.cuts.{name}", f'"{name}" is not one of the area\'s ratings ({", ".join(words)})'))
+            elif name == words[-1]:
+                problems.append((f"{path}.scale.cuts.{name}", "the lowest rating takes every score below the others and has no cut"))
+        missing = [r for r in words[:-1] if r not in area.scale.cuts]
+        if missing:
+            problems.append((f"{path}.scale.cuts", f"no cut for {', '.join(repr(r) for r in missing)}; give the least "
+                             "area score for each rating but the last"))
+        else:
+            values = [area.scale.cuts[r] for r in words[:-1]]
+            for better, worse, value, lower in zip(words, words[1:], values, values[1:]):
+                if not value > lower:
+                    problems.append((f"{path}.scale.cuts.{worse}", f'cuts out of order: "{worse}" ({lower:g}) must be '
+                                     f'below "{better}" ({value:g})'))
+    for name in area.published_distribution or {}:
+        if name not in fw.area_ratings(area):
+            problems.append((f"{path}.published_distribution.{name}", f'"{name}" is not one of the area\'s ratings '
+                             f'({", ".join(fw.area_ratings(area))})'))
+    members = {ind.id: ind for ind in fw.indicators if ind.area == area.id}
+    seen: set[str] = set()
+    for index, own in enumerate(area.indicators):
+        where = f"{path}.indicators[{index}]"
+        if own.id in seen:
+            problems.append((f"{where}.id", f'"{own.id}" is banded twice for this area'))
+            continue
+        seen.add(own.id)
+        ind = members.get(own.id)
+        if ind is None:
+            known = ", ".join(members) or "none"
+            problems.append((f"{where}.id", f'"{own.id}" is not an indicator of area {area.id} (its indicators: {known})'))
+            continue
+        if ind.method == "judgement":
+            problems.append((f"{where}.id", f"{own.id} is a judgement indicator: an area bands it as its levels"))
+            continue
+        for name in ("name", "domain", "area", "evidence", "source_period"):
+            if getattr(own, name) is not None:
+                problems.append((f"{where}.{name}", f"{name} is the indicator's own; remove it here"))
+        problems.extend(_check_method(fw, fw.area_indicator(area, ind), where))
+    return problems
 
 
 def _check_method(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
@@ -294,10 +354,15 @@ def _check_rule(
     for domain in when.domain_score_below or {}:
         if domain not in domain_ids:
             problems.append((f"{path}.when.domain_score_below.{domain}", f'unknown domain "{domain}"'))
-    for area, value in (when.area_rating or {}).items():
-        if area not in area_ids:
-            problems.append((f"{path}.when.area_rating.{area}", f'unknown area "{area}"'))
-        check_ratings(f"area_rating.{area}", value)
+    for area_id, value in (when.area_rating or {}).items():
+        if area_id not in area_ids:
+            problems.append((f"{path}.when.area_rating.{area_id}", f'unknown area "{area_id}"'))
+            continue
+        words = fw.area_ratings(fw.areas[area_ids.index(area_id)])
+        for item in [value] if isinstance(value, str) else value:
+            if item not in words:
+                problems.append((f"{path}.when.area_rating.{area_id}", f'unknown rating "{item}" of area {area_id} '
+                                 f'(its ratings: {", ".join(words)})'))
     if when.areas_rated_at_most is not None:
         check_ratings("areas_rated_at_most.rating", when.areas_rated_at_most.rating)
     for key, value in (when.model_extra or {}).items():

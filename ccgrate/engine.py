@@ -63,6 +63,17 @@ class DomainResult:
 
 
 @dataclass(frozen=True, slots=True)
+class AreaBand:
+    """An indicator as an area with its own method banded it (when that differs from its headline band)."""
+
+    id: str
+    band: str | None
+    band_rank: int | None
+    points: float | None
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class AreaResult:
     id: str
     name: str
@@ -70,6 +81,8 @@ class AreaResult:
     rating: str | None
     scored: int
     total: int
+    method: str | None = None  # the area's own rating method, in words, where it has one
+    bands: tuple[AreaBand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,9 +132,19 @@ def positions_against(scores: np.ndarray, cuts: np.ndarray, on_cut: str = "bette
 
 def rating_positions(framework: Any, scores: np.ndarray) -> np.ndarray:
     """The rating each score reaches (positions in the scale, best first); -1 for no score."""
-    cuts = np.array([[framework.scale.cuts[r] for r in framework.scale.ratings[:-1]]])
-    positions = positions_against(scores[:, None], cuts, framework.scale.on_cut)[:, 0].astype(np.int64)
+    return positions_on(scores, [framework.scale.cuts[r] for r in framework.scale.ratings[:-1]], framework.scale.on_cut)
+
+
+def positions_on(scores: np.ndarray, cuts: Sequence[float], on_cut: str) -> np.ndarray:
+    """The rating each score reaches against one set of cuts (best first); -1 for no score."""
+    positions = positions_against(scores[:, None], np.array([list(cuts)]), on_cut)[:, 0].astype(np.int64)
     return np.where(np.isnan(scores), -1, positions)
+
+
+def area_positions(framework: Any, area: Any, scores: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """An area's rating positions on its own scale: -1 where too few of its indicators are banded."""
+    cuts, on_cut = framework.area_cuts(area)
+    return np.where(used >= framework.scoring.area_min_indicators, positions_on(scores, cuts, on_cut), -1)
 
 
 def rating_for(framework: Any, score: float) -> str:
@@ -140,13 +163,15 @@ class PopulationResult:
     domain_used: np.ndarray
     area_scores: np.ndarray  # organisations x areas
     area_used: np.ndarray
-    area_ratings: np.ndarray  # rating positions, -1 none
+    area_ratings: np.ndarray  # rating positions on each area's scale, -1 none
     score: np.ndarray
     coverage: np.ndarray
     provisional: np.ndarray  # rating positions, -1 not rated
     rating: np.ndarray
     outcomes: list[RuleOutcome]
     context: PopulationContext | None = None  # what the rules saw
+    # (area id, indicator id) -> bands, for indicators an area with its own method bands differently
+    area_bands: dict[tuple[str, str], Bands] = field(default_factory=dict)
     _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _notes: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -249,11 +274,22 @@ class PopulationResult:
             for k, d in enumerate(fw.domains)
         ]
         area_totals = {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas}
-        areas = [
-            AreaResult(a.id, a.name, _maybe(self.area_scores[index, k]), self.rating_name(int(self.area_ratings[index, k])),
-                       int(self.area_used[index, k]), area_totals[a.id])
-            for k, a in enumerate(fw.areas)
-        ]
+        areas = []
+        for k, a in enumerate(fw.areas):
+            position = int(self.area_ratings[index, k])
+            own = []
+            for ind in fw.indicators:
+                bands = self.area_bands.get((a.id, ind.id)) if ind.area == a.id else None
+                if bands is None:
+                    continue
+                rank = int(bands.rank[index])
+                present = ind.id in org.values
+                own.append(AreaBand(ind.id, fw.band_labels(fw.area_indicator(a, ind))[rank] if rank >= 0 else None,
+                                    rank if rank >= 0 else None, float(bands.points[index]) if rank >= 0 else None,
+                                    bands.reference_for(index) if present else ""))
+            areas.append(AreaResult(a.id, a.name, _maybe(self.area_scores[index, k]),
+                                    fw.area_ratings(a)[position] if position >= 0 else None,
+                                    int(self.area_used[index, k]), area_totals[a.id], a.method, tuple(own)))
         ratings = fw.scale.ratings
         fired = [
             RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[index]], ratings[o.after[index]],
@@ -294,12 +330,14 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     indicators = fw.indicators
     bands: dict[str, Bands] = {}
     stats: dict[str, Any] = {}
+    columns: dict[str, IndicatorColumn] = {}
     for ind in indicators:
         if ind.method == "judgement":
             column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
         else:
             values = population.numbers.get(ind.id, np.full(count, np.nan))
             column = IndicatorColumn(values, population.numerators.get(ind.id), population.denominators.get(ind.id))
+        columns[ind.id] = column
         result = make_banding(fw, ind).band(column)
         bands[ind.id] = result
         if result.stats is not None:
@@ -313,16 +351,9 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     def columns_of(select: Callable[[Any], bool]) -> list[int]:
         return [k for k, ind in enumerate(indicators) if select(ind)]
 
-    def exact_rows_of(chosen: list[int]):
-        """Rows' points in the chosen columns, exactly (from their band ranks), over `common`."""
-        def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-            taken = ranks[np.ix_(rows, chosen)]
-            numerators = np.column_stack([integer_points[c][taken[:, k]] for k, c in enumerate(chosen)])
-            return numerators, taken >= 0, common
-        return exact
-
     def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return rounded_weighted_means(points[:, chosen], [weights[c] for c in chosen], exact_rows_of(chosen))
+        return banded_means(points[:, chosen], ranks[:, chosen], [weights[c] for c in chosen],
+                            [integer_points[c] for c in chosen], common)
 
     domain_scores = np.full((count, len(fw.domains)), np.nan)
     domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
@@ -330,11 +361,28 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         domain_scores[:, k], domain_used[:, k] = means_of(columns_of(lambda ind, d=domain.id: ind.domain == d))
     area_scores = np.full((count, len(fw.areas)), np.nan)
     area_used = np.zeros((count, len(fw.areas)), dtype=np.int64)
+    area_ratings = np.full((count, len(fw.areas)), -1, dtype=np.int64)
+    area_bands: dict[tuple[str, str], Bands] = {}
     for k, area in enumerate(fw.areas):
-        area_scores[:, k], area_used[:, k] = means_of(columns_of(lambda ind, a=area.id: ind.area == a))
-    area_ratings = np.where(area_used >= fw.scoring.area_min_indicators,
-                            np.column_stack([rating_positions(fw, area_scores[:, k]) for k in range(len(fw.areas))])
-                            if fw.areas else np.zeros((count, 0), dtype=np.int64), -1)
+        members = columns_of(lambda ind, a=area.id: ind.area == a)
+        if not area.indicators:
+            area_scores[:, k], area_used[:, k] = means_of(members)
+        else:
+            own = [fw.area_indicator(area, indicators[c]) for c in members]
+            own_points, own_ranks = [], []
+            for c, ind in zip(members, own):
+                if ind is indicators[c]:
+                    own_points.append(points[:, c])
+                    own_ranks.append(ranks[:, c])
+                else:
+                    banded = make_banding(fw, ind).band(columns[ind.id])
+                    area_bands[(area.id, ind.id)] = banded
+                    own_points.append(banded.points)
+                    own_ranks.append(banded.rank)
+            own_integers, own_common = over_common_denominator([fw.exact_points(ind) for ind in own])
+            area_scores[:, k], area_used[:, k] = banded_means(
+                np.column_stack(own_points), np.column_stack(own_ranks), [ind.weight for ind in own], own_integers, own_common)
+        area_ratings[:, k] = area_positions(fw, area, area_scores[:, k], area_used[:, k])
     # The overall score is the mean of the published (rounded) domain scores, as a person with the
     # domain table in front of them would compute it.
     def domain_hundredths(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -372,7 +420,19 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     )
     rating, outcomes = apply_rules_to_population(fw, provisional, context)
     return PopulationResult(fw, population, bands, stats, domain_scores, domain_used, area_scores, area_used,
-                            area_ratings, score, coverage, provisional, rating, outcomes, context)
+                            area_ratings, score, coverage, provisional, rating, outcomes, context, area_bands)
+
+
+def banded_means(points: np.ndarray, ranks: np.ndarray, weights: Sequence[float], integer_points: Sequence[np.ndarray],
+                 common: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means of band points (organisations x indicators), half up to two decimals, re-checked
+    exactly from the band ranks where a mean lies near a rounding boundary; and how many were banded."""
+    def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        taken = ranks[rows]
+        numerators = np.column_stack([integer_points[k][taken[:, k]] for k in range(taken.shape[1])])
+        return numerators, taken >= 0, common
+
+    return rounded_weighted_means(points, list(weights), exact)
 
 
 def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:

@@ -104,12 +104,6 @@ class Domain(_Strict):
     description: str | None = None
 
 
-class Area(_Strict):
-    """A clinical priority area: rated on its own from the indicators that name it."""
-
-    id: Identifier
-    name: str = Field(min_length=1)
-    description: str | None = None
 
 
 class Scoring(_Strict):
@@ -236,6 +230,75 @@ ZSCORE_LABELS = ["significantly better", "better", "as expected", "worse", "sign
 SIGNIFICANCE_LABELS = ["significantly met", "met", "not met", "significantly missed"]
 
 
+class AreaScale(_Strict):
+    """An area's own rating scale: its words (as many as the framework's, best first) and cut points."""
+
+    ratings: list[Rating] | None = Field(
+        default=None, description="The area's rating words, best first, one for each of the framework's ratings "
+        "(the 2015/16 baseline said Top performing ... Greatest need for improvement). Default: the framework's.")
+    cuts: dict[str, Score] = Field(description="The lowest area score (0-100) for each of the area's ratings but the last.")
+    on_cut: OnCut = Field(default="better", description="An area score exactly on a cut: " + ON_CUT_DESCRIPTION)
+
+
+# How an area bands one of its indicators when that differs from the headline banding (against an
+# ambition or a standard, say). Name, domain, area and unit come from the indicator; direction and
+# weight too unless given.
+class AreaBands(BandsIndicator):
+    name: str | None = None  # type: ignore[assignment]
+    domain: Identifier | None = None  # type: ignore[assignment]
+    direction: Direction | None = None  # type: ignore[assignment]
+    weight: float | None = Field(default=None, gt=0)  # type: ignore[assignment]
+
+
+class AreaStandard(StandardIndicator):
+    name: str | None = None  # type: ignore[assignment]
+    domain: Identifier | None = None  # type: ignore[assignment]
+    direction: Direction | None = None  # type: ignore[assignment]
+    weight: float | None = Field(default=None, gt=0)  # type: ignore[assignment]
+
+
+class AreaQuantile(QuantileIndicator):
+    name: str | None = None  # type: ignore[assignment]
+    domain: Identifier | None = None  # type: ignore[assignment]
+    direction: Direction | None = None  # type: ignore[assignment]
+    weight: float | None = Field(default=None, gt=0)  # type: ignore[assignment]
+
+
+class AreaZScore(ZScoreIndicator):
+    name: str | None = None  # type: ignore[assignment]
+    domain: Identifier | None = None  # type: ignore[assignment]
+    direction: Direction | None = None  # type: ignore[assignment]
+    weight: float | None = Field(default=None, gt=0)  # type: ignore[assignment]
+
+
+AreaIndicator = Annotated[
+    Union[AreaBands, AreaStandard, AreaQuantile, AreaZScore],
+    Field(discriminator="method"),
+]
+AREA_INHERITED = ("name", "domain", "area", "evidence", "source_period")  # always the indicator's own
+
+
+class Area(_Strict):
+    """A clinical priority area: rated on its own from the indicators that name it.
+
+    By default its indicators are banded as for the headline rating and its score is rated on the
+    framework's scale. An area may instead have its own rating method: `indicators` bands some of
+    them differently (against an ambition or a standard), `scale` gives its own cut points and
+    words. Area ratings never change the headline score; rules may look at them.
+    """
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    description: str | None = None
+    method: str | None = Field(default=None, description="How the area was rated, in words (shown with its rating).")
+    scale: AreaScale | None = Field(default=None, description="The area's own cut points (and words); default: the "
+                                    "framework's scale.")
+    indicators: list[AreaIndicator] = Field(default_factory=list, description="Indicators of this area banded "
+                                            "differently for the area rating, each by its id.")
+    published_distribution: dict[str, int] | None = Field(
+        default=None, description="Published number of organisations per area rating for this period, where known.")
+
+
 class AreasRatedAtMost(_Strict):
     rating: Rating
     count: int = Field(ge=1)
@@ -304,6 +367,7 @@ class Framework(_Strict):
     _origin: str = PrivateAttr(default="<memory>")
     _exact_points: dict = PrivateAttr(default_factory=dict)  # per indicator id, made when first asked for
     _sha256: str = PrivateAttr(default="")
+    _area_indicators: dict = PrivateAttr(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -323,6 +387,59 @@ class Framework(_Strict):
         if self.framework.reconstructed is not None:
             return self.framework.reconstructed
         return "reconstruct" in self.framework.provenance.casefold()
+
+    def area_ratings(self, area: Area) -> list[str]:
+        """An area's rating words, best first: its own, or the framework's."""
+        if area.scale is not None and area.scale.ratings is not None:
+            return list(area.scale.ratings)
+        return list(self.scale.ratings)
+
+    def area_cuts(self, area: Area) -> tuple[list[float], str]:
+        """An area's cut points, best rating first, and which side a score on a cut falls."""
+        if area.scale is None:
+            return [self.scale.cuts[r] for r in self.scale.ratings[:-1]], self.scale.on_cut
+        return [area.scale.cuts[r] for r in self.area_ratings(area)[:-1]], area.scale.on_cut
+
+    def has_own_method(self, area: Area) -> bool:
+        return area.scale is not None or bool(area.indicators)
+
+    def area_indicator(self, area: Area, ind: Any) -> Any:
+        """How the area bands one of its indicators: its own banding, completed from the indicator, or the indicator."""
+        key = (area.id, ind.id)
+        if key not in self._area_indicators:
+            own = next((o for o in area.indicators if o.id == ind.id), None)
+            if own is None:
+                self._area_indicators[key] = ind
+            else:
+                inherited = {name: getattr(ind, name) for name in AREA_INHERITED}
+                inherited["unit"] = own.unit or ind.unit
+                inherited["direction"] = own.direction or getattr(ind, "direction", None)
+                inherited["weight"] = own.weight if own.weight is not None else ind.weight
+                self._area_indicators[key] = own.model_copy(update=inherited)
+        return self._area_indicators[key]
+
+    def describe_area_method(self, area: Area) -> str:
+        """An area's own rating method in a line: its cut points and the indicators it bands its own way."""
+        if not self.has_own_method(area):
+            return ""
+        parts = []
+        if area.scale is not None:
+            cuts, _ = self.area_cuts(area)
+            words = self.area_ratings(area)
+            if area.scale.ratings is None:
+                parts.append("cuts " + " / ".join(f"{c:g}" for c in cuts))
+            else:
+                parts.append("cuts " + ", ".join(f"{w} {c:g}" for w, c in zip(words, cuts)))
+        for own in area.indicators:
+            ind = self.area_indicator(area, self.indicator(own.id))
+            arrow = "↑" if ind.direction == "higher" else "↓"
+            if ind.method == "standard":
+                parts.append(f"{ind.id} against {ind.standard:g} {arrow}")
+            elif ind.method in ("bands", "quantile") and ind.cuts is not None:
+                parts.append(f"{ind.id} at {', '.join(f'{c:g}' for c in ind.cuts)} {arrow}")
+            else:
+                parts.append(f"{ind.id} by {ind.method} {arrow}")
+        return "; ".join(parts)
 
     def indicator(self, indicator_id: str) -> Any:
         for ind in self.indicators:
@@ -357,14 +474,16 @@ class Framework(_Strict):
     def exact_points(self, ind: Any) -> list[Fraction]:
         """Points per band, best first, exactly: the decimals written in the framework, or by default
         100 x (n - 1 - i) / (n - 1) for n bands (100, 66 2/3, 33 1/3, 0 for four), never rounded."""
-        cached = self._exact_points.get(ind.id)
+        # Keyed by the object (kept alive beside its points): an area's banding of an indicator has its id.
+        kept = self._exact_points.get(id(ind))
+        cached = kept[1] if kept is not None and kept[0] is ind else None
         if cached is None:
             if ind.points is not None:
                 cached = [decimal(points) for points in ind.points]
             else:
                 count = len(self.band_labels(ind))
                 cached = [Fraction(100 * (count - 1 - i), count - 1) for i in range(count)]
-            self._exact_points[ind.id] = cached
+            self._exact_points[id(ind)] = (ind, cached)
         return list(cached)
 
 

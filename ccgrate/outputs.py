@@ -87,6 +87,14 @@ class IndicatorRecord(_Record):
     upper: Number = Field(default=None, description="Standards with significance: the interval's upper end.")
 
 
+class AreaBandRecord(_Record):
+    id: str = Field(description="An indicator the area bands its own way (against an ambition, say).")
+    band: Optional[str]
+    band_rank: Optional[int] = Field(ge=0, description="0 is the best band.")
+    points: Number
+    reference: Optional[str] = Field(description="What the value was compared with.")
+
+
 class RuleFired(_Record):
     rule: str
     effect: Literal["cap", "floor", "set"]
@@ -115,6 +123,9 @@ class Assessment(_Record):
     domains: dict[str, Number]
     areas: dict[str, Optional[str]]
     area_scores: dict[str, Number]
+    area_bands: dict[str, list[AreaBandRecord]] = Field(
+        description="For areas with their own rating method: how they banded those of their indicators they band "
+        "differently from the headline rating.")
     indicators: list[IndicatorRecord]
     rules_fired: list[RuleFired]
     missing: list[str]

@@ -141,9 +141,11 @@ def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationCon
             result &= context.worst_band_share >= when.worst_band_share_at_least
         if when.best_band_share_at_least is not None:
             result &= context.best_band_share >= when.best_band_share_at_least
-    for area, wanted in (when.area_rating or {}).items():
-        result &= np.isin(context.area_ratings[area], [ratings.index(r) for r in _as_list(wanted)])
+    for area_id, wanted in (when.area_rating or {}).items():
+        words = _area_words(framework, area_id)
+        result &= np.isin(context.area_ratings[area_id], [words.index(r) for r in _as_list(wanted)])
     if when.areas_rated_at_most is not None:
+        # Each area's scale has as many ratings as the framework's: "at most" compares positions.
         limit = ratings.index(when.areas_rated_at_most.rating)
         count = sum(((r >= limit) & (r >= 0)).astype(int) for r in context.area_ratings.values())
         result &= np.asarray(count) >= when.areas_rated_at_most.count
@@ -166,7 +168,8 @@ def _one(framework: Any, context: RuleContext) -> PopulationContext:
         score=number(context.score),
         judgements={jid: np.array([level(jid, j)]) for jid, j in framework.judgements.items()},
         domain_scores={d: number(s) for d, s in context.domain_scores.items()},
-        area_ratings={a: np.array([-1 if r is None else ratings.index(r)]) for a, r in context.area_ratings.items()},
+        area_ratings={a: np.array([-1 if r is None else _area_words(framework, a).index(r)])
+                      for a, r in context.area_ratings.items()},
         best_band_share=number(context.best_band_share),
         worst_band_share=number(context.worst_band_share),
     )
@@ -188,6 +191,10 @@ def holds(framework: Any, when: Any, rating: str, context: RuleContext) -> bool:
     """Whether a rule's conditions hold for one organisation."""
     position = np.array([framework.scale.ratings.index(rating)])
     return bool(_holds(framework, when, position, _one(framework, context))[0])
+
+
+def _area_words(framework: Any, area_id: str) -> list[str]:
+    return framework.area_ratings(next(a for a in framework.areas if a.id == area_id))
 
 
 def _as_list(value: str | list[str]) -> list[str]:

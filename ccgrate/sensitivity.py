@@ -29,7 +29,7 @@ the engine's result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -78,6 +78,8 @@ class Sensitivity:
     rank_low: np.ndarray  # 5th percentile of rank (NaN when not ranked)
     rank_median: np.ndarray
     rank_high: np.ndarray  # 95th percentile
+    # Per area: organisations x (ratings + 1), draws ending in each of the area's ratings, then not rated.
+    area_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.population)
@@ -88,39 +90,63 @@ class Sensitivity:
 
     def same_rating(self) -> np.ndarray:
         """The share of draws that give each organisation the rating it has (NaN when not rated)."""
-        rating = self.base.rating
-        shares = np.full(len(rating), np.nan)
-        rated = rating >= 0
-        shares[rated] = self.probabilities[np.flatnonzero(rated), rating[rated]]
-        return shares
+        return _same(self.counts / self.draws, self.base.rating)
+
+    def same_area_rating(self) -> dict[str, np.ndarray]:
+        """Per area, the share of draws that give each organisation the area rating it has (NaN when not
+        rated); empty unless the areas were tallied."""
+        return {area.id: _same(self.area_counts[area.id] / self.draws, self.base.area_ratings[:, k])
+                for k, area in enumerate(self.framework.areas) if area.id in self.area_counts}
+
+
+def _same(probabilities: np.ndarray, rating: np.ndarray) -> np.ndarray:
+    shares = np.full(len(rating), np.nan)
+    rated = rating >= 0
+    shares[rated] = probabilities[np.flatnonzero(rated), rating[rated]]
+    return shares
 
 
 @dataclass
-class _Resampled:
-    """One indicator whose counts vary: the organisations whose band can move, and how likely each band is.
+class _Drawn:
+    """One banding of a resampled indicator (the headline's, or an area's own): where each drawn count lands.
 
     A band changes only where the count crosses a threshold, so a draw needs no count: one uniform
     number per organisation and draw, read against the count distribution's cumulative
     probabilities at those thresholds, gives the band the count would have fallen in (inverse
-    transform sampling).
+    transform sampling). Every banding of an indicator reads the same uniform numbers, so they
+    all see the same drawn count.
     """
 
-    column: int
-    rows: np.ndarray
+    area: str | None  # None for the headline banding
     cutoffs: np.ndarray  # boundaries x rows: P(count below the boundary's threshold)
     higher: bool
     points: np.ndarray  # the band points, with NaN at position -1
     base_points: np.ndarray
 
-    def ranks(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+    def ranks(self, uniform: np.ndarray) -> np.ndarray:
         """Band ranks, rows x draws."""
         # Single precision and small integers: the arithmetic per draw is what 10,000 draws cost.
-        uniform = rng.random((len(self.rows), draws), dtype=np.float32)
         rank = np.zeros(uniform.shape, dtype=np.int8)
         for cutoff in self.cutoffs.astype(np.float32):
             passed = (uniform < cutoff[:, None]) if self.higher else (uniform >= cutoff[:, None])
             np.add(rank, passed, out=rank, casting="unsafe")
         return rank
+
+
+@dataclass
+class _Resampled:
+    """One indicator whose counts vary: the organisations whose band can move, under each of its bandings."""
+
+    column: int
+    rows: np.ndarray
+    bandings: list[_Drawn]  # the headline's first
+
+    def ranks(self, rng: np.random.Generator, draws: int) -> list[np.ndarray]:
+        uniform = rng.random((len(self.rows), draws), dtype=np.float32)
+        return [banding.ranks(uniform) for banding in self.bandings]
+
+    def banding(self, area: str | None) -> int | None:
+        return next((k for k, b in enumerate(self.bandings) if b.area == area), None)
 
 
 SURE = 1e-9  # a band this unlikely to change, in every direction, is treated as fixed
@@ -133,11 +159,15 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         numerators, denominators = population.numerators.get(ind.id), population.denominators.get(ind.id)
         if ind.method == "judgement" or numerators is None or denominators is None:
             continue
-        bands = result.bands[ind.id]
-        ranks_for = make_banding(fw, ind).frozen(bands)
-        if ranks_for is None:
+        # The headline banding, then each area's own banding of this indicator.
+        bandings = [(None, ind, result.bands[ind.id])]
+        bandings += [(area, own, result.area_bands[(area, ind.id)]) for area, own in _own_bandings(fw, ind)]
+        frozen = [(area, own, bands, make_banding(fw, own).frozen(bands)) for area, own, bands in bandings]
+        if frozen[0][3] is None:
             continue
+        frozen = [f for f in frozen if f[3] is not None]
         binomial = is_proportion(ind) or ind.unit == "%"
+        bands = result.bands[ind.id]
         with np.errstate(invalid="ignore"):
             usable = (bands.rank >= 0) & (denominators > 0) & (numerators > 0)
             if binomial:  # a proportion of 0 or 1 cannot move
@@ -148,38 +178,58 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         k, d = numerators[rows], denominators[rows]
         values = population.numbers[ind.id][rows]
         top = np.floor(d) if binomial else np.floor(k + 12 * np.sqrt(k) + 60)
-
-        def rank_at(count: np.ndarray, k=k, d=d, values=values, ranks_for=ranks_for) -> np.ndarray:
-            count = count.astype(np.float64)
-            return ranks_for(values * count / k, count, d)
-
-        higher = ind.direction == "higher"
-        boundaries = len(fw.band_labels(ind)) - 1
-        cutoffs = np.empty((boundaries, len(rows)))
-        for b in range(boundaries):
-            # The least count at which "band <= b" (higher better) or "band > b" (lower better)
-            # holds; each switches once as the count grows. Draws above `top` are vanishingly rare.
-            # Whole counts in exact integer arithmetic: in floating point, past 2**53 a count plus one
-            # is the same count, and the search would never end.
-            low, high = np.zeros(len(rows), dtype=np.int64), top.astype(np.int64) + 1
-            while np.any(low < high):
-                middle = low + (high - low) // 2
-                holds = (rank_at(middle) <= b) if higher else (rank_at(middle) > b)
-                searching = low < high
-                high = np.where(searching & holds, middle, high)
-                low = np.where(searching & ~holds, middle + 1, low)
-            cutoffs[b] = [dispersion.count_cdf(int(t) - 1, n, m, binomial) for t, n, m in zip(high, k, d)]
-        moving = np.any((cutoffs > SURE) & (cutoffs < 1 - SURE), axis=0)
+        cutoffs = [_cutoffs(fw, own, ranks_for, k, d, values, top, binomial) for _, own, _, ranks_for in frozen]
+        moving = np.zeros(len(rows), dtype=bool)
+        for table in cutoffs:
+            moving |= np.any((table > SURE) & (table < 1 - SURE), axis=0)
         if not moving.any():
             continue
-        points = np.append(np.asarray(fw.band_points(ind), dtype=np.float64), np.nan)
-        found.append(_Resampled(column, rows[moving], cutoffs[:, moving], higher, points, bands.points[rows[moving]]))
+        drawn = []
+        for (area, own, own_bands, _), table in zip(frozen, cutoffs):
+            points = np.append(np.asarray(fw.band_points(own), dtype=np.float64), np.nan)
+            drawn.append(_Drawn(area, table[:, moving], own.direction == "higher", points,
+                                own_bands.points[rows[moving]]))
+        found.append(_Resampled(column, rows[moving], drawn))
     return found
 
 
+def _own_bandings(fw: Any, ind: Any) -> list[tuple[str, Any]]:
+    """The areas that band this indicator their own way, with that banding."""
+    return [(area.id, fw.area_indicator(area, ind)) for area in fw.areas
+            if ind.area == area.id and any(o.id == ind.id for o in area.indicators)]
+
+
+def _cutoffs(fw: Any, ind: Any, ranks_for: Callable, k: np.ndarray, d: np.ndarray, values: np.ndarray,
+             top: np.ndarray, binomial: bool) -> np.ndarray:
+    """boundaries x rows: the probability that the drawn count falls below each band boundary."""
+
+    def rank_at(count: np.ndarray) -> np.ndarray:
+        count = count.astype(np.float64)
+        return ranks_for(values * count / k, count, d)
+
+    higher = ind.direction == "higher"
+    boundaries = len(fw.band_labels(ind)) - 1
+    cutoffs = np.empty((boundaries, len(k)))
+    for b in range(boundaries):
+        # The least count at which "band <= b" (higher better) or "band > b" (lower better)
+        # holds; each switches once as the count grows. Draws above `top` are vanishingly rare.
+        # Whole counts in exact integer arithmetic: in floating point, past 2**53 a count plus one
+        # is the same count, and the search would never end.
+        low, high = np.zeros(len(k), dtype=np.int64), top.astype(np.int64) + 1
+        while np.any(low < high):
+            middle = low + (high - low) // 2
+            holds = (rank_at(middle) <= b) if higher else (rank_at(middle) > b)
+            searching = low < high
+            high = np.where(searching & holds, middle, high)
+            low = np.where(searching & ~holds, middle + 1, low)
+        cutoffs[b] = [dispersion.count_cdf(int(t) - 1, n, m, binomial) for t, n, m in zip(high, k, d)]
+    return cutoffs
+
+
 def sensitivity(population: Population, draws: int, seed: int, perturbation: Perturbation = Perturbation(),
-                progress: Callable[[int, int], None] | None = None) -> Sensitivity:
-    """`progress`, if given, is told after each chunk how many of the draws are done."""
+                progress: Callable[[int, int], None] | None = None, areas: bool = False) -> Sensitivity:
+    """`progress`, if given, is told after each chunk how many of the draws are done; with `areas`,
+    each clinical priority area's rating is tallied too (it costs about a third more time)."""
     fw = population.framework
     count = len(population)
     if count > MAX_ORGANISATIONS:
@@ -194,40 +244,44 @@ def sensitivity(population: Population, draws: int, seed: int, perturbation: Per
     sizes = [min(chunk, draws - start) for start in range(0, draws, chunk)]
     # One random stream per chunk: a chunk's draws do not depend on how many came before it.
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
-    scorer = _Scorer(base, resampled)
+    scorer = _Scorer(base, resampled, areas)
     positions = len(ratings) + 1
     rating_bins = (np.arange(count) * positions)[:, None]
 
     ranked_count = int(np.count_nonzero(scorer.rated))
 
-    def run(size: int, stream: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
-        final, score = scorer.draw(np.random.default_rng(stream), size, perturbation)
+    def tally_of(final: np.ndarray) -> np.ndarray:
         # -1 (not rated) lands in the last column
-        tally = np.bincount((rating_bins + final % positions).ravel(), minlength=count * positions)
-        return tally, _rank_tally(score, ranked_count)
+        return np.bincount((rating_bins + final % positions).ravel(), minlength=count * positions)
 
     counts = np.zeros(count * positions, dtype=np.int64)
+    area_counts = {area.id: np.zeros(count * positions, dtype=np.int64) for area in fw.areas} if areas else {}
     rank_histogram = np.zeros(count * count, dtype=np.int64)
     # Threads were tried: the many small array operations per chunk contend for the GIL, and two
     # threads ran slower than one.
     done = 0
     for size, stream in zip(sizes, streams):
-        tally, ranked = run(size, stream)
-        counts += tally
-        rank_histogram += ranked
+        # Areas' own cut points move by a stream of their own, so that the headline's draws are the
+        # same with or without them.
+        own_cuts = np.random.default_rng(stream.spawn(1)[0]) if scorer.moves_own_cuts else None
+        final, score, drawn_areas = scorer.draw(np.random.default_rng(stream), size, perturbation, own_cuts)
+        counts += tally_of(final)
+        for area_id in area_counts:
+            area_counts[area_id] += tally_of(drawn_areas[area_id])
+        rank_histogram += _rank_tally(score, ranked_count)
         done += size
         if progress is not None:
             progress(done, draws)
     counts = counts.reshape(count, positions)
     low, median, high = _rank_quantiles(rank_histogram.reshape(count, count), (0.05, 0.5, 0.95))
     return Sensitivity(fw, population, draws, seed, perturbation, [fw.indicators[r.column].id for r in resampled], base,
-                       counts, low, median, high)
+                       counts, low, median, high, {a: c.reshape(count, positions) for a, c in area_counts.items()})
 
 
 class _Scorer:
     """The engine's arithmetic over organisations x draws, for one population."""
 
-    def __init__(self, base: PopulationResult, resampled: list[_Resampled]):
+    def __init__(self, base: PopulationResult, resampled: list[_Resampled], areas: bool = False):
         fw = base.framework
         self.base, self.fw, self.resampled = base, fw, resampled
         indicators = fw.indicators
@@ -243,10 +297,23 @@ class _Scorer:
         self.domain_present = (~np.isnan(base.domain_scores)).astype(np.float64)
         self.domain_gaps = [bool(np.isnan(base.domain_scores[:, k]).any()) for k in range(len(fw.domains))]
         self.stacked = {tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]])
-                        for columns in self.domain_columns + self.area_columns}
+                        for columns in self.domain_columns}
+        # Each area's points (its own bands where it has them) and presence, and its weights.
+        self.area_stacked, self.area_weights, self.area_cuts = [], [], []
+        for k, area in enumerate(fw.areas):
+            own = [fw.area_indicator(area, indicators[c]) for c in self.area_columns[k]]
+            area_points = np.column_stack(
+                [base.area_bands[(area.id, ind.id)].points if (area.id, ind.id) in base.area_bands else points[:, c]
+                 for c, ind in zip(self.area_columns[k], own)]) if own else np.zeros((len(base), 0))
+            self.area_stacked.append(np.vstack([np.nan_to_num(area_points), (~np.isnan(area_points)).astype(np.float64)]))
+            self.area_weights.append(np.array([ind.weight for ind in own]))
+            self.area_cuts.append(np.array(fw.area_cuts(area)[0]) if area.scale is not None else None)
+        self.area_enough = base.area_used >= fw.scoring.area_min_indicators
         self.rule_rows = np.flatnonzero(may_fire(fw, base.population.judgements, len(base)) & self.rated)
         whens = [rule.when for rule in fw.rules]
         self.needs_areas = any(w.area_rating or w.areas_rated_at_most is not None for w in whens)
+        self.draws_areas = areas or self.needs_areas
+        self.moves_own_cuts = self.draws_areas and any(cuts is not None for cuts in self.area_cuts)
         self.needs_domains = any(w.domain_score_below for w in whens)
         judgements = base.population.judgements
         self.rule_masks = {}
@@ -259,11 +326,13 @@ class _Scorer:
         self.needs_shares = any(w.worst_band_share_at_least is not None or w.best_band_share_at_least is not None
                                 for w in whens)
 
-    def draw(self, rng: np.random.Generator, size: int, perturbation: Perturbation) -> tuple[np.ndarray, np.ndarray]:
-        """Final rating positions and scores, organisations x draws."""
+    def draw(self, rng: np.random.Generator, size: int, perturbation: Perturbation,
+             area_rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Final rating positions, scores and each area's rating positions, organisations x draws."""
         fw, count = self.fw, len(self.base)
-        weights = self.weights * (np.exp(perturbation.weights * rng.standard_normal((size, len(self.weights))))
-                                  if perturbation.weights else np.ones((size, len(self.weights))))
+        multipliers = (np.exp(perturbation.weights * rng.standard_normal((size, len(self.weights))))
+                       if perturbation.weights else np.ones((size, len(self.weights))))
+        weights = self.weights * multipliers
         domain_weights = self.domain_weights * (
             np.exp(perturbation.weights * rng.standard_normal((size, len(self.domain_weights))))
             if perturbation.weights else np.ones((size, len(self.domain_weights))))
@@ -279,9 +348,27 @@ class _Scorer:
             for item, ranks in changes:
                 if item.column in columns:
                     where = columns.index(item.column)
-                    total[item.rows] += (item.points[ranks] - item.base_points[:, None]) * w[where]
+                    headline = item.bandings[0]
+                    total[item.rows] += (headline.points[ranks[0]] - headline.base_points[:, None]) * w[where]
             with np.errstate(invalid="ignore", divide="ignore"):
                 np.divide(total, weight, out=total)  # 0 / 0, no indicator, is NaN
+            return half_up_hundredths(total)
+
+        def area_scores(k: int) -> np.ndarray:
+            """An area's scores with its own bands and weights; the same draws of weights and counts."""
+            columns, area_id = self.area_columns[k], fw.areas[k].id
+            w = (self.area_weights[k] * multipliers[:, columns]).T
+            stacked = self.area_stacked[k] @ w
+            total, weight = stacked[:count], stacked[count:]
+            for item, ranks in changes:
+                if item.column in columns:
+                    where = columns.index(item.column)
+                    which = item.banding(area_id)
+                    which = 0 if which is None else which
+                    drawn = item.bandings[which]
+                    total[item.rows] += (drawn.points[ranks[which]] - drawn.base_points[:, None]) * w[where]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(total, weight, out=total)
             return half_up_hundredths(total)
 
         if not perturbation.weights and not changes:
@@ -292,14 +379,29 @@ class _Scorer:
             domain_scores, score = self._scores(means, weights, domain_weights, count, size)
         provisional = positions_against(score, cuts, fw.scale.on_cut)
         provisional = np.where(self.rated[:, None] & ~np.isnan(score), provisional, np.int8(-1))
+        areas = {}
+        for k, area in enumerate(fw.areas if self.draws_areas else []):
+            if not perturbation.weights and not changes:
+                scores = np.repeat(self.base.area_scores[:, k, None], size, axis=1)
+            else:
+                scores = area_scores(k)
+            if self.area_cuts[k] is None:  # on the framework's scale: its cuts as drawn
+                area_cuts, on_cut = cuts, fw.scale.on_cut
+            else:
+                area_cuts, on_cut = self.area_cuts[k][None, :].repeat(size, axis=0), area.scale.on_cut
+                if perturbation.cuts:
+                    area_cuts = area_cuts + perturbation.cuts * (area_rng or rng).standard_normal(area_cuts.shape)
+                    area_cuts = -np.sort(-area_cuts, axis=1)
+            areas[area.id] = np.where(self.area_enough[:, k, None] & ~np.isnan(scores),
+                                      positions_against(scores, area_cuts, on_cut), np.int8(-1))
         final = provisional
         rows = self.rule_rows
         if len(rows):
-            context = self._context(rows, score, domain_scores, cuts, changes, means)
+            context = self._context(rows, score, domain_scores, areas, changes)
             ruled, _ = apply_rules_to_population(fw, provisional[rows].ravel(), context)
             final = provisional.copy()
             final[rows] = ruled.reshape(len(rows), size)
-        return final, np.where(self.rated[:, None], score, np.nan)
+        return final, np.where(self.rated[:, None], score, np.nan), areas
 
     def _scores(self, means, weights, domain_weights, count: int, size: int) -> tuple[list[np.ndarray], np.ndarray]:
         """Domain scores and overall scores, organisations x draws."""
@@ -316,19 +418,14 @@ class _Scorer:
             total /= self.domain_present @ domain_weights.T
         return domain_scores, half_up_hundredths(total)
 
-    def _context(self, rows, score, domain_scores, cuts, changes, means) -> PopulationContext:
+    def _context(self, rows, score, domain_scores, areas, changes) -> PopulationContext:
         """What the rules see, for organisations `rows` x draws, flattened."""
         fw, base, size = self.fw, self.base, score.shape[1]
 
         def flat(values: np.ndarray) -> np.ndarray:
             return np.repeat(values[rows], size) if values.ndim == 1 else values[rows].ravel()
 
-        area_ratings = {}
-        if self.needs_areas:
-            for k, area in enumerate(fw.areas):
-                scores = means(self.area_columns[k])
-                enough = base.area_used[:, k] >= fw.scoring.area_min_indicators
-                area_ratings[area.id] = flat(np.where(enough[:, None] & ~np.isnan(scores), positions_against(scores, cuts, fw.scale.on_cut), -1))
+        area_ratings = {area_id: flat(positions) for area_id, positions in areas.items()} if self.needs_areas else {}
         best = worst = np.zeros(len(rows) * size)
         if self.needs_shares:
             ranks = np.column_stack([base.bands[i.id].rank for i in fw.indicators])
@@ -336,7 +433,8 @@ class _Scorer:
             banded = (ranks >= 0).sum(axis=1)
             top = np.repeat((ranks == 0).sum(axis=1)[:, None], size, axis=1).astype(np.float64)
             bottom = np.repeat((ranks == bottoms).sum(axis=1)[:, None], size, axis=1).astype(np.float64)
-            for item, drawn in changes:
+            for item, drawn_ranks in changes:
+                drawn = drawn_ranks[0]
                 before = ranks[item.rows, item.column][:, None]
                 top[item.rows] += (drawn == 0).astype(np.int8) - (before == 0)
                 bottom[item.rows] += (drawn == bottoms[item.column]).astype(np.int8) - (before == bottoms[item.column])

@@ -60,6 +60,14 @@ class WhatIf:
     blocking: list[tuple[str, str]] = field(default_factory=list)  # rules that indicators alone cannot get past
     note: str | None = None
     framework_reconstructed: bool = False
+    # What the changes do to the clinical priority areas: (id, name, rating before, rating after),
+    # for each area whose rating (made by its own method where it has one) changes.
+    area_changes: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+
+
+def area_changes(before: Assessment, after: Assessment) -> list[tuple[str, str, str | None, str | None]]:
+    old = {a.id: a.rating for a in before.areas}
+    return [(a.id, a.name, old[a.id], a.rating) for a in after.areas if old.get(a.id) != a.rating]
 
 
 # --- applying changes -------------------------------------------------------------------------
@@ -182,6 +190,7 @@ def with_settings(population: Population, index: int, settings: Sequence[str]) -
         answer.changes.append(Change("indicator", ind_id, old[ind_id].name, old[ind_id].value, value, old[ind_id].band,
                                      new[ind_id].band, steps))
     answer.changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
+    answer.area_changes = area_changes(before, after)
     return answer
 
 
@@ -379,6 +388,7 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
         changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
         answer.changes = changes
         answer.rating_after, answer.score_after = after.rating, after.score
+        answer.area_changes = area_changes(before, after)
         if judgements:
             answer.reachable = False
             answer.blocking = _blocking(population, index, best, goal)

@@ -56,6 +56,40 @@ def rating_position(fw: Any, score: Fraction) -> int:
     return sum(not reaches(score, cut, "higher", fw.scale.on_cut) for cut in cuts)
 
 
+def area_words(fw: Any, area: Any) -> list[str]:
+    return list(area.scale.ratings) if area.scale is not None and area.scale.ratings else list(fw.scale.ratings)
+
+
+def area_position(fw: Any, area: Any, score: Fraction) -> int:
+    """On the area's own cut points where it has a scale, else the framework's."""
+    if area.scale is None:
+        return rating_position(fw, score)
+    cuts = [dec(area.scale.cuts[r]) for r in area_words(fw, area)[:-1]]
+    return sum(not reaches(score, cut, "higher", area.scale.on_cut) for cut in cuts)
+
+
+class AreaBanding:
+    """An area's own banding of one of its indicators: what it says, and the rest from the indicator."""
+
+    def __init__(self, own: Any, ind: Any):
+        self.own, self.ind = own, ind
+
+    INHERITED = ("name", "domain", "area", "direction", "weight", "evidence", "source_period")
+
+    def __getattr__(self, name: str) -> Any:
+        mine = getattr(self.own, name)
+        if name == "unit":
+            return mine or self.ind.unit
+        if name in self.INHERITED and mine is None:
+            return getattr(self.ind, name)
+        return mine
+
+
+def area_banding(area: Any, ind: Any) -> Any | None:
+    own = next((o for o in area.indicators if o.id == ind.id), None)
+    return None if own is None else AreaBanding(own, ind)
+
+
 def canonical(judgement: Any, text: str) -> str:
     """A level as the judgement spells it: matched without regard to case, and through its aliases."""
     lookup = {level.lower(): level for level in judgement.levels}
@@ -70,17 +104,31 @@ def mean(pairs: list[tuple[Fraction, Fraction]]) -> Fraction | None:
     return half_up(sum((p * w for p, w in pairs), Fraction(0)) / total)
 
 
-def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int]) -> dict[str, Any]:
-    """Scores, ratings and rules fired for one organisation, from its band ranks and judgement levels."""
+def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int],
+         area_ranks: dict[tuple[str, str], int | None] | None = None) -> dict[str, Any]:
+    """Scores, ratings and rules fired for one organisation, from its band ranks and judgement levels
+    (and, for indicators an area bands its own way, their ranks in that banding)."""
+    area_ranks = area_ranks or {}
     points = {ind.id: points_of(fw, ind)[ranks[ind.id]] for ind in fw.indicators if ranks.get(ind.id) is not None}
     weight = {ind.id: dec(ind.weight) for ind in fw.indicators}
     domains = {d.id: mean([(points[i.id], weight[i.id]) for i in fw.indicators if i.domain == d.id and i.id in points])
                for d in fw.domains}
-    areas_scores = {a.id: mean([(points[i.id], weight[i.id]) for i in fw.indicators if i.area == a.id and i.id in points])
-                    for a in fw.areas}
-    area_counts = {a.id: sum(1 for i in fw.indicators if i.area == a.id and i.id in points) for a in fw.areas}
-    areas = {a: (rating_position(fw, s) if s is not None and area_counts[a] >= fw.scoring.area_min_indicators else None)
-             for a, s in areas_scores.items()}
+    areas_scores, area_counts = {}, {}
+    for a in fw.areas:
+        pairs = []
+        for i in fw.indicators:
+            if i.area != a.id:
+                continue
+            own = area_banding(a, i)
+            if own is None:
+                if i.id in points:
+                    pairs.append((points[i.id], weight[i.id]))
+            elif area_ranks.get((a.id, i.id)) is not None:
+                pairs.append((points_of(fw, own)[area_ranks[(a.id, i.id)]], dec(own.weight)))
+        areas_scores[a.id], area_counts[a.id] = mean(pairs), len(pairs)
+    by_id = {a.id: a for a in fw.areas}
+    areas = {a: (area_position(fw, by_id[a], s) if s is not None and area_counts[a] >= fw.scoring.area_min_indicators
+                 else None) for a, s in areas_scores.items()}
     score = mean([(domains[d.id], dec(d.weight)) for d in fw.domains if domains[d.id] is not None])
     coverage = sum((weight[i] for i in points), Fraction(0)) / sum(weight.values(), Fraction(0))
     rated = score is not None and coverage >= dec(fw.scoring.min_coverage)
@@ -108,7 +156,7 @@ def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int]) -> d
                 holds &= domains[d] is not None and domains[d] < dec(limit)
             for a, wanted in (when.area_rating or {}).items():
                 wanted = [wanted] if isinstance(wanted, str) else wanted
-                holds &= areas[a] is not None and ratings[areas[a]] in wanted
+                holds &= areas[a] is not None and area_words(fw, by_id[a])[areas[a]] in wanted
             if when.areas_rated_at_most is not None:
                 limit = ratings.index(when.areas_rated_at_most.rating)
                 holds &= sum(1 for r in areas.values() if r is not None and r >= limit) >= when.areas_rated_at_most.count
@@ -126,7 +174,7 @@ def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int]) -> d
     return {
         "score": None if score is None else float(score),
         "domains": {d: None if s is None else float(s) for d, s in domains.items()},
-        "areas": {a: name(r) for a, r in areas.items()},
+        "areas": {a: None if r is None else area_words(fw, by_id[a])[r] for a, r in areas.items()},
         "area_scores": {a: None if s is None else float(s) for a, s in areas_scores.items()},
         "provisional_rating": name(provisional),
         "rating": name(position),

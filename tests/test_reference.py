@@ -9,7 +9,7 @@ import pytest
 from helpers import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import band_by_hand, rate
+from reference import area_banding, band_by_hand, rate
 
 from ccgrate.loader import parse_framework, resolve_framework
 
@@ -34,8 +34,16 @@ def test_the_national_examples_agree_with_the_reference(ccgrate, year):
     fw = resolve_framework(document["framework"]["id"])
     for assessment in document["assessments"]:
         ranks = {i["id"]: i["band_rank"] for i in assessment["indicators"]}
-        expected = rate(fw, ranks, judgement_positions(fw, assessment["judgements"]))
+        area_ranks = {(area, b["id"]): b["band_rank"] for area, bands in assessment["area_bands"].items() for b in bands}
+        expected = rate(fw, ranks, judgement_positions(fw, assessment["judgements"]), area_ranks)
         compare(assessment, expected)
+        values = {i["id"]: i["value"] for i in assessment["indicators"]}
+        for area in fw.areas:
+            for ind in fw.indicators:
+                own = area_banding(area, ind) if ind.area == area.id else None
+                if own is not None and own.method in ("bands", "standard") and not getattr(own.own, "significance", None):
+                    value = None if values[ind.id] is None else repr(values[ind.id])
+                    assert area_ranks.get((area.id, ind.id)) == band_by_hand(own, value), (assessment["org_code"], ind.id)
         # Indicators the README bands in full are banded by hand too.
         for i, ind in zip(assessment["indicators"], fw.indicators):
             if ind.method in ("bands", "standard") and not getattr(ind, "significance", None) or \
@@ -66,8 +74,18 @@ def frameworks_and_data(draw):
               'aliases = { surplus = "green" }', ""]
     for d in range(domains):
         lines += ["[[domains]]", f'id = "d{d}"', f'name = "D{d}"', f"weight = {draw(st.integers(1, 300)) / 100!r}", ""]
+    area_lines: dict[int, list[str]] = {a: ["[[areas]]", f'id = "a{a}"', f'name = "A{a}"'] for a in range(areas)}
+    area_words = {a: ["A", "B", "C", "D"] for a in range(areas)}
+    own_bandings: dict[int, list[str]] = {a: [] for a in range(areas)}
     for a in range(areas):
-        lines += ["[[areas]]", f'id = "a{a}"', f'name = "A{a}"', ""]
+        if draw(st.booleans()):  # the area's own scale, in its own words or the framework's
+            if draw(st.booleans()):
+                area_words[a] = ["Top", "Well", "Needs", "Greatest"]
+            own = sorted(draw(st.lists(st.integers(0, 9999), min_size=3, max_size=3, unique=True)), reverse=True)
+            words = area_words[a]
+            cut_text = ", ".join(f"{w} = {c / 100}" for w, c in zip(words, own))
+            area_lines[a] += ["[areas.scale]", f"ratings = {json.dumps(words)}", f"cuts = {{ {cut_text} }}",
+                              f'on_cut = "{draw(st.sampled_from(["better", "worse"]))}"']
     columns: dict[str, list[str]] = {}
     used_domains, used_areas = set(), set()
     for k in range(count):
@@ -75,8 +93,9 @@ def frameworks_and_data(draw):
         domain = k % domains if k < domains else draw(st.integers(0, domains - 1))
         used_domains.add(domain)
         lines += ["[[indicators]]", f'id = "i{k}"', f'name = "I{k}"', f'domain = "d{domain}"']
+        in_area = None
         if areas and (k < areas or draw(st.booleans())):
-            area = k if k < areas else draw(st.integers(0, areas - 1))
+            area = in_area = k if k < areas else draw(st.integers(0, areas - 1))
             used_areas.add(area)
             lines.append(f'area = "a{area}"')
         lines.append(f"weight = {draw(st.integers(1, 500)) / 100!r}")
@@ -97,6 +116,24 @@ def frameworks_and_data(draw):
             else:
                 lines += ['method = "bands"', f"cuts = [{', '.join(repr(h / 100) for h in hundredths)}]"]
             bands = len(hundredths) + 1
+            if in_area is not None and draw(st.booleans()):  # the area bands it its own way
+                own = sorted(draw(st.lists(st.integers(0, 10_000), min_size=1, max_size=3, unique=True)))
+                banding = ["[[areas.indicators]]", f'id = "i{k}"']
+                if draw(st.booleans()):
+                    banding += ['method = "standard"', f"standard = {own[0] / 100!r}"]
+                    own = own[:1]
+                else:
+                    banding += ['method = "bands"', f"cuts = [{', '.join(repr(h / 100) for h in own)}]"]
+                if draw(st.booleans()):
+                    banding.append(f'direction = "{draw(st.sampled_from(["higher", "lower"]))}"')
+                if draw(st.booleans()):
+                    banding.append(f"weight = {draw(st.integers(1, 500)) / 100!r}")
+                if draw(st.booleans()):
+                    points = sorted(draw(st.lists(st.integers(0, 10_000), min_size=len(own) + 1,
+                                                  max_size=len(own) + 1)), reverse=True)
+                    banding.append(f"points = [{', '.join(repr(p / 100) for p in points)}]")
+                own_bandings[in_area] += banding
+                hundredths = hundredths + own
             # Values on the cuts, a hundredth either side, and anywhere, some missing.
             near = [f"{(h + delta) / 100:.2f}" for h in hundredths for delta in (-1, 0, 1) if h + delta >= 0]
             values = draw(st.lists(st.one_of(st.sampled_from(near), decimal_text, st.just("")), min_size=30, max_size=30))
@@ -107,6 +144,8 @@ def frameworks_and_data(draw):
         columns[f"i{k}"] = values
     if len(used_domains) < domains or len(used_areas) < areas:
         return None
+    for a in range(areas):  # after the indicators: an area's own bandings name them
+        lines += area_lines[a] + [""] + own_bandings[a] + [""]
     rules = draw(st.lists(st.sampled_from([
         'when = { finance = "red" }\ncap = "C"',
         'when = { finance = ["Surplus"], rating = "C" }\nfloor = "B"',
@@ -115,7 +154,7 @@ def frameworks_and_data(draw):
         'when = { domain_score_below = { d0 = 50.0 } }\ncap = "B"',
         'when = { worst_band_share_at_least = 0.5 }\ncap = "C"',
         'when = { best_band_share_at_least = 0.75 }\nfloor = "B"',
-        *(['when = { area_rating = { a0 = ["C", "D"] } }\ncap = "B"',
+        *([f'when = {{ area_rating = {{ a0 = {json.dumps(area_words[0][2:])} }} }}\ncap = "B"',
            'when = { areas_rated_at_most = { rating = "C", count = 1 } }\ncap = "B"'] if areas else []),
     ]), max_size=4))
     for n, rule in enumerate(rules):
@@ -145,4 +184,8 @@ def test_random_frameworks_agree_with_the_reference(ccgrate, tmp_path_factory, c
                  for ind in fw.indicators}
         assert [i["band_rank"] for i in assessment["indicators"]] == [ranks[ind.id] for ind in fw.indicators]
         judgements = {"finance": levels[finance[r]]} if finance[r] else {}
-        compare(assessment, rate(fw, ranks, judgements))
+        area_ranks = {(area.id, ind.id): band_by_hand(own, columns[ind.id][r]) for area in fw.areas
+                      for ind in fw.indicators if ind.area == area.id and (own := area_banding(area, ind)) is not None}
+        reported = {(area, b["id"]): b["band_rank"] for area, bands in assessment["area_bands"].items() for b in bands}
+        assert reported == area_ranks
+        compare(assessment, rate(fw, ranks, judgements, area_ranks))

@@ -123,8 +123,9 @@ def test_band_probabilities_match_the_count_distribution_summed_by_brute_force()
         value = population.numbers[ind.id][row]
         ranks = ranks_for(value * counts / k, counts, np.full(len(counts), d))
         pmf = stats.binom.pmf(counts, int(d), k / d) if ind.data == "proportion" else stats.poisson.pmf(counts, k)
-        for b, cutoff in enumerate(item.cutoffs[:, position]):
-            below = pmf[ranks > b].sum() if item.higher else pmf[ranks <= b].sum()
+        headline = item.bandings[0]
+        for b, cutoff in enumerate(headline.cutoffs[:, position]):
+            below = pmf[ranks > b].sum() if headline.higher else pmf[ranks <= b].sum()
             assert cutoff == pytest.approx(below, abs=3e-3), (ind.id, row, b)
 
 
@@ -206,3 +207,58 @@ def test_same_seed_same_output(ccgrate):
 def test_errors(ccgrate, args, expect, message):
     result = ccgrate("sensitivity", NATIONAL, *args, expect=expect)
     assert message in result.stderr and result.stdout == ""
+
+
+# --- areas ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("year", ["2016-17", "2018-19"])
+def test_with_nothing_perturbed_every_draw_keeps_every_area_rating(year):
+    population = national(year)
+    result = core.sensitivity(population, 20, 3, STILL, areas=True)
+    base = assess_population(population.framework, population)
+    for k, (area, shares) in enumerate(result.same_area_rating().items()):
+        rated = base.area_ratings[:, k] >= 0
+        assert np.all(shares[rated] == 1) and np.all(np.isnan(shares[~rated])), area
+        assert np.all(result.area_counts[area][~rated, -1] == 20)
+
+
+def test_an_area_banding_equal_to_the_headline_one_draws_the_same_counts():
+    """An area's own banding reads the same drawn count as the headline banding: written the same,
+    it gives the same area ratings in every draw, and the headline draws do not change."""
+    from dataclasses import replace
+
+    from ccgrate.loader import framework_text, parse_framework
+
+    population = national("2016-17")
+    fw = population.framework
+    ind = next(i for i in fw.indicators if i.area == "cancer" and i.id in population.numerators
+               and i.method == "quantile" and i.cuts is not None)
+    own = (f'[[areas.indicators]]\nid = "{ind.id}"\nmethod = "bands"\ncuts = {list(ind.cuts)}\n'
+           f'labels = {json.dumps(fw.band_labels(ind))}\n\n')
+    text = framework_text(fw).replace('[[areas]]\nid = "dementia"', own + '[[areas]]\nid = "dementia"', 1)
+    same = parse_framework(text.encode(), name="same.toml")
+    assert [o.id for o in same.areas[0].indicators] == [ind.id]
+    plain = core.sensitivity(population, 300, 11, areas=True)
+    twin = core.sensitivity(replace(population, framework=same), 300, 11, areas=True)
+    assert np.array_equal(plain.counts, twin.counts)
+    for area in plain.area_counts:
+        assert np.array_equal(plain.area_counts[area], twin.area_counts[area]), area
+    assert ind.id in twin.resampled
+
+
+def test_areas_are_reported_only_when_asked_for(ccgrate):
+    plain = ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "-f", "csv").stdout
+    assert "p_same_area" not in plain
+    rows = list(csv.DictReader(io.StringIO(ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50",
+                                                   "--areas", "-f", "csv").stdout)))
+    assert [key for key in rows[0] if key.startswith("p_same_area:")] == [
+        "p_same_area:cancer", "p_same_area:dementia", "p_same_area:diabetes", "p_same_area:mental-health",
+        "p_same_area:learning-disabilities", "p_same_area:maternity"]
+    assert all(0 <= float(row["p_same_area:dementia"]) <= 1 for row in rows)
+    document = json.loads(ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "--areas",
+                                  "--org", "SYN001", "-f", "json").stdout)
+    assert set(document["organisations"][0]["p_same_area"]) == {"cancer", "dementia", "diabetes", "mental-health",
+                                                                "learning-disabilities", "maternity"}
+    table = ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "--areas").stdout
+    assert "Area ratings kept in at least 90% of draws: cancer" in " ".join(table.split())

@@ -127,27 +127,32 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
 @click.option("--cut-sd", type=FiniteRange(0, 50), default=2.5, show_default=True, metavar="POINTS",
               help="Spread of the scale's cut points, in score points.")
 @click.option("--org", "org_codes", multiple=True, metavar="CODE|NAME", help="Show only this organisation, by code or (part of) its name (repeatable); all are drawn.")
+@click.option("--areas", "areas", is_flag=True,
+              help="Also draw each clinical priority area's rating (its own bands and cut points where it has them; "
+                   "an area's own cut points move by the same spread) and report how often each is kept.")
 @population_options
 @format_option()
 @output_option
 @reading_options
 @verbosity_options
 def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_sd: float, cut_sd: float,
-                org_codes: tuple[str, ...], period: str | None, framework_spec: str | None, output_format: str,
-                output: Path | None, reading: Any) -> None:
+                org_codes: tuple[str, ...], areas: bool, period: str | None, framework_spec: str | None,
+                output_format: str, output: Path | None, reading: Any) -> None:
     """How sure each rating is: Monte Carlo over weights, cut points and the data's own noise.
 
     Each draw multiplies every indicator and domain weight by exp(SD x N(0,1)), moves each of the
     scale's cut points by POINTS x N(0,1), and, where numerators and denominators are given, draws
     each count again from its binomial (proportions) or Poisson (rates) distribution; then scores
     the whole file as `score` does. Reported per organisation: the share of draws ending in each
-    rating, and the median rank by score with its 5-95% interval.
+    rating, and the median rank by score with its 5-95% interval; with --areas, the share of
+    draws that keep each area's rating (p_same_area:ID).
 
     \b
     Examples:
       ccgrate sensitivity examples/national-2018-19.csv
       ccgrate sensitivity examples/national-2018-19.csv --org SYN019 --draws 50000 -f json
       ccgrate sensitivity examples/national-2017-18.csv --vary weights --vary cuts -f csv
+      ccgrate sensitivity examples/national-2016-17.csv --areas --org SYN001
     """
     from .. import sensitivity as core
 
@@ -159,7 +164,7 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
         population, _ = _population(file, framework_spec, period, reading, output)
         selected = [_org_index(population, code, file) for code in org_codes] or list(range(len(population)))
         progress.step(f"{draws:,} draws")
-        result = core.sensitivity(population, draws, seed, perturbation, progress=progress.advance)
+        result = core.sensitivity(population, draws, seed, perturbation, progress=progress.advance, areas=areas)
     from ..render import analysis as render
 
     output_format = output_format.lower()
@@ -182,25 +187,31 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
                    "framework goes to standard output and the report to standard error.")
 @click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
 @click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
+@click.option("--area", "area", metavar="ID",
+              help="Set this clinical priority area's own cut points instead of the rating scale's; the target is "
+                   "in the area's rating words (default: the area's published distribution).")
 @population_options
 @format_option(("table", "json", "csv", "markdown"))
 @reading_options
 @verbosity_options
 def calibrate(file: str, target: str | None, framework_output: Path, indicator_cuts: bool, new_id: str | None,
-              period: str | None, framework_spec: str | None, output_format: str, reading: Any) -> None:
+              area: str | None, period: str | None, framework_spec: str | None, output_format: str, reading: Any) -> None:
     """Set a framework's cut points so that scoring FILE gives a target distribution of ratings.
 
     Writes a new framework file: the original text with the scale's cut points (and, with
     --indicator-cuts, the quantile indicators' cut points) changed, a new id, and a paragraph in
     its provenance saying how it was calibrated. Everything else, comments included, is kept.
     The report compares the target with the ratings the new file gives when FILE is scored
-    again. Ties and the rules can make a target unreachable: the closest is written.
+    again. Ties and the rules can make a target unreachable: the closest is written. With
+    --area, only that area's cut points move (areas have no rules; ties still count).
 
     \b
     Examples:
       ccgrate calibrate examples/national-2017-18.csv -o calibrated.toml
       ccgrate calibrate examples/national-2018-19.csv --indicator-cuts -o iaf-2018-19-local.toml \\
           --target "Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7"
+      ccgrate calibrate examples/national-2016-17.csv --area dementia -o dementia.toml \\
+          --target "Outstanding=64,Good=53,Requires improvement=68,Inadequate=24"
     """
     from .. import __version__
     from .. import calibrate as core
@@ -215,12 +226,12 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
         note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
         progress.step("calibrating")
         result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
-                                note=note)
+                                note=note, area=area)
     write_output(result.text, framework_output)
     shown = "standard output" if framework_output is None else shown_path(framework_output)
     if not result.exact:
         notice(f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
-               "differently (see the report)")
+               f"differently{'' if area is None else ' in area ' + area} (see the report)")
     # With -o - the framework is the data on standard output; the report goes to standard error.
     report_to_stderr = framework_output is None
     output_format = output_format.lower()

@@ -35,6 +35,8 @@ def whatif_record(answer: Any) -> dict:
         "reachable": answer.reachable,
         "changes": [_change(c) for c in answer.changes],
         "blocking_rules": [{"rule": rule, "reason": reason} for rule, reason in answer.blocking],
+        "area_changes": [{"area": area, "name": name, "from": old, "to": new}
+                         for area, name, old, new in answer.area_changes],
         "note": answer.note,
     }
 
@@ -46,11 +48,17 @@ def whatif_json(answer: Any) -> str:
 def whatif_ndjson(answer: Any) -> str:
     context = {"org_code": answer.org_code, "period": answer.period, "target": answer.target,
                "framework_reconstructed": answer.framework_reconstructed, "schema_version": SCHEMA_VERSION}
-    return "".join(json.dumps({**context, **_change(c)}, ensure_ascii=False) + "\n" for c in answer.changes)
+    lines = [json.dumps({**context, **_change(c)}, ensure_ascii=False) for c in answer.changes]
+    lines += [json.dumps({**context, "kind": "area", "indicator": area, "name": name, "from": old, "to": new,
+                          "band_from": None, "band_to": None, "steps": None}, ensure_ascii=False)
+              for area, name, old, new in answer.area_changes]
+    return "".join(line + "\n" for line in lines)
 
 
 def _rows(answer: Any) -> list[list[Any]]:
-    return [[c.kind, c.id, c.name, c.before, c.after, c.band_before, c.band_after, c.steps] for c in answer.changes]
+    """The changes, then (kind "area") the area ratings they change, as a consequence."""
+    return ([[c.kind, c.id, c.name, c.before, c.after, c.band_before, c.band_after, c.steps] for c in answer.changes]
+            + [["area", area, name, old, new, None, None, None] for area, name, old, new in answer.area_changes])
 
 
 def whatif_csv(answer: Any) -> str:
@@ -76,6 +84,9 @@ def _summary(answer: Any) -> str:
         text += f". Indicator changes alone cannot reach {answer.target}, because of {rules}"
     if answer.note:
         text += f". {answer.note.rstrip('.')}"
+    if answer.area_changes:
+        text += ". Area ratings that change with it: " + "; ".join(
+            f"{name} {old or 'not rated'} -> {new or 'not rated'}" for _, name, old, new in answer.area_changes)
     return text + "."
 
 
@@ -108,8 +119,11 @@ def print_whatif(console: Any, answer: Any, settings: bool) -> None:
     widths = needed(rows)
     table = Table(title=title, title_justify="left", expand=narrow)
     for number, header in enumerate(headers):
+        # On a narrow terminal long values (a judgement level) give way too, to an ellipsis.
+        limit = 10 if narrow and header in ("From", "To") else 24
         table.add_column(header, no_wrap=True, overflow="ellipsis", justify="right" if header in ("From", "To") else "left",
-                         ratio=1 if number == 1 else None, min_width=12 if number == 1 else min(widths[number], 24))
+                         ratio=1 if number == 1 else None, min_width=12 if number == 1 else min(widths[number], limit),
+                         max_width=limit if narrow and number > 1 else None)
     for row in rows:
         table.add_row(row[0], plain(row[1]), *row[2:])
     console.print(table)
@@ -135,7 +149,8 @@ def _slug(rating: str) -> str:
 def sensitivity_columns(result: Any) -> list[str]:
     ratings = result.framework.scale.ratings
     return (["org_code", "org_name", "period", "score", "rating"] + [f"p_{_slug(r)}" for r in ratings]
-            + ["p_not_rated", "p_same_rating", "rank_median", "rank_p05", "rank_p95"])
+            + ["p_not_rated", "p_same_rating", "rank_median", "rank_p05", "rank_p95"]
+            + [f"p_same_area:{area}" for area in result.area_counts])
 
 
 def _probability(value: float) -> float | None:
@@ -149,12 +164,14 @@ def _rank(value: float) -> int | None:
 def sensitivity_rows(result: Any, selected: list[int]) -> list[list[Any]]:
     base, population = result.base, result.population
     probabilities, same = result.probabilities, result.same_rating()
+    areas = list(result.same_area_rating().values())
     rows = []
     for i in selected:
         score = None if base.score[i] != base.score[i] else float(base.score[i])
         rows.append([population.codes[i], population.names[i], population.period, score, base.rating_name(int(base.rating[i]))]
                     + [_probability(p) for p in probabilities[i]]
-                    + [_probability(same[i]), _rank(result.rank_median[i]), _rank(result.rank_low[i]), _rank(result.rank_high[i])])
+                    + [_probability(same[i]), _rank(result.rank_median[i]), _rank(result.rank_low[i]), _rank(result.rank_high[i])]
+                    + [_probability(shares[i]) for shares in areas])
     return rows
 
 
@@ -187,6 +204,8 @@ def sensitivity_json(result: Any, selected: list[int]) -> str:
             "probabilities": {**{r: record[f"p_{_slug(r)}"] for r in ratings}, "not rated": record["p_not_rated"]},
             "p_same_rating": record["p_same_rating"],
             "rank": {"median": record["rank_median"], "p05": record["rank_p05"], "p95": record["rank_p95"]},
+            **({"p_same_area": {area: record[f"p_same_area:{area}"] for area in result.area_counts}}
+               if result.area_counts else {}),
         })
     document = {"ccgrate_version": _version(), **sensitivity_settings(result), "organisations": organisations}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -218,8 +237,16 @@ def sensitivity_summary(result: Any) -> str:
     same = result.same_rating()
     rated = same[same == same]
     steady = int((rated >= 0.9).sum())
-    return (f"{steady} of {len(rated)} rated organisations keep their rating in at least 90% of draws; "
+    text = (f"{steady} of {len(rated)} rated organisations keep their rating in at least 90% of draws; "
             f"{int((rated < 0.5).sum())} keep it in fewer than half.")
+    areas = result.same_area_rating()
+    if areas:
+        kept = []
+        for area_id, shares in areas.items():
+            rated_area = shares[shares == shares]
+            kept.append(f"{area_id} {int((rated_area >= 0.9).sum())} of {len(rated_area)}")
+        text += " Area ratings kept in at least 90% of draws: " + ", ".join(kept) + "."
+    return text
 
 
 def sensitivity_markdown(result: Any, selected: list[int]) -> str:
@@ -249,7 +276,7 @@ def print_sensitivity(console: Any, result: Any, selected: list[int]) -> None:
     for row in sensitivity_rows(result, selected):
         code, name, _, score, rating = row[:5]
         shares = row[5:5 + len(ratings)]
-        median, low, high = row[-3:]
+        median, low, high = row[6 + len(ratings) + 1:6 + len(ratings) + 4]
         rank = "-" if median is None else f"{median} ({low}-{high})"
         table.add_row(code, *([name] if wide else []), "-" if score is None else f"{score:.2f}",
                       rating_text(rating), *[_share(p) for p in shares], rank)
@@ -280,8 +307,9 @@ def calibration_verdict(result: Any, output: str) -> str:
         text = f"Scoring the file with {output} gives the target exactly."
     else:
         text = (f"Closest reachable: {_organisations(result.differences)} rated "
-                "differently from the target; organisations with the same score cannot be split, and the rules "
-                "decide where some organisations end up whatever the cuts.")
+                "differently from the target; organisations with the same score cannot be split"
+                + (", and the rules decide where some organisations end up whatever the cuts." if result.area is None
+                   else "."))
         if result.ties:
             text += " Shared scores at the cuts: " + "; ".join(
                 f"{count} organisations at {score:.2f} (the {rating} cut)" for rating, score, count in result.ties) + "."
@@ -295,6 +323,7 @@ def calibration_json(result: Any, source: str, output: str, old_id: str) -> str:
         "ccgrate_version": _version(),
         "framework": old_id,
         "calibrated": result.framework_id,
+        "area": result.area,
         "output": output,
         "source": source,
         "rated": result.rated,
@@ -321,7 +350,8 @@ def print_calibration(console: Any, result: Any, output: str, old_id: str) -> No
 
     from .table import plain
 
-    table = Table(title=f"{old_id} calibrated as {result.framework_id}, written to {output}",
+    what = "" if result.area is None else f" (area {result.area})"
+    table = Table(title=f"{old_id} calibrated as {result.framework_id}{what}, written to {output}",
                   title_justify="left")
     for column, justify in (("Rating", "left"), ("Target", "right"), ("Achieved", "right"), ("Before", "right"),
                             ("Cut before", "right"), ("Cut after", "right")):

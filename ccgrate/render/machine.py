@@ -58,6 +58,9 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
         "domains": {d.id: d.score for d in a.domains},
         "areas": {ar.id: ar.rating for ar in a.areas},
         "area_scores": {ar.id: ar.score for ar in a.areas},
+        "area_bands": {ar.id: [{"id": b.id, "band": b.band, "band_rank": b.band_rank, "points": b.points,
+                                "reference": b.reference or None} for b in ar.bands]
+                       for ar in a.areas if ar.bands},
         "indicators": [
             {
                 "id": i.id,
@@ -215,7 +218,8 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
             columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * len(chosen))
         area_at = {a.id: k for k, a in enumerate(fw.areas)}
         for a in areas:
-            columns.append(named(result.area_ratings[:, area_at[a]], fw.scale.ratings) if a in area_at else [""] * len(chosen))
+            columns.append(named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
+                           if a in area_at else [""] * len(chosen))
         fired = [[o.rule.id for o in result.outcomes if o.fired[i]] if any(o.fired[i] for o in result.outcomes) else []
                  for i in chosen]
         columns.append([";".join(ids) for ids in fired])
@@ -316,9 +320,12 @@ def render_markdown(run: Any, explain: bool = False) -> str:
             )
             parts.append("\n" + markdown_table(["Domain", "Weight", "Score"], [[d.name, d.weight, _score(d.score)] for d in a.domains]))
             if a.areas:
-                parts.append(
-                    "\n" + markdown_table(["Area", "Score", "Rating"], [[ar.name, _score(ar.score), ar.rating] for ar in a.areas])
-                )
+                own = any(ar.bands for ar in a.areas)
+                parts.append("\n" + markdown_table(
+                    ["Area", "Score", "Rating"] + (["Banded for the area"] if own else []),
+                    [[ar.name, _score(ar.score), ar.rating]
+                     + (["; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above"] if own else [])
+                     for ar in a.areas]))
             for r in a.rules_fired:
                 parts.append(f"\n- Rule `{r.rule}` ({r.effect} {_md(r.target)}: {_md(r.before)} -> {_md(r.after)}): "
                              f"{_md(r.reason)}")
@@ -347,8 +354,10 @@ def framework_markdown(fw: Any) -> str:
     parts.append(markdown_table(["Id", "Name", "Weight"], [[d.id, d.name, d.weight] for d in fw.domains]))
     if fw.areas:
         parts.append("\n## Clinical priority areas\n\n")
-        parts.append(markdown_table(["Id", "Name", "Indicators"], [
-            [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)] for a in fw.areas]))
+        own = any(fw.has_own_method(a) for a in fw.areas)
+        parts.append(markdown_table(["Id", "Name", "Indicators"] + (["Own rating method"] if own else []), [
+            [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)]
+            + ([fw.describe_area_method(a) or "headline bands and cuts"] if own else []) for a in fw.areas]))
     parts.append("\n## Indicators\n\n")
     rows = []
     for i in fw.indicators:

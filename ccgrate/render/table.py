@@ -242,9 +242,25 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
         areas.add_column("Scored", justify="right")
         areas.add_column("Score", justify="right")
         areas.add_column("Rating")
+        # The bands an area gives its own indicators: a column when there is room, else lines below.
+        own = any(ar.bands for ar in a.areas)
+        beside = own and not narrow
+        if beside:
+            areas.add_column("Banded for the area")
         for ar in a.areas:
-            areas.add_row(ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating))
+            cells = [ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating)]
+            if beside:
+                cells.append("; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above")
+            areas.add_row(*cells)
         parts.append(areas)
+        if own and narrow:
+            for ar in a.areas:
+                if ar.bands:
+                    parts.append(plain(f"{ar.name} banded for the area: "
+                                       + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands)))
+        if own:
+            parts.append(plain("Areas with a banding of their own are rated against ambitions or fixed levels, not "
+                               f"against other organisations: ccgrate framework show {a.framework} says how.", style="dim"))
     if a.rules_fired:
         rules = Table(title="Rules fired", title_justify="left", show_header=True, expand=True)
         rules.add_column("Rule", no_wrap=True)
@@ -346,10 +362,18 @@ def framework_view(fw: Any, width: int = WIDE) -> Group:
     if fw.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
         areas.add_column("ID")
-        areas.add_column("Name")
+        own = any(fw.has_own_method(ar) for ar in fw.areas)
+        named = not (own and width < WIDE)  # on a narrow terminal the method keeps the room the name had
+        if named:
+            areas.add_column("Name")
         areas.add_column("Indicators")
+        if own:
+            areas.add_column("Own rating method")
         for ar in fw.areas:
-            areas.add_row(ar.id, ar.name, ", ".join(i.id for i in fw.indicators if i.area == ar.id))
+            cells = [ar.id] + ([ar.name] if named else []) + [", ".join(i.id for i in fw.indicators if i.area == ar.id)]
+            if own:
+                cells.append(fw.describe_area_method(ar) or "headline bands and cuts")
+            areas.add_row(*cells)
         parts.append(areas)
     indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left", expand=True)
     # On a narrow terminal the cut points keep their room: areas are listed above, equal weights
