@@ -245,14 +245,48 @@ def to_csv(header: list[str], rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
+# CCGs under legal directions per year: a few, each one whose rating the directions rule leaves as
+# it is (Inadequate in 2016/17; Requires improvement or Inadequate where directions cap at Requires
+# improvement), so that the national distributions stay exactly the published ones.
+UNDER_DIRECTIONS = {"2016/17": 4, "2017/18": 4, "2018/19": 3}
+
+
+def with_directions(period: str, framework, header: list[str], rows: list[list[str]], orgs: list[Org],
+                    before: set[str]) -> set[str]:
+    """Add a directions column (yes/no); returns the codes under directions. Directions follow
+    deficits: the eligible CCGs with the weakest finances, those already under directions first."""
+    from ccgrate.engine import assess_population
+    from ccgrate.pipeline import prepare
+
+    if "directions" not in framework.judgements or period not in UNDER_DIRECTIONS:
+        return set()
+    ratings = framework.scale.ratings
+    rule = next(r for r in framework.rules if r.id == "directions")
+    kind, target = rule.effect
+    allowed = {"Inadequate"} if kind == "set" else set(ratings[ratings.index(target):])
+    population = prepare([("national.csv", to_csv(header, rows).encode("utf-8"))], framework=framework).populations[0]
+    result = assess_population(framework, population)
+    rated = {population.codes[i]: result.rating_name(int(result.rating[i])) for i in range(len(population))}
+    finance = {org.code: org.finance for org in orgs}
+    eligible = sorted((code for code, rating in rated.items() if rating in allowed),
+                      key=lambda code: (code not in before, finance[code], code))
+    chosen = set(eligible[:UNDER_DIRECTIONS[period]])
+    header.append("directions")
+    for row in rows:
+        row.append("yes" if row[0] in chosen else "no")
+    return chosen
+
+
 def generate() -> dict[str, str]:
     """File name -> content for every synthetic national file and the merger map."""
     rng = random.Random(SEED)
     by_period = populations(rng)
     files = {}
+    directed: set[str] = set()
     for entry in builtins():
         framework = load_framework(entry.path)
         header, rows = rows_for(entry.period, framework, by_period[entry.period], rng)
+        directed = with_directions(entry.period, framework, header, rows, by_period[entry.period], directed)
         files[f"national-{entry.period.replace('/', '-')}.csv"] = to_csv(header, rows)
     populations_by_code = {org.code: org.population for orgs in by_period.values() for org in orgs}
     mergers = [

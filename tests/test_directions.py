@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import csv
+import io
 import json
 
 import pytest
@@ -9,7 +12,7 @@ from factories import BASE_TOML
 from helpers import EXAMPLES
 
 from ccgrate.errors import FrameworkError
-from ccgrate.loader import parse_framework
+from ccgrate.loader import parse_framework, resolve_framework
 
 DIRECTIONS = """
 [judgements.directions]
@@ -86,12 +89,18 @@ def test_a_default_that_is_not_a_level_is_refused():
     assert str(caught.value) == 'fw.toml: judgements.directions.default: "maybe" is not one of the levels (no, yes)'
 
 
-def _national_with_directions(tmp_path, year: str, codes: set[str]):
-    lines = (EXAMPLES / f"national-{year}.csv").read_text().splitlines()
-    out = [lines[0] + ",directions"]
-    out += [line + ("," + ("yes" if line.split(",")[0] in codes else "")) for line in lines[1:]]
+def _national_with_directions(tmp_path, year: str, codes: set[str] | None):
+    """The national example with these CCGs (only) under directions, or with no directions column (None)."""
+    rows = list(csv.reader(io.StringIO((EXAMPLES / f"national-{year}.csv").read_text())))
+    column = rows[0].index("directions")
+    if codes is None:
+        rows = [row[:column] + row[column + 1:] for row in rows]
+    else:
+        for row in rows[1:]:
+            row[column] = "yes" if row[0] in codes else ""
     path = tmp_path / f"national-{year}.csv"
-    path.write_text("\n".join(out) + "\n")
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
     return path
 
 
@@ -123,12 +132,52 @@ def test_later_a_ccg_under_directions_is_capped_at_requires_improvement(ccgrate,
 
 
 @pytest.mark.parametrize("year", ["2016-17", "2017-18", "2018-19"])
-def test_without_a_directions_column_nothing_changes_and_nothing_is_said(ccgrate, year):
-    result = ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q")
+def test_without_a_directions_column_no_ccg_is_under_directions_and_nothing_is_said(ccgrate, tmp_path, year):
+    result = ccgrate("score", _national_with_directions(tmp_path, year, None), "-f", "json", "-q")
     records = json.loads(result.stdout)["assessments"]
     assert all(r["judgements"]["directions"] == "no" for r in records)
     assert not any(f["rule"] == "directions" for r in records for f in r["rules_fired"])
     assert not any("directions" in w for r in records for w in r["warnings"])
+
+
+@pytest.mark.parametrize(("year", "count"), [("2016-17", 4), ("2017-18", 4), ("2018-19", 3)])
+def test_the_national_examples_put_a_few_ccgs_under_directions_without_moving_the_published_counts(
+        ccgrate, tmp_path, year, count):
+    records = json.loads(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q").stdout)["assessments"]
+    directed = [r for r in records if r["judgements"]["directions"] == "yes"]
+    assert len(directed) == count
+    without = json.loads(ccgrate("score", _national_with_directions(tmp_path, year, None), "-f", "json",
+                                 "-q").stdout)["assessments"]
+    rating_without = {r["org_code"]: r["rating"] for r in without}
+    for record in directed:
+        assert "directions" in [f["rule"] for f in record["rules_fired"]]
+        # Chosen where the other rules already give the rating directions would: the counts stay published.
+        assert record["rating"] == rating_without[record["org_code"]]
+        assert record["rating"] in (("Inadequate",) if year == "2016-17" else ("Requires improvement", "Inadequate"))
+    published = resolve_framework(f"iaf-{year}").framework.published_distribution
+    assert collections.Counter(r["rating"] for r in records) == published
+
+
+@pytest.mark.parametrize(("year", "rating", "rule"), [("2017-18", "Requires improvement", "deficit-cap"),
+                                                      ("2018-19", "Inadequate", "overspend")])
+def test_red_finance_caps_a_good_ccg_in_2017_18_and_makes_it_inadequate_in_2018_19(ccgrate, tmp_path, year, rating,
+                                                                                    rule):
+    records = json.loads(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q").stdout)["assessments"]
+    code = next(r["org_code"] for r in records if r["rating"] == "Good" and r["judgements"]["directions"] == "no")
+    rows = list(csv.reader(io.StringIO((EXAMPLES / f"national-{year}.csv").read_text())))
+    column = rows[0].index("finance")
+    for row in rows[1:]:
+        if row[0] == code:
+            row[column] = "red"
+    path = tmp_path / "red.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    record = json.loads(ccgrate("score", path, "--org", code, "-f", "json", "-q").stdout)["assessments"][0]
+    assert (record["provisional_rating"], record["rating"]) == ("Good", rating)
+    assert rule in [f["rule"] for f in record["rules_fired"]]
+    if year == "2018-19":
+        assert "North Staffordshire" in record["rules_fired"][-1]["reason"] or any(
+            "North Staffordshire" in f["reason"] for f in record["rules_fired"])
 
 
 # --- evidence per year ------------------------------------------------------------------------------
