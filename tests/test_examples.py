@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import csv
+import io
 import subprocess
 import sys
 from collections import Counter
@@ -106,3 +109,23 @@ def test_generator_reproduces_the_committed_files():
         [sys.executable, str(EXAMPLES / "generate_national.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("readme", [EXAMPLES / "README.md", EXAMPLES.parent / "README.md"], ids=["examples", "main"])
+def test_the_readmes_state_what_the_examples_give(ccgrate, readme):
+    """Every figure the READMEs give for the examples is what scoring the file gives today."""
+    order = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    checked = 0
+    for line in readme.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) != 3 or not cells[0][:7].replace("/", "").isdigit():
+            continue
+        what, _, given = cells
+        period = what[:7]
+        rows = list(csv.DictReader(io.StringIO(
+            ccgrate("score", EXAMPLES / f"national-{period.replace('/', '-')}.csv", "-f", "csv", "-q").stdout)))
+        column = "rating" if what == period else "area:" + what[8:].removesuffix(" area")
+        counts = collections.Counter(row[column] for row in rows)
+        assert given == " / ".join(str(counts[r]) for r in order), what
+        checked += 1
+    assert checked == 6
