@@ -45,25 +45,7 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
     period = fw.framework.period
     if int(period[5:7]) != (int(period[:4]) + 1) % 100:
         add(("framework.period", f'"{period}" is not two consecutive years; write the year as 2017/18'))
-    for index, rating in enumerate(ratings):
-        _check_name(problems, f"scale.ratings[{index}]", rating, "rating")
-    for index in _dupes(ratings):
-        add((f"scale.ratings[{index}]", f'duplicate rating "{ratings[index]}" (names differing only in case or spaces '
-             "are the same name)"))
-    expected = ratings[:-1]
-    for name in fw.scale.cuts:
-        if name not in ratings:
-            add((f"scale.cuts.{name}", f'"{name}" is not a rating of scale.ratings ({", ".join(ratings)})'))
-        elif name == ratings[-1]:
-            add((f"scale.cuts.{name}", "the lowest rating takes every score below the others and has no cut"))
-    missing = [r for r in expected if r not in fw.scale.cuts]
-    if missing:
-        add(("scale.cuts", f"no cut for {', '.join(repr(r) for r in missing)}; give the least score for each rating but the last"))
-    else:
-        values = [fw.scale.cuts[r] for r in expected]
-        for better, worse, value, lower in zip(expected, expected[1:], values, values[1:]):
-            if not value > lower:
-                add((f"scale.cuts.{worse}", f'cuts out of order: "{worse}" ({lower:g}) must be below "{better}" ({value:g})'))
+    _check_scale(problems, "scale", ratings, fw.scale.cuts, "a rating of scale.ratings", "score")
 
     if fw.framework.published_distribution:
         for name in fw.framework.published_distribution:
@@ -199,6 +181,33 @@ def _check_evidence(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]
     return []
 
 
+def _check_scale(problems: list[tuple[str, str]], path: str, ratings: list[str], cuts: dict[str, float], known: str,
+                 score: str, names_written: bool = True) -> None:
+    """A rating scale (the framework's, or an area's own): distinct names, a cut for every rating but
+    the last, none for the last, in decreasing order."""
+    for index, rating in enumerate(ratings if names_written else []):
+        _check_name(problems, f"{path}.ratings[{index}]", rating, "rating")
+    for index in _dupes(ratings):
+        problems.append((f"{path}.ratings[{index}]", f'duplicate rating "{ratings[index]}" (names differing only in '
+                         "case or spaces are the same name)"))
+    for name in cuts:
+        if name not in ratings:
+            problems.append((f"{path}.cuts.{name}", f'"{name}" is not {known} ({", ".join(ratings)})'))
+        elif name == ratings[-1]:
+            problems.append((f"{path}.cuts.{name}", "the lowest rating takes every score below the others and has no cut"))
+    expected = ratings[:-1]
+    missing = [r for r in expected if r not in cuts]
+    if missing:
+        problems.append((f"{path}.cuts", f"no cut for {', '.join(repr(r) for r in missing)}; give the least {score} for "
+                         "each rating but the last"))
+        return
+    values = [cuts[r] for r in expected]
+    for better, worse, value, lower in zip(expected, expected[1:], values, values[1:]):
+        if not value > lower:
+            problems.append((f"{path}.cuts.{worse}", f'cuts out of order: "{worse}" ({lower:g}) must be below '
+                             f'"{better}" ({value:g})'))
+
+
 def _check_area(fw: Framework, area: Any, path: str) -> list[tuple[str, str]]:
     """An area's own scale has a word for each of the framework's ratings and cuts in order; its own
     bandings name numeric indicators of that area, once each, and are valid bandings of them."""
@@ -208,25 +217,8 @@ def _check_area(fw: Framework, area: Any, path: str) -> list[tuple[str, str]]:
         if len(words) != len(fw.scale.ratings):
             problems.append((f"{path}.scale.ratings", f"{len(fw.scale.ratings)} ratings are needed, one for each of the "
                              f"framework's ({', '.join(fw.scale.ratings)}), got {len(words)}"))
-        for index, word in enumerate(words if area.scale.ratings is not None else []):
-            _check_name(problems, f"{path}.scale.ratings[{index}]", word, "rating")
-        for index in _dupes(words):
-            problems.append((f"{path}.scale.ratings[{index}]", f'duplicate rating "{words[index]}"'))
-        for name in area.scale.cuts:
-            if name not in words:
-                problems.append((f"{path}.scale.cuts.{name}", f'"{name}" is not one of the area\'s ratings ({", ".join(words)})'))
-            elif name == words[-1]:
-                problems.append((f"{path}.scale.cuts.{name}", "the lowest rating takes every score below the others and has no cut"))
-        missing = [r for r in words[:-1] if r not in area.scale.cuts]
-        if missing:
-            problems.append((f"{path}.scale.cuts", f"no cut for {', '.join(repr(r) for r in missing)}; give the least "
-                             "area score for each rating but the last"))
-        else:
-            values = [area.scale.cuts[r] for r in words[:-1]]
-            for better, worse, value, lower in zip(words, words[1:], values, values[1:]):
-                if not value > lower:
-                    problems.append((f"{path}.scale.cuts.{worse}", f'cuts out of order: "{worse}" ({lower:g}) must be '
-                                     f'below "{better}" ({value:g})'))
+        _check_scale(problems, f"{path}.scale", words, area.scale.cuts, "one of the area's ratings", "area score",
+                     names_written=area.scale.ratings is not None)
     for name in area.published_distribution or {}:
         if name not in fw.area_ratings(area):
             problems.append((f"{path}.published_distribution.{name}", f'"{name}" is not one of the area\'s ratings '

@@ -195,8 +195,8 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
 
 def _own_bandings(fw: Any, ind: Any) -> list[tuple[str, Any]]:
     """The areas that band this indicator their own way, with that banding."""
-    return [(area.id, fw.area_indicator(area, ind)) for area in fw.areas
-            if ind.area == area.id and any(o.id == ind.id for o in area.indicators)]
+    return [(area.id, own) for area in fw.areas
+            if ind.area == area.id and (own := fw.area_indicator(area, ind)) is not ind]
 
 
 def _cutoffs(fw: Any, ind: Any, ranks_for: Callable, k: np.ndarray, d: np.ndarray, values: np.ndarray,
@@ -298,9 +298,14 @@ class _Scorer:
         self.domain_gaps = [bool(np.isnan(base.domain_scores[:, k]).any()) for k in range(len(fw.domains))]
         self.stacked = {tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]])
                         for columns in self.domain_columns}
-        # Each area's points (its own bands where it has them) and presence, and its weights.
+        self.area_enough = base.area_used >= fw.scoring.area_min_indicators
+        self.rule_rows = np.flatnonzero(may_fire(fw, base.population.judgements, len(base)) & self.rated)
+        whens = [rule.when for rule in fw.rules]
+        self.needs_areas = any(w.area_rating or w.areas_rated_at_most is not None for w in whens)
+        self.draws_areas = areas or self.needs_areas
+        # Each area's points (its own bands where it has them) and presence, its weights and own cuts.
         self.area_stacked, self.area_weights, self.area_cuts = [], [], []
-        for k, area in enumerate(fw.areas):
+        for k, area in enumerate(fw.areas if self.draws_areas else []):
             own = [fw.area_indicator(area, indicators[c]) for c in self.area_columns[k]]
             area_points = np.column_stack(
                 [base.area_bands[(area.id, ind.id)].points if (area.id, ind.id) in base.area_bands else points[:, c]
@@ -308,11 +313,6 @@ class _Scorer:
             self.area_stacked.append(np.vstack([np.nan_to_num(area_points), (~np.isnan(area_points)).astype(np.float64)]))
             self.area_weights.append(np.array([ind.weight for ind in own]))
             self.area_cuts.append(np.array(fw.area_cuts(area)[0]) if area.scale is not None else None)
-        self.area_enough = base.area_used >= fw.scoring.area_min_indicators
-        self.rule_rows = np.flatnonzero(may_fire(fw, base.population.judgements, len(base)) & self.rated)
-        whens = [rule.when for rule in fw.rules]
-        self.needs_areas = any(w.area_rating or w.areas_rated_at_most is not None for w in whens)
-        self.draws_areas = areas or self.needs_areas
         self.moves_own_cuts = self.draws_areas and any(cuts is not None for cuts in self.area_cuts)
         self.needs_domains = any(w.domain_score_below for w in whens)
         judgements = base.population.judgements

@@ -80,14 +80,18 @@ def test_an_area_scale_alone_keeps_the_headline_bands_with_its_own_cuts():
     assert [(a.areas[0].score, a.areas[0].rating) for a in area] == [(100.0, "Outstanding"), (0.0, "Requires improvement")]
 
 
-def test_rules_read_an_area_rating_in_its_own_words():
-    text = own_method_text() + """
+def cancer_rule(rating: str) -> str:
+    return f"""
 [[rules]]
 id = "cancer-weak"
-when = { area_rating = { cancer = "Greatest need" } }
+when = {{ area_rating = {{ cancer = "{rating}" }} }}
 cap = "Good"
 reason = "Made up."
 """
+
+
+def test_rules_read_an_area_rating_in_its_own_words():
+    text = own_method_text() + cancer_rule("Greatest need")
     results = assess(framework(text), [org("A", values(95.0, 80.0)), org("D", values(70.0, 70.0))])
     assert [[r.rule for r in a.rules_fired] for a in results] == [[], ["cancer-weak"]]
 
@@ -136,13 +140,7 @@ def test_a_judgement_indicator_cannot_be_banded_by_an_area():
 
 
 def test_a_rule_on_an_area_rating_must_use_the_area_words():
-    text = own_method_text() + """
-[[rules]]
-id = "cancer-weak"
-when = { area_rating = { cancer = "Inadequate" } }
-cap = "Good"
-reason = "Made up."
-"""
+    text = own_method_text() + cancer_rule("Inadequate")
     with pytest.raises(FrameworkError) as caught:
         framework(text)
     assert ('rules[2].when.area_rating.cancer (id "cancer-weak"): unknown rating "Inadequate" of area cancer (its '
