@@ -145,7 +145,19 @@ def bind(
     for key, column in dataset.values.items():
         if keep is not None and key not in keep:
             continue
-        texts = _take(column.texts, indices)
+        if column.texts is None and key not in judgements and (key not in indicators or not (
+                key in fed_by_judgement or indicators[key].method == "judgement")):
+            # Numbers from the fast reader: nothing below needs their text.
+            ind = indicators.get(key)
+            if ind is None:
+                if column_key(key) in DESCRIPTIVE:
+                    described.append(column.header)
+                elif not _all_blank(column, indices):
+                    unknown.append(column.header)
+                continue
+            _bind_numbers(population, ind, dataset, key, indices, None)
+            continue
+        texts = _take(column.all_texts(), indices)
         if key in judgements:
             jid = judgements[key]
             judgement = framework.judgements[jid]
@@ -171,7 +183,7 @@ def bind(
         _bind_numbers(population, ind, dataset, key, indices, texts)
     for key, column in {**dataset.numerators, **dataset.denominators}.items():
         if (keep is None or key in keep) and key not in indicators and key not in dataset.values:
-            if not all(is_missing(t) for t in set(_take(column.texts, indices))):
+            if not _all_blank(column, indices):
                 unknown.append(column.header)
     for jid, judgement in framework.judgements.items():
         population.judgements.setdefault(jid, np.full(len(indices), judgement.default_position(), dtype=np.int64))
@@ -191,6 +203,18 @@ def bind(
             f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement"
         )
     return population
+
+
+def _all_blank(column: Column, indices: Sequence[int]) -> bool:
+    if column.numbers is not None:
+        return bool(np.isnan(_take_numbers(column.numbers, indices)).all())
+    return all(is_missing(t) for t in set(_take(column.texts, indices)))
+
+
+def _take_numbers(numbers: np.ndarray, indices: Sequence[int]) -> np.ndarray:
+    if isinstance(indices, range) and indices == range(len(numbers)):
+        return numbers.copy()
+    return numbers[np.asarray(indices, dtype=np.intp)]
 
 
 def _take(texts: list[str], indices: Sequence[int]) -> list[str]:
@@ -223,12 +247,17 @@ def _levels(dataset: Dataset, column: Column, indices: Sequence[int], texts: lis
     return np.fromiter(map(position.__getitem__, texts), dtype=np.int64, count=len(texts))
 
 
-def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str]) -> np.ndarray:
+def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str] | None) -> np.ndarray:
     """A column of numbers (NaN for missing cells); an exact error for the first unreadable one.
 
-    Plain numbers take a vectorised path; anything else (a % sign, thousands separators, decimal
-    commas, an unusual missing marker) goes cell by cell through `parse_number`.
+    Numbers the fast reader parsed are taken as they are; plain numbers take a vectorised path;
+    anything else (a % sign, thousands separators, decimal commas, an unusual missing marker) goes
+    cell by cell through `parse_number`.
     """
+    if column.numbers is not None:
+        return _take_numbers(column.numbers, indices)
+    if texts is None:
+        texts = _take(column.texts, indices)
     if not texts:
         return np.zeros(0, dtype=np.float64)
     # Python reads 1_000 and digits of other scripts as numbers; a CSV export never means them so.
@@ -254,7 +283,7 @@ def _plain(text: str) -> bool:
 
 
 def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, indices: Sequence[int],
-                  texts: list[str]) -> None:
+                  texts: list[str] | None) -> None:
     source = dataset.source
     values = parse_numbers(dataset, dataset.values[key], indices, texts)
     numerators = _counts(dataset, dataset.numerators.get(key), indices, positive=False, whole=True)
@@ -315,7 +344,7 @@ def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], pos
             whole: bool) -> np.ndarray | None:
     if column is None:
         return None
-    counts = parse_numbers(dataset, column, indices, _take(column.texts, indices))
+    counts = parse_numbers(dataset, column, indices, None)
     present = ~np.isnan(counts)
     problem = None
     if whole:

@@ -13,6 +13,7 @@ import hashlib
 import io
 import math
 import re
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -88,17 +89,29 @@ class Cell:
 
 @dataclass(slots=True)
 class Column:
-    """One column's text for every record of a dataset ("" where a record has no cell)."""
+    """One column of a dataset: the text of every record's cell ("" where a record has none), or,
+    from the fast reader (`columnar.py`), the numbers every cell held, with a way back to any one
+    cell's text for messages."""
 
     header: str
-    texts: list[str]
+    texts: list[str] | None
     column: int  # 1-based position in the file
     lines: list[int] | None = None  # per record, when cells come from different lines (long shape)
     decimal_comma: bool = False
+    numbers: np.ndarray | None = None  # every cell a plain finite number or blank (NaN)
+    text_of: Callable[[int], str] | None = None  # a record's cell text, when `texts` is None
 
-    def cell(self, index: int, record_lines: list[int]) -> Cell:
+    def text(self, index: int) -> str:
+        return self.texts[index] if self.texts is not None else self.text_of(index)
+
+    def all_texts(self) -> list[str]:
+        if self.texts is None:
+            self.texts = [self.text_of(i) for i in range(len(self.numbers))]
+        return self.texts
+
+    def cell(self, index: int, record_lines: Sequence[int]) -> Cell:
         line = self.lines[index] if self.lines is not None else record_lines[index]
-        return Cell(self.texts[index], line, self.column, self.header, self.decimal_comma)
+        return Cell(self.text(index), line, self.column, self.header, self.decimal_comma)
 
 
 @dataclass(slots=True)
@@ -112,7 +125,7 @@ class Dataset:
     codes: list[str]
     names: list[str]
     periods: list[str | None]
-    lines: list[int]  # where each record starts
+    lines: Sequence[int]  # where each record starts (a range when the records are the file's lines)
     values: dict[str, Column] = field(default_factory=dict)  # keyed by lower-case column id
     numerators: dict[str, Column] = field(default_factory=dict)
     denominators: dict[str, Column] = field(default_factory=dict)
@@ -292,8 +305,11 @@ class Table:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # sheet ranges, 1-based and inclusive
 
 
-def read_dataset(raw: bytes, source: str, reading: Reading | str = Reading()) -> Dataset:
-    """Parse a data file's bytes (CSV text, or a workbook); raises DataError naming file and cell."""
+def read_dataset(raw: bytes, source: str, reading: Reading | str = Reading(), *, fast: bool = True) -> Dataset:
+    """Parse a data file's bytes (CSV text, or a workbook); raises DataError naming file and cell.
+
+    A plain wide CSV file is read by the fast reader (`columnar.py`) unless `fast` is False; the
+    result is the same either way, and the tests hold the two readers to that."""
     if isinstance(reading, str):
         reading = Reading(encoding=reading)
     from .sheets import is_spreadsheet, read_sheet
@@ -304,6 +320,12 @@ def read_dataset(raw: bytes, source: str, reading: Reading | str = Reading()) ->
         if reading.sheet is not None:
             raise DataError("--sheet applies to spreadsheets, and this is a CSV file", where=source,
                             hint="leave out --sheet")
+        if fast:
+            from .columnar import read_fast
+
+            dataset = read_fast(raw, source, reading)
+            if dataset is not None:
+                return dataset
         table = read_csv_table(raw, source, reading)
     return dataset_from_table(table, reading)
 
@@ -401,29 +423,53 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
 # Rows that publications add for the country or a region: ccgrate rates organisations, not sums.
 _TOTAL_CODES = re.compile(r"(?i)england|eng|national|total|all|e92000001|e40\d{6}|e54\d{6}|y\d{2}|q\d{2}")
 _TOTAL_NAMES = frozenset({"england", "national", "total", "england total", "all ccgs", "all", "national total"})
+# Any of them, somewhere among the codes or names joined by line ends: a first look that passes over
+# most files in one C-level search (a superset of the rule in `total_rows`, never fewer).
+_TOTAL_ANYWHERE = re.compile(rf"(?im)^[^\S\n]*(?:{_TOTAL_CODES.pattern.split(')', 1)[1]}|"
+                             rf"{'|'.join(map(re.escape, sorted(_TOTAL_NAMES)))})[^\S\n]*$")
+_TOTAL_NAME_ANYWHERE = re.compile(rf"(?im)^[^\S\n]*(?:{'|'.join(map(re.escape, sorted(_TOTAL_NAMES)))})[^\S\n]*$")
+
+
+def total_rows(codes: Sequence[str], names: Sequence[str] | None) -> tuple[list[int], list[int]] | None:
+    """Rows that are national or regional totals, and the rows kept; None when there are none
+    (most files: one C-level search over all codes and names tells)."""
+    if not _TOTAL_ANYWHERE.search("\n".join(codes)) and (
+            names is None or not _TOTAL_NAME_ANYWHERE.search("\n".join(names))):
+        return None
+    totals, kept = [], []
+    for index, code in enumerate(codes):
+        code = code.strip()
+        name = names[index].strip() if names is not None else ""
+        if _TOTAL_CODES.fullmatch(code) or name.casefold() in _TOTAL_NAMES or code.casefold() in _TOTAL_NAMES:
+            totals.append(index)
+        else:
+            kept.append(index)
+    if not totals or not kept:
+        return None  # a file of totals only is someone's data, not a totals row to skip
+    return totals, kept
+
+
+def totals_note(source: str, totals: list[tuple[int, str]]) -> str:
+    """What was said about skipped totals: (line, code or name) of each."""
+    codes = listed([clip(c) for c in dict.fromkeys(code for _, code in totals)], 3)
+    where = listed([str(line) for line, _ in totals], 5)
+    word = _lines_word(source)
+    return (f"{source}: skipped {len(totals)} row{'s' if len(totals) > 1 else ''} of national or regional totals "
+            f"({codes}, on {word}{'s' if len(totals) > 1 else ''} {where}): ccgrate rates organisations, not totals")
 
 
 def _without_totals(names: list[str], body: list, table: Table) -> list:
     code_at = names.index("org_code")
     name_at = names.index("org_name") if "org_name" in names else None
-    totals, kept = [], []
-    for line, row in body:
-        code = row[code_at].strip()
-        name = row[name_at].strip() if name_at is not None else ""
-        if _TOTAL_CODES.fullmatch(code) or name.casefold() in _TOTAL_NAMES or code.casefold() in _TOTAL_NAMES:
-            totals.append((line, code or name))
-        else:
-            kept.append((line, row))
-    if not totals or not kept:
-        return body  # a file of totals only is someone's data, not a totals row to skip
-    codes = listed([clip(c) for c in dict.fromkeys(code for _, code in totals)], 3)
-    where = listed([str(line) for line, _ in totals], 5)
-    word = _lines_word(table.source)
-    table.notes.append(
-        f"{table.source}: skipped {len(totals)} row{'s' if len(totals) > 1 else ''} of national or regional totals "
-        f"({codes}, on {word}{'s' if len(totals) > 1 else ''} {where}): ccgrate rates organisations, not totals"
-    )
-    return kept
+    found = total_rows([row[code_at] for _, row in body],
+                       [row[name_at] for _, row in body] if name_at is not None else None)
+    if found is None:
+        return body
+    totals, kept = found
+    table.notes.append(totals_note(table.source, [
+        (body[i][0], body[i][1][code_at].strip() or (body[i][1][name_at].strip() if name_at is not None else ""))
+        for i in totals]))
+    return [body[i] for i in kept]
 
 
 def _lines_word(source: str) -> str:
@@ -442,27 +488,58 @@ def _period_notes(dataset: Dataset, names: list[str], body: list, source: str) -
 
 
 def content_hash(header: list[str], records: list[list[str]], separators: bool | None = None) -> str:
-    """sha256 of the parsed records: the header, then every non-blank record in sorted order. The
-    same for the same data in any row order, with any line ends, quoting, byte-order mark,
-    delimiter or encoding; different for any two files whose cells differ (a line break inside a
-    cell included).
+    """sha256 of the parsed records, whatever their order: the same for the same data in any row
+    order, with any line ends, quoting, byte-order mark, delimiter or encoding; different for any
+    two files whose cells differ (a line break inside a cell included).
 
-    Cells are joined with the ASCII unit separator and records with the record separator, which no
-    cell holds; a file whose cells do hold one is written as CSV with every cell quoted instead.
-    Each way is tagged, so the two can never give the same hash for different data. `separators`,
-    when the caller knows (the file's text holds either character), saves looking cell by cell."""
-    ordered = sorted(records)
+    Each record (the header first) is hashed on its own: its cells joined with the ASCII unit
+    separator, as UTF-8. The content hash is the sha256 of the tag `ccgrate-records-2`, the
+    header's digest and the records' digests in ascending byte order: no record is compared with
+    another, so it costs one pass however large the file, and the fast reader computes the same from
+    the file's bytes. A file whose cells hold the unit or record separator has each record written
+    as a CSV line with every cell quoted instead, tagged `ccgrate-records-csv-2`, so the two ways can
+    never give the same hash for different data. `separators`, when the caller knows (the file's
+    text holds either character), saves looking cell by cell."""
     if separators is None:
-        separators = any("\x1e" in cell or "\x1f" in cell for row in [header, *ordered] for cell in row)
-    if not separators:
-        stream = "ccgrate-records-1\x1e" + "\x1e".join(map("\x1f".join, [header, *ordered]))
+        separators = any("\x1e" in cell or "\x1f" in cell for row in [header, *records] for cell in row)
+    if separators:
+        def encoded(row: list[str]) -> bytes:
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(row)
+            return buffer.getvalue().encode("utf-8", "surrogatepass")
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(ordered)
-        stream = "ccgrate-records-csv-1\n" + buffer.getvalue()
-    return hashlib.sha256(stream.encode("utf-8", "surrogatepass")).hexdigest()
+        def encoded(row: list[str]) -> bytes:
+            return "\x1f".join(row).encode("utf-8", "surrogatepass")
+    sha256 = hashlib.sha256
+    digests = b"".join([sha256(encoded(row)).digest() for row in records])
+    return combine_digests(sha256(encoded(header)).digest(), digests, separators)
+
+
+def combine_digests(header: bytes, records: bytes, separators: bool) -> str:
+    """The content hash from the header's digest and the records' 32-byte digests (any order)."""
+    words = np.frombuffer(records, dtype=">u8").reshape(-1, 4)
+    # Ascending byte order is ascending order of the four big-endian words, the first most significant.
+    ordered = words[np.lexsort(words.T[::-1])].tobytes()
+    tag = b"ccgrate-records-csv-2" if separators else b"ccgrate-records-2"
+    return hashlib.sha256(tag + header + ordered).hexdigest()
+
+
+def check_unique_records(codes: Sequence[str], periods: Sequence[str | None], lines: Sequence[int],
+                         source: str) -> None:
+    """One row per organisation and period (one set operation when they are, as they nearly always are)."""
+    if len(set(zip(codes, periods))) == len(codes):
+        return
+    first_seen: dict[tuple[str, str | None], int] = {}
+    for line, code, period in zip(lines, codes, periods):
+        key = (code, period)
+        if key in first_seen:
+            raise DataError(
+                f"a second row for {code}{' ' + period if period else ''} "
+                f"(the first is on {_lines_word(source)} {first_seen[key]})",
+                where=location(source, line),
+                hint="keep one row per organisation and period",
+            )
+        first_seen[key] = line
 
 
 @contextmanager
@@ -587,17 +664,7 @@ IDENTITY = frozenset({"org_code", "org_name", "period"})
 
 def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> Dataset:
     codes, org_names, periods = _identities(names, body, source)
-    first_seen: dict[tuple[str, str | None], int] = {}
-    for (line, _), code, period in zip(body, codes, periods):
-        key = (code, period)
-        if key in first_seen:
-            raise DataError(
-                f"a second row for {code}{' ' + period if period else ''} "
-                f"(the first is on {_lines_word(source)} {first_seen[key]})",
-                where=location(source, line),
-                hint="keep one row per organisation and period",
-            )
-        first_seen[key] = line
+    check_unique_records(codes, periods, [line for line, _ in body], source)
     lines = [line for line, _ in body]
     dataset = Dataset(source, sha256, content, "wide", codes, org_names, periods, lines)
     # One C-level pass turns the rows into a grid whose columns are then cheap to take.

@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+
+from ccgrate.render.machine import SCHEMA_VERSION
 from factories import BASE_TOML
 from helpers import EXAMPLES, ROOT, golden
 
@@ -112,7 +114,7 @@ def test_ndjson_is_one_assessment_per_line_with_the_json_fields(ccgrate):
     for line, assessment in zip(lines, document["assessments"]):
         record = json.loads(line)
         assert record.pop("ccgrate_version") == ccgrate_version()
-        assert record.pop("schema_version") == document["schema_version"] == 3
+        assert record.pop("schema_version") == document["schema_version"] == SCHEMA_VERSION
         assert record == assessment
 
 

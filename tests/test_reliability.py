@@ -278,7 +278,10 @@ def test_the_content_hash_is_recomputed_by_hand_from_the_readme(ccgrate, name):
 
     text = (EXAMPLES / name).read_text(encoding="utf-8-sig")
     rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
-    header, records = rows[0], sorted(rows[1:])
-    stream = "ccgrate-records-1" + "".join("\x1e" + "\x1f".join(row) for row in [header, *records])
+    def digest(row: list[str]) -> bytes:
+        return hashlib.sha256("\x1f".join(row).encode("utf-8")).digest()
+
+    header, records = rows[0], rows[1:]
+    stream = b"ccgrate-records-2" + digest(header) + b"".join(sorted(digest(row) for row in records))
     document = json.loads(ccgrate("score", EXAMPLES / name, "-f", "json", "-q").stdout)
-    assert document["inputs"][0]["content_sha256"] == hashlib.sha256(stream.encode("utf-8")).hexdigest()
+    assert document["inputs"][0]["content_sha256"] == hashlib.sha256(stream).hexdigest()

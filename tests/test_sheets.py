@@ -96,8 +96,8 @@ def error_of(raw: bytes, name: str = "d.xlsx", **reading) -> str:
 def test_numbers_come_through_as_numbers_and_error_cells_as_missing():
     raw = book(("Data", [HEADER, ["07Q", "Bromley", "2017/18", 68.9, "#N/A"], ["07R", "X", "2017-18", 2160, 0.1]]))
     dataset = read(raw)
-    assert dataset.values["126a"].texts == ["68.9", "2160"]
-    assert dataset.values["129a"].texts == ["", "0.1"]
+    assert dataset.values["126a"].all_texts() == ["68.9", "2160"]
+    assert dataset.values["129a"].all_texts() == ["", "0.1"]
     assert dataset.periods == ["2017/18", "2017/18"]
     assert dataset.source == "d.xlsx:Data" and isinstance(dataset.source, SheetSource)
 
@@ -194,7 +194,7 @@ def test_nhs_header_names_make_a_long_file(code, indicator, period, value):
     text = f"{indicator},{code},{period},{value},Indicator Name\n126a,07Q,2017-18,68.9,Dementia\n"
     dataset = read(text.encode(), "d.csv")
     assert dataset.shape == "long" and dataset.codes == ["07Q"] and dataset.periods == ["2017/18"]
-    assert dataset.values["126a"].texts == ["68.9"]
+    assert dataset.values["126a"].all_texts() == ["68.9"]
     assert dataset.notes == ["d.csv: column not used: Indicator Name"]
 
 
@@ -204,14 +204,14 @@ def test_nhs_header_names_make_a_long_file(code, indicator, period, value):
 def test_numerator_and_denominator_spellings(numerator, denominator):
     text = f"Org Code,Period,Indicator ID,Value,{numerator},{denominator}\n07Q,2017/18,126a,50,1,2\n"
     dataset = read(text.encode(), "d.csv")
-    assert dataset.numerators["126a"].texts == ["1"] and dataset.denominators["126a"].texts == ["2"]
+    assert dataset.numerators["126a"].all_texts() == ["1"] and dataset.denominators["126a"].all_texts() == ["2"]
 
 
 def test_column_maps_any_header_to_a_role_or_an_indicator():
     text = "Organisation ODS,When,Dementia diagnosis rate\n07Q,2017/18,68.9\n"
     columns = (("org_code", "Organisation ODS"), ("period", "when"), ("126a", "Dementia diagnosis rate"))
     dataset = read(text.encode(), "d.csv", columns=columns)
-    assert dataset.codes == ["07Q"] and dataset.periods == ["2017/18"] and dataset.values["126a"].texts == ["68.9"]
+    assert dataset.codes == ["07Q"] and dataset.periods == ["2017/18"] and dataset.values["126a"].all_texts() == ["68.9"]
 
 
 def test_column_naming_a_header_that_is_not_there():
@@ -239,7 +239,7 @@ def test_column_option_on_the_command_line(ccgrate, tmp_path):
 def test_title_lines_above_a_csv_header_are_skipped():
     text = "CCG IAF data,,\nPublished 2018,,\n\norg_code;period;126a\n07Q;2017/18;68,9\n"
     dataset = read(text.encode(), "d.csv")
-    assert dataset.values["126a"].texts == ["68,9"] and dataset.values["126a"].decimal_comma
+    assert dataset.values["126a"].all_texts() == ["68,9"] and dataset.values["126a"].decimal_comma
     assert dataset.lines == [5]
     assert dataset.notes == ["d.csv: the header is on line 4; the 3 lines above it skipped"]
 

@@ -9,6 +9,8 @@ from functools import cache
 
 import numpy as np
 import pytest
+
+from ccgrate.render.machine import SCHEMA_VERSION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from helpers import EXAMPLES
@@ -271,7 +273,7 @@ def test_machine_rows_say_whose_change_it_is(ccgrate):
                         "-f", "ndjson").stdout.splitlines():
         record = json.loads(line)
         assert (record["org_code"], record["period"], record["target"], record["schema_version"]) == \
-            ("07Q", "2017/18", "Outstanding", 3)
+            ("07Q", "2017/18", "Outstanding", SCHEMA_VERSION)
 
 
 @pytest.mark.parametrize("command", [
@@ -283,4 +285,4 @@ def test_machine_rows_say_whose_change_it_is(ccgrate):
 ])
 def test_every_ndjson_line_carries_the_schema_version(ccgrate, command):
     lines = ccgrate(*command, "-f", "ndjson", "-q").stdout.splitlines()
-    assert lines and all(json.loads(line)["schema_version"] == 3 for line in lines)
+    assert lines and all(json.loads(line)["schema_version"] == SCHEMA_VERSION for line in lines)

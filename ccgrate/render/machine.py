@@ -17,7 +17,7 @@ import numpy as np
 from ..engine import Assessment
 from ..errors import printable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

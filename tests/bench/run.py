@@ -1,13 +1,19 @@
-"""ccgrate's speed and memory, each as a ratio to a floor measured on the same machine, in the same run.
+"""ccgrate's speed and memory, each as a ratio to a floor or a peer run on the same machine, in the same run.
 
-    python tests/bench/run.py            # start-up, the examples, 100,000 organisations (a few minutes)
-    python tests/bench/run.py --large    # also 1,000,000 organisations (several GB of memory)
-    python tests/bench/run.py --json bench.json
-    python tests/bench/run.py --only sensitivity   # one group: startup, score, large or sensitivity
+    python tests/bench/run.py                    # every group but 1,000,000 rows (several minutes)
+    python tests/bench/run.py --large            # also 1,000,000 organisations (a few GB of memory)
+    python tests/bench/run.py --only peers       # one group: startup, score, large, sensitivity or peers
+    python tests/bench/run.py --json bench.json  # keep the figures
 
-Every time is the best of several runs of a fresh process (wall clock), so that the ratios do not
-depend on what else the machine is doing. Targets come from the issues; a ratio above its target
-is reported, not hidden. This is not part of the test suite: timings do not belong in tests.
+Every measurement is of whole fresh processes, and every ratio is taken between runs made in turn
+(A, B, A, B, ...), so that a slow spell of a shared machine hits both sides alike: the report gives
+the median of the paired ratios and their range. Targets come from the issues; a ratio above its
+target is reported, not hidden. This is not part of the test suite: timings do not belong in tests.
+
+The `peers` group races ccgrate against `../shared/bench/pandas_score.py` (what an analyst would
+write) on files made by `../shared/bench/make_wide.py`, scoring with `wide56.toml`. pandas is
+installed in a virtual environment of the benchmark's own (under ~/.cache/ccgrate-bench, or
+$CCGRATE_BENCH_CACHE), never into ccgrate's.
 """
 
 from __future__ import annotations
@@ -15,20 +21,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import venv
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
 PYTHON = sys.executable
 SCRIPT = Path(PYTHON).parent / "ccgrate"
 CCGRATE = [str(SCRIPT)] if SCRIPT.exists() else [PYTHON, "-m", "ccgrate"]
+CACHE = Path(os.environ.get("CCGRATE_BENCH_CACHE", Path.home() / ".cache" / "ccgrate-bench"))
+PEER_SIZES = (209, 10_000, 100_000, 1_000_000)
+PEER_SEED = "20261122"
 
 DEPENDENCY_FLOOR = "import click; from pydantic import BaseModel; from rich.console import Console; from rich.table import Table"
-CSV_STREAM = "import csv,sys\nwith open(sys.argv[1], newline='', encoding='utf-8') as f:\n    for row in csv.reader(f): pass"
-CSV_KEEP = "import csv,sys\nwith open(sys.argv[1], newline='', encoding='utf-8') as f:\n    rows = list(csv.reader(f))"
+# ccgrate reads with the cyclic garbage collector off (every cell is new and none is garbage yet);
+# a floor that leaves it on would be slower than the work it stands for.
+CSV_STREAM = ("import csv, gc, sys\ngc.disable()\n"
+              "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    for row in csv.reader(f): pass")
+CSV_KEEP = ("import csv, gc, sys\ngc.disable()\n"
+            "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    rows = list(csv.reader(f))")
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "start = time.perf_counter()\n"
@@ -37,25 +53,49 @@ MEASURE = (
 )
 
 
-def timed(command: list[str], repeat: int) -> tuple[float, int]:
-    """Best wall time (s) over `repeat` fresh processes, and the peak resident memory (KiB) seen."""
-    best, peak = float("inf"), 0
-    for _ in range(repeat):
-        output = subprocess.run([PYTHON, "-c", MEASURE, *command], capture_output=True, text=True, check=True, cwd=ROOT)
-        seconds, rss = output.stdout.split()
-        best, peak = min(best, float(seconds)), max(peak, int(rss))
-    return best, peak
+def once(command: list[str]) -> tuple[float, int]:
+    """Wall time (s) and peak resident memory (KiB) of one fresh process."""
+    output = subprocess.run([PYTHON, "-c", MEASURE, *command], capture_output=True, text=True, check=True, cwd=ROOT)
+    seconds, rss = output.stdout.split()
+    return float(seconds), int(rss)
 
 
-def interleaved(commands: list[list[str]], repeat: int) -> list[tuple[float, int]]:
-    """Like `timed` for several commands, run in turn, so that a slow spell of the machine hits all alike."""
-    best = [float("inf")] * len(commands)
-    peak = [0] * len(commands)
+def interleaved(commands: list[list[str]], repeat: int) -> list[list[tuple[float, int]]]:
+    """Each command run `repeat` times, in turn; the samples of each."""
+    samples: list[list[tuple[float, int]]] = [[] for _ in commands]
     for _ in range(repeat):
         for index, command in enumerate(commands):
-            seconds, rss = timed(command, 1)
-            best[index], peak[index] = min(best[index], seconds), max(peak[index], rss)
-    return list(zip(best, peak))
+            samples[index].append(once(command))
+    return samples
+
+
+class Report:
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def ratio(self, name: str, samples: list[tuple[float, int]], floor_name: str, floor: list[tuple[float, int]],
+              target: float | None) -> float:
+        """Median and range of the paired ratios sample / floor sample."""
+        ratios = sorted(a / b for (a, _), (b, _) in zip(samples, floor))
+        median = statistics.median(ratios)
+        seconds = statistics.median(s for s, _ in samples)
+        peak = max(rss for _, rss in samples) / 1024
+        floor_peak = max(rss for _, rss in floor) / 1024
+        met = None if target is None else median <= target
+        self.rows.append({"measure": name, "seconds_median": round(seconds, 4), "peak_mib": round(peak, 1),
+                          "floor": floor_name, "floor_peak_mib": round(floor_peak, 1), "ratio": round(median, 3),
+                          "ratio_low": round(ratios[0], 3), "ratio_high": round(ratios[-1], 3), "target": target,
+                          "met": met})
+        shown = f"(target {target}x)" if target is not None else ""
+        print(f"{name:56s} {seconds:7.3f}s {peak:7.0f} MiB  {median:5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
+              f"{floor_name} [{floor_peak:.0f} MiB] {shown}", flush=True)
+        return median
+
+    def value(self, name: str, value: float, unit: str, target: float | None) -> None:
+        met = None if target is None else value <= target
+        self.rows.append({"measure": name, "ratio": round(value, 3), "unit": unit, "target": target, "met": met})
+        print(f"{name:56s} {value:7.2f}{unit} {'(target ' + str(target) + unit + ')' if target is not None else ''}",
+              flush=True)
 
 
 def generate(count: int, directory: Path) -> Path:
@@ -65,84 +105,120 @@ def generate(count: int, directory: Path) -> Path:
     return path
 
 
+def pandas_python() -> list[str] | str:
+    """The interpreter of the benchmark's own pandas environment, made on first use; or why not."""
+    environment = CACHE / "pandas-venv"
+    python = environment / "bin" / "python"
+    if not python.exists():
+        print(f"making a virtual environment with pandas in {environment} (once)", flush=True)
+        try:
+            venv.create(environment, with_pip=True, clear=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pandas", "numpy"], check=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            return f"could not install pandas for the peer ({error})"
+    return [str(python)]
+
+
+def peers(report: Report, sizes: list[int], repeat: int) -> None:
+    python = pandas_python()
+    if isinstance(python, str):
+        print(f"peers: skipped: {python}")
+        return
+    framework = SHARED_BENCH / "wide56.toml"
+    pandas_score = SHARED_BENCH / "pandas_score.py"
+    files = CACHE / "wide"
+    files.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as directory:
+        out = Path(directory)
+        for count in sizes:
+            path = files / f"wide-{count}.csv"
+            if not path.exists():
+                subprocess.run([PYTHON, str(SHARED_BENCH / "make_wide.py"), "--rows", str(count), "--indicators", "56",
+                                "--seed", PEER_SEED, "-o", str(path)], check=True)
+            runs = max(3, repeat if count <= 100_000 else 3)
+            commands = [[*CCGRATE, "score", str(path), "--framework", str(framework), "-f", "csv", "-o",
+                         str(out / "ccgrate.csv"), "-q"],
+                        [*python, str(pandas_score), str(path), "-o", str(out / "pandas.csv")]]
+            formats = [[*CCGRATE, "score", str(path), "--framework", str(framework), "-f", kind, "-o",
+                        str(out / f"ccgrate.{kind}"), "-q"] for kind in ("json", "ndjson")]
+            if count > 100_000:
+                formats = formats[1:]  # -f json of a million organisations is a 10 GB document
+            csv_run, pandas_run, *format_runs = interleaved([*commands, *formats], runs)
+            target = 0.5 if count in (209, 1_000_000) else 0.6
+            report.ratio(f"peers: {count:,} x 56, ccgrate -f csv", csv_run, "pandas_score.py", pandas_run, target)
+            if count == 1_000_000:
+                report.value("peers: 1,000,000 x 56, ccgrate peak memory", max(r for _, r in csv_run) / 1024**2,
+                             " GiB", 1.5)
+            for kind, run in zip(("json", "ndjson")[-len(format_runs):], format_runs):
+                peak = max(r for _, r in run) / max(r for _, r in csv_run)
+                report.value(f"peers: {count:,} x 56, -f {kind} peak memory / -f csv", peak, "x", 2.0)
+        sensitivity = [[*CCGRATE, "sensitivity", str(files / "wide-209.csv"), "--framework", str(framework),
+                        "--draws", "10000", "--vary", "weights", "--vary", "cuts", "-f", "csv", "-o",
+                        str(out / "s.csv"), "-q"],
+                       [*python, str(pandas_score), str(files / "wide-209.csv"), "-o", str(out / "p.csv"),
+                        "--draws", "10000"]]
+        if (files / "wide-209.csv").exists():
+            ccgrate_run, pandas_run = interleaved(sensitivity, repeat)
+            report.ratio("peers: sensitivity, 10,000 draws, 209 x 56", ccgrate_run, "pandas_score.py --draws 10000",
+                         pandas_run, None)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--large", action="store_true", help="also 1,000,000 organisations")
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement for the quick ones")
-    parser.add_argument("--only", choices=["startup", "score", "large", "sensitivity"], help="run one group")
+    parser.add_argument("--repeat", type=int, default=7, help="paired runs per measurement for the quick ones")
+    parser.add_argument("--only", choices=["startup", "score", "large", "sensitivity", "peers"], help="run one group")
+    parser.add_argument("--sizes", type=int, nargs="+", help="peer sizes (default 209 10000 100000, and 1000000 "
+                        "with --large)")
     args = parser.parse_args()
-    rows: list[dict] = []
+    report = Report()
 
     def wanted(group: str) -> bool:
         return args.only in (None, group)
 
-    def ratio(name: str, command: list[str], floor_name: str, floor: float, target: float, repeat: int) -> float:
-        seconds, rss = timed(command, repeat)
-        value = seconds / floor
-        rows.append({"measure": name, "seconds": round(seconds, 4), "peak_mib": round(rss / 1024, 1),
-                     "floor": floor_name, "ratio": round(value, 2), "target": target, "met": value <= target})
-        print(f"{name:58s} {seconds:8.3f}s {rss / 1024:8.0f} MiB  {value:6.2f}x {floor_name} (target {target}x)")
-        return seconds
-
     if wanted("startup"):
-        python, _ = timed([PYTHON, "-c", "pass"], args.repeat)
-        print(f"{'python -c pass':58s} {python:8.3f}s")
-        ratio("ccgrate --version", [*CCGRATE, "--version"], "python -c pass", python, 1.5, args.repeat)
-        ratio("ccgrate --help", [*CCGRATE, "--help"], "python -c pass", python, 1.5, args.repeat)
+        python, version, helped = interleaved([[PYTHON, "-c", "pass"], [*CCGRATE, "--version"], [*CCGRATE, "--help"]],
+                                              args.repeat)
+        report.ratio("ccgrate --version", version, "python -c pass", python, 1.5)
+        report.ratio("ccgrate --help", helped, "python -c pass", python, 1.5)
     if wanted("score"):
-        floor, _ = timed([PYTHON, "-c", DEPENDENCY_FLOOR], args.repeat)
-        print(f"{'import click, pydantic, rich (the dependency floor)':58s} {floor:8.3f}s")
-        single = ratio("ccgrate score examples/bromley.csv", [*CCGRATE, "score", "examples/bromley.csv"],
-                       "dependency floor", floor, 1.3, args.repeat)
-        ratio("ccgrate score examples/national-2017-18.csv (207)", [*CCGRATE, "score", "examples/national-2017-18.csv"],
-              "single-organisation run", single, 1.1, args.repeat)
-        ratio("ccgrate score examples/national-2017-18.csv -f csv",
-              [*CCGRATE, "score", "examples/national-2017-18.csv", "-f", "csv"], "single-organisation run", single, 1.1,
-              args.repeat)
+        national = "examples/national-2017-18.csv"
+        floor, single, table, machine = interleaved(
+            [[PYTHON, "-c", DEPENDENCY_FLOOR], [*CCGRATE, "score", "examples/bromley.csv"], [*CCGRATE, "score", national],
+             [*CCGRATE, "score", national, "-f", "csv"]], args.repeat)
+        report.ratio("ccgrate score examples/bromley.csv", single, "import click, pydantic, rich", floor, 1.3)
+        report.ratio("ccgrate score national-2017-18.csv (207), table", table, "single-organisation run", single, 1.1)
+        report.ratio("ccgrate score national-2017-18.csv -f csv", machine, "single-organisation run", single, 1.1)
     if wanted("sensitivity"):
         national = "examples/national-2016-17.csv"  # 209 organisations, as in the issue
-        sensitivity = [*CCGRATE, "sensitivity", national, "--draws", "10000", "-f", "csv"]
-        runs = interleaved([[*CCGRATE, "score", national, "-f", "csv"],
-                            [*sensitivity, "--vary", "weights", "--vary", "cuts"], sensitivity], 2 * args.repeat)
-        plain = runs[0][0]
-        print(f"{'ccgrate score ' + national + ' -f csv':58s} {plain:8.3f}s")
-        for (seconds, rss), name, target in zip(runs[1:], ("weights and cuts", "weights, cuts and values"), (1.5, 5.0)):
-            value = seconds / plain
-            rows.append({"measure": f"sensitivity, 10,000 draws, {name}", "seconds": round(seconds, 4),
-                         "peak_mib": round(rss / 1024, 1), "floor": "plain score run", "ratio": round(value, 2),
-                         "target": target, "met": value <= target})
-            print(f"{'sensitivity, 10,000 draws, ' + name:58s} {seconds:8.3f}s {rss / 1024:8.0f} MiB  {value:6.2f}x "
-                  f"plain score run (target {target}x)")
-    if not wanted("large"):
-        return _finish(args, rows)
-
-    with tempfile.TemporaryDirectory() as directory:
-        sizes = [100_000] + ([1_000_000] if args.large else [])
-        scored = {}
-        for count in sizes:
-            path = generate(count, Path(directory))
-            repeat = 3 if count <= 100_000 else 1
-            stream, _ = timed([PYTHON, "-c", CSV_STREAM, str(path)], repeat)
-            keep, keep_rss = timed([PYTHON, "-c", CSV_KEEP, str(path)], repeat)
-            print(f"{f'csv module, {count:,} rows: stream / keep':58s} {stream:8.3f}s / {keep:.3f}s ({keep_rss / 1024:.0f} MiB)")
-            command = [*CCGRATE, "score", str(path), "-f", "csv", "-o", os.devnull]
-            scored[count] = ratio(f"ccgrate score -f csv, {count:,} organisations x 59", command,
-                                  "csv read (streamed)", stream, 3.0, repeat)
-            rows.append({"measure": f"same, against csv read into a list, {count:,}", "seconds": scored[count],
-                         "floor": "csv read (kept)", "ratio": round(scored[count] / keep, 2), "target": 3.0,
-                         "met": scored[count] / keep <= 3.0})
-            print(f"{'  ... against the csv module reading it into a list':58s} {scored[count] / keep:25.2f}x (target 3.0x)")
-        if args.large:
-            growth = scored[1_000_000] / scored[100_000]
-            rows.append({"measure": "10x the organisations", "ratio": round(growth, 2), "target": 11.0, "met": growth <= 11.0})
-            print(f"{'10x the organisations':58s} {growth:25.2f}x time (target 11x)")
-    return _finish(args, rows)
-
-
-def _finish(args: argparse.Namespace, rows: list[dict]) -> int:
+        sensitivity = [*CCGRATE, "sensitivity", national, "--draws", "10000", "-f", "csv", "-o", os.devnull]
+        plain, varied, valued = interleaved([[*CCGRATE, "score", national, "-f", "csv", "-o", os.devnull],
+                                             [*sensitivity, "--vary", "weights", "--vary", "cuts"], sensitivity],
+                                            args.repeat)
+        report.ratio("sensitivity, 10,000 draws, weights and cuts", varied, "plain score run", plain, 1.5)
+        report.ratio("sensitivity, 10,000 draws, weights, cuts and values", valued, "plain score run", plain, 5.0)
+    if wanted("large"):
+        with tempfile.TemporaryDirectory() as directory:
+            sizes = [100_000] + ([1_000_000] if args.large else [])
+            medians = {}
+            for count in sizes:
+                path = generate(count, Path(directory))
+                runs = 3
+                stream, keep, scored = interleaved(
+                    [[PYTHON, "-c", CSV_STREAM, str(path)], [PYTHON, "-c", CSV_KEEP, str(path)],
+                     [*CCGRATE, "score", str(path), "-f", "csv", "-o", os.devnull, "-q"]], runs)
+                medians[count] = statistics.median(s for s, _ in scored)
+                report.ratio(f"score -f csv, {count:,} x 59 (blanks, judgements)", scored, "csv module streaming",
+                             stream, 3.0)
+                report.ratio(f"score -f csv, {count:,} x 59", scored, "csv module into a list", keep, None)
+            if args.large:
+                report.value("10x the organisations", medians[1_000_000] / medians[100_000], "x time", 11.0)
+    if wanted("peers"):
+        sizes = args.sizes or [size for size in PEER_SIZES if size < 1_000_000 or args.large]
+        peers(report, sizes, args.repeat)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(report.rows, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
