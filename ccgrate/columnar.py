@@ -214,6 +214,10 @@ def _parse(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: lis
     not a plain finite number (found column by column, which only a failing block pays for)."""
     s, e = starts[:, columns], ends[:, columns]
     empty = s == e
+    if not empty.any():
+        grid = _whole_rows(block, starts, ends, columns, delimiter)
+        if grid is not None:
+            return grid, set()
     values = _numbers(block, s[~empty], e[~empty], delimiter)
     if values is None:
         failed = {index for k, index in enumerate(columns)
@@ -223,6 +227,37 @@ def _parse(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: lis
     grid = np.full(s.shape, np.nan)
     grid[~empty] = values
     return grid, set()
+
+
+def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int],
+                delimiter: int) -> np.ndarray | None:
+    """The common case, without gathering the numeric fields: every field of the block is read,
+    the other columns' fields (codes, names) first overwritten with zeros, and their values dropped.
+    None when that cannot be done (an empty field) or a numeric field is not a plain number."""
+    others = [index for index in range(starts.shape[1]) if index not in set(columns)]
+    lengths = (ends[:, others] - starts[:, others]).ravel()
+    if (lengths == 0).any():
+        return None
+    work = block.copy()
+    if others:
+        first = starts[:, others].ravel()
+        offsets = np.cumsum(lengths) - lengths
+        work[np.repeat(first - offsets, lengths) + np.arange(int(lengths.sum()))] = ord("0")
+    separators = (work == delimiter) | (work == 10)
+    carriage = work == 13
+    if not _NUMBER_BYTES[work[~(separators | carriage)]].all():
+        return None
+    work[separators] = ord(",")
+    work[carriage] = ord(" ")  # whitespace beside a separator is allowed; CRLF becomes ", "
+    try:
+        values = np.fromstring(work.tobytes(), dtype=np.float64, sep=",")
+    except ValueError:
+        return None
+    rows, width = starts.shape
+    if len(values) != rows * width:
+        return None
+    grid = values.reshape(rows, width)[:, columns]
+    return grid if np.isfinite(grid).all() else None
 
 
 def _numbers(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, delimiter: int) -> np.ndarray | None:

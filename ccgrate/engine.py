@@ -238,6 +238,10 @@ class PopulationResult:
             self._cache[index] = self._assessment(index)
         return self._cache[index]
 
+    def fresh_assessment(self, index: int) -> Assessment:
+        """The full record of one organisation, not kept (unless it already was)."""
+        return self._cache[index] if index in self._cache else self._assessment(index)
+
     def _assessment(self, index: int) -> Assessment:
         fw, population = self.framework, self.population
         org = population.org(index)

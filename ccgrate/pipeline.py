@@ -6,7 +6,7 @@ decides where it comes from (a file or stdin) and this module never prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,15 @@ class ScoreRun:
         if self._assessments is None:
             self._assessments = [result.assessment(i) for result, chosen in zip(self.results, self.selected) for i in chosen]
         return self._assessments
+
+    def iter_assessments(self) -> Iterator[Assessment]:
+        """The same records one at a time, none kept: for outputs written as they are made."""
+        if self._assessments is not None:
+            yield from self._assessments
+            return
+        for result, chosen in zip(self.results, self.selected):
+            for index in chosen:
+                yield result.fresh_assessment(index)
 
     def __len__(self) -> int:
         return sum(len(chosen) for chosen in self.selected)

@@ -330,6 +330,11 @@ def _write_error(shown: str, error: OSError) -> OutputError:
                        hint=hints.get(error.errno or 0, "check the path given to -o"))
 
 
-def write_text(text: str, output: str | os.PathLike | None) -> None:
+def write_text(text: str | Iterable[str], output: str | os.PathLike | None) -> None:
+    """Text, or text in pieces as a renderer makes them (never joined whole in memory)."""
     with open_output(output) as handle:
-        handle.write(text)
+        if isinstance(text, str):
+            handle.write(text)
+        else:
+            for piece in text:
+                handle.write(piece)

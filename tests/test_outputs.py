@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from helpers import EXAMPLES, check_score_output
 
 from ccgrate.outputs import output_schema
@@ -85,3 +87,31 @@ def test_framework_schema_without_a_kind_is_still_the_framework_schema(ccgrate):
 def test_an_unknown_schema_kind_is_refused(ccgrate):
     result = ccgrate("framework", "schema", "whatif", expect=2)
     assert "'whatif' is not one of 'framework', 'score', 'score-line'" in result.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=6), min_size=3, max_size=3), min_size=1, max_size=6))
+def test_column_wise_csv_is_what_the_csv_module_writes(rows):
+    import csv
+    import io
+
+    from ccgrate.render.machine import csv_lines
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    assert csv_lines([list(column) for column in zip(*rows)]) == buffer.getvalue()
+
+
+def test_streamed_json_is_the_whole_document_json_writes(ccgrate):
+    """The pieces join to json.dumps(document, indent=2), whatever the number of assessments."""
+    import json as json_module
+
+    for args in (["--org", "07Q"], ["--period", "2016/17"], []):
+        text = ccgrate("score", EXAMPLES / "bromley.csv", "-f", "json", "-q", *args).stdout
+        assert text == json_module.dumps(json_module.loads(text), indent=2, ensure_ascii=False) + "\n"
+    from ccgrate.pipeline import ScoreRun
+    from ccgrate.render.machine import render_json
+
+    empty = render_json(ScoreRun([], []))
+    assert json_module.loads(empty)["assessments"] == []
+    assert empty == json_module.dumps(json_module.loads(empty), indent=2, ensure_ascii=False) + "\n"

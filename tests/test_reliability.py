@@ -101,13 +101,16 @@ def test_an_interrupt_while_writing_leaves_the_old_file(tmp_path, monkeypatch, c
     target.write_text("{}\n")
     import ccgrate.render.machine as machine
 
-    real = machine.render_json
+    real = machine.json_chunks
 
     def interrupted(run):
-        real(run)
-        raise KeyboardInterrupt
+        # Half the document is already in the temporary file when the interrupt comes.
+        for count, piece in enumerate(real(run)):
+            if count == 100:
+                raise KeyboardInterrupt
+            yield piece
 
-    monkeypatch.setattr(machine, "render_json", interrupted)
+    monkeypatch.setattr(machine, "json_chunks", interrupted)
     with pytest.raises(SystemExit) as caught:
         cli_module.main(["score", str(NATIONAL), "-f", "json", "-o", str(target)])
     assert caught.value.code == 130

@@ -97,10 +97,11 @@ def score(
             from ..render import machine
 
             progress.step("writing")
+            # Machine formats are written as they are made, an organisation or a block at a time.
             renderers = {
-                "json": lambda: machine.render_json(run),
-                "ndjson": lambda: machine.render_ndjson(run),
-                "csv": lambda: machine.render_csv(run, explain),
+                "json": lambda: machine.json_chunks(run),
+                "ndjson": lambda: machine.ndjson_chunks(run),
+                "csv": lambda: machine.csv_chunks(run, explain),
                 "markdown": lambda: machine.render_markdown(run, explain),
             }
             text = renderers[output_format]()

@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import math
+from itertools import repeat
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -105,6 +107,13 @@ def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def render_json(run: Any) -> str:
+    return "".join(json_chunks(run))
+
+
+def json_chunks(run: Any) -> Iterator[str]:
+    """The JSON document in pieces, one assessment at a time: a national batch of any size is never
+    held whole in memory, as records or as text. The pieces join to exactly what
+    `json.dumps(document, indent=2)` writes."""
     frameworks, inputs = _context(run)
     records = [framework_record(fw) for fw in run.frameworks]
     document = {
@@ -117,22 +126,30 @@ def render_json(run: Any) -> str:
             for f in run.inputs
         ],
         "indicator_stats": [{key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats],
-        "assessments": [assessment_record(a, frameworks, inputs) for a in run.assessments],
+        "assessments": [],
         "warnings": list(run.warnings),
         "caveat": caveat(run.frameworks),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # Inside a JSON string every quote is escaped, so only the key itself can match.
+    head, tail = json.dumps(document, indent=2, ensure_ascii=False).split('"assessments": []', 1)
+    yield head + '"assessments": ['
+    separator = "\n"
+    for assessment in run.iter_assessments():
+        text = json.dumps(assessment_record(assessment, frameworks, inputs), indent=2, ensure_ascii=False)
+        yield separator + "    " + text.replace("\n", "\n    ")
+        separator = ",\n"
+    yield ("]" if separator == "\n" else "\n  ]") + tail + "\n"
 
 
 def render_ndjson(run: Any) -> str:
+    return "".join(ndjson_chunks(run))
+
+
+def ndjson_chunks(run: Any) -> Iterator[str]:
     frameworks, inputs = _context(run)
-    version = _version()
-    lines = [
-        json.dumps({**assessment_record(a, frameworks, inputs), "ccgrate_version": version,
-                    "schema_version": SCHEMA_VERSION}, ensure_ascii=False)
-        for a in run.assessments
-    ]
-    return "".join(line + "\n" for line in lines)
+    stamp = {"ccgrate_version": _version(), "schema_version": SCHEMA_VERSION}
+    for assessment in run.iter_assessments():
+        yield json.dumps({**assessment_record(assessment, frameworks, inputs), **stamp}, ensure_ascii=False) + "\n"
 
 
 def safe_cell(value: Any) -> str:
@@ -147,6 +164,13 @@ def safe_cell(value: Any) -> str:
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def safe_texts(texts: list[str]) -> list[str]:
+    """`safe_cell` over a column of text: one C-level look when no cell starts like a formula."""
+    if not any(map(str.startswith, texts, repeat(_FORMULA_START))):
+        return texts
+    return [safe_cell(text) for text in texts]
 
 
 def _flag(value: bool) -> str:
@@ -175,64 +199,111 @@ def summary_columns(run: Any) -> tuple[list[str], list[str], list[str]]:
     return list(judgements), list(domains), list(areas)
 
 
-def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
-    """One row per assessment shown, built column by column from the results (no full records):
-    the fast path for large batches."""
+SUMMARY_BLOCK = 65_536  # organisations formatted at a time: the text of a block, never of the whole batch
+
+
+def summary_header(run: Any) -> list[str]:
     judgements, domains, areas = summary_columns(run)
     header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
     header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
-    header += ["rules_fired", "missing", "source", *PROVENANCE]
+    return header + ["rules_fired", "missing", "source", *PROVENANCE]
+
+
+def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
+    """The summary CSV's cells a block of organisations at a time, column by column, built from the
+    result arrays (no full records): each column is formatted in one pass, a value that is the same
+    for every row (period, framework, source, provenance) once."""
+    judgements, domains, areas = summary_columns(run)
     _, inputs = _context(run)
     version = _version()
-    rows: list[list[Any]] = []
-    for result, chosen in zip(run.results, run.selected):
-        if not chosen:
-            continue
+    for result, selected in zip(run.results, run.selected):
         fw, population = result.framework, result.population
         codes, names = population.codes, population.names
-
-        def take(values) -> list:
-            return [values[i] for i in chosen]
-
-        def scores(values) -> list[str]:
-            return [_score(None if v != v else v) for v in take(values.tolist())]
-
-        def named(positions, labels) -> list[str]:
-            # Rating and level names come from the framework: neutralised once here, like the data's cells.
-            labels = [*map(safe_cell, labels), ""]  # position -1 reads ""
-            return [labels[p] for p in take(positions.tolist())]
-
-        columns: list[list[Any]] = [
-            [safe_cell(c) for c in take(codes)], [safe_cell(n) for n in take(names)],
-            [population.period] * len(chosen), [fw.id] * len(chosen), scores(result.score),
-            named(result.provisional, fw.scale.ratings), named(result.rating, fw.scale.ratings),
-            [_number(v) for v in take(result.coverage.tolist())],
-        ]
-        for jid in judgements:
-            if jid in fw.judgements:
-                columns.append(named(population.judgements[jid], fw.judgements[jid].levels))
-            else:
-                columns.append([""] * len(chosen))
         domain_at = {d.id: k for k, d in enumerate(fw.domains)}
-        for d in domains:
-            columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * len(chosen))
         area_at = {a.id: k for k, a in enumerate(fw.areas)}
-        for a in areas:
-            columns.append(named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
-                           if a in area_at else [""] * len(chosen))
-        fired = [[o.rule.id for o in result.outcomes if o.fired[i]] if any(o.fired[i] for o in result.outcomes) else []
-                 for i in chosen]
-        columns.append([";".join(ids) for ids in fired])
         ids = [ind.id for ind in fw.indicators]
         missing = result.missing()
-        columns.append([";".join(ids[k] for k in np.flatnonzero(missing[i])) if missing[i].any() else "" for i in chosen])
-        columns.append([safe_cell(population.source)] * len(chosen))
-        columns.append([_flag(fw.reconstructed)] * len(chosen))
-        columns.append([fw.sha256] * len(chosen))
-        columns.append([inputs.get(population.source)] * len(chosen))
-        columns.append([version] * len(chosen))
+        constant_tail = [safe_cell(population.source), _flag(fw.reconstructed), fw.sha256,
+                         inputs.get(population.source) or "", version]
+        for first in range(0, len(selected), SUMMARY_BLOCK):
+            chosen = selected[first:first + SUMMARY_BLOCK]
+            at = np.asarray(chosen, dtype=np.intp)
+            count = len(chosen)
+
+            def scores(values) -> list[str]:
+                return _scores(values[at])
+
+            def named(positions, labels) -> list[str]:
+                # Rating and level names come from the framework: neutralised once here, like the data's cells.
+                labels = [*map(safe_cell, labels), ""]  # position -1 reads ""
+                return [labels[p] for p in positions[at].tolist()]
+
+            coverage = result.coverage[at].tolist()
+            shown = {value: _number(value) for value in set(coverage)}  # a handful of distinct values
+            columns: list[list[str]] = [
+                safe_texts([codes[i] for i in chosen]), safe_texts([names[i] for i in chosen]),
+                [population.period] * count, [fw.id] * count, scores(result.score),
+                named(result.provisional, fw.scale.ratings), named(result.rating, fw.scale.ratings),
+                [shown[value] for value in coverage],
+            ]
+            for jid in judgements:
+                columns.append(named(population.judgements[jid], fw.judgements[jid].levels)
+                               if jid in fw.judgements else [""] * count)
+            for d in domains:
+                columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * count)
+            for a in areas:
+                columns.append(named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
+                               if a in area_at else [""] * count)
+            fired = np.zeros(count, dtype=bool)
+            for outcome in result.outcomes:
+                fired |= outcome.fired[at]
+            rules = [""] * count
+            for k in np.flatnonzero(fired).tolist():
+                i = chosen[k]
+                rules[k] = ";".join(o.rule.id for o in result.outcomes if o.fired[i])
+            columns.append(rules)
+            gaps = [""] * count
+            for k in np.flatnonzero(missing[at].any(axis=1)).tolist():
+                gaps[k] = ";".join(ids[j] for j in np.flatnonzero(missing[chosen[k]]))
+            columns.append(gaps)
+            columns.extend([value] * count for value in constant_tail)
+            yield columns
+
+
+def _scores(values: np.ndarray) -> list[str]:
+    """Scores to two decimals, "" where there is none (the exact rounding happened in the engine)."""
+    return ["" if v != v else f"{v:.2f}" for v in values.tolist()]
+
+
+def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
+    """One row per assessment shown (see `summary_blocks`)."""
+    rows: list[list[Any]] = []
+    for columns in summary_blocks(run):
         rows.extend(map(list, zip(*columns)))
-    return header, rows
+    return summary_header(run), rows
+
+
+def csv_lines(columns: list[list[str]]) -> str:
+    """CSV text of rows given column by column, quoted exactly as the csv module quotes (a cell with
+    a comma, a double quote or a line feed), and only the columns that need it looked at cell by cell."""
+    quoted = []
+    for column in columns:
+        if len(column) and (column[0] is column[-1] and column.count(column[0]) == len(column)):
+            quoted.append([_csv_field(column[0])] * len(column))  # one value repeated
+        elif any(mark in "\x00".join(column) for mark in _CSV_SPECIAL):
+            quoted.append(list(map(_csv_field, column)))
+        else:
+            quoted.append(column)
+    return "".join(line + "\n" for line in map(",".join, zip(*quoted)))
+
+
+_CSV_SPECIAL = (",", '"', "\n")
+
+
+def _csv_field(text: str) -> str:
+    if any(mark in text for mark in _CSV_SPECIAL):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 # Every row of a CSV says what produced it, so that a published rating can be audited later.
@@ -247,25 +318,37 @@ EXPLAIN_HEADER = [
 
 def explain_rows(run: Any) -> list[list[Any]]:
     frameworks, inputs = _context(run)
-    version = _version()
-    rows = []
-    for a in run.assessments:
-        fw = frameworks[a.framework]
-        provenance = [_flag(fw.reconstructed), fw.sha256, inputs.get(a.source), version]
-        for i in a.indicators:
-            rows.append(
-                [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
-                 i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
-                 i.weight, machine_number((i.detail or {}).get("z")), machine_number((i.detail or {}).get("z_adj")), i.note,
-                 *provenance]
-            )
-    return rows
+    return [row for a in run.assessments for row in explain_record_rows(a, frameworks, inputs)]
+
+
+def explain_record_rows(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> list[list[Any]]:
+    fw = frameworks[a.framework]
+    provenance = [_flag(fw.reconstructed), fw.sha256, inputs.get(a.source), _version()]
+    return [
+        [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
+         i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
+         i.weight, machine_number((i.detail or {}).get("z")), machine_number((i.detail or {}).get("z_adj")), i.note,
+         *provenance]
+        for i in a.indicators
+    ]
 
 
 def render_csv(run: Any, explain: bool = False) -> str:
+    return "".join(csv_chunks(run, explain))
+
+
+def csv_chunks(run: Any, explain: bool = False) -> Iterator[str]:
     if explain:
-        return render_rows_csv(EXPLAIN_HEADER, explain_rows(run))
-    return render_rows_csv(*summary_rows(run), safe=True)
+        yield csv_lines([[safe_cell(cell)] for cell in EXPLAIN_HEADER])
+        frameworks, inputs = _context(run)
+        for assessment in run.iter_assessments():
+            rows = explain_record_rows(assessment, frameworks, inputs)
+            yield csv_lines([list(column) for column in zip(*([safe_cell(cell) for cell in row] for row in rows))]) \
+                if rows else ""
+        return
+    yield csv_lines([[safe_cell(cell)] for cell in summary_header(run)])
+    for columns in summary_blocks(run):
+        yield csv_lines(columns)
 
 
 def render_rows_csv(header: list[str], rows: list[list[Any]], *, safe: bool = False) -> str:
