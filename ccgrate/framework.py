@@ -41,7 +41,7 @@ IDENTIFIER = re.compile(IDENTIFIER_PATTERN.strip("^$"))
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class Meta(_Strict):
@@ -307,7 +307,7 @@ class AreasRatedAtMost(_Strict):
 class Condition(_Strict):
     """What must all hold for a rule to fire. Any other key names a judgement: level or list of levels."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
 
     rating: OneOrMore | None = Field(default=None, description="The rating reached so far is one of these.")
     score_below: Score | None = None

@@ -111,6 +111,13 @@ def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
 def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     from pydantic import ValidationError
 
+    from . import fwcache
+
+    cached = fwcache.load(raw)
+    if cached is not None:
+        cached._origin = origin or name
+        cached._sha256 = hashlib.sha256(raw).hexdigest()
+        return cached
     from .checks import cross_check
     from .framework import Framework
 
@@ -154,8 +161,9 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
     if found:
         problems = [f"{name}: {_with_id(path, data)}: {message}" for path, message in found]
         raise FrameworkError(problems[0], problems=problems)
-    framework._origin = origin or name
     framework._sha256 = hashlib.sha256(raw).hexdigest()
+    fwcache.store(raw, framework)
+    framework._origin = origin or name
     return framework
 
 

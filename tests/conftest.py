@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 from click.testing import CliRunner
 
 from ccgrate.cli import cli
+
+# Frameworks validated during the tests are kept in a cache of the test run's own, never the user's.
+os.environ["CCGRATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ccgrate-test-cache-")
+os.environ.pop("CCGRATE_NO_CACHE", None)
 
 # A fixed terminal: the same table on every machine, and no colour codes.
 PINNED_ENV = {"COLUMNS": "100", "LINES": "50", "TERM": "dumb", "NO_COLOR": "1"}

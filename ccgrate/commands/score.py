@@ -26,6 +26,7 @@ from ..clitools import (
     read_sources,
     render_table,
     say,
+    silence_stdout,
     verbosity_options,
     warn,
     write_output,
@@ -121,7 +122,12 @@ def score(
 
         render_table(lambda console: print_run(console, run, explain), output, run.frameworks)
     else:
-        write_output(text, output)
+        try:
+            write_output(text, output)
+        except BrokenPipeError:
+            # The reader took what it wanted (`| head`): stop writing, but still give the
+            # distribution and the --fail-below answer, as a run whose output fitted the pipe does.
+            silence_stdout()
     if summary:
         for line in summary_lines(run):
             say(line)
