@@ -194,7 +194,7 @@ class PopulationResult:
                 else:
                     numbers = population.numbers.get(ind.id)
                     columns.append(np.ones(len(population), bool) if numbers is None else np.isnan(numbers))
-            self._columns["missing"] = np.column_stack(columns) if columns else np.zeros((len(population), 0), bool)
+            self._columns["missing"] = side_by_side(columns, len(population), bool)
         return self._columns["missing"]
 
     def _unbanded(self) -> dict[int, dict[str, list[str]]]:
@@ -346,8 +346,8 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         bands[ind.id] = result
         if result.stats is not None:
             stats[ind.id] = result.stats
-    points = np.column_stack([bands[i.id].points for i in indicators]) if indicators else np.zeros((count, 0))
-    ranks = np.column_stack([bands[i.id].rank for i in indicators]) if indicators else np.zeros((count, 0), int)
+    points = side_by_side([bands[i.id].points for i in indicators], count, np.float64)
+    ranks = side_by_side([bands[i.id].rank for i in indicators], count, np.int64)
     weights = [ind.weight for ind in indicators]
     # Every indicator's points as integers over one common denominator, for exact re-checks.
     integer_points, common = over_common_denominator([fw.exact_points(ind) for ind in indicators])
@@ -425,6 +425,15 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     rating, outcomes = apply_rules_to_population(fw, provisional, context)
     return PopulationResult(fw, population, bands, stats, domain_scores, domain_used, area_scores, area_used,
                             area_ratings, score, coverage, provisional, rating, outcomes, context, area_bands)
+
+
+def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: Any) -> np.ndarray:
+    """Columns as an organisations x columns matrix stored column by column (Fortran order): each is
+    one contiguous copy, and the domains' and areas' selections of columns stay contiguous."""
+    matrix = np.empty((count, len(columns)), dtype=dtype, order="F")
+    for k, column in enumerate(columns):
+        matrix[:, k] = column
+    return matrix
 
 
 def banded_means(points: np.ndarray, ranks: np.ndarray, weights: Sequence[float], integer_points: Sequence[np.ndarray],

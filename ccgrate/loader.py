@@ -40,6 +40,10 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "frameworks"
 
 
+# From the [framework] header to the next table header (a line starting with "["), or the end.
+_FRAMEWORK_TABLE = re.compile(r"(?ms)^\[framework\][ \t]*$.*?(?=^\[|\Z)")
+
+
 @dataclass(frozen=True)
 class BuiltinEntry:
     id: str
@@ -53,7 +57,15 @@ def builtins() -> tuple[BuiltinEntry, ...]:
     """The built-in frameworks, by period. Reads only each file's [framework] table."""
     entries = []
     for path in sorted(builtin_dir().glob("*.toml")):
-        meta = tomllib.loads(path.read_text(encoding="utf-8")).get("framework", {})
+        text = path.read_text(encoding="utf-8")
+        # The [framework] table alone: the rest (tens of KB of indicators) is read only when used.
+        section = _FRAMEWORK_TABLE.search(text)
+        try:
+            meta = tomllib.loads(section.group(0)).get("framework", {}) if section else {}
+        except tomllib.TOMLDecodeError:  # a multi-line string with a line that starts with "["
+            meta = {}
+        if not {"id", "name", "period"} <= meta.keys():
+            meta = tomllib.loads(text).get("framework", {})
         entries.append(BuiltinEntry(meta["id"], meta["name"], meta["period"], path))
     return tuple(sorted(entries, key=lambda e: e.period))
 

@@ -89,3 +89,11 @@ def test_the_cache_defaults_to_the_users_cache_directory(monkeypatch, tmp_path):
     monkeypatch.delenv("CCGRATE_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert fwcache.cache_dir() == tmp_path / "ccgrate" / "frameworks"
+
+
+def test_the_registry_reads_each_builtins_framework_table_as_a_full_parse_would():
+    from ccgrate.loader import builtins, tomllib
+
+    for entry in builtins():
+        meta = tomllib.loads(Path(entry.path).read_text(encoding="utf-8"))["framework"]
+        assert (entry.id, entry.name, entry.period) == (meta["id"], meta["name"], meta["period"])
