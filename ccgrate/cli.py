@@ -19,6 +19,7 @@ from .commands.analysis import calibrate, sensitivity, whatif
 from .commands.compare import compare
 from .commands.framework import framework, frameworks_command
 from .commands.funnel import funnel
+from .commands.report import report
 from .commands.score import score
 
 # A fixed width keeps help the same on every terminal (and lets entry.py answer --help from a
@@ -45,7 +46,7 @@ def cli() -> None:
     """
 
 
-for command in (score, compare, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):
+for command in (score, compare, report, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):
     cli.add_command(command)
 
 __all__ = ["ExitCode", "cli", "main", "write_output"]
