@@ -222,12 +222,17 @@ def _strips(result: Any) -> list[Strip]:
             band = labels[rank] if 0 <= rank < len(labels) else "not banded"
             dots.append((x(float(values[index])), rank, f"{population.codes[index]}: {_number(values[index])} ({band})"))
         median = float(np.median(values[present]))
-        summary = (f"{int(present.sum())} organisations from {_number(values[present].min())} to "
+        summary = (f"{counted(int(present.sum()), 'organisation')} from {_number(values[present].min())} to "
                    f"{_number(values[present].max())} (median {_number(median)})"
                    + (f"; bands divided at {', '.join(_number(c) for c in compared)}" if compared else ""))
         strips.append(Strip(ind.id, ind.name, ind.unit, getattr(ind, "direction", None), dots,
                             [(x(c), _number(c)) for c in compared], low, high, summary))
     return strips
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 organisation', '2 organisations'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _number(value: float) -> str:

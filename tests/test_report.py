@@ -84,6 +84,19 @@ def test_the_national_report_has_every_part_and_stays_small(ccgrate, tmp_path):
     assert re.search(r"ccgrate whatif \S*national-2018-19.csv --org SYN001 --period 2018/19 --target Outstanding<", html)
 
 
+@pytest.mark.parametrize("args", [(BROMLEY,), (NATIONAL, "--org", "SYN001", "--previous", EXAMPLES / "national-2017-18.csv")])
+def test_markup_the_template_makes_is_never_escaped_into_text(ccgrate, tmp_path, args):
+    # Markup escaped by mistake survives parsing as an attribute holding quotes or angle brackets
+    # (class=&#34;num&#34; is the class '"num"') or as text that shows a tag.
+    html = make(ccgrate, tmp_path, *args)
+    tags = parsed(html)
+    for tag, attributes in tags.tags:
+        for name, value in attributes.items():
+            assert not re.search(r"[\"<>]", value or ""), (tag, name, value)
+    assert not re.search(r"</?(?:span|td|th|svg|rect|line|a|code)\b", "".join(tags.text))
+    assert not re.search(r"\b1 organisations\b", "".join(tags.text))
+
+
 def test_previous_year_and_draws_add_transitions_movers_and_probabilities(ccgrate, tmp_path):
     html = make(ccgrate, tmp_path, NATIONAL, "--previous", EXAMPLES / "national-2017-18.csv", "--draws", "50",
                 "--org", "SYN001")
@@ -225,3 +238,52 @@ def test_print_puts_one_organisation_on_each_page(driver, reports):
     single, three = pages(reports["single"]), pages(reports["three"])
     # The same overview; each organisation more is exactly one page more.
     assert three - single == 2
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_matches_wcag_examples():
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast((119, 119, 119), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)  # #777 just fails AA
+
+
+@needs_browser
+@pytest.mark.parametrize("name", ["one", "three"])
+def test_every_text_meets_wcag_aa_contrast(driver, reports, name):
+    # Each element that holds text itself, with its computed colour and the first opaque background
+    # behind it (the page's white where none is set).
+    browser.open_page(driver, reports[name], 1280)
+    seen = driver.execute_script("""
+        function rgb(text) { const m = text.match(/[\\d.]+/g).map(Number); return m; }
+        function background(e) {
+          for (; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        }
+        const out = [];
+        document.querySelectorAll('body *').forEach(e => {
+          const own = Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+          if (!own || e.closest('.visually-hidden, .skip, svg') || !e.getClientRects().length) return;
+          const style = getComputedStyle(e);
+          const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700);
+          out.push([e.tagName + '.' + e.className, rgb(style.color).slice(0, 3), background(e), large]);
+        });
+        return out;
+    """)
+    assert len(seen) > 100
+    failing = {(tag, tuple(fg), tuple(bg)) for tag, fg, bg, large in seen if contrast(fg, bg) < (3.0 if large else 4.5)}
+    assert failing == set()

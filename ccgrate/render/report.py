@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..report import STRIP_WIDTH, Report, Spread
+from ..report import STRIP_WIDTH, Report, Spread, counted
 
 
 def render_report(report: Report) -> str:
@@ -55,8 +55,7 @@ def render_report(report: Report) -> str:
         if spread is None:
             return Markup("")
         if spread.count < 5:  # no national spread to speak of in a file of a few organisations
-            return Markup('<span class="meta">{} organisation{} in the file</span>').format(
-                spread.count, "" if spread.count == 1 else "s")
+            return Markup('<span class="meta">{} in the file</span>').format(counted(spread.count, "organisation"))
         low, high = min(spread.low, 0.0), max(spread.high, 100.0)
 
         def x(v: float) -> float:
@@ -91,5 +90,5 @@ def render_report(report: Report) -> str:
 
     template = environment.get_template("report.html.j2")
     return template.render(report=report, badge=badge, pct=pct, score=score, sortnum=sortnum, bars=bars, box=box,
-                           band=band, strip_width=int(STRIP_WIDTH),
+                           band=band, counted=counted, strip_width=int(STRIP_WIDTH),
                            section_anchors={s.anchor for s in report.sections})
