@@ -2,10 +2,10 @@
 
 A national file is a grid of numbers. Reading it the general way makes a Python string of every
 cell and then a float of every string, which at a million organisations is most of the run and
-several GB. Here numpy finds the delimiters in the file's bytes, and `numpy.fromstring` turns each
-block of numeric fields into doubles in one C call (it reads numbers with CPython's own correctly
-rounded parser, so every value is the same double `float()` gives, and the exact arithmetic built
-on those doubles is unchanged). Only identity columns (codes, names, periods) and columns whose
+several GB. Here numpy finds the delimiters in the file's bytes, and numpy's text reader
+(`loadtxt`, or `fromstring` for a block with empty cells) turns each block of numeric fields into
+doubles in one C call (both read numbers with CPython's own correctly rounded parser, so every value
+is the same double `float()` gives, and the exact arithmetic built on those doubles is unchanged). Only identity columns (codes, names, periods) and columns whose
 cells are not all plain numbers become Python strings.
 
 The fast path takes a file only when it can be sure it reads it exactly as `data.read_csv_table`
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 from collections.abc import Callable
 
 import numpy as np
@@ -32,10 +33,10 @@ from .data import (
     Table,
     _csv_header,
     _header_names,
-    _identities,
     _period_notes,
     check_unique_records,
     combine_digests,
+    identity_columns,
     total_rows,
     totals_note,
 )
@@ -45,6 +46,7 @@ _BLOCK = 1 << 23
 _BOM = codecs.BOM_UTF8
 _NUMBER_BYTES = np.zeros(256, dtype=bool)
 _NUMBER_BYTES[np.frombuffer(b"0123456789.+-eE", dtype=np.uint8)] = True
+_PLAIN_BLOCK_BYTES = b"0123456789.+-eE\r\n"  # with the delimiter: every byte a block of plain numbers holds
 
 
 def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
@@ -181,10 +183,8 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     content = combine_digests(header_digest, bytes(digests), separators=False)
     del digests
 
-    identity_names = [name for name in names if name in IDENTITY]
-    mini_rows = list(zip(*(rows_of[name] for name in identity_names)))
-    mini_body = list(zip(lines, mini_rows))
-    codes, org_names, periods = _identities(identity_names, mini_body, source)
+    codes, org_names, periods = identity_columns({name: (names.index(name), rows) for name, rows in rows_of.items()},
+                                                 lines, source)
     check_unique_records(codes, periods, lines, source)
     dataset = Dataset(source, hashlib.sha256(raw).hexdigest(), content, "wide", codes, org_names, periods, lines)
     cell_text = _cell_reader(raw, body_start, row_starts, row_ends, delimiter)
@@ -204,7 +204,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
         else:
             dataset.values[name] = column
     dataset.plain_numbers = False
-    dataset.notes = [*notes, *_period_notes(dataset, identity_names, mini_body, source)]
+    dataset.notes = [*notes, *_period_notes(rows_of.get("period"), source)]
     return dataset
 
 
@@ -231,9 +231,10 @@ def _parse(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: lis
 
 def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int],
                 delimiter: int) -> np.ndarray | None:
-    """The common case, without gathering the numeric fields: every field of the block is read,
-    the other columns' fields (codes, names) first overwritten with zeros, and their values dropped.
-    None when that cannot be done (an empty field) or a numeric field is not a plain number."""
+    """The common case, without gathering the numeric fields: the block is read whole by numpy's
+    text reader, the other columns' fields (codes, names) first overwritten with zeros so that one
+    check of every byte covers the block, and those columns skipped. None when that cannot be done
+    (an empty field) or a numeric field is not a plain finite number."""
     others = [index for index in range(starts.shape[1]) if index not in set(columns)]
     lengths = (ends[:, others] - starts[:, others]).ravel()
     if (lengths == 0).any():
@@ -243,21 +244,20 @@ def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns
         first = starts[:, others].ravel()
         offsets = np.cumsum(lengths) - lengths
         work[np.repeat(first - offsets, lengths) + np.arange(int(lengths.sum()))] = ord("0")
-    separators = (work == delimiter) | (work == 10)
-    carriage = work == 13
-    if not _NUMBER_BYTES[work[~(separators | carriage)]].all():
-        return None
-    work[separators] = ord(",")
-    work[carriage] = ord(" ")  # whitespace beside a separator is allowed; CRLF becomes ", "
+    text = work.tobytes()
+    del work
+    if text.translate(None, _PLAIN_BLOCK_BYTES + bytes((delimiter,))):
+        return None  # a letter, a space, a % sign, a quote: not a plain number
     try:
-        values = np.fromstring(work.tobytes(), dtype=np.float64, sep=",")
+        # loadtxt reads each number with CPython's own correctly rounded parser (PyOS_string_to_double,
+        # as float() does) and raises on a token that is not a whole number; twice as fast as fromstring.
+        grid = np.loadtxt(io.BytesIO(text), delimiter=chr(delimiter), dtype=np.float64, comments=None,
+                          usecols=columns, ndmin=2, encoding="ascii")
     except ValueError:
         return None
-    rows, width = starts.shape
-    if len(values) != rows * width:
+    if grid.shape != (starts.shape[0], len(columns)) or not np.isfinite(grid).all():
         return None
-    grid = values.reshape(rows, width)[:, columns]
-    return grid if np.isfinite(grid).all() else None
+    return grid
 
 
 def _numbers(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, delimiter: int) -> np.ndarray | None:

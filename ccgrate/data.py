@@ -416,7 +416,8 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
     else:
         dataset = _read_wide(names, header, body, source, table.sha256, content, table.decimal_comma)
     dataset.plain_numbers = table.plain_numbers
-    dataset.notes = [*table.notes, *_period_notes(dataset, names, body, source), *dataset.notes]
+    period_texts = [row[names.index("period")] for _, row in body] if "period" in names else None
+    dataset.notes = [*table.notes, *_period_notes(period_texts, source), *dataset.notes]
     return dataset
 
 
@@ -476,11 +477,10 @@ def _lines_word(source: str) -> str:
     return "row" if getattr(source, "sheet", None) is not None else "line"
 
 
-def _period_notes(dataset: Dataset, names: list[str], body: list, source: str) -> list[str]:
-    if "period" not in names:
+def _period_notes(period_texts: list[str] | None, source: str) -> list[str]:
+    if period_texts is None:
         return []
-    at = names.index("period")
-    quarters = sorted({row[at].strip() for _, row in body if read_period(row[at])[1]})
+    quarters = sorted({text.strip() for text in set(period_texts) if read_period(text)[1]})
     if not quarters:
         return []
     return [f"{source}: quarterly periods read as their financial year "
@@ -626,36 +626,48 @@ def _nameless_column(table: Table, index: int) -> DataError:
 
 def _identities(names: list[str], body: list, source: str) -> tuple[list[str], list[str], list[str | None]]:
     """Each row's organisation code, name and period, checked."""
-    code_at = names.index("org_code")
-    name_at = names.index("org_name") if "org_name" in names else None
-    period_at = names.index("period") if "period" in names else None
-    codes, org_names, periods = [], [], []
-    known_periods: dict[str, str | None] = {}
-    for line, row in body:
-        raw = row[code_at]
-        code = raw.strip().upper()
-        if not code:
-            raise DataError(
-                "org_code is blank", where=location(source, line, code_at + 1), hint="every row needs an organisation code"
-            )
-        if not code.isprintable():
-            code = read_code(raw, location(source, line, code_at + 1))
-        codes.append(code)
-        org_names.append(row[name_at].strip() if name_at is not None else "")
-        if period_at is None:
-            periods.append(None)
-            continue
-        text = row[period_at]
-        if text not in known_periods:
-            known_periods[text] = read_period(text)[0]
-        period = known_periods[text]
-        if period is None:
-            raise DataError(
-                f'period "{clip(text.strip())}" is not a year',
-                where=location(source, line, period_at + 1),
-                hint="write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for the year starting April 2017)",
-            )
-        periods.append(period)
+    columns = {name: (index, [row[index] for _, row in body]) for index, name in enumerate(names) if name in IDENTITY}
+    return identity_columns(columns, [line for line, _ in body], source)
+
+
+def identity_columns(columns: dict[str, tuple[int, list[str]]], lines: Sequence[int],
+                     source: str) -> tuple[list[str], list[str], list[str | None]]:
+    """The codes, names and periods of a file's rows from its identity columns (role -> the column's
+    position in the file from 0, and its cells), checked a column at a time. A file with several
+    faults reports the first in row order, the code before the period within a row."""
+    code_at, raw_codes = columns["org_code"]
+    codes = [text.strip().upper() for text in raw_codes]
+    count = len(codes)
+    first_blank = next((i for i, code in enumerate(codes) if not code), count) if not all(codes) else count
+    period_at, period_texts = columns.get("period", (None, None))
+    periods: list[str | None]
+    first_bad_period = count
+    if period_texts is None:
+        periods = [None] * count
+    else:
+        known = {text: read_period(text)[0] for text in set(period_texts)}
+        periods = [known[text] for text in period_texts]
+        if None in known.values():
+            first_bad_period = periods.index(None)
+    first_fault = min(first_blank, first_bad_period)
+    if not "".join(codes[:first_fault + 1]).isprintable():
+        for i in range(min(first_fault + 1, count)):
+            if not codes[i].isprintable():
+                codes[i] = read_code(raw_codes[i], location(source, lines[i], code_at + 1))
+    if first_blank < count and first_blank <= first_bad_period:
+        raise DataError("org_code is blank", where=location(source, lines[first_blank], code_at + 1),
+                        hint="every row needs an organisation code")
+    if first_bad_period < count:
+        assert period_texts is not None and period_at is not None
+        raise DataError(
+            f'period "{clip(period_texts[first_bad_period].strip())}" is not a year',
+            where=location(source, lines[first_bad_period], period_at + 1),
+            hint="write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for the year starting April 2017)",
+        )
+    if "org_name" in columns:
+        org_names = [text.strip() for text in columns["org_name"][1]]
+    else:
+        org_names = [""] * count
     return codes, org_names, periods
 
 

@@ -222,8 +222,11 @@ def _framework_for(period: str, source: str) -> Any:
 def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[str, list[int]]]:
     """The dataset's records by period, each in code order whatever the order of the rows, so that
     sums over a population always run in one order and the same data gives the same bytes."""
-    groups: dict[str, list[int]] = {}
-    for index, period in enumerate(dataset.periods):
+    groups: dict[str, Sequence[int]] = {}
+    distinct = set(dataset.periods)
+    if len(distinct) == 1 and None not in distinct:  # the usual file: one year, every row
+        groups[next(iter(distinct))] = range(len(dataset.periods))
+    for index, period in enumerate(dataset.periods if not groups else ()):
         if period is None:
             if override is not None:
                 period = override.framework.period
@@ -235,7 +238,7 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
                     where=dataset.source,
                     hint="add a period column (e.g. 2017/18), or pass --period 2017/18 or --framework ID|PATH",
                 )
-        groups.setdefault(period, []).append(index)
+        groups.setdefault(period, []).append(index)  # type: ignore[union-attr]
     if wanted and not wanted & set(groups):
         raise DataError(
             f"no rows for period {', '.join(sorted(wanted))}",
@@ -247,9 +250,12 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
     for period in sorted(groups):
         if wanted and period not in wanted:
             continue
-        indices = sorted(groups[period], key=codes.__getitem__)
-        # Already in code order and the whole file: columns can be used as they are, not copied.
-        chosen.append((period, range(len(codes)) if indices == list(range(len(codes))) else indices))
+        rows = groups[period]
+        if len(rows) == len(codes) and codes == sorted(codes):
+            # Already in code order and the whole file: columns can be used as they are, not copied.
+            chosen.append((period, range(len(codes))))
+        else:
+            chosen.append((period, sorted(rows, key=codes.__getitem__)))
     return chosen
 
 

@@ -120,10 +120,16 @@ def files(draw) -> bytes:
     count = draw(st.integers(1, 12))
     rows = []
     for index in range(count):
-        code = draw(st.sampled_from([f"C{index:02d}", f" c{index:02d} ", "ENGLAND" if index == count - 1 else f"D{index}"]))
-        rows.append([code, draw(st.sampled_from(["Alpha", "", "Beta CCG", "Ünïcode"])), draw(st.sampled_from(["2017/18", "2017-18", "2017/18"])),
+        code = draw(st.sampled_from([f"C{index:02d}", f" c{index:02d} ", "ENGLAND" if index == count - 1 else f"D{index}",
+                                     f"C{index:02d}", f"C{index:02d}\u200b", " "]))
+        period = draw(st.sampled_from(["2017/18", "2017-18", "2017/18", "2017/18", "2017/18 Q4", "20x7"]))
+        rows.append([code, draw(st.sampled_from(["Alpha", "", "Beta CCG", "Ünïcode"])), period,
                      draw(numbers), draw(numbers), draw(cells), draw(numbers)])
-    text = "\n".join([HEADER, *(",".join(row) for row in rows)])
+    # Columns in any order: messages name the file's own column.
+    order = draw(st.permutations(range(7)))
+    delimiter = draw(st.sampled_from([",", ",", "\t"]))
+    header = [HEADER.split(",")[i] for i in order]
+    text = "\n".join([delimiter.join(header), *(delimiter.join(row[i] for i in order) for row in rows)])
     if draw(st.booleans()):
         text += "\n"
     if draw(st.integers(0, 5)) == 0:

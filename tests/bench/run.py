@@ -53,6 +53,19 @@ MEASURE = (
 )
 
 
+def compiled() -> Path:
+    """ccgrate's modules compiled to bytecode, as pip leaves an installed package. An editable install
+    run under PYTHONDONTWRITEBYTECODE would otherwise compile every module from source at each start
+    (about 45 ms that no installed copy pays), and the figures would measure the compiler."""
+    import compileall
+
+    import ccgrate
+
+    package = Path(ccgrate.__file__).resolve().parent
+    compileall.compile_dir(package, quiet=1)
+    return package
+
+
 def once(command: list[str]) -> tuple[float, int]:
     """Wall time (s) and peak resident memory (KiB) of one fresh process."""
     output = subprocess.run([PYTHON, "-c", MEASURE, *command], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -172,6 +185,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", help="peer sizes (default 209 10000 100000, and 1000000 "
                         "with --large)")
     args = parser.parse_args()
+    print(f"timing ccgrate from {compiled()} ({' '.join(CCGRATE)})", file=sys.stderr)
     report = Report()
 
     def wanted(group: str) -> bool:
@@ -184,10 +198,12 @@ def main() -> int:
         report.ratio("ccgrate --help", helped, "python -c pass", python, 1.5)
     if wanted("score"):
         national = "examples/national-2017-18.csv"
-        floor, single, table, machine = interleaved(
-            [[PYTHON, "-c", DEPENDENCY_FLOOR], [*CCGRATE, "score", "examples/bromley.csv"], [*CCGRATE, "score", national],
+        floor, numeric, single, table, machine = interleaved(
+            [[PYTHON, "-c", DEPENDENCY_FLOOR], [PYTHON, "-c", DEPENDENCY_FLOOR + "; import numpy"],
+             [*CCGRATE, "score", "examples/bromley.csv"], [*CCGRATE, "score", national],
              [*CCGRATE, "score", national, "-f", "csv"]], args.repeat)
         report.ratio("ccgrate score examples/bromley.csv", single, "import click, pydantic, rich", floor, 1.3)
+        report.ratio("ccgrate score examples/bromley.csv", single, "the same and numpy", numeric, None)
         report.ratio("ccgrate score national-2017-18.csv (207), table", table, "single-organisation run", single, 1.1)
         report.ratio("ccgrate score national-2017-18.csv -f csv", machine, "single-organisation run", single, 1.1)
     if wanted("sensitivity"):
