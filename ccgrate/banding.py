@@ -42,7 +42,7 @@ class IndicatorColumn:
 class Bands:
     """Where every organisation fell, for one indicator."""
 
-    rank: np.ndarray  # int64; 0 is the best band, -1 not banded
+    rank: np.ndarray  # integers (int8 in an assessment, where they fit); 0 is the best band, -1 not banded
     points: np.ndarray  # float64; NaN when not banded
     reference: str | list[str]  # the same for everyone, or one per organisation
     notes: dict[int, str] = field(default_factory=dict)  # why an organisation with a value was not banded

@@ -213,7 +213,12 @@ def _all_blank(column: Column, indices: Sequence[int]) -> bool:
 
 def _take_numbers(numbers: np.ndarray, indices: Sequence[int]) -> np.ndarray:
     if isinstance(indices, range) and indices == range(len(numbers)):
-        return numbers.copy()
+        # The whole column in file order: the reader's own array, shared rather than copied (a second
+        # copy of every number at once is what a large file's peak memory would be made of), and
+        # read-only, so that nothing downstream changes the data it was read from.
+        shared = numbers.view()
+        shared.flags.writeable = False
+        return shared
     return numbers[np.asarray(indices, dtype=np.intp)]
 
 
@@ -304,7 +309,8 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
         from_counts = settle_ties(rate_on_scale(numerators, denominators, percent_scale(ind)), numerators,
                                   denominators, percent_scale(ind), reference_numbers(ind))
         blank = np.isnan(values) & both
-        values[blank] = from_counts[blank]
+        if blank.any():
+            values = np.where(blank, from_counts, values)  # a new array: the reader's may be shared
         given = both & ~blank
         differ = np.flatnonzero(given & (np.abs(values - from_counts) > 0.05 * np.maximum(np.abs(from_counts), 1.0)))
         if len(differ):

@@ -57,7 +57,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     start = len(_BOM) if raw.startswith(_BOM) else 0
     if start and encoding != "utf-8-sig":
         return None
-    if not raw.strip() or any(mark in raw for mark in (b"\x00", b'"', b"\x1e", b"\x1f")):
+    if not raw or raw.isspace() or any(mark in raw for mark in (b"\x00", b'"', b"\x1e", b"\x1f")):
         return None
     if not raw.isascii() and not _valid_utf8(raw):
         return None

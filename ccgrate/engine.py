@@ -12,7 +12,7 @@ Pipeline, for one population (one period's organisations under one framework):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fractions import Fraction
@@ -335,7 +335,16 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     bands: dict[str, Bands] = {}
     stats: dict[str, Any] = {}
     columns: dict[str, IndicatorColumn] = {}
-    for ind in indicators:
+    # Every indicator's points and band ranks, organisations x indicators, stored column by column so
+    # that a domain's or an area's selection of columns is contiguous; each indicator's Bands then
+    # views its own column, and the banding's arrays are let go (one copy of each, not two).
+    # Ranks are small (a framework's bands, -1 for none): one byte each where they fit, an eighth
+    # of the memory of int64 at a million organisations.
+    band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
+    rank_type = np.int8 if band_counts.max(initial=0) <= np.iinfo(np.int8).max else np.int64
+    points = np.empty((count, len(indicators)), dtype=np.float64, order="F")
+    ranks = np.empty((count, len(indicators)), dtype=rank_type, order="F")
+    for k, ind in enumerate(indicators):
         if ind.method == "judgement":
             column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
         else:
@@ -343,11 +352,11 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
             column = IndicatorColumn(values, population.numerators.get(ind.id), population.denominators.get(ind.id))
         columns[ind.id] = column
         result = make_banding(fw, ind).band(column)
-        bands[ind.id] = result
+        points[:, k], ranks[:, k] = result.points, result.rank
+        bands[ind.id] = replace(result, points=points[:, k], rank=ranks[:, k])
         if result.stats is not None:
             stats[ind.id] = result.stats
-    points = side_by_side([bands[i.id].points for i in indicators], count, np.float64)
-    ranks = side_by_side([bands[i.id].rank for i in indicators], count, np.int64)
+        del result
     weights = [ind.weight for ind in indicators]
     # Every indicator's points as integers over one common denominator, for exact re-checks.
     integer_points, common = over_common_denominator([fw.exact_points(ind) for ind in indicators])
@@ -409,7 +418,6 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         sum(exact_weights, Fraction(0)),
     )
     provisional = np.where(short, -1, rating_positions(fw, score))
-    band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
     in_bands = banded.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         best = np.where(in_bands > 0, (ranks == 0).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
