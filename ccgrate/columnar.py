@@ -125,27 +125,14 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
         lo, hi = int(row_starts[first]), int(row_ends[last - 1])
         block = body[lo:hi]
         starts_rel, ends_rel = row_starts[first:last] - lo, row_ends[first:last] - lo
-        delimiters = np.flatnonzero(block == delimiter_byte)
-        rows = last - first
-        if len(delimiters) != rows * (width - 1):
+        bounds = _field_bounds(block, starts_rel, ends_rel, width, delimiter_byte)
+        if bounds is None:
             return None
-        if width > 1:
-            grid = delimiters.reshape(rows, width - 1)
-            if (grid[:, 0] < starts_rel).any() or (grid[:, -1] >= ends_rel).any():
-                return None
-            field_starts = np.empty((rows, width), dtype=np.int64)
-            field_ends = np.empty((rows, width), dtype=np.int64)
-            field_starts[:, 0] = starts_rel
-            field_starts[:, 1:] = grid + 1
-            field_ends[:, :-1] = grid
-            field_ends[:, -1] = ends_rel
-        else:
-            field_starts, field_ends = starts_rel[:, None], ends_rel[:, None]
+        field_starts, field_ends = bounds
         # The identity columns as text; the records' digests for the content hash.
         chunk = raw[body_start + lo:body_start + hi]
         for index in text_at:
-            texts[index].extend(chunk[s:e].decode("utf-8") for s, e in zip(field_starts[:, index].tolist(),
-                                                                              field_ends[:, index].tolist()))
+            texts[index].extend(_texts(chunk, field_starts[:, index], field_ends[:, index]))
         joined = chunk.replace(delimiter.encode(), b"\x1f")
         digests += b"".join([sha256(joined[s:e]).digest() for s, e in zip(starts_rel.tolist(), ends_rel.tolist())])
         candidates = [index for index in numeric if index not in as_text]
@@ -157,6 +144,22 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
                 break
             as_text.update(failed)
             candidates = [index for index in candidates if index not in failed]
+
+    if as_text:
+        # Columns found to hold text (judgements, a % sign, a marker) are read a block at a time like
+        # the identity columns, not cell by cell from each row's text.
+        texts.update({index: [] for index in as_text})
+        for index in as_text:
+            del numbers[index]
+        for first in range(0, count, CHUNK_ROWS):
+            last = min(first + CHUNK_ROWS, count)
+            lo, hi = int(row_starts[first]), int(row_ends[last - 1])
+            bounds = _field_bounds(body[lo:hi], row_starts[first:last] - lo, row_ends[first:last] - lo, width,
+                                   delimiter_byte)
+            assert bounds is not None, "the same block was read in the first pass"
+            chunk = raw[body_start + lo:body_start + hi]
+            for index in as_text:
+                texts[index].extend(_texts(chunk, bounds[0][:, index], bounds[1][:, index]))
 
     codes_text = texts[names.index("org_code")]
     if any(not code.strip() for code in codes_text):
@@ -175,6 +178,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
                                           (rows_of.get("org_name") or [""] * count)[i].strip()) for i in totals]))
         lines = [lines[i] for i in order]
         rows_of = {name: [column[i] for i in order] for name, column in rows_of.items()}
+        texts.update({index: [texts[index][i] for i in order] for index in as_text})
         numbers = {index: column[order] for index, column in numbers.items()}
         row_starts, row_ends = row_starts[order], row_ends[order]
         digest_rows = np.frombuffer(bytes(digests), dtype=np.uint8).reshape(-1, 32)[order]
@@ -193,7 +197,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
             continue
         title = header[index].strip()
         if index in as_text:
-            column = Column(title, [cell_text(i, index) for i in range(len(codes))], index + 1)
+            column = Column(title, texts[index], index + 1)
         else:
             column = Column(title, None, index + 1, numbers=numbers[index],
                             text_of=lambda i, index=index: cell_text(i, index))
@@ -208,55 +212,103 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     return dataset
 
 
+def _field_bounds(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int,
+                  delimiter: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each field of a block of rows starts and ends (rows x fields, from the block's start),
+    or None when a row has more or fewer fields than the header."""
+    delimiters = np.flatnonzero(block == delimiter)
+    rows = len(starts)
+    if len(delimiters) != rows * (width - 1):
+        return None
+    if width == 1:
+        return starts[:, None], ends[:, None]
+    grid = delimiters.reshape(rows, width - 1)
+    if (grid[:, 0] < starts).any() or (grid[:, -1] >= ends).any():
+        return None
+    field_starts = np.empty((rows, width), dtype=np.int64)
+    field_ends = np.empty((rows, width), dtype=np.int64)
+    field_starts[:, 0] = starts
+    field_starts[:, 1:] = grid + 1
+    field_ends[:, :-1] = grid
+    field_ends[:, -1] = ends
+    return field_starts, field_ends
+
+
+def _texts(chunk: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """One column's fields as strings: its bytes gathered with a unit separator after each field
+    (a byte the fast reader has made sure the file does not hold), decoded and split once."""
+    lengths = ends - starts + 1  # each field and the byte after it
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    taken = np.frombuffer(chunk, dtype=np.uint8, count=len(chunk))
+    picked = np.empty(total, dtype=np.uint8)
+    inside = np.arange(total) - np.repeat(offsets - starts, lengths)
+    picked[:] = taken[np.minimum(inside, len(chunk) - 1)]
+    picked[offsets + lengths - 1] = 0x1F
+    return picked.tobytes().decode("utf-8").split("\x1f")[:-1]
+
+
 def _parse(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int],
            delimiter: int) -> tuple[np.ndarray, set[int]]:
     """The fields of `columns` as doubles (NaN where blank), or the columns holding a cell that is
-    not a plain finite number (found column by column, which only a failing block pays for)."""
-    s, e = starts[:, columns], ends[:, columns]
-    empty = s == e
-    if not empty.any():
-        grid = _whole_rows(block, starts, ends, columns, delimiter)
-        if grid is not None:
-            return grid, set()
-    values = _numbers(block, s[~empty], e[~empty], delimiter)
-    if values is None:
+    not a plain finite number (which only a failing block pays to find)."""
+    grid = _whole_rows(block, starts, ends, columns, delimiter)
+    if grid is not None:
+        return grid, set()
+    failed = _columns_with_odd_bytes(block, starts, columns, delimiter)
+    if not failed:
+        # Only number characters, yet a field is not a number ("1..2", "-", "1e999"): column by column.
+        s, e = starts[:, columns], ends[:, columns]
+        empty = s == e
         failed = {index for k, index in enumerate(columns)
                   if _numbers(block, s[~empty[:, k], k], e[~empty[:, k], k], delimiter) is None}
-        assert failed, "a block that fails has a column that fails alone"
-        return np.empty(0), failed
-    grid = np.full(s.shape, np.nan)
-    grid[~empty] = values
-    return grid, set()
+    assert failed, "a block that fails has a column that fails alone"
+    return np.empty(0), failed
+
+
+def _columns_with_odd_bytes(block: np.ndarray, starts: np.ndarray, columns: list[int], delimiter: int) -> set[int]:
+    """The columns among `columns` with a byte no plain number has (a letter, a space, a % sign)."""
+    allowed = _NUMBER_BYTES.copy()
+    allowed[[delimiter, 10, 13]] = True
+    odd = np.flatnonzero(~allowed[block])
+    if not len(odd):
+        return set()
+    # Fields start in ascending order row by row: the field holding a byte is the last to start at or before it.
+    field = np.searchsorted(starts.ravel(), odd, side="right") - 1
+    return set(np.unique(field % starts.shape[1]).tolist()) & set(columns)
 
 
 def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int],
                 delimiter: int) -> np.ndarray | None:
-    """The common case, without gathering the numeric fields: the block is read whole by numpy's
-    text reader, the other columns' fields (codes, names) first overwritten with zeros so that one
-    check of every byte covers the block, and those columns skipped. None when that cannot be done
-    (an empty field) or a numeric field is not a plain finite number."""
+    """The block read whole by numpy's text reader, without gathering the numeric fields: the other
+    columns' fields (codes, names) are first overwritten with zeros, so that one check of every byte
+    covers the block, and then skipped; an empty field is given the text nan (after the check, so
+    that only a blank cell reads as NaN). None when a numeric field is not a plain finite number."""
     others = [index for index in range(starts.shape[1]) if index not in set(columns)]
-    lengths = (ends[:, others] - starts[:, others]).ravel()
-    if (lengths == 0).any():
-        return None
     work = block.copy()
     if others:
+        lengths = (ends[:, others] - starts[:, others]).ravel()
         first = starts[:, others].ravel()
         offsets = np.cumsum(lengths) - lengths
         work[np.repeat(first - offsets, lengths) + np.arange(int(lengths.sum()))] = ord("0")
-    text = work.tobytes()
-    del work
-    if text.translate(None, _PLAIN_BLOCK_BYTES + bytes((delimiter,))):
+    if work.tobytes().translate(None, _PLAIN_BLOCK_BYTES + bytes((delimiter,))):
         return None  # a letter, a space, a % sign, a quote: not a plain number
+    empty = starts == ends
+    blank = empty[:, columns]
+    if empty.any():
+        at = starts[empty]  # ascending: row by row, field by field
+        work = np.insert(work, np.repeat(at, 3), np.tile(np.frombuffer(b"nan", dtype=np.uint8), len(at)))
     try:
         # loadtxt reads each number with CPython's own correctly rounded parser (PyOS_string_to_double,
         # as float() does) and raises on a token that is not a whole number; twice as fast as fromstring.
-        grid = np.loadtxt(io.BytesIO(text), delimiter=chr(delimiter), dtype=np.float64, comments=None,
+        grid = np.loadtxt(io.BytesIO(work.tobytes()), delimiter=chr(delimiter), dtype=np.float64, comments=None,
                           usecols=columns, ndmin=2, encoding="ascii")
     except ValueError:
         return None
-    if grid.shape != (starts.shape[0], len(columns)) or not np.isfinite(grid).all():
+    if grid.shape != (starts.shape[0], len(columns)):
         return None
+    if not np.isfinite(grid).all() and (~np.isfinite(grid) & ~blank).any():
+        return None  # 1e999 reads as infinity: not a number ccgrate takes
     return grid
 
 

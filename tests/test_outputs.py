@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,3 +116,15 @@ def test_streamed_json_is_the_whole_document_json_writes(ccgrate):
     empty = render_json(ScoreRun([], []))
     assert json_module.loads(empty)["assessments"] == []
     assert empty == json_module.dumps(json_module.loads(empty), indent=2, ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 6).flatmap(lambda width: st.lists(st.lists(st.booleans(), min_size=width, max_size=width),
+                                                        max_size=12)))
+def test_joined_lists_each_rows_marked_columns_in_order(rows):
+    from ccgrate.render.machine import _joined
+
+    width = len(rows[0]) if rows else 0
+    labels = [f"c{k}" for k in range(width)]
+    marked = np.array(rows, dtype=bool).reshape(len(rows), width)
+    assert _joined(marked, labels) == [";".join(l for l, m in zip(labels, row) if m) for row in rows]

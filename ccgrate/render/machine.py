@@ -11,7 +11,7 @@ import io
 import json
 import math
 from itertools import repeat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -254,20 +254,26 @@ def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
             for a in areas:
                 columns.append(named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
                                if a in area_at else [""] * count)
-            fired = np.zeros(count, dtype=bool)
-            for outcome in result.outcomes:
-                fired |= outcome.fired[at]
-            rules = [""] * count
-            for k in np.flatnonzero(fired).tolist():
-                i = chosen[k]
-                rules[k] = ";".join(o.rule.id for o in result.outcomes if o.fired[i])
-            columns.append(rules)
-            gaps = [""] * count
-            for k in np.flatnonzero(missing[at].any(axis=1)).tolist():
-                gaps[k] = ";".join(ids[j] for j in np.flatnonzero(missing[chosen[k]]))
-            columns.append(gaps)
+            fired = np.zeros((count, len(result.outcomes)), dtype=bool)
+            for k, outcome in enumerate(result.outcomes):
+                fired[:, k] = outcome.fired[at]
+            columns.append(_joined(fired, [o.rule.id for o in result.outcomes]))
+            columns.append(_joined(missing[at], ids))
             columns.extend([value] * count for value in constant_tail)
             yield columns
+
+
+def _joined(marked: np.ndarray, labels: Sequence[str]) -> list[str]:
+    """Per row, the labels of its marked columns in column order, joined with ";" ("" for none)."""
+    rows, columns = np.nonzero(marked)  # row by row, and column by column within a row
+    texts = [""] * marked.shape[0]
+    if not len(rows):
+        return texts
+    names = [labels[c] for c in columns.tolist()]
+    bounds = (np.flatnonzero(np.diff(rows)) + 1).tolist()
+    for row, start, end in zip(rows[[0, *bounds]].tolist(), [0, *bounds], [*bounds, len(names)]):
+        texts[row] = ";".join(names[start:end])
+    return texts
 
 
 def _scores(values: np.ndarray) -> list[str]:
