@@ -242,15 +242,33 @@ class PopulationResult:
         """The full record of one organisation, not kept (unless it already was)."""
         return self._cache[index] if index in self._cache else self._assessment(index)
 
+    def _per_indicator(self) -> list[tuple[Any, Bands, list[str], tuple[float, ...], str | None]]:
+        """What every organisation's record shares for an indicator, worked out once: a national
+        batch builds a record per organisation, each with every indicator."""
+        if "per_indicator" not in self._notes:
+            fw = self.framework
+            self._notes["per_indicator"] = [
+                (ind, self.bands[ind.id], fw.band_labels(ind), tuple(self.bands[ind.id].compared),
+                 getattr(ind, "direction", None))
+                for ind in fw.indicators
+            ]
+        return self._notes["per_indicator"]
+
+    def _totals(self) -> tuple[dict[str, int], dict[str, int]]:
+        """How many indicators each domain and each area has."""
+        if "totals" not in self._notes:
+            fw = self.framework
+            self._notes["totals"] = ({d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains},
+                                     {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas})
+        return self._notes["totals"]
+
     def _assessment(self, index: int) -> Assessment:
         fw, population = self.framework, self.population
         org = population.org(index)
         results = []
-        for ind in fw.indicators:
-            bands = self.bands[ind.id]
+        for ind, bands, labels, compared, direction in self._per_indicator():
             obs = org.values.get(ind.id)
             rank = int(bands.rank[index])
-            labels = fw.band_labels(ind)
             present = obs is not None
             detail = None
             if bands.detail is not None and rank >= 0:
@@ -258,7 +276,7 @@ class PopulationResult:
             results.append(
                 IndicatorResult(
                     id=ind.id, name=ind.name, domain=ind.domain, area=ind.area, method=ind.method, unit=ind.unit,
-                    direction=getattr(ind, "direction", None), weight=ind.weight,
+                    direction=direction, weight=ind.weight,
                     value=obs.value if present else None,
                     numerator=obs.numerator if present else None,
                     denominator=obs.denominator if present else None,
@@ -269,15 +287,14 @@ class PopulationResult:
                     points=float(bands.points[index]) if rank >= 0 else None,
                     note=bands.notes.get(index) if present else None,
                     detail=detail or None,
-                    compared=tuple(bands.compared),
+                    compared=compared,
                 )
             )
-        totals = {d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains}
+        totals, area_totals = self._totals()
         domains = [
             DomainResult(d.id, d.name, d.weight, _maybe(self.domain_scores[index, k]), int(self.domain_used[index, k]), totals[d.id])
             for k, d in enumerate(fw.domains)
         ]
-        area_totals = {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas}
         areas = []
         for k, a in enumerate(fw.areas):
             position = int(self.area_ratings[index, k])

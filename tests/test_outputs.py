@@ -128,3 +128,26 @@ def test_joined_lists_each_rows_marked_columns_in_order(rows):
     labels = [f"c{k}" for k in range(width)]
     marked = np.array(rows, dtype=bool).reshape(len(rows), width)
     assert _joined(marked, labels) == [";".join(l for l, m in zip(labels, row) if m) for row in rows]
+
+
+def test_streamed_json_leaves_no_pile_of_cycles_for_a_disabled_collector():
+    # ccgrate runs with the cyclic collector off; json's indenting encoder leaves a reference cycle
+    # behind each call, so a streamed document must clear them as it goes, not keep one per record.
+    import gc
+
+    from ccgrate.pipeline import score_sources
+    from ccgrate.render.machine import json_chunks
+
+    path = EXAMPLES / "national-2018-19.csv"
+    run = score_sources([(str(path), path.read_bytes())])
+    assert sum(1 for _ in run.iter_assessments()) == 195
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in json_chunks(run):
+            pass
+        left = gc.collect()
+    finally:
+        gc.enable()
+    # Each record leaves about 33 objects: without the clearing, 195 records leave about 6,500.
+    assert left < 64 * 35

@@ -7,6 +7,7 @@ precision change only with `SCHEMA_VERSION`.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import math
@@ -134,10 +135,16 @@ def json_chunks(run: Any) -> Iterator[str]:
     head, tail = json.dumps(document, indent=2, ensure_ascii=False).split('"assessments": []', 1)
     yield head + '"assessments": ['
     separator = "\n"
-    for assessment in run.iter_assessments():
+    for count, assessment in enumerate(run.iter_assessments(), 1):
         text = json.dumps(assessment_record(assessment, frameworks, inputs), indent=2, ensure_ascii=False)
         yield separator + "    " + text.replace("\n", "\n    ")
         separator = ",\n"
+        if count % 64 == 0:
+            # json's indenting encoder is pure Python and leaves a reference cycle (its nested
+            # closures) behind each call; ccgrate runs with the cyclic collector off, so without
+            # this a million organisations would keep a million of them. Only the young objects
+            # are looked at: the records made since the last time.
+            gc.collect(0)
     yield ("]" if separator == "\n" else "\n  ]") + tail + "\n"
 
 
