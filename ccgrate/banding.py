@@ -43,7 +43,9 @@ class Bands:
     """Where every organisation fell, for one indicator."""
 
     rank: np.ndarray  # integers (int8 in an assessment, where they fit); 0 is the best band, -1 not banded
-    points: np.ndarray  # float64; NaN when not banded
+    # Points by band rank, NaN last so that rank -1 reads NaN: a population's points are worked out
+    # from its ranks when asked, not kept (a million organisations x 56 indicators would be 450 MB).
+    point_table: np.ndarray
     reference: str | list[str]  # the same for everyone, or one per organisation
     notes: dict[int, str] = field(default_factory=dict)  # why an organisation with a value was not banded
     detail: dict[str, np.ndarray] | None = None  # per organisation statistics (NaN where none)
@@ -52,6 +54,15 @@ class Bands:
     # The numbers the values were compared with, as the reference shows them (cut points, a
     # standard): an explanation shows each value with enough digits to sit visibly on its side.
     compared: list[float] = field(default_factory=list)
+
+    @property
+    def points(self) -> np.ndarray:
+        """Every organisation's points (float64; NaN when not banded)."""
+        return self.point_table[self.rank]
+
+    def points_at(self, index: int) -> float | None:
+        rank = int(self.rank[index])
+        return float(self.point_table[rank]) if rank >= 0 else None
 
     def reference_for(self, index: int) -> str:
         return self.reference if isinstance(self.reference, str) else self.reference[index]
@@ -109,7 +120,7 @@ def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut:
 def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference, **more) -> Bands:
     rank = np.where(present, rank, NONE)
     table = np.append(np.asarray(points, dtype=np.float64), np.nan)  # position -1 reads NaN
-    return Bands(rank, table[rank], reference, **more)
+    return Bands(rank, table, reference, **more)
 
 
 class CutBanding:

@@ -284,7 +284,7 @@ class PopulationResult:
                     band=labels[rank] if rank >= 0 else None,
                     band_rank=rank if rank >= 0 else None,
                     band_count=len(labels),
-                    points=float(bands.points[index]) if rank >= 0 else None,
+                    points=bands.points_at(index),
                     note=bands.notes.get(index) if present else None,
                     detail=detail or None,
                     compared=compared,
@@ -306,7 +306,7 @@ class PopulationResult:
                 rank = int(bands.rank[index])
                 present = ind.id in org.values
                 own.append(AreaBand(ind.id, fw.band_labels(fw.area_indicator(a, ind))[rank] if rank >= 0 else None,
-                                    rank if rank >= 0 else None, float(bands.points[index]) if rank >= 0 else None,
+                                    rank if rank >= 0 else None, bands.points_at(index),
                                     bands.reference_for(index) if present else ""))
             areas.append(AreaResult(a.id, a.name, _maybe(self.area_scores[index, k]),
                                     fw.area_ratings(a)[position] if position >= 0 else None,
@@ -352,15 +352,15 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     bands: dict[str, Bands] = {}
     stats: dict[str, Any] = {}
     columns: dict[str, IndicatorColumn] = {}
-    # Every indicator's points and band ranks, organisations x indicators, stored column by column so
-    # that a domain's or an area's selection of columns is contiguous; each indicator's Bands then
-    # views its own column, and the banding's arrays are let go (one copy of each, not two).
-    # Ranks are small (a framework's bands, -1 for none): one byte each where they fit, an eighth
-    # of the memory of int64 at a million organisations.
+    # Every indicator's band ranks, organisations x indicators, stored column by column so that a
+    # domain's or an area's selection of columns is contiguous; each indicator's Bands then views its
+    # own column, and the banding's arrays are let go (one copy, not two). Ranks are small (a
+    # framework's bands, -1 for none): one byte each where they fit, an eighth of the memory of
+    # int64 at a million organisations. Points are read from the ranks when a sum needs them.
     band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
     rank_type = np.int8 if band_counts.max(initial=0) <= np.iinfo(np.int8).max else np.int64
-    points = np.empty((count, len(indicators)), dtype=np.float64, order="F")
     ranks = np.empty((count, len(indicators)), dtype=rank_type, order="F")
+    tables = []
     for k, ind in enumerate(indicators):
         if ind.method == "judgement":
             column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
@@ -369,8 +369,9 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
             column = IndicatorColumn(values, population.numerators.get(ind.id), population.denominators.get(ind.id))
         columns[ind.id] = column
         result = make_banding(fw, ind).band(column)
-        points[:, k], ranks[:, k] = result.points, result.rank
-        bands[ind.id] = replace(result, points=points[:, k], rank=ranks[:, k])
+        ranks[:, k] = result.rank
+        tables.append(result.point_table)
+        bands[ind.id] = replace(result, rank=ranks[:, k])
         if result.stats is not None:
             stats[ind.id] = result.stats
         del result
@@ -382,8 +383,8 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         return [k for k, ind in enumerate(indicators) if select(ind)]
 
     def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return banded_means(points[:, chosen], ranks[:, chosen], [weights[c] for c in chosen],
-                            [integer_points[c] for c in chosen], common)
+        return banded_means(lambda k: tables[chosen[k]][ranks[:, chosen[k]]], ranks[:, chosen],
+                            [weights[c] for c in chosen], [integer_points[c] for c in chosen], common)
 
     domain_scores = np.full((count, len(fw.domains)), np.nan)
     domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
@@ -402,7 +403,7 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
             own_points, own_ranks = [], []
             for c, ind in zip(members, own):
                 if ind is indicators[c]:
-                    own_points.append(points[:, c])
+                    own_points.append(tables[c][ranks[:, c]])
                     own_ranks.append(ranks[:, c])
                 else:
                     banded = make_banding(fw, ind).band(columns[ind.id])
@@ -421,7 +422,7 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         return np.rint(np.where(present, taken, 0.0) * 100).astype(np.int64), present, 100
 
     score, _ = rounded_weighted_means(domain_scores, [d.weight for d in fw.domains], domain_hundredths)
-    banded = ~np.isnan(points)
+    banded = ranks >= 0
     weight_total = float(sum(weights))
     scored_weight = np.zeros(count)
     for column, w in enumerate(weights):
@@ -436,9 +437,11 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     )
     provisional = np.where(short, -1, rating_positions(fw, score))
     in_bands = banded.sum(axis=1)
+    # Compared in the ranks' own type: against int64 every rank would be widened first (a million
+    # organisations x 56 indicators, 450 MB for a moment).
     with np.errstate(invalid="ignore", divide="ignore"):
         best = np.where(in_bands > 0, (ranks == 0).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
-        worst = np.where(in_bands > 0, (ranks == band_counts - 1).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
+        worst = np.where(in_bands > 0, (ranks == (band_counts - 1).astype(ranks.dtype)).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
     context = PopulationContext(
         score=score,
         judgements=population.judgements,
@@ -461,16 +464,17 @@ def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: Any) -> np.nd
     return matrix
 
 
-def banded_means(points: np.ndarray, ranks: np.ndarray, weights: Sequence[float], integer_points: Sequence[np.ndarray],
-                 common: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted means of band points (organisations x indicators), half up to two decimals, re-checked
-    exactly from the band ranks where a mean lies near a rounding boundary; and how many were banded."""
+def banded_means(points: np.ndarray | Callable[[int], np.ndarray], ranks: np.ndarray, weights: Sequence[float],
+                 integer_points: Sequence[np.ndarray], common: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means of band points (organisations x indicators, or a function giving column k),
+    half up to two decimals, re-checked exactly from the band ranks where a mean lies near a
+    rounding boundary; and how many were banded."""
     def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         taken = ranks[rows]
         numerators = np.column_stack([integer_points[k][taken[:, k]] for k in range(taken.shape[1])])
         return numerators, taken >= 0, common
 
-    return rounded_weighted_means(points, list(weights), exact)
+    return rounded_weighted_means(points, list(weights), exact, rows=ranks.shape[0])
 
 
 def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:

@@ -59,9 +59,12 @@ def over_common_denominator(tables: Sequence[Sequence[Fraction]]) -> tuple[list[
     return [np.array([int(f * common) for f in table] + [0], dtype=object) for table in tables], common
 
 
-def rounded_weighted_means(values: np.ndarray, weights: Sequence[float],
-                           exact_rows: ExactRows) -> tuple[np.ndarray, np.ndarray]:
+def rounded_weighted_means(values: np.ndarray | Callable[[int], np.ndarray], weights: Sequence[float],
+                           exact_rows: ExactRows, rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise weighted means over columns, NaN ignored, rounded half up to two decimals.
+
+    `values` is a rows x columns matrix, or a function giving column k of `rows` (so that a
+    million organisations' columns are made one at a time, never held side by side).
 
     The means are computed in floating point; the rows within NEAR of a half hundredth are decided
     again exactly, all at once, in integer arithmetic: with values P / D and integer weights W,
@@ -70,13 +73,19 @@ def rounded_weighted_means(values: np.ndarray, weights: Sequence[float],
     """
     import numpy as np
 
-    rows = values.shape[0]
+    if isinstance(values, np.ndarray):
+        matrix, rows = values, values.shape[0]
+        column_of: Callable[[int], np.ndarray] = lambda k: matrix[:, k]  # noqa: E731
+    else:
+        column_of = values
+    assert rows is not None, "rows is given with a function of columns"
     total = np.zeros(rows)
     weight = np.zeros(rows)
     used = np.zeros(rows, dtype=np.int64)
     for column, w in enumerate(weights):
-        present = ~np.isnan(values[:, column])
-        total += np.where(present, values[:, column] * w, 0.0)
+        taken = column_of(column)
+        present = ~np.isnan(taken)
+        total += np.where(present, taken * w, 0.0)
         weight += np.where(present, w, 0.0)
         used += present
     with np.errstate(invalid="ignore", divide="ignore"):

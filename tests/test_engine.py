@@ -160,6 +160,34 @@ def test_means_are_exact_decimal_means_rounded_half_up(pairs):
     assert engine_mean(pairs) == reference_mean(pairs) == weighted_mean(pairs)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 5), st.data())
+def test_means_of_columns_made_one_at_a_time_equal_means_of_the_matrix(rows, columns, data):
+    """The engine hands a domain's points over a column at a time (a million organisations' columns
+    are never held side by side); the means must be those of the same matrix."""
+    from ccgrate.exact import rounded_weighted_means
+
+    cells = st.one_of(st.just(float("nan")), st.sampled_from([0.0, 100 / 3, 50.0, 200 / 3, 100.0]))
+    matrix = np.array(data.draw(st.lists(st.lists(cells, min_size=columns, max_size=columns), min_size=rows,
+                                         max_size=rows)))
+    weights = data.draw(st.lists(st.sampled_from([1.0, 0.5, 2.0, 0.1, 3.0]), min_size=columns, max_size=columns))
+    made = []
+
+    def column(k):
+        made.append(k)
+        return matrix[:, k].copy()
+
+    def exact_rows(chosen):
+        thirds = np.where(np.isnan(matrix[chosen]), 0, np.rint(matrix[chosen] * 3)).astype(np.int64)
+        return thirds, ~np.isnan(matrix[chosen]), 3
+
+    whole, whole_used = rounded_weighted_means(matrix, weights, exact_rows)
+    lazy, lazy_used = rounded_weighted_means(column, weights, exact_rows, rows=rows)
+    np.testing.assert_array_equal(whole, lazy)
+    np.testing.assert_array_equal(whole_used, lazy_used)
+    assert made == list(range(columns))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(decimals, weights), min_size=1, max_size=12),
        st.sampled_from([3, 7, 0.1, 0.3, 1e-3, 12.5, 1e6]))
