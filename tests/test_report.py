@@ -97,6 +97,20 @@ def test_markup_the_template_makes_is_never_escaped_into_text(ccgrate, tmp_path,
     assert not re.search(r"\b1 organisations\b", "".join(tags.text))
 
 
+def test_every_mark_of_a_box_plot_is_drawn_whole(ccgrate, tmp_path):
+    # A diamond is 8 units wide in a 200-unit box plot: one at the top or bottom of the national
+    # range (a clinical priority area scored 100) must not be cut off by the edge of its picture.
+    html = make(ccgrate, tmp_path, NATIONAL, "--org", "SYN001")
+    boxes = re.findall(r'<svg viewBox="0 0 200 20".*?</svg>', html)
+    assert boxes
+    for svg in boxes:
+        shapes = re.findall(r'x1="([\d.]+)" x2="([\d.]+)"', svg) + re.findall(r'class="mark" d="M([\d.]+) ', svg)
+        for xs in shapes:
+            for x in ([float(v) for v in xs] if isinstance(xs, tuple) else [float(xs)]):
+                assert 4 <= x <= 196, svg
+    assert any('class="mark"' in svg for svg in boxes)
+
+
 def test_previous_year_and_draws_add_transitions_movers_and_probabilities(ccgrate, tmp_path):
     html = make(ccgrate, tmp_path, NATIONAL, "--previous", EXAMPLES / "national-2017-18.csv", "--draws", "50",
                 "--org", "SYN001")

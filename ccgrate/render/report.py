@@ -58,8 +58,10 @@ def render_report(report: Report) -> str:
             return Markup('<span class="meta">{} in the file</span>').format(counted(spread.count, "organisation"))
         low, high = min(spread.low, 0.0), max(spread.high, 100.0)
 
+        # The diamond is 8 wide: the scale stops 5 short of each edge, so that a score at the top or
+        # the bottom of the range is drawn whole.
         def x(v: float) -> float:
-            return round(2 + (v - low) / ((high - low) or 1.0) * 196, 1)
+            return round(5 + (v - low) / ((high - low) or 1.0) * 190, 1)
 
         words = (f"{name}: {score(value) or 'no score'}; all {spread.count} organisations from {spread.low:.1f} to "
                  f"{spread.high:.1f}, middle half {spread.q1:.1f} to {spread.q3:.1f}, median {spread.median:.1f}")
