@@ -383,7 +383,7 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         return [k for k, ind in enumerate(indicators) if select(ind)]
 
     def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return banded_means(lambda k: tables[chosen[k]][ranks[:, chosen[k]]], ranks[:, chosen],
+        return banded_means(lambda j: tables[chosen[j]][ranks[:, chosen[j]]], ranks[:, chosen],
                             [weights[c] for c in chosen], [integer_points[c] for c in chosen], common)
 
     domain_scores = np.full((count, len(fw.domains)), np.nan)
@@ -400,19 +400,17 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
             area_scores[:, k], area_used[:, k] = means_of(members)
         else:
             own = [fw.area_indicator(area, indicators[c]) for c in members]
-            own_points, own_ranks = [], []
+            own_bands = []
             for c, ind in zip(members, own):
                 if ind is indicators[c]:
-                    own_points.append(tables[c][ranks[:, c]])
-                    own_ranks.append(ranks[:, c])
+                    own_bands.append(bands[ind.id])
                 else:
-                    banded = make_banding(fw, ind).band(columns[ind.id])
-                    area_bands[(area.id, ind.id)] = banded
-                    own_points.append(banded.points)
-                    own_ranks.append(banded.rank)
+                    own_bands.append(make_banding(fw, ind).band(columns[ind.id]))
+                    area_bands[(area.id, ind.id)] = own_bands[-1]
             own_integers, own_common = over_common_denominator([fw.exact_points(ind) for ind in own])
             area_scores[:, k], area_used[:, k] = banded_means(
-                np.column_stack(own_points), np.column_stack(own_ranks), [ind.weight for ind in own], own_integers, own_common)
+                lambda j, taken=own_bands: taken[j].points, np.column_stack([b.rank for b in own_bands]),
+                [ind.weight for ind in own], own_integers, own_common)
         area_ratings[:, k] = area_positions(fw, area, area_scores[:, k], area_used[:, k])
     # The overall score is the mean of the published (rounded) domain scores, as a person with the
     # domain table in front of them would compute it.
@@ -441,7 +439,8 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     # organisations x 56 indicators, 450 MB for a moment).
     with np.errstate(invalid="ignore", divide="ignore"):
         best = np.where(in_bands > 0, (ranks == 0).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
-        worst = np.where(in_bands > 0, (ranks == (band_counts - 1).astype(ranks.dtype)).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
+        last = (band_counts - 1).astype(ranks.dtype)
+        worst = np.where(in_bands > 0, (ranks == last).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
     context = PopulationContext(
         score=score,
         judgements=population.judgements,
@@ -464,10 +463,10 @@ def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: Any) -> np.nd
     return matrix
 
 
-def banded_means(points: np.ndarray | Callable[[int], np.ndarray], ranks: np.ndarray, weights: Sequence[float],
+def banded_means(points: Callable[[int], np.ndarray], ranks: np.ndarray, weights: Sequence[float],
                  integer_points: Sequence[np.ndarray], common: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted means of band points (organisations x indicators, or a function giving column k),
-    half up to two decimals, re-checked exactly from the band ranks where a mean lies near a
+    """Weighted means of band points (`points(k)` is indicator k's column), half up to two decimals,
+    re-checked exactly from the band ranks (organisations x indicators) where a mean lies near a
     rounding boundary; and how many were banded."""
     def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         taken = ranks[rows]
