@@ -1,3 +1,3 @@
-from .entry import main
+from ccgrate._cli.entry import main
 
 main()

@@ -27,7 +27,7 @@ import random
 import sys
 from pathlib import Path
 
-from ccgrate.loader import builtins, load_framework
+from ccgrate._framework.loader import builtins, load_framework
 
 SEED = 20160401
 HERE = Path(__file__).resolve().parent
@@ -255,8 +255,8 @@ def with_directions(period: str, framework, header: list[str], rows: list[list[s
                     before: set[str]) -> set[str]:
     """Add a directions column (yes/no); returns the codes under directions. Directions follow
     deficits: the eligible CCGs with the weakest finances, those already under directions first."""
-    from ccgrate.engine import assess_population
-    from ccgrate.pipeline import prepare
+    from ccgrate._scoring.engine import assess_population
+    from ccgrate._scoring.run import prepare
 
     if "directions" not in framework.judgements or period not in UNDER_DIRECTIONS:
         return set()

@@ -31,7 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ccgrate.loader import framework_for_period
+from ccgrate._framework.loader import framework_for_period
 
 HERE = Path(__file__).resolve().parent
 HEADER = ["Indicator ID", "Indicator Name", "Region", "STP", "CCG Code", "CCG Name", "Reporting Period", "Value",

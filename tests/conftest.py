@@ -6,7 +6,7 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
-from ccgrate.cli import cli
+from ccgrate._cli.main import cli
 
 # Frameworks validated during the tests are kept in a cache of the test run's own, never the user's.
 os.environ["CCGRATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ccgrate-test-cache-")

@@ -39,7 +39,7 @@ def _validator(kind: str):
     if kind not in _VALIDATORS:
         from jsonschema import Draft202012Validator
 
-        from ccgrate.outputs import output_schema
+        from ccgrate._render.schema import output_schema
 
         schema = output_schema(kind)
         Draft202012Validator.check_schema(schema)

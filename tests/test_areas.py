@@ -12,8 +12,8 @@ import pytest
 from factories import BASE_TOML, framework, org, replaced
 from helpers import EXAMPLES
 
-from ccgrate.engine import assess
-from ccgrate.errors import FrameworkError
+from ccgrate._scoring.engine import assess
+from ccgrate._base.errors import FrameworkError
 
 # The cancer area banded against ambitions: c1 (headline: met/not met 85) against 80 and 90 in
 # three bands, c2 (headline: fixed quartiles) against its own 75; own words and cut points.
@@ -169,7 +169,7 @@ def test_2016_17_area_ratings_reproduce_the_published_dementia_and_diabetes_dist
 
 @pytest.mark.parametrize("year", ["2016-17", "2017-18", "2018-19"])
 def test_every_iaf_framework_rates_dementia_and_diabetes_against_fixed_levels(ccgrate, year):
-    from ccgrate.loader import resolve_framework
+    from ccgrate._framework.loader import resolve_framework
 
     fw = resolve_framework(f"iaf-{year}")
     by_id = {a.id: a for a in fw.areas}

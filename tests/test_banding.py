@@ -6,8 +6,8 @@ import pytest
 
 import numpy as np
 
-from ccgrate.banding import CutBanding, IndicatorColumn, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
-from ccgrate.framework import quantile_labels
+from ccgrate._scoring.banding import CutBanding, IndicatorColumn, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
+from ccgrate._framework.model import quantile_labels
 
 LABELS = ["best", "middle", "worst"]
 POINTS = [100.0, 50.0, 0.0]

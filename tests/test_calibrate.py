@@ -13,13 +13,13 @@ from helpers import EXAMPLES, FRAMEWORKS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccgrate import calibrate as core
-from ccgrate.banding import cut_ranks
-from ccgrate import distribution
-from ccgrate.engine import assess_population
-from ccgrate.errors import DataError
-from ccgrate.loader import framework_text, load_framework, parse_framework
-from ccgrate.pipeline import prepare
+from ccgrate._analysis import calibrate as core
+from ccgrate._scoring.banding import cut_ranks
+from ccgrate._analysis import distribution
+from ccgrate._scoring.engine import assess_population
+from ccgrate._base.errors import DataError
+from ccgrate._framework.loader import framework_text, load_framework, parse_framework
+from ccgrate._scoring.run import prepare
 
 RATINGS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 

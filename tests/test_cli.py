@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from ccgrate.render.machine import SCHEMA_VERSION
+from ccgrate._render.machine import SCHEMA_VERSION
 from factories import BASE_TOML
 from helpers import EXAMPLES, ROOT, golden
 
 import ccgrate
-from ccgrate import cli as cli_module
+from ccgrate._cli import main as cli_module
 
 BROMLEY = EXAMPLES / "bromley.csv"
 NATIONAL = EXAMPLES / "national-2017-18.csv"
@@ -69,7 +69,7 @@ def test_a_batch_at_80_columns_keeps_its_source(ccgrate, monkeypatch):
 
 
 def test_framework_show_at_80_columns_keeps_every_cut_point(ccgrate, monkeypatch):
-    from ccgrate.loader import resolve_framework
+    from ccgrate._framework.loader import resolve_framework
 
     monkeypatch.setenv("COLUMNS", "80")
     text = ccgrate("framework", "show", "iaf-2018-19").stdout
@@ -119,8 +119,8 @@ def test_ndjson_is_one_assessment_per_line_with_the_json_fields(ccgrate):
 
 
 def provenance(framework_id: str) -> str:
-    from ccgrate.data import read_dataset
-    from ccgrate.loader import resolve_framework
+    from ccgrate._read.reader import read_dataset
+    from ccgrate._framework.loader import resolve_framework
 
     content = read_dataset(BROMLEY.read_bytes(), "x").content_sha256
     return f"true,{resolve_framework(framework_id).sha256},{content},{ccgrate_version()}"
@@ -148,7 +148,7 @@ def test_csv_explain_has_a_row_per_indicator(ccgrate):
 
 
 def test_markdown(ccgrate):
-    from ccgrate.loader import resolve_framework
+    from ccgrate._framework.loader import resolve_framework
 
     content = provenance("iaf-2016-17").split(",")[2]
     assert ccgrate("score", BROMLEY, "-f", "markdown").stdout == (
@@ -389,12 +389,12 @@ def run_main(args, capsys):
 
 
 def test_exit_70_internal_error_is_one_line(monkeypatch, capsys):
-    import ccgrate.pipeline
+    import ccgrate._scoring.run
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ccgrate.pipeline, "score_sources", broken)
+    monkeypatch.setattr(ccgrate._scoring.run, "score_sources", broken)
     code, captured = run_main(["score", str(BROMLEY)], capsys)
     assert code == 70
     assert captured.err == (
@@ -404,12 +404,12 @@ def test_exit_70_internal_error_is_one_line(monkeypatch, capsys):
 
 
 def test_exit_130_interrupted(monkeypatch, capsys):
-    import ccgrate.pipeline
+    import ccgrate._scoring.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ccgrate.pipeline, "score_sources", interrupted)
+    monkeypatch.setattr(ccgrate._scoring.run, "score_sources", interrupted)
     code, captured = run_main(["score", str(BROMLEY)], capsys)
     assert code == 130
     assert captured.err.endswith("ccgrate: interrupted\n")
@@ -479,7 +479,7 @@ def test_framework_schema(ccgrate, tmp_path):
 
 
 def all_commands():
-    from ccgrate.cli import cli
+    from ccgrate._cli.main import cli
 
     commands = []
     for name, command in cli.commands.items():
@@ -496,7 +496,7 @@ def test_every_command_has_help_with_an_example(ccgrate, name, command):
 
 
 def test_stderr_wraps_at_word_boundaries_on_a_terminal():
-    from ccgrate.clitools import wrapped
+    from ccgrate._cli.messages import wrapped
 
     text = "Error: examples/a-very-long-file-name-indeed.csv:2:3: period \"Q4 2017\" is not a year; write periods as 2017/18"
     assert wrapped(text, 40) == (
@@ -519,7 +519,7 @@ def _file_parameters(command):
 def test_every_file_argument_completes_file_names(name, command):
     from click.shell_completion import ShellComplete
 
-    from ccgrate.cli import cli
+    from ccgrate._cli.main import cli
 
     for param in _file_parameters(command):
         words = name.split()
@@ -539,14 +539,14 @@ def click_option_class():
 def test_a_framework_completes_its_built_in_ids_and_files():
     from click.shell_completion import ShellComplete
 
-    from ccgrate.cli import cli
+    from ccgrate._cli.main import cli
 
     items = ShellComplete(cli, {}, "ccgrate", "_CCGRATE_COMPLETE").get_completions(["score", "--framework"], "iaf-2017")
     assert [(i.type, i.value) for i in items] == [("plain", "iaf-2017-18"), ("file", "iaf-2017")]
 
 
 def test_bash_completion_of_a_file_argument_through_the_command_line(monkeypatch, capsys):
-    from ccgrate.cli import cli
+    from ccgrate._cli.main import cli
 
     monkeypatch.setenv("_CCGRATE_COMPLETE", "bash_complete")
     monkeypatch.setenv("COMP_WORDS", "ccgrate score exa")

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccgrate import columnar
-from ccgrate.data import Dataset, parse_number, read_dataset
-from ccgrate.errors import DataError
+from ccgrate._read import fast as columnar
+from ccgrate._read.dataset import Dataset
+from ccgrate._read.cells import parse_number
+from ccgrate._read.reader import read_dataset
+from ccgrate._base.errors import DataError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,7 +67,7 @@ def assert_same(fast: object, general: object) -> None:
 
 
 def used_fast(raw: bytes) -> bool:
-    return columnar.read_fast(raw, "x.csv", __import__("ccgrate.data", fromlist=["Reading"]).Reading()) is not None
+    return columnar.read_fast(raw, "x.csv", __import__("ccgrate._read.dataset", fromlist=["Reading"]).Reading()) is not None
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.csv")), ids=lambda p: p.name)

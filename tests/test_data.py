@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ccgrate.data import Cell, normalise_period, parse_number, read_dataset
-from ccgrate.errors import DataError
+from ccgrate._read.dataset import Cell
+from ccgrate._read.cells import normalise_period, parse_number
+from ccgrate._read.reader import read_dataset
+from ccgrate._base.errors import DataError
 
 
 def read(text: str | bytes, encoding: str = "utf-8-sig"):

@@ -11,8 +11,8 @@ import pytest
 from factories import BASE_TOML
 from helpers import EXAMPLES
 
-from ccgrate.errors import FrameworkError
-from ccgrate.loader import parse_framework, resolve_framework
+from ccgrate._base.errors import FrameworkError
+from ccgrate._framework.loader import parse_framework, resolve_framework
 
 DIRECTIONS = """
 [judgements.directions]
@@ -182,7 +182,7 @@ def test_red_finance_caps_a_good_ccg_in_2017_18_and_makes_it_inadequate_in_2018_
 
 # --- evidence per year ------------------------------------------------------------------------------
 
-from ccgrate.loader import builtins, load_framework  # noqa: E402
+from ccgrate._framework.loader import builtins, load_framework
 
 
 @pytest.mark.parametrize("entry", builtins(), ids=lambda e: e.id)
@@ -198,7 +198,7 @@ def test_every_seen_indicator_names_a_source_for_its_frameworks_own_year(entry):
 
 @pytest.mark.parametrize("fid", ["iaf-2017-18", "iaf-2018-19"])
 def test_the_2016_17_annex_codes_are_carried_forward_not_seen_in_later_years(fid):
-    from ccgrate.loader import resolve_framework
+    from ccgrate._framework.loader import resolve_framework
 
     fw = resolve_framework(fid)
     by_id = {i.id: i for i in fw.indicators}
@@ -209,7 +209,7 @@ def test_the_2016_17_annex_codes_are_carried_forward_not_seen_in_later_years(fid
 
 
 def test_indicators_named_in_2016_17_sources_are_no_longer_reconstructed():
-    from ccgrate.loader import resolve_framework
+    from ccgrate._framework.loader import resolve_framework
 
     by_id = {i.id: i for i in resolve_framework("iaf-2016-17").indicators}
     for code in ("122a", "122d", "123c", "123d", "123e", "124a", "124b", "125a", "125b", "125c", "126b", "105d"):
@@ -233,7 +233,7 @@ def test_evidence_must_match_the_year_of_its_source(evidence, period, message):
 
 @pytest.mark.parametrize("fid", ["iaf-2016-17", "iaf-2017-18", "iaf-2018-19"])
 def test_maternal_smoking_is_in_the_maternity_area_as_published(fid):
-    from ccgrate.loader import resolve_framework
+    from ccgrate._framework.loader import resolve_framework
 
     fw = resolve_framework(fid)
     maternity = [i.id for i in fw.indicators if i.area == "maternity"]

@@ -16,7 +16,7 @@ from factories import framework, org, replaced
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccgrate.engine import assess, rating_for, weighted_mean
+from ccgrate._scoring.engine import assess, rating_for, weighted_mean
 
 
 def four_orgs(a_values: dict, a_judgements: dict | None = None):
@@ -140,7 +140,7 @@ def reference_mean(pairs) -> float:
 def engine_mean(pairs) -> float:
     import math
 
-    from ccgrate.exact import decimal, rounded_weighted_means
+    from ccgrate._base.decimals import decimal, rounded_weighted_means
 
     values = np.array([[v for v, _ in pairs]])
     exact = [decimal(v) for v, _ in pairs]
@@ -165,7 +165,7 @@ def test_means_are_exact_decimal_means_rounded_half_up(pairs):
 def test_means_of_columns_made_one_at_a_time_equal_means_of_the_matrix(rows, columns, data):
     """The engine hands a domain's points over a column at a time (a million organisations' columns
     are never held side by side); the means must be those of the same matrix."""
-    from ccgrate.exact import rounded_weighted_means
+    from ccgrate._base.decimals import rounded_weighted_means
 
     cells = st.one_of(st.just(float("nan")), st.sampled_from([0.0, 100 / 3, 50.0, 200 / 3, 100.0]))
     matrix = np.array(data.draw(st.lists(st.lists(cells, min_size=columns, max_size=columns), min_size=rows,

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 from ccgrate import __version__
-from ccgrate.cli import cli
-from ccgrate.entry import HELP
+from ccgrate._cli.main import cli
+from ccgrate._cli.entry import HELP
 
 
 def kept_help() -> str:
@@ -20,7 +20,7 @@ def kept_help() -> str:
 
 
 def run_entry(*args: str) -> subprocess.CompletedProcess:
-    code = "import sys; from ccgrate.entry import main; sys.argv = ['ccgrate', *sys.argv[1:]]; main()"
+    code = "import sys; from ccgrate._cli.entry import main; sys.argv = ['ccgrate', *sys.argv[1:]]; main()"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
 
 
@@ -31,7 +31,7 @@ def test_the_kept_help_is_what_click_prints():
     if os.environ.get("CCGRATE_UPDATE_GOLDEN"):
         with open(HELP, "w", encoding="utf-8") as text:
             text.write(printed)
-    assert kept_help() == printed, "ccgrate/help.txt is stale: CCGRATE_UPDATE_GOLDEN=1 pytest tests/test_entry.py"
+    assert kept_help() == printed, "ccgrate/_cli/help.txt is stale: CCGRATE_UPDATE_GOLDEN=1 pytest tests/test_entry.py"
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
@@ -41,7 +41,7 @@ def test_help_without_click(flag):
 
 
 def test_version_without_click():
-    code = ("import sys; from ccgrate.entry import main; sys.argv = ['ccgrate', '--version']; main(); "
+    code = ("import sys; from ccgrate._cli.entry import main; sys.argv = ['ccgrate', '--version']; main(); "
             "print('click' in sys.modules, 'pydantic' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == f"ccgrate {__version__}\nFalse False\n"

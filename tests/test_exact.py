@@ -19,9 +19,9 @@ from helpers import EXAMPLES, FRAMEWORKS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccgrate.bind import bind
-from ccgrate.data import read_dataset
-from ccgrate.engine import assess_population
+from ccgrate._scoring.bind import bind
+from ccgrate._read.reader import read_dataset
+from ccgrate._scoring.engine import assess_population
 
 
 def band_of(fw, indicator: str, cells: dict[str, str]) -> str | None:
@@ -95,7 +95,7 @@ def test_a_value_on_a_cut_lands_on_the_documented_side(hundredths, on_cut, which
 
 @pytest.mark.parametrize("on_cut", ["better", "worse"])
 def test_a_score_on_a_scale_cut(on_cut):
-    from ccgrate.engine import rating_positions
+    from ccgrate._scoring.engine import rating_positions
 
     text = replaced("cuts = { Outstanding = 75.0,", "on_cut = \"%s\"\ncuts = { Outstanding = 75.0," % on_cut)
     fw = framework(text)
@@ -159,7 +159,7 @@ def test_explain_shows_each_value_as_written(ccgrate):
 
 
 def test_a_computed_value_gets_the_digits_that_place_it():
-    from ccgrate.shown import computed_cut, shown_value
+    from ccgrate._base.digits import computed_cut, shown_value
 
     assert shown_value(0.96, [0.962]) == "0.96"  # as written
     assert shown_value(2 / 3 * 100, [66.67]) == "66.667"  # computed: 66.67 would sit on the cut

@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 from helpers import EXAMPLES
 
-from ccgrate.loader import builtins
-from ccgrate.pipeline import score_sources
+from ccgrate._framework.loader import builtins
+from ccgrate._scoring.run import score_sources
 
 
 def score(name: str, **options):

@@ -9,8 +9,8 @@ import pytest
 from factories import BASE_TOML, framework, replaced
 from helpers import FRAMEWORKS
 
-from ccgrate.errors import FrameworkError
-from ccgrate.loader import parse_framework, builtin_dir, builtins, framework_for_period, framework_schema, load_framework, resolve_framework
+from ccgrate._base.errors import FrameworkError
+from ccgrate._framework.loader import parse_framework, builtin_dir, builtins, framework_for_period, framework_schema, load_framework, resolve_framework
 
 
 def problems_of(text: str) -> list[str]:
@@ -344,7 +344,7 @@ def test_an_unclosed_string_is_named_as_such():
 
 def test_non_utf8_framework_is_refused():
     with pytest.raises(FrameworkError) as caught:
-        from ccgrate.loader import parse_framework
+        from ccgrate._framework.loader import parse_framework
 
         parse_framework("[framework]\nprovenance = 'caf\u00e9'".encode("latin-1"), name="x.toml")
     assert str(caught.value) == "x.toml:2:18: byte 0xe9 is not UTF-8 text; save the framework as UTF-8"
@@ -517,13 +517,13 @@ def test_toml_nested_too_deeply_is_a_framework_error(ccgrate, tmp_path):
 def test_reconstructed_is_declared_or_read_from_the_provenance(provenance, flag, expected):
     from factories import BASE_TOML
 
-    from ccgrate.loader import parse_framework
+    from ccgrate._framework.loader import parse_framework
 
     text = BASE_TOML.replace('provenance = "Made up for the tests."', f'{flag}provenance = "{provenance}"', 1)
     assert parse_framework(text.encode(), name="t.toml").reconstructed is expected
 
 
 def test_every_builtin_framework_says_it_is_a_reconstruction():
-    from ccgrate.loader import builtins, resolve_framework
+    from ccgrate._framework.loader import builtins, resolve_framework
 
     assert all(resolve_framework(entry.id).reconstructed for entry in builtins())

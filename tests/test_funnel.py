@@ -11,9 +11,9 @@ import sys
 import pytest
 from helpers import EXAMPLES
 
-from ccgrate.dispersion import Q95, Q998, funnel_limits
-from ccgrate.funnel import build_funnel
-from ccgrate.pipeline import score_sources
+from ccgrate._scoring.dispersion import Q95, Q998, funnel_limits
+from ccgrate._analysis.funnel import build_funnel
+from ccgrate._scoring.run import score_sources
 
 NATIONAL = EXAMPLES / "national-2018-19.csv"
 

@@ -7,7 +7,7 @@ from helpers import EXAMPLES, check_score_output
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccgrate.cli import cli
+from ccgrate._cli.main import cli
 
 BROMLEY = (EXAMPLES / "bromley.csv").read_bytes()
 CLEAN_EXITS = {0, 1, 3}
@@ -54,8 +54,8 @@ def test_binary(raw):
 def test_mutated_framework_loads_or_is_refused_cleanly(data):
     from factories import BASE_TOML
 
-    from ccgrate.errors import FrameworkError
-    from ccgrate.loader import parse_framework
+    from ccgrate._base.errors import FrameworkError
+    from ccgrate._framework.loader import parse_framework
 
     text = BASE_TOML
     for _ in range(data.draw(st.integers(1, 4))):
@@ -157,8 +157,8 @@ def test_a_framework_that_loads_works_with_every_command(tmp_path_factory, data)
     """Mutate the test framework; whenever `framework check` accepts it, every command must run."""
     from factories import BASE_TOML
 
-    from ccgrate.errors import FrameworkError
-    from ccgrate.loader import parse_framework
+    from ccgrate._base.errors import FrameworkError
+    from ccgrate._framework.loader import parse_framework
 
     text = BASE_TOML + """
 [[rules]]

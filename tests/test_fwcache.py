@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ccgrate import fwcache
-from ccgrate.errors import FrameworkError
-from ccgrate.loader import parse_framework
+from ccgrate._framework import cache as fwcache
+from ccgrate._base.errors import FrameworkError
+from ccgrate._framework.loader import parse_framework
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def raw_framework() -> bytes:
-    from ccgrate.loader import builtins
+    from ccgrate._framework.loader import builtins
 
     return Path(builtins()[0].path).read_bytes()
 
@@ -31,7 +31,7 @@ def test_a_framework_validated_once_is_read_from_the_cache(cache, monkeypatch):
     raw = raw_framework()
     first = parse_framework(raw, name="a.toml")
     assert len(list(cache.glob("*.pickle"))) == 1
-    monkeypatch.setattr("ccgrate.checks.cross_check", lambda fw: pytest.fail("validated again"))
+    monkeypatch.setattr("ccgrate._framework.checks.cross_check", lambda fw: pytest.fail("validated again"))
     second = parse_framework(raw, name="b.toml", origin="builtin:x")
     assert second.model_dump() == first.model_dump()
     assert (second.origin, second.sha256) == ("builtin:x", first.sha256)
@@ -92,7 +92,7 @@ def test_the_cache_defaults_to_the_users_cache_directory(monkeypatch, tmp_path):
 
 
 def test_the_registry_reads_each_builtins_framework_table_as_a_full_parse_would():
-    from ccgrate.loader import builtins, tomllib
+    from ccgrate._framework.loader import builtins, tomllib
 
     for entry in builtins():
         meta = tomllib.loads(Path(entry.path).read_text(encoding="utf-8"))["framework"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from ccgrate.cli import CONTEXT, cli
+from ccgrate._cli.main import CONTEXT, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

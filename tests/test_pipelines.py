@@ -141,7 +141,7 @@ def test_progress_appears_only_on_a_terminal_and_leaves_nothing(monkeypatch):
 
     from rich.console import Console
 
-    from ccgrate.clitools import LateProgress
+    from ccgrate._cli.progress import LateProgress
 
     monkeypatch.setenv("TERM", "xterm")
     screen = io.StringIO()
@@ -184,16 +184,16 @@ class RecordedProgress:
 
 
 @pytest.mark.parametrize("module, args", [
-    ("analysis", ("sensitivity", EXAMPLES / "national-2018-19.csv", "--draws", "300", "-f", "csv")),
-    ("analysis", ("whatif", EXAMPLES / "national-2017-18.csv", "--org", "SYN083", "--target", "Good", "-f", "csv")),
-    ("analysis", ("calibrate", EXAMPLES / "national-2017-18.csv", "-o", "-", "-f", "csv")),
+    ("sensitivity", ("sensitivity", EXAMPLES / "national-2018-19.csv", "--draws", "300", "-f", "csv")),
+    ("whatif", ("whatif", EXAMPLES / "national-2017-18.csv", "--org", "SYN083", "--target", "Good", "-f", "csv")),
+    ("calibrate", ("calibrate", EXAMPLES / "national-2017-18.csv", "-o", "-", "-f", "csv")),
     ("compare", ("compare", EXAMPLES / "national-2017-18.csv", EXAMPLES / "national-2018-19.csv", "-f", "csv")),
     ("score", ("score", EXAMPLES / "national-2017-18.csv", "-f", "csv")),
 ])
 def test_every_command_that_can_run_long_shows_progress(ccgrate, monkeypatch, module, args):
     import importlib
 
-    monkeypatch.setattr(importlib.import_module(f"ccgrate.commands.{module}"), "LateProgress", RecordedProgress)
+    monkeypatch.setattr(importlib.import_module(f"ccgrate._cli.commands.{module}"), "LateProgress", RecordedProgress)
     RecordedProgress.seen = []
     ccgrate(*args)
     steps = [event for event in RecordedProgress.seen if event[0] == "step"]
@@ -210,7 +210,7 @@ def test_progress_with_a_known_size_draws_a_bar(monkeypatch):
 
     from rich.console import Console
 
-    from ccgrate.clitools import LateProgress
+    from ccgrate._cli.progress import LateProgress
 
     monkeypatch.setenv("TERM", "xterm")
     screen = io.StringIO()

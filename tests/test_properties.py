@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from factories import BASE_TOML, framework, org
 
-from ccgrate.engine import assess
-from ccgrate.loader import resolve_framework
+from ccgrate._scoring.engine import assess
+from ccgrate._framework.loader import resolve_framework
 
 FW = framework()
 FINITE = {"allow_nan": False, "allow_infinity": False}

@@ -8,7 +8,7 @@ import shlex
 import pytest
 from helpers import ROOT
 
-from ccgrate.cli import ExitCode, cli
+from ccgrate._cli.main import ExitCode, cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import area_banding, band_by_hand, rate
 
-from ccgrate.loader import parse_framework, resolve_framework
+from ccgrate._framework.loader import parse_framework, resolve_framework
 
 
 def compare(assessment: dict, expected: dict) -> None:

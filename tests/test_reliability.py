@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from helpers import EXAMPLES
 
-from ccgrate import cli as cli_module
+from ccgrate._cli import main as cli_module
 
 NATIONAL = EXAMPLES / "national-2018-19.csv"
 FORMATS = ["table", "json", "ndjson", "csv", "markdown"]
@@ -99,7 +99,7 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(ccgrate, t
 def test_an_interrupt_while_writing_leaves_the_old_file(tmp_path, monkeypatch, capsys):
     target = tmp_path / "ratings.json"
     target.write_text("{}\n")
-    import ccgrate.render.machine as machine
+    import ccgrate._render.machine as machine
 
     real = machine.json_chunks
 
@@ -119,8 +119,8 @@ def test_an_interrupt_while_writing_leaves_the_old_file(tmp_path, monkeypatch, c
 
 
 def test_a_half_written_stream_never_reaches_the_file(tmp_path):
-    from ccgrate.errors import OutputError
-    from ccgrate.streams import open_output
+    from ccgrate._base.errors import OutputError
+    from ccgrate._base.streams import open_output
 
     target = tmp_path / "out.txt"
     target.write_text("old\n")
@@ -138,7 +138,7 @@ def test_a_half_written_stream_never_reaches_the_file(tmp_path):
 
 @pytest.mark.parametrize("dangerous", ["=1+1", "+44 20", "-HYPERLINK()", "@SUM(A1)", "\tTAB", "\rCR"])
 def test_formula_cells_are_neutralised_and_numbers_are_not(dangerous):
-    from ccgrate.render.machine import safe_cell
+    from ccgrate._render.machine import safe_cell
 
     assert safe_cell(dangerous) == "'" + dangerous
     assert safe_cell(-5.5) == "-5.5" and safe_cell(-3.0) == "-3" and safe_cell(0.25) == "0.25"
@@ -227,7 +227,7 @@ def test_framework_option_takes_only_an_id_or_a_path(ccgrate, tmp_path):
 
 
 def _content(text: str) -> str:
-    from ccgrate.data import read_dataset
+    from ccgrate._read.reader import read_dataset
 
     return read_dataset(text.encode("utf-8"), "x.csv").content_sha256
 
@@ -253,7 +253,7 @@ def test_the_content_hash_is_the_record_not_the_spelling_of_the_file():
 
 
 def test_the_content_hash_is_documented_with_its_schema_version():
-    from ccgrate.render.machine import SCHEMA_VERSION
+    from ccgrate._render.machine import SCHEMA_VERSION
 
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert f"the version of this format ({SCHEMA_VERSION})" in readme
@@ -265,7 +265,7 @@ def test_the_content_hash_holds_when_cells_contain_the_separators():
     first = "org_code,org_name,period,126a\nA,x\x1fy,2017/18,1\n"
     second = "org_code,org_name,period,126a\nA,x,2017/18,1\x1fy\n"
     assert _content(first) != _content(second)
-    from ccgrate.data import content_hash
+    from ccgrate._read.hashing import content_hash
 
     header, rows = ["a", "b"], [["x\x1fy", "z"]]
     assert content_hash(header, rows) == content_hash(header, rows, separators=True)

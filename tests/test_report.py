@@ -142,7 +142,7 @@ def test_every_string_from_data_and_frameworks_is_escaped(ccgrate, tmp_path):
 
 
 def test_the_report_is_refused_on_a_terminal(ccgrate, monkeypatch):
-    monkeypatch.setattr("ccgrate.commands.report._terminal", lambda: True)
+    monkeypatch.setattr("ccgrate._cli.commands.report._terminal", lambda: True)
     result = ccgrate("report", BROMLEY, expect=2)
     assert result.stderr == "Error: the report is an HTML file; give -o report.html (or redirect standard output)\n"
 
@@ -159,7 +159,7 @@ needs_browser = pytest.mark.skipif(browser.missing() is not None, reason=f"brows
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    from ccgrate.cli import main
+    from ccgrate._cli.main import main
 
     directory = tmp_path_factory.mktemp("reports")
     made = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from factories import BASE_TOML, framework
 
-from ccgrate.rules import RuleContext, apply_rules, describe_condition, holds
+from ccgrate._scoring.rules import RuleContext, apply_rules, describe_condition, holds
 
 NO_RULES = BASE_TOML[: BASE_TOML.index("[[rules]]")]
 

@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from ccgrate import sensitivity as core
-from ccgrate.banding import make_banding
-from ccgrate.dispersion import count_cdf
-from ccgrate.engine import assess_population
-from ccgrate.errors import DataError
-from ccgrate.pipeline import prepare
+from ccgrate._analysis import sensitivity as core
+from ccgrate._scoring.banding import make_banding
+from ccgrate._scoring.dispersion import count_cdf
+from ccgrate._scoring.engine import assess_population
+from ccgrate._base.errors import DataError
+from ccgrate._scoring.run import prepare
 
 STILL = core.Perturbation(weights=0.0, cuts=0.0, values=False)
 
@@ -228,7 +228,7 @@ def test_an_area_banding_equal_to_the_headline_one_draws_the_same_counts():
     it gives the same area ratings in every draw, and the headline draws do not change."""
     from dataclasses import replace
 
-    from ccgrate.loader import framework_text, parse_framework
+    from ccgrate._framework.loader import framework_text, parse_framework
 
     population = national("2016-17")
     fw = population.framework

@@ -150,7 +150,7 @@ def test_every_command_refuses_to_write_over_its_inputs(ccgrate, tmp_path, comma
 
 
 def test_a_builtin_framework_file_is_never_an_output(ccgrate):
-    from ccgrate.loader import builtin_dir
+    from ccgrate._framework.loader import builtin_dir
 
     builtin = builtin_dir() / "iaf-2017-18.toml"  # the copy this installation reads
     before = builtin.read_bytes()

@@ -10,16 +10,16 @@ from functools import cache
 import numpy as np
 import pytest
 
-from ccgrate.render.machine import SCHEMA_VERSION
+from ccgrate._render.machine import SCHEMA_VERSION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from helpers import EXAMPLES
 
-from ccgrate import whatif
-from ccgrate.engine import assess_population
-from ccgrate.errors import DataError
-from ccgrate.loader import resolve_framework
-from ccgrate.pipeline import prepare
+from ccgrate._analysis import whatif
+from ccgrate._scoring.engine import assess_population
+from ccgrate._base.errors import DataError
+from ccgrate._framework.loader import resolve_framework
+from ccgrate._scoring.run import prepare
 
 NATIONAL = EXAMPLES / "national-2017-18.csv"
 BROMLEY = EXAMPLES / "bromley.csv"
@@ -72,7 +72,7 @@ def test_applying_the_changes_reaches_the_target(year, pick, target):
 @given(year=st.sampled_from(["2017-18", "2018-19"]), pick=st.integers(0, 10_000), target=st.integers(0, 2))
 def test_each_value_is_at_the_exact_edge(year, pick, target):
     """One unit back (one count, or one unit of the last decimal place) every proposed value misses its band."""
-    from ccgrate.bind import percent_scale, uses_counts
+    from ccgrate._scoring.bind import percent_scale, uses_counts
 
     population, base = national(year)
     fw = population.framework

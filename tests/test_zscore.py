@@ -14,9 +14,9 @@ import pytest
 from factories import BASE_TOML, framework, org, replaced
 from scipy import stats as sps
 
-from ccgrate.banding import IndicatorColumn, make_banding
-from ccgrate.bind import Observation
-from ccgrate.engine import assess_population
+from ccgrate._scoring.banding import IndicatorColumn, make_banding
+from ccgrate._scoring.bind import Observation
+from ccgrate._scoring.engine import assess_population
 
 Q95 = sps.norm.ppf(0.975)
 Q998 = sps.norm.ppf(0.999)
@@ -249,7 +249,7 @@ def test_a_small_population_needs_a_fixed_target_and_dispersion():
 
 
 def test_wilson_interval_by_hand():
-    from ccgrate.dispersion import wilson
+    from ccgrate._scoring.dispersion import wilson
 
     # 81 of 100 at 95%: centre 0.798532, half-width 0.076321
     low, high = wilson(81, 100, 0.95)
@@ -300,7 +300,7 @@ def test_standard_with_significance_but_no_counts_uses_the_value():
     ],
 )
 def test_zscore_keys_are_validated(keys, message):
-    from ccgrate.errors import FrameworkError
+    from ccgrate._base.errors import FrameworkError
 
     with pytest.raises(FrameworkError) as caught:
         zscore_framework(**keys)

@@ -12,7 +12,7 @@ import csv
 import random
 import sys
 
-from ccgrate.loader import resolve_framework
+from ccgrate._framework.loader import resolve_framework
 
 SEED = 60
 FRAMEWORK = "iaf-2016-17"

@@ -1,0 +1,45 @@
+"""The words of a data file that a framework must not take for its own: the names under which
+the reader knows a column's role, and the cells it reads as a missing value."""
+
+from __future__ import annotations
+
+import re
+
+# Cells that mean "no value" in real exports: blank, NA markers and the suppression signs used
+# by NHS Digital (*) and ONS (x, ..).
+# Excel's error values (#N/A, #DIV/0!) are missing values too, in a workbook or a CSV saved from one.
+MISSING_MARKERS = frozenset({"", "na", "n/a", "null", "none", "-", "*", "..", "x", ":",
+                             "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"})
+
+
+# Header names as NHS England, NHS Digital and ONS publications write them, compared after
+# `column_key` (lower case, spaces and dashes as _). Anything else can be named with --column.
+ROLE_NAMES = {
+    "org_code": ("org_code", "code", "ccg_code", "organisation_code", "organization_code", "ods_code",
+                 "org_ods_code", "ccg_ods_code", "commissioner_code", "commissioner_org_code", "org_id",
+                 # CCGs' successors since July 2022, under which NHS publications now list CCG-level data
+                 "sub_icb_location_code", "sub_icb_code", "sicbl_code"),
+    "org_name": ("org_name", "name", "ccg_name", "organisation_name", "organization_name", "commissioner_name",
+                 "organisation", "organization", "sub_icb_location_name", "sub_icb_name", "sicbl_name"),
+    "period": ("period", "year", "reporting_period", "financial_year", "time_period", "fin_year", "reporting_year"),
+    "indicator": ("indicator", "indicator_id", "indicator_code", "indicator_ref", "metric_id", "metric_code",
+                  "measure_id"),
+    "value": ("value", "indicator_value", "metric_value", "measure_value"),
+    "numerator": ("numerator", "indicator_numerator", "metric_numerator", "num"),
+    "denominator": ("denominator", "indicator_denominator", "metric_denominator", "denom"),
+}
+
+
+COLUMN_ALIASES = {name: role for role, names in ROLE_NAMES.items() for name in names}
+
+
+ROLES = tuple(ROLE_NAMES)
+
+
+def column_key(header: str) -> str:
+    """A header as the reader compares it with its aliases: lower case, spaces and dashes as _."""
+    return re.sub(r"[\s-]+", "_", header.strip().lower())
+
+
+def is_missing(text: str) -> bool:
+    return text.strip().lower() in MISSING_MARKERS

@@ -1,0 +1,94 @@
+"""ccgrate calibrate: cut points that reproduce a target distribution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ccgrate._base.streams import shown_path
+from ccgrate._base.streams import write_text as write_output
+from ccgrate._cli.inputs import one_population, population_options
+from ccgrate._cli.messages import notice, render_report, say, verbosity_options
+from ccgrate._cli.options import (
+    INPUT,
+    OUTPUT,
+    format_option,
+    reading_options,
+)
+from ccgrate._cli.progress import LateProgress
+from ccgrate._render.output import render_table
+
+
+@click.command()
+@click.argument("file", metavar="FILE", type=INPUT)
+@click.option("--target", "target", metavar="SPEC",
+              help='"Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7": percentages, or counts '
+                   "that add up to the rated organisations. Default: the framework's published distribution.")
+@click.option("-o", "--output", "framework_output", required=True, type=OUTPUT,
+              help="Write the calibrated framework here (TOML; replaced only by a complete, valid file). With - the "
+                   "framework goes to standard output and the report to standard error.")
+@click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
+@click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
+@click.option("--area", "area", metavar="ID",
+              help="Set this clinical priority area's own cut points instead of the rating scale's; the target is "
+                   "in the area's rating words (default: the area's published distribution).")
+@population_options
+@format_option(("table", "json", "csv", "markdown"))
+@reading_options
+@verbosity_options
+def calibrate(file: str, target: str | None, framework_output: Path, indicator_cuts: bool, new_id: str | None,
+              area: str | None, period: str | None, framework_spec: str | None, output_format: str, reading: Any) -> None:
+    """Set a framework's cut points so that scoring FILE gives a target distribution of ratings.
+
+    Writes a new framework file: the original text with the scale's cut points (and, with
+    --indicator-cuts, the quantile indicators' cut points) changed, a new id, and a paragraph in
+    its provenance saying how it was calibrated. Everything else, comments included, is kept.
+    The report compares the target with the ratings the new file gives when FILE is scored
+    again. Ties and the rules can make a target unreachable: the closest is written. With
+    --area, only that area's cut points move (areas have no rules; ties still count).
+
+    \b
+    Examples:
+      ccgrate calibrate examples/national-2017-18.csv -o calibrated.toml
+      ccgrate calibrate examples/national-2018-19.csv --indicator-cuts -o iaf-2018-19-local.toml \\
+          --target "Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7"
+      ccgrate calibrate examples/national-2016-17.csv --area dementia -o dementia.toml \\
+          --target "Outstanding=64,Good=53,Requires improvement=68,Inadequate=24"
+    """
+    from ccgrate import __version__
+    from ccgrate._analysis import calibrate as core
+    from ccgrate._framework.loader import framework_text
+    from ccgrate._render import analysis as render
+
+    with LateProgress() as progress:
+        progress.step(f"reading {file}")
+        population, source = one_population(file, framework_spec, period, reading, framework_output)
+        old = population.framework
+        name = Path(file).name if file != "-" else "standard input"
+        note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
+        progress.step("calibrating")
+        result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
+                                note=note, area=area)
+    write_output(result.text, framework_output)
+    shown = "standard output" if framework_output is None else shown_path(framework_output)
+    if not result.exact:
+        notice(f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
+               f"differently{'' if area is None else ' in area ' + area} (see the report)")
+    # With -o - the framework is the data on standard output; the report goes to standard error.
+    report_to_stderr = framework_output is None
+    output_format = output_format.lower()
+    if output_format == "table":
+        if report_to_stderr:
+            render_report(lambda console: render.print_calibration(console, result, shown, old.id))
+        else:
+            render_table(lambda console: render.print_calibration(console, result, shown, old.id), None)
+        return
+    renderers = {"json": lambda: render.calibration_json(result, file, shown, old.id), "csv": lambda: render.calibration_csv(result),
+                 "markdown": lambda: render.calibration_markdown(result, shown)}
+    if report_to_stderr:
+        for line in renderers[output_format]().rstrip("\n").split("\n"):
+            say(line)
+    else:
+        write_output(renderers[output_format](), None)

@@ -1,0 +1,118 @@
+"""Messages on standard error: warnings, notices and what -q and -v choose to show."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ccgrate._base.errors import printable
+from ccgrate._base.streams import (
+    stream_closed,
+)
+from ccgrate._render.console import make_console
+from ccgrate._render.output import file_width
+
+VERBOSITY = "ccgrate.verbosity"
+
+
+def _verbosity(flag: str, level: int):
+    def record(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if not value:
+            return
+        current = ctx.meta.get(VERBOSITY, 0)
+        if current and current != level:
+            raise click.UsageError("-q/--quiet and -v/--verbose cannot be used together", ctx)
+        ctx.meta[VERBOSITY] = level
+
+    return record
+
+
+def verbosity_options(command):
+    """-q/--quiet: only data and errors; -v/--verbose: also what was read and how long it took."""
+    command = click.option(
+        "-v", "--verbose", is_flag=True, expose_value=False, callback=_verbosity("verbose", 1),
+        help="Also say on stderr what was read, with which framework, and how long it took.",
+    )(command)
+    return click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=_verbosity("quiet", -1),
+        help="Say nothing on stderr but errors (and what --summary asks for).",
+    )(command)
+
+
+def verbosity() -> int:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(VERBOSITY, 0) if ctx is not None else 0
+
+
+def warn(message: str) -> None:
+    if verbosity() >= 0:
+        say(f"warning: {message}")
+
+
+def notice(message: str) -> None:
+    """Something the user should see, unless they asked for quiet."""
+    if verbosity() >= 0:
+        say(f"ccgrate: {message}")
+
+
+def info(message: str) -> None:
+    if verbosity() >= 1:
+        say(f"ccgrate: {message}")
+
+
+def say(message: str) -> None:
+    """One line on stderr, with nothing a terminal would act on. A closed or failing stderr stops
+    the run (exit 1): a message that cannot be shown must not pass for success."""
+    if stream_closed(2) or sys.stderr is None:
+        raise StderrFailed("closed")
+    text = printable(message)
+    if _stderr_terminal_width():
+        text = wrapped(text, _stderr_terminal_width())
+    try:
+        click.echo(text, err=True)
+    except BrokenPipeError:
+        raise StderrFailed("closed by its reader") from None
+    except OSError as error:
+        raise StderrFailed(error.strerror or str(error)) from None
+
+
+def wrapped(text: str, width: int) -> str:
+    """A message folded at word boundaries to a terminal's width, its later lines indented, so that
+    nothing is cut inside a word or a path (a word longer than the width keeps its own line)."""
+    import textwrap
+
+    if len(text) <= width:
+        return text
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  ", break_long_words=False,
+                                   break_on_hyphens=False))
+
+
+def _stderr_terminal_width() -> int:
+    """The width of the terminal stderr shows on (COLUMNS wins, as for tables); 0 when it is not one."""
+    try:
+        if not sys.stderr.isatty():
+            return 0
+    except (AttributeError, ValueError):
+        return 0
+    import shutil
+
+    return max(shutil.get_terminal_size().columns, 20)
+
+
+class StderrFailed(Exception):
+    """Standard error cannot be written: nothing more can be said, only the exit code."""
+
+
+def render_report(draw: Any) -> None:
+    """Draw rich renderables on standard error (a report beside data that goes to standard output)."""
+    import io
+
+    buffer = io.StringIO()
+    err = sys.stderr
+    terminal = err is not None and not stream_closed(2) and err.isatty()
+    width = make_console(stderr=True).width if terminal else file_width()
+    draw(make_console(file=buffer, width=width, color_system=None, force_terminal=False))
+    for line in buffer.getvalue().rstrip("\n").split("\n"):
+        say(line)

@@ -1,0 +1,153 @@
+"""Read indicator data (CSV, wide or long, or a workbook) into a plain, column-wise `Dataset`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ccgrate._base.errors import DataError, clip, listed, location
+from ccgrate._base.vocabulary import ROLES
+from ccgrate._read.cells import read_period
+from ccgrate._read.dataset import Column, Dataset, Reading, Table
+from ccgrate._read.hashing import content_hash
+from ccgrate._read.layout import (
+    COUNT_SUFFIXES,
+    IDENTITY,
+    header_roles,
+    record_identities,
+    row_word,
+    without_totals,
+    check_unique_records,
+)
+from ccgrate._read.text import read_csv_table
+
+
+def read_dataset(raw: bytes, source: str, reading: Reading | str = Reading(), *, fast: bool = True) -> Dataset:
+    """Parse a data file's bytes (CSV text, or a workbook); raises DataError naming file and cell.
+
+    A plain wide CSV file is read by the fast reader (`columnar.py`) unless `fast` is False; the
+    result is the same either way, and the tests hold the two readers to that."""
+    if isinstance(reading, str):
+        reading = Reading(encoding=reading)
+    from ccgrate._read.workbook import is_spreadsheet, read_sheet
+
+    if is_spreadsheet(raw, source):
+        table = read_sheet(raw, source, reading)
+    else:
+        if reading.sheet is not None:
+            raise DataError("--sheet applies to spreadsheets, and this is a CSV file", where=source,
+                            hint="leave out --sheet")
+        if fast:
+            from ccgrate._read.fast import read_fast
+
+            dataset = read_fast(raw, source, reading)
+            if dataset is not None:
+                return dataset
+        table = read_csv_table(raw, source, reading)
+    return dataset_from_table(table, reading)
+
+
+def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
+    source, header = table.source, table.header
+    names = header_roles(table, reading)
+    # A row of empty cells is no record (spreadsheets leave them); most rows start with a code.
+    body = [(line, row) for line, row in table.body if row and (row[0].strip() or "".join(row).strip())]
+    if not body:
+        raise DataError("the file has a header but no data rows", where=source, hint="add one row per organisation")
+    body = without_totals(names, body, table)
+    content = content_hash(header, [row for _, row in body], table.separators)
+    if "indicator" in names:
+        if "value" not in names:
+            raise DataError(
+                "the file has an indicator column, so it is long-shaped, but no value column",
+                where=location(source, table.header_line),
+                hint="name the column of values Value (or pass --column value=HEADER)",
+            )
+        dataset = _read_long(names, header, body, source, table.sha256, content, table.decimal_comma)
+    else:
+        dataset = _read_wide(names, header, body, source, table.sha256, content, table.decimal_comma)
+    dataset.plain_numbers = table.plain_numbers
+    period_texts = [row[names.index("period")] for _, row in body] if "period" in names else None
+    dataset.notes = [*table.notes, *period_notes(period_texts, source), *dataset.notes]
+    return dataset
+
+
+def period_notes(period_texts: list[str] | None, source: str) -> list[str]:
+    if period_texts is None:
+        return []
+    quarters = sorted({text.strip() for text in set(period_texts) if read_period(text)[1]})
+    if not quarters:
+        return []
+    return [f"{source}: quarterly periods read as their financial year "
+            f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"]
+
+
+def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> Dataset:
+    codes, org_names, periods = record_identities(names, body, source)
+    check_unique_records(codes, periods, [line for line, _ in body], source)
+    lines = [line for line, _ in body]
+    dataset = Dataset(source, sha256, content, "wide", codes, org_names, periods, lines)
+    # One C-level pass turns the rows into a grid whose columns are then cheap to take.
+    grid = np.array([row for _, row in body], dtype=object)
+    for index, name in enumerate(names):
+        if name in IDENTITY or not name:
+            continue
+        column = Column(header[index].strip(), grid[:, index].tolist(), index + 1, None, decimal_comma)
+        if name.endswith(COUNT_SUFFIXES[0]):
+            dataset.numerators[name[: -len(COUNT_SUFFIXES[0])]] = column
+        elif name.endswith(COUNT_SUFFIXES[1]):
+            dataset.denominators[name[: -len(COUNT_SUFFIXES[1])]] = column
+        else:
+            dataset.values[name] = column
+    return dataset
+
+
+def _read_long(names, header, body, source, sha256, content, decimal_comma) -> Dataset:
+    columns = {name: index for index, name in enumerate(names)}
+    # Publications put names, units, confidence limits and regions beside each value.
+    set_aside = [clip(header[i].strip()) for i, n in enumerate(names) if n and n not in ROLES]
+    codes, org_names, periods = record_identities(names, body, source)
+    record_of: dict[tuple[str, str | None], int] = {}
+    dataset = Dataset(source, sha256, content, "long", [], [], [], [])
+    if set_aside:
+        dataset.notes.append(f"{source}: column{'s' if len(set_aside) > 1 else ''} not used: {listed(set_aside, 12)}")
+    cells: dict[str, dict[str, dict[int, tuple[str, int]]]] = {"value": {}, "numerator": {}, "denominator": {}}
+    headers: dict[str, str] = {}
+    first_seen: dict[tuple[str, str | None, str], int] = {}
+    indicator_at = columns["indicator"]
+    for (line, row), code, name, period in zip(body, codes, org_names, periods):
+        indicator = row[indicator_at].strip()
+        if not indicator:
+            raise DataError("indicator is blank", where=location(source, line, indicator_at + 1), hint="name the indicator id")
+        key = indicator.lower()
+        seen_key = (code, period, key)
+        if seen_key in first_seen:
+            raise DataError(
+                f"a second value of {indicator} for {code}{' ' + period if period else ''} "
+                f"(the first is on {row_word(source)} {first_seen[seen_key]})",
+                where=location(source, line),
+                hint="keep one row per organisation, period and indicator",
+            )
+        first_seen[seen_key] = line
+        record = record_of.get((code, period))
+        if record is None:
+            record = record_of[(code, period)] = len(dataset.codes)
+            dataset.codes.append(code)
+            dataset.names.append(name)
+            dataset.periods.append(period)
+            dataset.lines.append(line)
+        elif not dataset.names[record] and name:
+            dataset.names[record] = name
+        headers.setdefault(key, indicator)
+        for part in ("value", "numerator", "denominator"):
+            if part in columns:
+                cells[part].setdefault(key, {})[record] = (row[columns[part]], line)
+    count = len(dataset.codes)
+    for part, store in (("value", dataset.values), ("numerator", dataset.numerators), ("denominator", dataset.denominators)):
+        for key, by_record in cells[part].items():
+            texts = [""] * count
+            lines = list(dataset.lines)
+            for record, (text, line) in by_record.items():
+                texts[record], lines[record] = text, line
+            label = headers[key] if part == "value" else f"{headers[key]} {part}"
+            store[key] = Column(label, texts, columns[part] + 1, lines, decimal_comma)
+    return dataset

@@ -1,0 +1,465 @@
+"""Machine formats of a scoring run: json, ndjson, csv, markdown. Each returns a string.
+
+These formats are a contract (documented in the README): field names, order and number
+precision change only with `SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+import math
+from collections.abc import Iterator, Sequence
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+
+from ccgrate._base.errors import printable
+from ccgrate._scoring.engine import Assessment
+
+SCHEMA_VERSION = 4
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def caveat(frameworks: Any) -> str | None:
+    from ccgrate._framework.caveat import caveat as line
+
+    return line(frameworks)
+
+
+def ccgrate_version() -> str:
+    from ccgrate import __version__
+
+    return __version__
+
+
+def framework_record(fw: Any) -> dict:
+    return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin,
+            "reconstructed": fw.reconstructed}
+
+
+def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> dict:
+    fw = frameworks[a.framework]
+    return {
+        "org_code": a.org_code,
+        "org_name": a.org_name,
+        "period": a.period,
+        "framework": a.framework,
+        "framework_sha256": fw.sha256,
+        "framework_reconstructed": fw.reconstructed,
+        "source": a.source,
+        "input_sha256": inputs.get(a.source),
+        "score": a.score,
+        "provisional_rating": a.provisional_rating,
+        "rating": a.rating,
+        "coverage": a.coverage,
+        "judgements": dict(sorted(a.judgements.items())),
+        "domains": {d.id: d.score for d in a.domains},
+        "areas": {ar.id: ar.rating for ar in a.areas},
+        "area_scores": {ar.id: ar.score for ar in a.areas},
+        "area_bands": {ar.id: [{"id": b.id, "band": b.band, "band_rank": b.band_rank, "points": b.points,
+                                "reference": b.reference or None} for b in ar.bands]
+                       for ar in a.areas if ar.bands},
+        "indicators": [
+            {
+                "id": i.id,
+                "domain": i.domain,
+                "area": i.area,
+                "value": i.value,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "reference": i.reference or None,
+                "band": i.band,
+                "band_rank": i.band_rank,
+                "bands": i.band_count,
+                "points": i.points,
+                "weight": i.weight,
+                **({"note": i.note} if i.note else {}),
+                **{key: machine_number(value) for key, value in (i.detail or {}).items()},
+            }
+            for i in a.indicators
+        ],
+        "rules_fired": [
+            {"rule": r.rule, "effect": r.effect, "rating": r.target, "before": r.before, "after": r.after, "reason": r.reason}
+            for r in a.rules_fired
+        ],
+        "missing": list(a.missing),
+        "warnings": list(a.warnings),
+    }
+
+
+def machine_number(value: Any) -> Any:
+    """Statistics at full double precision, in the shortest form that reads back as the same double
+    (Python's repr), so that any other tool can check them to the last bit; a value that is not
+    finite is null, since JSON has no NaN."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [machine_number(v) for v in value]
+    return value
+
+
+def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    return {fw.id: fw for fw in run.frameworks}, {f.source: f.content_sha256 for f in run.inputs}
+
+
+def render_json(run: Any) -> str:
+    return "".join(json_chunks(run))
+
+
+def json_chunks(run: Any) -> Iterator[str]:
+    """The JSON document in pieces, one assessment at a time: a national batch of any size is never
+    held whole in memory, as records or as text. The pieces join to exactly what
+    `json.dumps(document, indent=2)` writes."""
+    frameworks, inputs = _context(run)
+    records = [framework_record(fw) for fw in run.frameworks]
+    document = {
+        "ccgrate_version": ccgrate_version(),
+        "schema_version": SCHEMA_VERSION,
+        "framework": records[0] if len(records) == 1 else None,
+        "frameworks": records,
+        "inputs": [
+            {"source": f.source, "sha256": f.sha256, "content_sha256": f.content_sha256, "shape": f.shape, "rows": f.rows}
+            for f in run.inputs
+        ],
+        "indicator_stats": [{key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats],
+        "assessments": [],
+        "warnings": list(run.warnings),
+        "caveat": caveat(run.frameworks),
+    }
+    # Inside a JSON string every quote is escaped, so only the key itself can match.
+    head, tail = json.dumps(document, indent=2, ensure_ascii=False).split('"assessments": []', 1)
+    yield head + '"assessments": ['
+    separator = "\n"
+    for count, assessment in enumerate(run.iter_assessments(), 1):
+        text = json.dumps(assessment_record(assessment, frameworks, inputs), indent=2, ensure_ascii=False)
+        yield separator + "    " + text.replace("\n", "\n    ")
+        separator = ",\n"
+        if count % 64 == 0:
+            # json's indenting encoder is pure Python and leaves a reference cycle (its nested
+            # closures) behind each call; ccgrate runs with the cyclic collector off, so without
+            # this a million organisations would keep a million of them. Only the young objects
+            # are looked at: the records made since the last time.
+            gc.collect(0)
+    yield ("]" if separator == "\n" else "\n  ]") + tail + "\n"
+
+
+def render_ndjson(run: Any) -> str:
+    return "".join(ndjson_chunks(run))
+
+
+def ndjson_chunks(run: Any) -> Iterator[str]:
+    frameworks, inputs = _context(run)
+    stamp = {"ccgrate_version": ccgrate_version(), "schema_version": SCHEMA_VERSION}
+    for assessment in run.iter_assessments():
+        yield json.dumps({**assessment_record(assessment, frameworks, inputs), **stamp}, ensure_ascii=False) + "\n"
+
+
+def safe_cell(value: Any) -> str:
+    """Text for a spreadsheet cell: numbers as they are, formula-like text neutralised with a quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number(value)
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def safe_texts(texts: list[str]) -> list[str]:
+    """`safe_cell` over a column of text: one C-level look when no cell starts like a formula."""
+    if not any(map(str.startswith, texts, repeat(_FORMULA_START))):
+        return texts
+    return [safe_cell(text) for text in texts]
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def summary_columns(run: Any) -> tuple[list[str], list[str], list[str]]:
+    """Judgement, domain and area ids across every framework of the run, in framework order."""
+    judgements: dict[str, None] = {}
+    domains: dict[str, None] = {}
+    areas: dict[str, None] = {}
+    for fw in run.frameworks:
+        judgements.update(dict.fromkeys(fw.judgements))
+        domains.update(dict.fromkeys(d.id for d in fw.domains))
+        areas.update(dict.fromkeys(a.id for a in fw.areas))
+    return list(judgements), list(domains), list(areas)
+
+
+SUMMARY_BLOCK = 65_536  # organisations formatted at a time: the text of a block, never of the whole batch
+
+
+def summary_header(run: Any) -> list[str]:
+    judgements, domains, areas = summary_columns(run)
+    header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
+    header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
+    return header + ["rules_fired", "missing", "source", *PROVENANCE]
+
+
+def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
+    """The summary CSV's cells a block of organisations at a time, column by column, built from the
+    result arrays (no full records): each column is formatted in one pass, a value that is the same
+    for every row (period, framework, source, provenance) once."""
+    judgements, domains, areas = summary_columns(run)
+    _, inputs = _context(run)
+    version = ccgrate_version()
+    for result, selected in zip(run.results, run.selected):
+        fw, population = result.framework, result.population
+        codes, names = population.codes, population.names
+        domain_at = {d.id: k for k, d in enumerate(fw.domains)}
+        area_at = {a.id: k for k, a in enumerate(fw.areas)}
+        ids = [ind.id for ind in fw.indicators]
+        missing = result.missing()
+        constant_tail = [safe_cell(population.source), _flag(fw.reconstructed), fw.sha256,
+                         inputs.get(population.source) or "", version]
+        for first in range(0, len(selected), SUMMARY_BLOCK):
+            chosen = selected[first:first + SUMMARY_BLOCK]
+            at = np.asarray(chosen, dtype=np.intp)
+            count = len(chosen)
+
+            def scores(values) -> list[str]:
+                return _scores(values[at])
+
+            def named(positions, labels) -> list[str]:
+                # Rating and level names come from the framework: neutralised once here, like the data's cells.
+                labels = [*map(safe_cell, labels), ""]  # position -1 reads ""
+                return [labels[p] for p in positions[at].tolist()]
+
+            coverage = result.coverage[at].tolist()
+            shown = {value: _number(value) for value in set(coverage)}  # a handful of distinct values
+            columns: list[list[str]] = [
+                safe_texts([codes[i] for i in chosen]), safe_texts([names[i] for i in chosen]),
+                [population.period] * count, [fw.id] * count, scores(result.score),
+                named(result.provisional, fw.scale.ratings), named(result.rating, fw.scale.ratings),
+                [shown[value] for value in coverage],
+            ]
+            for jid in judgements:
+                columns.append(named(population.judgements[jid], fw.judgements[jid].levels)
+                               if jid in fw.judgements else [""] * count)
+            for d in domains:
+                columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * count)
+            for a in areas:
+                columns.append(named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
+                               if a in area_at else [""] * count)
+            fired = np.zeros((count, len(result.outcomes)), dtype=bool)
+            for k, outcome in enumerate(result.outcomes):
+                fired[:, k] = outcome.fired[at]
+            columns.append(_joined(fired, [o.rule.id for o in result.outcomes]))
+            columns.append(_joined(missing[at], ids))
+            columns.extend([value] * count for value in constant_tail)
+            yield columns
+
+
+def _joined(marked: np.ndarray, labels: Sequence[str]) -> list[str]:
+    """Per row, the labels of its marked columns in column order, joined with ";" ("" for none)."""
+    rows, columns = np.nonzero(marked)  # row by row, and column by column within a row
+    texts = [""] * marked.shape[0]
+    if not len(rows):
+        return texts
+    names = [labels[c] for c in columns.tolist()]
+    bounds = (np.flatnonzero(np.diff(rows)) + 1).tolist()
+    for row, start, end in zip(rows[[0, *bounds]].tolist(), [0, *bounds], [*bounds, len(names)]):
+        texts[row] = ";".join(names[start:end])
+    return texts
+
+
+def _scores(values: np.ndarray) -> list[str]:
+    """Scores to two decimals, "" where there is none (the exact rounding happened in the engine)."""
+    return ["" if v != v else f"{v:.2f}" for v in values.tolist()]
+
+
+def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
+    """One row per assessment shown (see `summary_blocks`)."""
+    rows: list[list[Any]] = []
+    for columns in summary_blocks(run):
+        rows.extend(map(list, zip(*columns)))
+    return summary_header(run), rows
+
+
+def csv_lines(columns: list[list[str]]) -> str:
+    """CSV text of rows given column by column, quoted exactly as the csv module quotes (a cell with
+    a comma, a double quote or a line feed), and only the columns that need it looked at cell by cell."""
+    quoted = []
+    for column in columns:
+        if len(column) and (column[0] is column[-1] and column.count(column[0]) == len(column)):
+            quoted.append([_csv_field(column[0])] * len(column))  # one value repeated
+        elif any(mark in "\x00".join(column) for mark in _CSV_SPECIAL):
+            quoted.append(list(map(_csv_field, column)))
+        else:
+            quoted.append(column)
+    return "".join(line + "\n" for line in map(",".join, zip(*quoted)))
+
+
+_CSV_SPECIAL = (",", '"', "\n")
+
+
+def _csv_field(text: str) -> str:
+    if any(mark in text for mark in _CSV_SPECIAL):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+# Every row of a CSV says what produced it, so that a published rating can be audited later.
+PROVENANCE = ["framework_reconstructed", "framework_sha256", "input_sha256", "ccgrate_version"]
+
+EXPLAIN_HEADER = [
+    "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
+    "value", "numerator", "denominator", "reference", "band", "band_rank", "bands", "points", "weight", "z", "z_adj",
+    "note", *PROVENANCE,
+]
+
+
+def explain_rows(run: Any) -> list[list[Any]]:
+    frameworks, inputs = _context(run)
+    return [row for a in run.assessments for row in explain_record_rows(a, frameworks, inputs)]
+
+
+def explain_record_rows(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> list[list[Any]]:
+    fw = frameworks[a.framework]
+    provenance = [_flag(fw.reconstructed), fw.sha256, inputs.get(a.source), ccgrate_version()]
+    return [
+        [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
+         i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
+         i.weight, machine_number((i.detail or {}).get("z")), machine_number((i.detail or {}).get("z_adj")), i.note,
+         *provenance]
+        for i in a.indicators
+    ]
+
+
+def render_csv(run: Any, explain: bool = False) -> str:
+    return "".join(csv_chunks(run, explain))
+
+
+def csv_chunks(run: Any, explain: bool = False) -> Iterator[str]:
+    if explain:
+        yield csv_lines([[safe_cell(cell)] for cell in EXPLAIN_HEADER])
+        frameworks, inputs = _context(run)
+        for assessment in run.iter_assessments():
+            rows = explain_record_rows(assessment, frameworks, inputs)
+            yield csv_lines([list(column) for column in zip(*([safe_cell(cell) for cell in row] for row in rows))]) \
+                if rows else ""
+        return
+    yield csv_lines([[safe_cell(cell)] for cell in summary_header(run)])
+    for columns in summary_blocks(run):
+        yield csv_lines(columns)
+
+
+def render_rows_csv(header: list[str], rows: list[list[Any]], *, safe: bool = False) -> str:
+    """CSV text; `safe` when every cell is already neutralised text (as `summary_rows` makes them)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows(rows if safe else ([safe_cell(cell) for cell in row] for row in rows))
+    return buffer.getvalue()
+
+
+def _md(value: Any) -> str:
+    """A Markdown table cell or inline text: formula-safe, one line, and nothing a terminal acts on
+    (Markdown is read by people, often with cat)."""
+    return printable(safe_cell(value).replace("|", "\\|").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+
+
+def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(_md(cell) for cell in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def provenance_line(run: Any) -> str:
+    frameworks = "; ".join(f"{fw.id} sha256 {fw.sha256}" for fw in run.frameworks)
+    inputs = "; ".join(f"{f.source} sha256 {f.content_sha256} (content)" for f in run.inputs)
+    return f"_ccgrate {ccgrate_version()}; framework {frameworks}; input {inputs}._"
+
+
+def render_markdown(run: Any, explain: bool = False) -> str:
+    header = ["Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"]
+    rows = [
+        [a.org_code, a.org_name, a.period, _score(a.score), a.provisional_rating or "not rated", a.rating or "not rated",
+         ", ".join(r.rule for r in a.rules_fired)]
+        for a in run.assessments
+    ]
+    parts = [markdown_table(header, rows)]
+    parts.append("\n" + provenance_line(run) + "\n")
+
+    if explain:
+        for a in run.assessments:
+            parts.append(f"\n## {_md(a.org_code)} {_md(a.org_name)}, {a.period}\n\n")
+            parts.append(
+                f"Rating **{_md(a.rating or 'not rated')}** (provisional {_md(a.provisional_rating or 'not rated')}, "
+                f"score {_score(a.score) or 'none'}, coverage {a.coverage:.0%}) under {a.framework}.\n\n"
+            )
+            parts.append(
+                markdown_table(
+                    ["Indicator", "Name", "Value", "Reference", "Band", "Points"],
+                    [[i.id, i.name, i.value, i.reference, i.band, i.points] for i in a.indicators],
+                )
+            )
+            parts.append("\n" + markdown_table(["Domain", "Weight", "Score"], [[d.name, d.weight, _score(d.score)] for d in a.domains]))
+            if a.areas:
+                own = any(ar.bands for ar in a.areas)
+                parts.append("\n" + markdown_table(
+                    ["Area", "Score", "Rating"] + (["Banded for the area"] if own else []),
+                    [[ar.name, _score(ar.score), ar.rating]
+                     + (["; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above"] if own else [])
+                     for ar in a.areas]))
+            for r in a.rules_fired:
+                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {_md(r.target)}: {_md(r.before)} -> {_md(r.after)}): "
+                             f"{_md(r.reason)}")
+            if a.rules_fired:
+                parts.append("\n")
+    line = caveat(run.frameworks)
+    if line is not None:
+        parts.append(f"\n**Not official:** {line.split(': ', 1)[1]}\n")
+    return "".join(parts)
+
+
+def framework_markdown(fw: Any) -> str:
+    """A framework as a Markdown document, for papers and wikis."""
+    from ccgrate._scoring.rules import describe_condition
+
+    meta = fw.framework
+    provenance = "\n\n".join(_md(" ".join(part.split())) for part in meta.provenance.strip().split("\n\n"))
+    parts = [f"# {_md(meta.name)}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"]
+    parts.append(markdown_table(["Rating", "Least score"], [[r, fw.scale.cuts.get(r)] for r in fw.scale.ratings]))
+    if fw.judgements:
+        parts.append("\n## Judgements\n\n")
+        parts.append(markdown_table(["Id", "Name", "Levels (best first)"],
+                                    [[jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else "")]
+                                     for jid, j in fw.judgements.items()]))
+    parts.append("\n## Domains\n\n")
+    parts.append(markdown_table(["Id", "Name", "Weight"], [[d.id, d.name, d.weight] for d in fw.domains]))
+    if fw.areas:
+        parts.append("\n## Clinical priority areas\n\n")
+        own = any(fw.has_own_method(a) for a in fw.areas)
+        parts.append(markdown_table(["Id", "Name", "Indicators"] + (["Own rating method"] if own else []), [
+            [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)]
+            + ([fw.describe_area_method(a) or "headline bands and cuts"] if own else []) for a in fw.areas]))
+    parts.append("\n## Indicators\n\n")
+    rows = []
+    for i in fw.indicators:
+        rows.append([i.id, i.name, i.domain, i.area, i.unit, getattr(i, "direction", None), i.method, i.weight, i.evidence])
+    parts.append(markdown_table(["Id", "Name", "Domain", "Area", "Unit", "Direction", "Method", "Weight", "Evidence"], rows))
+    parts.append("\n## Rules (applied in order)\n\n")
+    parts.append(markdown_table(["Rule", "When", "Effect", "Reason"], [
+        [r.id, describe_condition(r.when), " ".join(r.effect), r.reason] for r in fw.rules]))
+    return "".join(parts)

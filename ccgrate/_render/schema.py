@@ -1,0 +1,169 @@
+"""The JSON Schema of `ccgrate score -f json` and `-f ndjson`, generated from these models.
+
+The models describe what `render/machine.py` writes; they are never used to write it. The test
+suite validates real output against the generated schema with an independent validator, so a
+field added, renamed or retyped in one place and not the other fails there. Field meanings are
+those of the README's "Output formats" tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SHA256 = Field(pattern="^[0-9a-f]{64}$")
+# Statistics are full doubles; null where the arithmetic has no finite answer (JSON has no NaN).
+Number = Optional[float]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FrameworkRecord(_Record):
+    """A framework used by the run."""
+
+    id: str
+    name: str
+    period: str
+    sha256: str = SHA256
+    origin: str = Field(description="builtin:<id>, or the path given.")
+    reconstructed: bool = Field(description="The framework reconstructs a method from public sources: its ratings are "
+                                            "not the official ones.")
+
+
+class InputRecord(_Record):
+    source: str = Field(description="The path given, <stdin>, or file:sheet for a workbook.")
+    sha256: str = SHA256
+    content_sha256: str = SHA256
+    shape: Literal["wide", "long"]
+    rows: int = Field(ge=0)
+
+
+class IndicatorStats(_Record):
+    """The population statistics of one population-based indicator of one file and period."""
+
+    source: str
+    period: str
+    framework: str
+    indicator: str
+    method: Literal["quantile", "zscore"]
+    n: Optional[int] = Field(default=None, description="Organisations in the estimate (after trimming).")
+    cuts: Optional[list[float]] = Field(default=None, description="Population quantile cut points.")
+    data: Optional[str] = None
+    transform: Optional[str] = None
+    overdispersion: Optional[str] = None
+    trim: Optional[float] = None
+    trim_method: Optional[str] = None
+    k: Optional[int] = Field(default=None, description="Organisations with usable counts.")
+    excluded: Optional[int] = None
+    target: Number = None
+    phi: Number = None
+    tau2: Number = None
+    fixed: Optional[bool] = Field(default=None, description="phi and tau2 came from the framework.")
+
+
+class IndicatorRecord(_Record):
+    id: str
+    domain: str
+    area: Optional[str]
+    value: Union[float, str, None] = Field(description="A number, a judgement level, or null when missing.")
+    numerator: Number
+    denominator: Number
+    reference: Optional[str] = Field(description="What the value was compared with.")
+    band: Optional[str]
+    band_rank: Optional[int] = Field(ge=0, description="0 is the best band.")
+    bands: int = Field(ge=1, description="How many bands.")
+    points: Number
+    weight: float = Field(ge=0)
+    note: Optional[str] = Field(default=None, description="Why the value was not banded; present only then.")
+    y: Number = Field(default=None, description="z-score indicators: the transformed rate.")
+    target: Number = Field(default=None, description="z-score indicators: the target on the transformed scale.")
+    s: Number = Field(default=None, description="z-score indicators: the standard error.")
+    z: Number = None
+    z_adj: Number = Field(default=None, description="The z-score adjusted for over-dispersion.")
+    lower: Number = Field(default=None, description="Standards with significance: the interval's lower end.")
+    upper: Number = Field(default=None, description="Standards with significance: the interval's upper end.")
+
+
+class AreaBandRecord(_Record):
+    id: str = Field(description="An indicator the area bands its own way (against an ambition, say).")
+    band: Optional[str]
+    band_rank: Optional[int] = Field(ge=0, description="0 is the best band.")
+    points: Number
+    reference: Optional[str] = Field(description="What the value was compared with.")
+
+
+class RuleFired(_Record):
+    rule: str
+    effect: Literal["cap", "floor", "set"]
+    rating: str = Field(description="The rule's target rating.")
+    before: Optional[str]
+    after: Optional[str]
+    reason: str
+
+
+class Assessment(_Record):
+    """One organisation in one period."""
+
+    org_code: str
+    org_name: str
+    period: str
+    framework: str
+    framework_sha256: str = SHA256
+    framework_reconstructed: bool
+    source: str
+    input_sha256: Optional[str] = Field(description="The input's content_sha256.")
+    score: Number = Field(ge=0, le=100, description="Overall score 0-100; null when nothing could be scored.")
+    provisional_rating: Optional[str] = Field(description="The rating the score alone gives.")
+    rating: Optional[str] = Field(description="The final rating after the rules; null when not rated.")
+    coverage: float = Field(ge=0, le=1, description="Share of the total indicator weight that had a value.")
+    judgements: dict[str, str]
+    domains: dict[str, Number]
+    areas: dict[str, Optional[str]]
+    area_scores: dict[str, Number]
+    area_bands: dict[str, list[AreaBandRecord]] = Field(
+        description="For areas with their own rating method: how they banded those of their indicators they band "
+        "differently from the headline rating.")
+    indicators: list[IndicatorRecord]
+    rules_fired: list[RuleFired]
+    missing: list[str]
+    warnings: list[str]
+
+
+class ScoreDocument(_Record):
+    """The whole `ccgrate score -f json` document."""
+
+    ccgrate_version: str
+    schema_version: int
+    framework: Optional[FrameworkRecord] = Field(description="The framework used, or null when the run used several.")
+    frameworks: list[FrameworkRecord]
+    inputs: list[InputRecord]
+    indicator_stats: list[IndicatorStats]
+    assessments: list[Assessment]
+    warnings: list[str]
+    caveat: Optional[str] = Field(description="Set when a framework used is a reconstruction: the line that says so.")
+
+
+class ScoreLine(Assessment):
+    """One line of `ccgrate score -f ndjson`: an assessment with the program and format versions."""
+
+    ccgrate_version: str
+    schema_version: int
+
+
+KINDS = {"score": ScoreDocument, "score-line": ScoreLine}
+
+
+def output_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a machine output: `score` (-f json) or `score-line` (one -f ndjson line)."""
+    from ccgrate._render.machine import SCHEMA_VERSION
+
+    model = KINDS[kind]
+    schema = model.model_json_schema()
+    schema["properties"]["schema_version"] = {"const": SCHEMA_VERSION, "title": "Schema Version",
+                                              "description": "The version of this format."}
+    title = "ccgrate score -f json" if kind == "score" else "ccgrate score -f ndjson (one line)"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title,
+            **{key: value for key, value in schema.items() if key != "title"}}

@@ -1,0 +1,485 @@
+"""Rich tables for people. These print to a console they are given, never to a global one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ccgrate._base.digits import shown_value
+from ccgrate._base.errors import printable
+from ccgrate._scoring.engine import Assessment
+from ccgrate._scoring.rules import describe_condition
+
+RATING_STYLES = {
+    "Outstanding": "bold bright_green",
+    "Good": "green",
+    "Requires improvement": "yellow",
+    "Inadequate": "bold red",
+}
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Text shown as written: markup, emoji codes and control characters never act (data and
+    framework strings reach tables through here or through the console's own render_str)."""
+    return Text(printable(text, keep="\n"), style=style)
+
+
+def rating_text(rating: str | None) -> Text:
+    if rating is None:
+        return plain("not rated", style="dim")
+    return plain(rating, style=RATING_STYLES.get(rating, "bold"))
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _value(value: Any, unit: str = "", compared: tuple[float, ...] = ()) -> str:
+    """A value as written (or, computed from counts, with the digits that place it against its cuts)."""
+    if value is None:
+        return "missing"
+    if isinstance(value, float):
+        text = shown_value(value, compared)
+        return f"{text}%" if unit == "%" else text
+    return str(value)
+
+
+RULES_LEAST = 10
+NAME_LEAST = 14  # a name cut shorter than this no longer says which organisation it is
+
+
+def abbreviation(rating: str) -> str:
+    """A rating as a narrow table writes it: its initials (RI for Requires improvement)."""
+    return "".join(word[0] for word in rating.split()).upper()
+
+
+def summary_table(run: Any, width: int = 120) -> Group:
+    """One line per organisation at any width: ratings abbreviated (with a legend) and then the least
+    useful columns left out, in that order, until the name has room; the footer says what was done."""
+    assessments = run.assessments
+    ids = ", ".join(fw.id for fw in run.frameworks)
+    title = f"ccgrate: {len(assessments)} assessment{'s' if len(assessments) != 1 else ''} ({ids})"
+    periods = {a.period for a in assessments}
+    batch = len(run.inputs) > 1
+    sources = {a.source: _file_name(a.source) for a in assessments} if batch else {}
+    ratings = list(dict.fromkeys(r for fw in run.frameworks for r in fw.scale.ratings))
+    rules = [", ".join(r.rule for r in a.rules_fired) or "-" for a in assessments]
+
+    def widest(texts: Any, header: str) -> int:
+        return max([len(header), *map(len, texts)])
+
+    def rating_width(header: str, shown: Any) -> int:  # as wide as the ratings in this run need
+        return widest((r or "not rated" for r in shown), header)
+
+    columns = {  # the width each column needs, most useful first
+        "Source": widest(sources.values(), "Source") if batch else 0,
+        "Code": widest((a.org_code for a in assessments), "Code"),
+        "Period": widest(periods, "Period"),
+        "Score": widest((_shown_score(a) for a in assessments), "Score"),
+        "Rating": rating_width("Rating", (a.rating for a in assessments)),
+        "Provisional": rating_width("Provisional", (a.provisional_rating for a in assessments)),
+        "Rules fired": min(widest(rules, "Rules fired"), 24),
+    }
+    if not batch:
+        del columns["Source"]
+    left_out: list[str] = []
+    short = False
+
+    def room() -> int:  # what is left for names: every column has padding 2, and a border 1 each side
+        return width - sum(columns.values()) - 3 * (len(columns) + 1) - 1
+
+    # Room for whole names where that costs nothing else; otherwise for enough of one to recognise.
+    wanted = max(NAME_LEAST, min(widest((a.org_name for a in assessments), "Name"), 24))
+    natural_rules = columns["Rules fired"]
+
+    def fit_rules() -> None:
+        """Rules fired as wide as it can be while the name has its room, down to RULES_LEAST."""
+        columns["Rules fired"] = max(RULES_LEAST, min(natural_rules, columns["Rules fired"] + room() - wanted))
+
+    fit_rules()
+    if room() < wanted:
+        short = True
+        columns["Rating"] = widest([*map(abbreviation, ratings), "-"], "Rtg")
+        columns["Provisional"] = widest([], "Prov")
+        fit_rules()
+    for step in ("Rules fired", "Provisional", "Period"):
+        if room() >= wanted:
+            break
+        wanted = NAME_LEAST
+        if step == "Rules fired":
+            fit_rules()
+            if room() >= wanted:
+                break
+        if step == "Period" and len(periods) > 1:
+            continue  # several periods: the period says which row is which
+        del columns[step]
+        left_out.append(step)
+
+    def rating_cell(rating: str | None) -> Text:
+        if not short:
+            return rating_text(rating)
+        return plain("-", style="dim") if rating is None else plain(abbreviation(rating),
+                                                                    style=RATING_STYLES.get(rating, "bold"))
+
+    table = Table(title=title)
+    headers = {"Rating": "Rtg", "Provisional": "Prov"} if short else {}
+    if "Rules fired" in columns and columns["Rules fired"] < len("Rules fired"):
+        headers["Rules fired"] = "Rules"
+    shown = [name for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired")
+             if name == "Name" or name in columns]
+    for name in shown:
+        if name == "Name":
+            table.add_column("Name", no_wrap=True, overflow="ellipsis", min_width=4, max_width=max(4, room()))
+        else:
+            table.add_column(headers.get(name, name), no_wrap=True, overflow="ellipsis",
+                             justify="right" if name == "Score" else "left", min_width=columns[name],
+                             max_width=columns[name] if name in ("Rules fired", "Source") else None)
+    for a, fired in zip(assessments, rules):
+        cells = {"Source": sources.get(a.source, ""), "Code": a.org_code, "Name": plain(a.org_name), "Period": a.period,
+                 "Score": _shown_score(a),
+                 "Provisional": rating_cell(a.provisional_rating), "Rating": rating_cell(a.rating), "Rules fired": fired}
+        table.add_row(*(cells[name] for name in shown))
+    notes = []
+    if short:
+        notes.append("Ratings: " + ", ".join(f"{abbreviation(r)} {r}" for r in ratings) + ", - not rated.")
+    if left_out:
+        notes.append(f"Not shown at this width: {', '.join(left_out)} (see --explain or -f csv).")
+    if any(a.rating is None for a in assessments):
+        notes.append("cov: an organisation not rated shows the share of the indicator weight that has a value, "
+                     "not a score (--explain says what is missing).")
+    return Group(table, *[plain(line, style="dim") for line in notes])
+
+
+def _shown_score(a: Assessment) -> str:
+    """The score of a rated organisation; the coverage of one that is not (its score means little)."""
+    return _score(a.score) if a.rating is not None else f"cov {a.coverage:.0%}"
+
+
+def _file_name(source: str) -> str:
+    """A batch's source as a table shows it: the file (and sheet), without its directory."""
+    import os
+
+    return os.path.basename(source)
+
+
+WIDE = 120  # from this width on, tables show everything in full
+
+
+def _compact_reference(text: str) -> str:
+    """8 | 10.7 | 13.4 (lower better) as 8|10.7|13.4 ↓: a reference that fits a narrow column."""
+    return (text.replace(" (lower better)", " ↓").replace(" (higher better)", " ↑").replace(" | ", "|")
+            .replace(" > ", ">"))
+
+
+def explain(a: Assessment, width: int = WIDE) -> Group:
+    """Everything that went into one rating, in the order the engine worked."""
+    head = Text.assemble(
+        plain(f"{a.org_code} {a.org_name}", "bold"),
+        f" · {a.period} · {a.framework}\n",
+        "Rating ",
+        rating_text(a.rating),
+        f" (provisional {a.provisional_rating or 'not rated'}; score {_score(a.score) or 'none'}; "
+        f"coverage {a.coverage:.0%})",
+    )
+    if a.judgements:
+        head.append(plain("\nJudgements: " + ", ".join(f"{k} {v}" for k, v in sorted(a.judgements.items()))))
+
+    indicators = Table(title="Indicators", title_justify="left", expand=True)
+    # One line per indicator at any width, so that the table stays scannable: names are long (up to
+    # 200 characters) and give way first; on a narrow terminal values, references and bands are
+    # cut too, and references are written compactly. -f json and -f csv carry everything in full.
+    narrow = width < WIDE
+    cap = (lambda limit: {"max_width": limit}) if narrow else (lambda limit: {})
+    for name, options in (
+        ("ID", {}),
+        ("Indicator", {"ratio": 1, "min_width": 8}),
+        ("Value", {"justify": "right", **cap(10)}),
+        ("Reference", cap(18)),
+        ("Band", cap(10)),
+        ("Points", {"justify": "right"}),
+    ):
+        indicators.add_column(name, no_wrap=True, overflow="ellipsis", **options)
+    domain_names = {d.id: d.name for d in a.domains}
+    current = None
+    for i in a.indicators:
+        if i.domain != current:
+            current = i.domain
+            indicators.add_row("", plain(domain_names[i.domain], style="bold"), "", "", "", "", end_section=False)
+        band_text = i.band or (i.note and "not banded") or "-"
+        band = plain(band_text.replace("quartile", "qtl") if narrow else band_text)
+        if i.band_rank is not None and i.band_count > 1:
+            if i.band_rank == 0:
+                band.stylize("green")
+            elif i.band_rank == i.band_count - 1:
+                band.stylize("red")
+        indicators.add_row(
+            i.id,
+            i.name,
+            _value(i.value, i.unit, i.compared),
+            _compact_reference(i.reference) if narrow else i.reference,
+            band,
+            "" if i.points is None else f"{i.points:.1f}",
+        )
+
+    domains = Table(title="Domains", title_justify="left")
+    domains.add_column("Domain")
+    domains.add_column("Weight", justify="right")
+    domains.add_column("Scored", justify="right")
+    domains.add_column("Score", justify="right")
+    for d in a.domains:
+        domains.add_row(d.name, f"{d.weight:g}", f"{d.scored}/{d.total}", _score(d.score) or "-")
+    parts: list[Any] = [head, indicators]
+    if narrow:
+        parts.append(plain("Reference: cut points or standard (↑ higher is better, ↓ lower is better) or levels "
+                           "(best first); qtl quartile; cut cells end in …: -f csv or a wider terminal shows them whole.", style="dim"))
+    parts.append(domains)
+    if a.areas:
+        areas = Table(title="Clinical priority areas", title_justify="left")
+        areas.add_column("Area")
+        areas.add_column("Scored", justify="right")
+        areas.add_column("Score", justify="right")
+        areas.add_column("Rating")
+        # The bands an area gives its own indicators: a column when there is room, else lines below.
+        own = any(ar.bands for ar in a.areas)
+        beside = own and not narrow
+        if beside:
+            areas.add_column("Banded for the area")
+        for ar in a.areas:
+            cells = [ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating)]
+            if beside:
+                cells.append("; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above")
+            areas.add_row(*cells)
+        parts.append(areas)
+        if own and narrow:
+            for ar in a.areas:
+                if ar.bands:
+                    parts.append(plain(f"{ar.name} banded for the area: "
+                                       + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands)))
+        if own:
+            parts.append(plain("Areas with a banding of their own are rated against ambitions or fixed levels, not "
+                               f"against other organisations: ccgrate framework show {a.framework} says how.", style="dim"))
+    if a.rules_fired:
+        rules = Table(title="Rules fired", title_justify="left", show_header=True, expand=True)
+        rules.add_column("Rule", no_wrap=True)
+        rules.add_column("Effect", ratio=1)
+        rules.add_column("Reason", ratio=2)
+        for r in a.rules_fired:
+            outcome = f"{r.before} -> {r.after}" if r.changed else f"{r.after}, no change"
+            rules.add_row(r.rule, f"{r.effect} {r.target}: {outcome}", r.reason)
+        parts.append(rules)
+    else:
+        parts.append(plain("Rules fired: none"))
+    if a.missing:
+        parts.append(plain("Missing (excluded, not scored as zero): " + ", ".join(a.missing)))
+    for warning in a.warnings:
+        parts.append(plain(f"warning: {warning}", style="yellow"))
+    return Group(*parts)
+
+
+def population_table(run: Any) -> Table | None:
+    """The statistics that population-based banding used, per file, period and indicator."""
+    if not run.indicator_stats:
+        return None
+    table = Table(title="Population statistics", title_justify="left")
+    with_cuts = any(entry.get("cuts") for entry in run.indicator_stats)
+    columns = ["Period", "Indicator", "Method", "n", "Target", "phi", "tau²", "Trim"] + (["Cuts"] if with_cuts else [])
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("n", "Target", "phi", "tau²") else "left", no_wrap=True)
+    for entry in run.indicator_stats:
+        trim = f"{entry['trim']:g} {entry['trim_method']}" if entry["method"] == "zscore" else ""
+        if entry.get("fixed"):
+            trim = "fixed"
+        table.add_row(
+            entry["period"],
+            entry["indicator"],
+            entry["method"],
+            str(entry["n"]),
+            _number(entry.get("target")),
+            _number(entry.get("phi")),
+            _number(entry.get("tau2")),
+            trim,
+            *([" | ".join(f"{c:.4g}" for c in entry["cuts"]) if entry.get("cuts") else ""] if with_cuts else []),
+        )
+    return table
+
+
+def _number(value: Any) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
+    if explain_each:
+        for index, a in enumerate(run.assessments):
+            if index:
+                console.print()
+            console.print(explain(a, console.width))
+        console.print()
+        stats = population_table(run)
+        if stats is not None:
+            console.print(stats)
+    console.print(summary_table(run, console.width))
+
+
+def frameworks_table(entries: list[dict]) -> Table:
+    table = Table(title="Built-in frameworks")
+    for column in ("ID", "Name", "Period", "Indicators"):
+        table.add_column(column, justify="right" if column == "Indicators" else "left")
+    for entry in entries:
+        table.add_row(entry["id"], entry["name"], entry["period"], str(entry["indicators"]))
+    return table
+
+
+def framework_view(fw: Any, width: int = WIDE) -> Group:
+    meta = fw.framework
+    head = Text.assemble(plain(meta.name, "bold"), f" ({fw.id}, {meta.period})\n", f"sha256 {fw.sha256}\n\n")
+    head.append("Provenance: ", style="bold")
+    # The file wraps its text at a fixed width; let the terminal wrap it instead.
+    paragraphs = [" ".join(p.split()) for p in meta.provenance.strip().split("\n\n")]
+    head.append(plain("\n\n".join(paragraphs)))
+    scale = Table(title="Rating scale (overall score 0-100)", title_justify="left")
+    scale.add_column("Rating")
+    scale.add_column("Least score", justify="right")
+    for rating in fw.scale.ratings:
+        cut = fw.scale.cuts.get(rating)
+        scale.add_row(rating_text(rating), "-" if cut is None else f"{cut:g}")
+    judgements = Table(title="Judgements", title_justify="left")
+    judgements.add_column("ID")
+    judgements.add_column("Name")
+    judgements.add_column("Levels (best first)")
+    for jid, j in fw.judgements.items():
+        judgements.add_row(jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else ""))
+    domains = Table(title="Domains", title_justify="left")
+    domains.add_column("ID")
+    domains.add_column("Name")
+    domains.add_column("Weight", justify="right")
+    domains.add_column("Indicators", justify="right")
+    for d in fw.domains:
+        domains.add_row(d.id, d.name, f"{d.weight:g}", str(sum(1 for i in fw.indicators if i.domain == d.id)))
+    parts: list[Any] = [head, scale, judgements, domains]
+    if fw.areas:
+        areas = Table(title="Clinical priority areas", title_justify="left")
+        areas.add_column("ID")
+        own = any(fw.has_own_method(ar) for ar in fw.areas)
+        named = not (own and width < WIDE)  # on a narrow terminal the method keeps the room the name had
+        if named:
+            areas.add_column("Name")
+        areas.add_column("Indicators")
+        if own:
+            areas.add_column("Own rating method")
+        for ar in fw.areas:
+            cells = [ar.id] + ([ar.name] if named else []) + [", ".join(i.id for i in fw.indicators if i.area == ar.id)]
+            if own:
+                cells.append(fw.describe_area_method(ar) or "headline bands and cuts")
+            areas.add_row(*cells)
+        parts.append(areas)
+    indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left", expand=True)
+    # On a narrow terminal the cut points keep their room: areas are listed above, equal weights
+    # are said once below, and evidence labels are shortened.
+    narrow = width < WIDE
+    equal_weights = len({i.weight for i in fw.indicators}) == 1
+    shown = {"Area": not narrow, "Weight": not (narrow and equal_weights)}
+    indicators.add_column("ID", no_wrap=True)
+    indicators.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1 if narrow else 3, min_width=12 if narrow else 16)
+    if shown["Area"]:
+        indicators.add_column("Area", no_wrap=True)
+    indicators.add_column("Dir", no_wrap=True)
+    indicators.add_column("Method", no_wrap=True)
+    if narrow:
+        # As wide as the longest cut-point reference, so that those stay on one line; the levels of
+        # a judgement, which can be long words, wrap instead of taking the names' room.
+        numeric = [len(_compact_reference(_reference(fw, i))) for i in fw.indicators if i.method != "judgement"]
+        reference_width = max([9, *numeric])
+        indicators.add_column("Reference", width=reference_width, overflow="fold")
+    else:
+        indicators.add_column("Reference", ratio=2, min_width=18)
+    if shown["Weight"]:
+        indicators.add_column("Weight", justify="right", no_wrap=True)
+    indicators.add_column("Evidence", no_wrap=True)
+    domain_names = {d.id: d.name for d in fw.domains}
+    current = None
+    for i in fw.indicators:
+        if i.domain != current:
+            current = i.domain
+            indicators.add_row("", plain(domain_names[i.domain], style="bold"))
+        evidence = i.evidence or ""
+        cells = [
+            i.id,
+            i.name,
+            *([i.area or ""] if shown["Area"] else []),
+            {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None), ""),
+            i.method,
+            _narrow_reference(_reference(fw, i), reference_width) if narrow else _reference(fw, i),
+            *([f"{i.weight:g}"] if shown["Weight"] else []),
+            evidence.replace("reconstructed", "recon.") if narrow else evidence,
+        ]
+        indicators.add_row(*cells)
+    parts.append(indicators)
+    if narrow:
+        said = ["recon. reconstructed"] + ([f"every weight is {fw.indicators[0].weight:g}"] if not shown["Weight"] else [])
+        parts.append(plain(f"{'; '.join(said)}; areas as listed above.", style="dim"))
+    rules = Table(title="Rules (applied in order)", title_justify="left")
+    rules.add_column("#", justify="right")
+    rules.add_column("Rule", no_wrap=True)
+    rules.add_column("When")
+    rules.add_column("Effect")
+    rules.add_column("Reason")
+    for number, rule in enumerate(fw.rules, start=1):
+        kind, target = rule.effect
+        rules.add_row(str(number), rule.id, (describe_condition(rule.when)), f"{kind} {target}", rule.reason)
+    parts.append(rules)
+    return Group(*parts)
+
+
+def _narrow_reference(text: str, width: int) -> str:
+    """Compact when that fits on one line; otherwise spaced, so that it wraps between words."""
+    compact = _compact_reference(text)
+    return compact if len(compact) <= width else text
+
+
+def _reference(fw: Any, ind: Any) -> str:
+    if ind.method == "standard":
+        text = f"{'>=' if ind.direction == 'higher' else '<='} {ind.standard:g}"
+        return f"{text} ({ind.significance:.0%} Wilson)" if ind.significance else text
+    if ind.method == "zscore":
+        target = ind.target if ind.target is not None else ("pooled" if ind.data == "proportion" else 1)
+        target_text = target if isinstance(target, str) else f"{target:g}"
+        return f"target {target_text}, {ind.overdispersion}"
+    if ind.method == "bands" or (ind.method == "quantile" and ind.cuts):
+        return " | ".join(f"{c:g}" for c in ind.cuts)
+    if ind.method == "quantile":
+        return f"population {ind.quantiles}-tiles"
+    return " > ".join(fw.levels_of(ind))
+
+
+def funnel_table(record: dict, highlight: set[str]) -> Table:
+    table = Table(
+        title=f"{record['indicator']} {record['name']}, {record['period']}: target {record['target']:.4g}, "
+        f"{record['overdispersion']} (phi {record['phi']:.3g}, tau² {record['tau2']:.3g}, n {record['n']})",
+        title_justify="left",
+    )
+    for column in ("Code", "Value", "Denom.", "z adj", "Band", "95% limits", "99.8% limits"):
+        table.add_column(column, justify="left" if column in ("Code", "Band") else "right", no_wrap=column != "Band")
+    for point in record["points"]:
+        table.add_row(
+            point["org_code"],
+            _number(point["value"]),
+            "" if point["denominator"] is None else f"{point['denominator']:,.0f}",
+            _fixed(point["z_adj"]),
+            point["band"] or (point.get("note") and "not banded") or "-",
+            _limits(point, "95"),
+            _limits(point, "998"),
+            style="bold" if point["org_code"] in highlight else "",
+        )
+    return table
+
+
+def _limits(point: dict, level: str) -> str:
+    low, high = point.get(f"lower_{level}"), point.get(f"upper_{level}")
+    return "" if low is None else f"{low:.3g}-{high:.3g}"
+
+
+def _fixed(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"

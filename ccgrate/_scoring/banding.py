@@ -1,0 +1,398 @@
+"""Banding: one indicator's values for a whole population, turned into bands with points.
+
+Every method implements `Banding.band(column)`: it sees the whole population at once (quantile
+and statistical methods need it) as numpy arrays, and returns every organisation's band rank
+(0 is the best band, -1 none), points (NaN none), the reference the value was compared with, a
+note for each organisation it could not band, and the population statistics it used. A new
+method is one new class and one line in `make_banding`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ccgrate._base import digits as shown
+from ccgrate._base.decimals import rate_on_scale, settle_ties
+from ccgrate._scoring import dispersion
+from ccgrate._scoring.bind import percent_scale
+
+NONE = -1
+
+
+@dataclass
+class IndicatorColumn:
+    """One indicator's inputs for a population: values (or level positions) and counts."""
+
+    values: np.ndarray  # float64 with NaN, or int64 level positions with -1
+    numerators: np.ndarray | None = None
+    denominators: np.ndarray | None = None
+
+    @property
+    def present(self) -> np.ndarray:
+        if self.values.dtype.kind == "f":
+            return ~np.isnan(self.values)
+        return self.values >= 0
+
+
+@dataclass
+class Bands:
+    """Where every organisation fell, for one indicator."""
+
+    rank: np.ndarray  # integers (int8 in an assessment, where they fit); 0 is the best band, -1 not banded
+    # Points by band rank, NaN last so that rank -1 reads NaN: a population's points are worked out
+    # from its ranks when asked, not kept (a million organisations x 56 indicators would be 450 MB).
+    point_table: np.ndarray
+    reference: str | list[str]  # the same for everyone, or one per organisation
+    notes: dict[int, str] = field(default_factory=dict)  # why an organisation with a value was not banded
+    detail: dict[str, np.ndarray] | None = None  # per organisation statistics (NaN where none)
+    stats: dict[str, Any] | None = None  # the population statistics used
+    held: dict[str, float] | None = None  # what `frozen` holds fixed, unrounded
+    # The numbers the values were compared with, as the reference shows them (cut points, a
+    # standard): an explanation shows each value with enough digits to sit visibly on its side.
+    compared: list[float] = field(default_factory=list)
+
+    @property
+    def points(self) -> np.ndarray:
+        """Every organisation's points (float64; NaN when not banded)."""
+        return self.point_table[self.rank]
+
+    def points_at(self, index: int) -> float | None:
+        rank = int(self.rank[index])
+        return float(self.point_table[rank]) if rank >= 0 else None
+
+    def reference_for(self, index: int) -> str:
+        return self.reference if isinstance(self.reference, str) else self.reference[index]
+
+
+# A band rank as a function of (values, numerators, denominators), elementwise, with whatever the
+# population decided (quantile cuts, target, over-dispersion) held where it is.
+FrozenRanks = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+class Banding(Protocol):
+    labels: Sequence[str]
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        """Band every organisation of a population."""
+        ...
+
+    def frozen(self, bands: Bands) -> FrozenRanks | None:
+        """Ranks for other values against the references `bands` used; None when values do not matter."""
+        ...
+
+
+def quantile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Linear interpolation between order statistics (R type 7, numpy's default)."""
+    return dispersion.quantile7(sorted_values, fraction)
+
+
+def _fmt(number: float) -> str:
+    return f"{number:.4g}" if abs(number) < 1e6 else f"{number:.6g}"
+
+
+def cut_reference(cuts: Sequence[str], direction: str, population: int | None = None) -> str:
+    """E.g. "8 | 10.7 | 13.4 (lower better)" from cut points as shown; the band's label says
+    whether these are quartiles."""
+    prefix = f"population n={population}: " if population is not None else ""
+    return f"{prefix}{' | '.join(cuts)} ({direction} better)"
+
+
+def written_cuts(cuts: Sequence[float]) -> list[str]:
+    return [shown.written(c) for c in cuts]
+
+
+def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut: str = "better") -> np.ndarray:
+    """Band ranks against ascending cut points. A value exactly on a cut point counts in the better
+    band (on_cut "better") or in the worse one ("worse": it must pass the cut)."""
+    edges = np.asarray(cuts, dtype=np.float64)
+    reach = on_cut == "better"
+    if direction == "higher":
+        passed = np.searchsorted(edges, values, side="right" if reach else "left")
+    else:
+        passed = len(edges) - np.searchsorted(edges, values, side="left" if reach else "right")
+    return (len(edges) - passed).astype(np.int64)
+
+
+def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference, **more) -> Bands:
+    rank = np.where(present, rank, NONE)
+    table = np.append(np.asarray(points, dtype=np.float64), np.nan)  # position -1 reads NaN
+    return Bands(rank, table, reference, **more)
+
+
+class CutBanding:
+    """Bands bounded by ascending cut points; a value on a cut point counts in the band `on_cut` says."""
+
+    def __init__(self, cuts: Sequence[float], direction: str, labels: Sequence[str], points: Sequence[float], reference: str,
+                 on_cut: str = "better"):
+        self.cuts = list(cuts)
+        self.on_cut = on_cut
+        self.direction = direction
+        self.labels = list(labels)
+        self.points = list(points)
+        self.reference = reference
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        rank = cut_ranks(self.cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
+        return _result(rank, present, self.points, self.reference, compared=list(self.cuts))
+
+    def frozen(self, bands: Bands) -> FrozenRanks:
+        return lambda values, numerators, denominators: cut_ranks(self.cuts, self.direction, values, self.on_cut)
+
+
+class StandardBanding(CutBanding):
+    def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float],
+                 on_cut: str = "better"):
+        super().__init__([standard], direction, labels, points,
+                         f"{standard_sign(direction, on_cut)} {shown.written(standard)}", on_cut)
+
+
+def standard_sign(direction: str, on_cut: str) -> str:
+    """What meeting a standard means: >= 57.7, or > 57.7 where a value on it must pass it."""
+    return {"higher": ">=", "lower": "<="}[direction] if on_cut == "better" else {"higher": ">", "lower": "<"}[direction]
+
+
+class PopulationQuantileBanding:
+    """Quantiles of the population being scored, recomputed from the values present."""
+
+    def __init__(self, quantiles: int, direction: str, labels: Sequence[str], points: Sequence[float], min_population: int,
+                 on_cut: str = "better"):
+        self.on_cut = on_cut
+        self.quantiles = quantiles
+        self.direction = direction
+        self.labels = list(labels)
+        self.points = list(points)
+        self.min_population = min_population
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        values = np.sort(column.values[present])
+        if len(values) < self.min_population:
+            note = (
+                f"not banded: population quantiles need at least {self.min_population} organisations "
+                f"with a value, this population has {len(values)}; give fixed cuts in the framework"
+            )
+            nothing = np.zeros(len(present), dtype=bool)
+            return _result(np.zeros(len(present), dtype=np.int64), nothing, self.points, "population quantiles",
+                           notes={int(i): note for i in np.flatnonzero(present)},
+                           stats={"method": "quantile", "n": len(values), "cuts": None})
+        ordered = values.tolist()
+        cuts = [quantile(ordered, i / self.quantiles) for i in range(1, self.quantiles)]
+        rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
+        texts = [shown.computed_cut(c, values) for c in cuts]
+        reference = cut_reference(texts, self.direction, population=len(values))
+        return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts},
+                       compared=[float(t) for t in texts])
+
+    def frozen(self, bands: Bands) -> FrozenRanks | None:
+        cuts = (bands.stats or {}).get("cuts")
+        if cuts is None:
+            return None
+        return lambda values, numerators, denominators: cut_ranks(cuts, self.direction, values, self.on_cut)
+
+
+class LevelBanding:
+    """An ordered scale of named levels, best first."""
+
+    def __init__(self, levels: Sequence[str], points: Sequence[float]):
+        self.labels = list(levels)
+        self.points = list(points)
+        self.reference = " > ".join(levels)
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        return _result(np.where(present, column.values, 0), present, self.points, self.reference)
+
+    def frozen(self, bands: Bands) -> None:
+        return None
+
+
+class SignificantStandardBanding:
+    """A standard judged on a Wilson interval from counts; the point estimate where the interval straddles it."""
+
+    def __init__(self, ind: Any, labels: Sequence[str], points: Sequence[float]):
+        self.labels = list(labels)
+        self.points = list(points)
+        self.direction = ind.direction
+        self.level = ind.significance
+        self.scale = percent_scale(ind)
+        self.standard = ind.standard
+        self.on_cut = ind.on_cut
+        self.sign = standard_sign(ind.direction, ind.on_cut)
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        count = len(present)
+        numerators = column.numerators if column.numerators is not None else np.full(count, np.nan)
+        denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
+        counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
+        value_met = cut_ranks([self.standard], self.direction, column.values, self.on_cut) == 0
+        rank = np.where(value_met, 1, 2)
+        safe_n = np.where(counted, numerators, 0.0)
+        safe_d = np.where(counted, denominators, 1.0)
+        low, high = dispersion.wilson(safe_n, safe_d, self.level)
+        rank = np.where(counted, self._counted_ranks(safe_n, safe_d, low, high), rank)
+        references = []
+        for i in range(count):
+            if counted[i]:
+                interval = f"{_fmt(low[i] * self.scale)}-{_fmt(high[i] * self.scale)}"
+                references.append(f"{self.sign} {shown.written(self.standard)} ({self.level:.0%} interval {interval})")
+            else:
+                references.append(f"{self.sign} {shown.written(self.standard)}")
+        notes = {int(i): "no numerator and denominator: judged on the value alone" for i in np.flatnonzero(present & ~counted)}
+        detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
+        return _result(rank, present, self.points, references, notes=notes, detail=detail, compared=[self.standard])
+
+    def _counted_ranks(self, numerators, denominators, low, high) -> np.ndarray:
+        """0 met with confidence, 1 met, 2 not met, 3 missed with confidence."""
+        standard = self.standard / self.scale
+        higher = self.direction == "higher"
+        good, bad = (low, high) if higher else (high, low)
+        good_met = (good > standard) if higher else (good < standard)
+        bad_missed = (bad < standard) if higher else (bad > standard)
+        # The point estimate on the indicator's own scale, exactly: 577 of 1000 meets 57.7%.
+        value = settle_ties(rate_on_scale(numerators, denominators, self.scale), numerators, denominators, self.scale,
+                            [self.standard])
+        point_met = cut_ranks([self.standard], self.direction, value, self.on_cut) == 0
+        return np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2))).astype(np.int64)
+
+    def frozen(self, bands: Bands) -> FrozenRanks:
+        def ranks(values, numerators, denominators):
+            low, high = dispersion.wilson(numerators, denominators, self.level)
+            return self._counted_ranks(numerators, denominators, low, high)
+
+        return ranks
+
+
+def shown_z(z_adj: float) -> str:
+    """An adjusted z-score with enough digits to sit visibly on its side of the limits (1.96, 3.09)."""
+    limits = [dispersion.Q95, dispersion.Q998, -dispersion.Q95, -dispersion.Q998, 1.96, 3.09, -1.96, -3.09]
+    return shown.shown_value(float(z_adj), limits, least=2, thousands=False)
+
+
+def zscore_rank(good: np.ndarray) -> np.ndarray:
+    """0 significantly better ... 4 significantly worse, for z-scores signed so that up is good."""
+    return np.select(
+        [good > dispersion.Q998, good > dispersion.Q95, good < -dispersion.Q998, good < -dispersion.Q95],
+        [0, 1, 4, 3],
+        default=2,
+    ).astype(np.int64)
+
+
+class ZScoreBanding:
+    """Bands from over-dispersion-adjusted z-scores, signed by the indicator's good direction."""
+
+    def __init__(self, ind: Any, labels: Sequence[str], points: Sequence[float]):
+        self.ind = ind
+        self.labels = list(labels)
+        self.points = list(points)
+        self.kind = ind.transform_name
+        self.scale = 100.0 if ind.data == "proportion" and ind.unit == "%" else 1.0
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        ind = self.ind
+        present = column.present
+        count = len(present)
+        numerators = column.numerators if column.numerators is not None else np.full(count, np.nan)
+        denominators = column.denominators if column.denominators is not None else np.full(count, np.nan)
+        counted = present & ~np.isnan(numerators) & ~np.isnan(denominators)
+        notes = {int(i): "not banded: no numerator and denominator" for i in np.flatnonzero(present & ~counted)}
+        # The pooled target counts every organisation with counts, zero counts too; a zero count
+        # has no log z-score, so under the log transform it is then left out of the rest.
+        with_counts = np.flatnonzero(counted)
+        target = ind.target_value
+        if target == "pooled":
+            total = float(np.sum(denominators[with_counts])) if len(with_counts) else 0.0
+            target = float(np.sum(numerators[with_counts])) / total if total else math.nan
+        if self.kind == "log":
+            zero = counted & (numerators == 0)
+            notes.update({int(i): "not banded: a zero count has no log z-score" for i in np.flatnonzero(zero)})
+            counted = counted & ~zero
+        usable = np.flatnonzero(counted)
+        stats: dict[str, Any] = {
+            "method": "zscore", "data": ind.data, "transform": self.kind, "overdispersion": ind.overdispersion,
+            "trim": ind.trim, "trim_method": ind.trim_method, "k": len(usable), "excluded": len(notes),
+            "target": None if math.isnan(target) else target * self.scale,
+        }
+        nothing = np.zeros(count, dtype=bool)
+        small = len(usable) < ind.min_population
+        fixed = ind.tau2 if ind.overdispersion == "additive" else ind.phi
+        if not len(usable) or (small and (ind.target_value == "pooled" or (fixed is None and ind.overdispersion != "none"))):
+            note = (
+                f"not banded: z-scores need at least {ind.min_population} organisations with counts to estimate "
+                f"{'the target and ' if ind.target_value == 'pooled' else ''}over-dispersion, this population has "
+                f"{len(usable)}; give a numeric target and a fixed {'tau2' if ind.overdispersion == 'additive' else 'phi'} "
+                "in the framework, or score the whole population"
+            )
+            notes.update({int(i): note for i in usable})
+            stats.update(n=0, phi=None, tau2=None)
+            return _result(np.zeros(count, dtype=np.int64), nothing, self.points, "", notes=notes, stats=stats)
+        t0 = dispersion.transform(self.kind, target)
+        safe_d = np.where(counted, denominators, 1.0)
+        # Organisations without usable counts get a harmless stand-in rate; their results are masked.
+        y = dispersion.transform(self.kind, np.where(counted, np.where(counted, numerators, 1.0) / safe_d, 1.0))
+        s = dispersion.standard_error(self.kind, safe_d)
+        z = (y - t0) / s
+        if small:
+            phi = ind.phi if ind.phi is not None else 1.0
+            tau2 = ind.tau2 if ind.tau2 is not None else 0.0
+            stats.update(n=0, phi=phi, tau2=tau2, fixed=True)
+        else:
+            estimate = dispersion.estimate(z[usable], s[usable], ind.trim, ind.trim_method)
+            phi, tau2 = estimate.phi, estimate.tau2
+            stats.update(n=estimate.n, phi=phi, tau2=tau2, fixed=False)
+        z_adj = dispersion.adjusted_z(y, t0, s, ind.overdispersion, phi, tau2)
+        sign = 1 if ind.direction == "higher" else -1
+        rank = zscore_rank(sign * z_adj)
+        shown_target = _fmt(target * self.scale)
+        references = [f"target {shown_target}, z {z[i]:.2f}, adjusted {shown_z(z_adj[i])}" if counted[i] else ""
+                      for i in range(count)]
+        blank = np.full(count, np.nan)
+        detail = {
+            "y": np.where(counted, y, blank), "target": np.where(counted, target * self.scale, blank),
+            "s": np.where(counted, s, blank), "z": np.where(counted, z, blank), "z_adj": np.where(counted, z_adj, blank),
+        }
+        return _result(rank, counted, self.points, references, notes=notes, detail=detail, stats=stats,
+                       held={"t0": t0, "phi": phi, "tau2": tau2})
+
+    def frozen(self, bands: Bands) -> FrozenRanks | None:
+        if bands.held is None:
+            return None
+        t0, phi, tau2 = bands.held["t0"], bands.held["phi"], bands.held["tau2"]
+        sign = 1 if self.ind.direction == "higher" else -1
+        kind, setting = self.kind, self.ind.overdispersion
+
+        def ranks(values, numerators, denominators):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = dispersion.transform(kind, numerators / denominators)
+                z_adj = dispersion.adjusted_z(y, t0, dispersion.standard_error(kind, denominators), setting, phi, tau2)
+            return zscore_rank(sign * z_adj)
+
+        return ranks
+
+
+def make_banding(framework: Any, ind: Any) -> Banding:
+    labels = framework.band_labels(ind)
+    points = framework.band_points(ind)
+    if ind.method == "zscore":
+        return ZScoreBanding(ind, labels, points)
+    if ind.method == "standard":
+        if ind.significance:
+            return SignificantStandardBanding(ind, labels, points)
+        return StandardBanding(ind.standard, ind.direction, labels, points, ind.on_cut)
+    if ind.method == "bands":
+        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(written_cuts(ind.cuts), ind.direction),
+                          ind.on_cut)
+    if ind.method == "quantile":
+        if ind.cuts is not None:
+            return CutBanding(ind.cuts, ind.direction, labels, points,
+                              cut_reference(written_cuts(ind.cuts), ind.direction), ind.on_cut)
+        return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)
+    if ind.method == "judgement":
+        return LevelBanding(framework.levels_of(ind), points)
+    raise ValueError(f"no banding for method {ind.method!r}")

@@ -1,0 +1,481 @@
+"""The scoring engine: pure, no I/O, no printing. Works on a whole population at once.
+
+Pipeline, for one population (one period's organisations under one framework):
+1. band every indicator (the method sees the whole population);
+2. points per band; weighted mean within each domain and area, then across domains;
+3. the overall score against the scale's cut points gives the provisional rating;
+4. the rules, in order, may cap, floor or set the rating;
+5. the result holds every step, as arrays; `PopulationResult.assessment(i)` is the record of one
+   organisation, made only when it is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ccgrate._base.decimals import decimal, over_common_denominator, rounded_weighted_means, share_below
+from ccgrate._scoring.banding import Bands, IndicatorColumn, make_banding
+from ccgrate._scoring.bind import OrgInput, Population
+from ccgrate._scoring.rules import PopulationContext, RuleFired, RuleOutcome, apply_rules_to_population
+
+# Scores are defined to two decimals and compared at that precision, so a displayed score of
+# 55.00 is always on the same side of a cut of 55 as the score the rating was made from.
+SCORE_DECIMALS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    id: str
+    name: str
+    domain: str
+    area: str | None
+    method: str
+    unit: str
+    direction: str | None
+    weight: float
+    value: float | str | None
+    numerator: float | None
+    denominator: float | None
+    reference: str
+    band: str | None
+    band_rank: int | None
+    band_count: int
+    points: float | None
+    note: str | None = None
+    detail: Mapping[str, float] | None = None
+    compared: tuple[float, ...] = ()  # the cut points or standard the value was compared with, as shown
+
+
+@dataclass(frozen=True, slots=True)
+class DomainResult:
+    id: str
+    name: str
+    weight: float
+    score: float | None
+    scored: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class AreaBand:
+    """An indicator as an area with its own method banded it (when that differs from its headline band)."""
+
+    id: str
+    band: str | None
+    band_rank: int | None
+    points: float | None
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class AreaResult:
+    id: str
+    name: str
+    score: float | None
+    rating: str | None
+    scored: int
+    total: int
+    method: str | None = None  # the area's own rating method, in words, where it has one
+    bands: tuple[AreaBand, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    org_code: str
+    org_name: str
+    period: str
+    framework: str
+    source: str
+    score: float | None
+    provisional_rating: str | None
+    rating: str | None
+    coverage: float
+    judgements: Mapping[str, str]
+    domains: list[DomainResult]
+    areas: list[AreaResult]
+    indicators: list[IndicatorResult]
+    rules_fired: list[RuleFired]
+    missing: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """Mean of (value, weight) pairs as decimals, rounded half up to two decimals; None when none."""
+    from ccgrate._base.decimals import decimal, half_up
+
+    total = sum(decimal(weight) for _, weight in pairs)
+    if not pairs or total <= 0:
+        return None
+    return float(half_up(sum(decimal(value) * decimal(weight) for value, weight in pairs) / total))
+
+
+def positions_against(scores: np.ndarray, cuts: np.ndarray, on_cut: str = "better") -> np.ndarray:
+    """Rating positions (best first) of scores, organisations x k, against k sets of cuts, k x cuts.
+
+    A score on a cut reaches the better rating (on_cut "better") or stays below it ("worse"). NaN
+    comes out as position 0: callers mask it. One byte per position, since Monte Carlo and
+    calibration hold millions of them.
+    """
+    below = np.less if on_cut == "better" else np.less_equal
+    position = np.zeros(scores.shape, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        for j in range(cuts.shape[1]):
+            np.add(position, below(scores, cuts[:, j]), out=position, casting="unsafe")
+    return position
+
+
+def rating_positions(framework: Any, scores: np.ndarray) -> np.ndarray:
+    """The rating each score reaches (positions in the scale, best first); -1 for no score."""
+    return positions_on(scores, [framework.scale.cuts[r] for r in framework.scale.ratings[:-1]], framework.scale.on_cut)
+
+
+def positions_on(scores: np.ndarray, cuts: Sequence[float], on_cut: str) -> np.ndarray:
+    """The rating each score reaches against one set of cuts (best first); -1 for no score."""
+    positions = positions_against(scores[:, None], np.array([list(cuts)]), on_cut)[:, 0].astype(np.int64)
+    return np.where(np.isnan(scores), -1, positions)
+
+
+def area_positions(framework: Any, area: Any, scores: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """An area's rating positions on its own scale: -1 where too few of its indicators are banded."""
+    cuts, on_cut = framework.area_cuts(area)
+    return np.where(used >= framework.scoring.area_min_indicators, positions_on(scores, cuts, on_cut), -1)
+
+
+def rating_for(framework: Any, score: float) -> str:
+    return framework.scale.ratings[int(rating_positions(framework, np.array([score]))[0])]
+
+
+@dataclass
+class PopulationResult:
+    """Every step of the assessment of one population, as arrays over its organisations."""
+
+    framework: Any
+    population: Population
+    bands: dict[str, Bands]
+    stats: dict[str, Any]
+    domain_scores: np.ndarray  # organisations x domains
+    domain_used: np.ndarray
+    area_scores: np.ndarray  # organisations x areas
+    area_used: np.ndarray
+    area_ratings: np.ndarray  # rating positions on each area's scale, -1 none
+    score: np.ndarray
+    coverage: np.ndarray
+    provisional: np.ndarray  # rating positions, -1 not rated
+    rating: np.ndarray
+    outcomes: list[RuleOutcome]
+    context: PopulationContext | None = None  # what the rules saw
+    # (area id, indicator id) -> bands, for indicators an area with its own method bands differently
+    area_bands: dict[tuple[str, str], Bands] = field(default_factory=dict)
+    _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _notes: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.population)
+
+    def rating_name(self, position: int) -> str | None:
+        return None if position < 0 else self.framework.scale.ratings[position]
+
+    def missing(self) -> np.ndarray:
+        """Organisations x indicators: True where there is no value."""
+        if "missing" not in self._columns:
+            population = self.population
+            columns = []
+            for ind in self.framework.indicators:
+                if ind.method == "judgement":
+                    levels = population.levels.get(ind.id)
+                    columns.append(np.ones(len(population), bool) if levels is None else levels < 0)
+                else:
+                    numbers = population.numbers.get(ind.id)
+                    columns.append(np.ones(len(population), bool) if numbers is None else np.isnan(numbers))
+            self._columns["missing"] = side_by_side(columns, len(population), bool)
+        return self._columns["missing"]
+
+    def _unbanded(self) -> dict[int, dict[str, list[str]]]:
+        """Organisation -> why -> ids of indicators with a value that could not be banded."""
+        if "unbanded" not in self._notes:
+            found: dict[int, dict[str, list[str]]] = {}
+            for ind in self.framework.indicators:
+                bands = self.bands[ind.id]
+                for index, note in bands.notes.items():
+                    if bands.rank[index] < 0:
+                        found.setdefault(index, {}).setdefault(note, []).append(ind.id)
+            self._notes["unbanded"] = found
+        return self._notes["unbanded"]
+
+    def warned(self) -> set[int]:
+        """The organisations that have any warning."""
+        flagged = set(self._unbanded())
+        flagged.update(np.flatnonzero(self.provisional < 0).tolist())
+        for outcome in self.outcomes:
+            flagged.update(np.flatnonzero(outcome.skipped).tolist())
+        return flagged
+
+    def warnings(self, index: int) -> list[str]:
+        """Why an organisation was not rated, rules not evaluated, indicators not banded."""
+        fw = self.framework
+        unbanded = self._unbanded().get(index, {})
+        messages = [f"indicator{'s' if len(ids) > 1 else ''} {', '.join(ids)} {note}" for note, ids in unbanded.items()]
+        if np.isnan(self.score[index]):
+            messages.append("not rated: no indicator could be scored")
+        elif self.provisional[index] < 0:
+            messages.append(
+                f"not rated: {self.coverage[index]:.0%} of the indicator weight has a value, "
+                f"the framework needs {fw.scoring.min_coverage:.0%}"
+            )
+        messages.extend(o.skip_message() for o in self.outcomes if o.skipped[index])
+        return messages
+
+    def assessment(self, index: int) -> Assessment:
+        """The full record of one organisation."""
+        if index not in self._cache:
+            self._cache[index] = self._assessment(index)
+        return self._cache[index]
+
+    def fresh_assessment(self, index: int) -> Assessment:
+        """The full record of one organisation, not kept (unless it already was)."""
+        return self._cache[index] if index in self._cache else self._assessment(index)
+
+    def _per_indicator(self) -> list[tuple[Any, Bands, list[str], tuple[float, ...], str | None]]:
+        """What every organisation's record shares for an indicator, worked out once: a national
+        batch builds a record per organisation, each with every indicator."""
+        if "per_indicator" not in self._notes:
+            fw = self.framework
+            self._notes["per_indicator"] = [
+                (ind, self.bands[ind.id], fw.band_labels(ind), tuple(self.bands[ind.id].compared),
+                 getattr(ind, "direction", None))
+                for ind in fw.indicators
+            ]
+        return self._notes["per_indicator"]
+
+    def _totals(self) -> tuple[dict[str, int], dict[str, int]]:
+        """How many indicators each domain and each area has."""
+        if "totals" not in self._notes:
+            fw = self.framework
+            self._notes["totals"] = ({d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains},
+                                     {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas})
+        return self._notes["totals"]
+
+    def _assessment(self, index: int) -> Assessment:
+        fw, population = self.framework, self.population
+        org = population.org(index)
+        results = []
+        for ind, bands, labels, compared, direction in self._per_indicator():
+            obs = org.values.get(ind.id)
+            rank = int(bands.rank[index])
+            present = obs is not None
+            detail = None
+            if bands.detail is not None and rank >= 0:
+                detail = {key: float(values[index]) for key, values in bands.detail.items() if not np.isnan(values[index])}
+            results.append(
+                IndicatorResult(
+                    id=ind.id, name=ind.name, domain=ind.domain, area=ind.area, method=ind.method, unit=ind.unit,
+                    direction=direction, weight=ind.weight,
+                    value=obs.value if present else None,
+                    numerator=obs.numerator if present else None,
+                    denominator=obs.denominator if present else None,
+                    reference=bands.reference_for(index) if present else "",
+                    band=labels[rank] if rank >= 0 else None,
+                    band_rank=rank if rank >= 0 else None,
+                    band_count=len(labels),
+                    points=bands.points_at(index),
+                    note=bands.notes.get(index) if present else None,
+                    detail=detail or None,
+                    compared=compared,
+                )
+            )
+        totals, area_totals = self._totals()
+        domains = [
+            DomainResult(d.id, d.name, d.weight, _maybe(self.domain_scores[index, k]), int(self.domain_used[index, k]), totals[d.id])
+            for k, d in enumerate(fw.domains)
+        ]
+        areas = []
+        for k, a in enumerate(fw.areas):
+            position = int(self.area_ratings[index, k])
+            own = []
+            for ind in fw.indicators:
+                bands = self.area_bands.get((a.id, ind.id)) if ind.area == a.id else None
+                if bands is None:
+                    continue
+                rank = int(bands.rank[index])
+                present = ind.id in org.values
+                own.append(AreaBand(ind.id, fw.band_labels(fw.area_indicator(a, ind))[rank] if rank >= 0 else None,
+                                    rank if rank >= 0 else None, bands.points_at(index),
+                                    bands.reference_for(index) if present else ""))
+            areas.append(AreaResult(a.id, a.name, _maybe(self.area_scores[index, k]),
+                                    fw.area_ratings(a)[position] if position >= 0 else None,
+                                    int(self.area_used[index, k]), area_totals[a.id], a.method, tuple(own)))
+        ratings = fw.scale.ratings
+        fired = [
+            RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[index]], ratings[o.after[index]],
+                      o.rule.reason)
+            for o in self.outcomes
+            if o.fired[index]
+        ]
+        return Assessment(
+            org_code=org.org_code,
+            org_name=org.org_name,
+            period=org.period,
+            framework=fw.id,
+            source=population.source,
+            score=_maybe(self.score[index]),
+            provisional_rating=self.rating_name(int(self.provisional[index])),
+            rating=self.rating_name(int(self.rating[index])),
+            coverage=float(self.coverage[index]),
+            judgements=dict(org.judgements),
+            domains=domains,
+            areas=areas,
+            indicators=results,
+            rules_fired=fired,
+            missing=[ind.id for ind in fw.indicators if ind.id not in org.values],
+            warnings=self.warnings(index),
+        )
+
+
+def _maybe(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def assess_population(framework: Any, population: Population | Sequence[OrgInput]) -> PopulationResult:
+    """Assess every organisation of one population under one framework."""
+    if not isinstance(population, Population):
+        population = Population.from_orgs(framework, population)
+    fw = framework
+    count = len(population)
+    indicators = fw.indicators
+    bands: dict[str, Bands] = {}
+    stats: dict[str, Any] = {}
+    columns: dict[str, IndicatorColumn] = {}
+    # Every indicator's band ranks, organisations x indicators, stored column by column so that a
+    # domain's or an area's selection of columns is contiguous; each indicator's Bands then views its
+    # own column, and the banding's arrays are let go (one copy, not two). Ranks are small (a
+    # framework's bands, -1 for none): one byte each where they fit, an eighth of the memory of
+    # int64 at a million organisations. Points are read from the ranks when a sum needs them.
+    band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
+    rank_type = np.int8 if band_counts.max(initial=0) <= np.iinfo(np.int8).max else np.int64
+    ranks = np.empty((count, len(indicators)), dtype=rank_type, order="F")
+    tables = []
+    for k, ind in enumerate(indicators):
+        if ind.method == "judgement":
+            column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
+        else:
+            values = population.numbers.get(ind.id, np.full(count, np.nan))
+            column = IndicatorColumn(values, population.numerators.get(ind.id), population.denominators.get(ind.id))
+        columns[ind.id] = column
+        result = make_banding(fw, ind).band(column)
+        ranks[:, k] = result.rank
+        tables.append(result.point_table)
+        bands[ind.id] = replace(result, rank=ranks[:, k])
+        if result.stats is not None:
+            stats[ind.id] = result.stats
+        del result
+    weights = [ind.weight for ind in indicators]
+    # Every indicator's points as integers over one common denominator, for exact re-checks.
+    integer_points, common = over_common_denominator([fw.exact_points(ind) for ind in indicators])
+
+    def columns_of(select: Callable[[Any], bool]) -> list[int]:
+        return [k for k, ind in enumerate(indicators) if select(ind)]
+
+    def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return banded_means(lambda j: tables[chosen[j]][ranks[:, chosen[j]]], ranks[:, chosen],
+                            [weights[c] for c in chosen], [integer_points[c] for c in chosen], common)
+
+    domain_scores = np.full((count, len(fw.domains)), np.nan)
+    domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
+    for k, domain in enumerate(fw.domains):
+        domain_scores[:, k], domain_used[:, k] = means_of(columns_of(lambda ind, d=domain.id: ind.domain == d))
+    area_scores = np.full((count, len(fw.areas)), np.nan)
+    area_used = np.zeros((count, len(fw.areas)), dtype=np.int64)
+    area_ratings = np.full((count, len(fw.areas)), -1, dtype=np.int64)
+    area_bands: dict[tuple[str, str], Bands] = {}
+    for k, area in enumerate(fw.areas):
+        members = columns_of(lambda ind, a=area.id: ind.area == a)
+        if not area.indicators:
+            area_scores[:, k], area_used[:, k] = means_of(members)
+        else:
+            own = [fw.area_indicator(area, indicators[c]) for c in members]
+            own_bands = []
+            for c, ind in zip(members, own):
+                if ind is indicators[c]:
+                    own_bands.append(bands[ind.id])
+                else:
+                    own_bands.append(make_banding(fw, ind).band(columns[ind.id]))
+                    area_bands[(area.id, ind.id)] = own_bands[-1]
+            own_integers, own_common = over_common_denominator([fw.exact_points(ind) for ind in own])
+            area_scores[:, k], area_used[:, k] = banded_means(
+                lambda j, taken=own_bands: taken[j].points, np.column_stack([b.rank for b in own_bands]),
+                [ind.weight for ind in own], own_integers, own_common)
+        area_ratings[:, k] = area_positions(fw, area, area_scores[:, k], area_used[:, k])
+    # The overall score is the mean of the published (rounded) domain scores, as a person with the
+    # domain table in front of them would compute it.
+    def domain_hundredths(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        taken = domain_scores[rows]
+        present = ~np.isnan(taken)
+        return np.rint(np.where(present, taken, 0.0) * 100).astype(np.int64), present, 100
+
+    score, _ = rounded_weighted_means(domain_scores, [d.weight for d in fw.domains], domain_hundredths)
+    banded = ranks >= 0
+    weight_total = float(sum(weights))
+    scored_weight = np.zeros(count)
+    for column, w in enumerate(weights):
+        scored_weight = scored_weight + np.where(banded[:, column], w, 0.0)
+    # Frameworks have at least one indicator, and weights above 0: the total is never 0.
+    coverage = scored_weight / weight_total
+    exact_weights = [decimal(w) for w in weights]
+    short = share_below(
+        scored_weight, weight_total, fw.scoring.min_coverage,
+        lambda row: sum((w for w, b in zip(exact_weights, banded[row].tolist()) if b), Fraction(0)),
+        sum(exact_weights, Fraction(0)),
+    )
+    provisional = np.where(short, -1, rating_positions(fw, score))
+    in_bands = banded.sum(axis=1)
+    # Compared in the ranks' own type: against int64 every rank would be widened first (a million
+    # organisations x 56 indicators, 450 MB for a moment).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        best = np.where(in_bands > 0, (ranks == 0).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
+        last = (band_counts - 1).astype(ranks.dtype)
+        worst = np.where(in_bands > 0, (ranks == last).sum(axis=1) / np.maximum(in_bands, 1), np.nan)
+    context = PopulationContext(
+        score=score,
+        judgements=population.judgements,
+        domain_scores={d.id: domain_scores[:, k] for k, d in enumerate(fw.domains)},
+        area_ratings={a.id: area_ratings[:, k] for k, a in enumerate(fw.areas)},
+        best_band_share=best,
+        worst_band_share=worst,
+    )
+    rating, outcomes = apply_rules_to_population(fw, provisional, context)
+    return PopulationResult(fw, population, bands, stats, domain_scores, domain_used, area_scores, area_used,
+                            area_ratings, score, coverage, provisional, rating, outcomes, context, area_bands)
+
+
+def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: Any) -> np.ndarray:
+    """Columns as an organisations x columns matrix stored column by column (Fortran order): each is
+    one contiguous copy, and the domains' and areas' selections of columns stay contiguous."""
+    matrix = np.empty((count, len(columns)), dtype=dtype, order="F")
+    for k, column in enumerate(columns):
+        matrix[:, k] = column
+    return matrix
+
+
+def banded_means(points: Callable[[int], np.ndarray], ranks: np.ndarray, weights: Sequence[float],
+                 integer_points: Sequence[np.ndarray], common: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means of band points (`points(k)` is indicator k's column), half up to two decimals,
+    re-checked exactly from the band ranks (organisations x indicators) where a mean lies near a
+    rounding boundary; and how many were banded."""
+    def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        taken = ranks[rows]
+        numerators = np.column_stack([integer_points[k][taken[:, k]] for k in range(taken.shape[1])])
+        return numerators, taken >= 0, common
+
+    return rounded_weighted_means(points, list(weights), exact, rows=ranks.shape[0])
+
+
+def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:
+    """Assess every organisation of one population under one framework."""
+    result = assess_population(framework, orgs)
+    return [result.assessment(i) for i in range(len(result))]

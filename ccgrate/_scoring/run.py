@@ -1,0 +1,257 @@
+"""From data files to assessments: choose each period's framework, bind, assess, select.
+
+The only I/O here is reading framework definitions; data arrives as bytes, so the command line
+decides where it comes from (a file or stdin) and this module never prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccgrate._base.errors import DataError, FrameworkError, NotIndicatorData, listed
+from ccgrate._base.streams import Globbed
+from ccgrate._framework.loader import framework_for_period, resolve_framework
+from ccgrate._read.cells import normalise_period
+from ccgrate._read.dataset import Dataset, Reading
+from ccgrate._read.organisations import match_orgs
+from ccgrate._read.reader import read_dataset
+from ccgrate._scoring.bind import Population, bind
+from ccgrate._scoring.engine import Assessment, PopulationResult, assess_population
+
+
+@dataclass(frozen=True)
+class InputFile:
+    source: str
+    sha256: str
+    content_sha256: str
+    shape: str
+    rows: int
+
+
+@dataclass
+class ScoreRun:
+    frameworks: list[Any]
+    inputs: list[InputFile]
+    results: list[PopulationResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the data was read, where that was not plain
+    # One entry per population-based indicator of each file and period: the statistics its banding
+    # used (phi, tau^2, n, trimming, target; or population quantile cuts).
+    indicator_stats: list[dict[str, Any]] = field(default_factory=list)
+    # The organisations to show, per result (all of them unless --org chose some).
+    selected: list[list[int]] = field(default_factory=list)
+    _assessments: list[Assessment] | None = field(default=None, repr=False)
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        """The full record of every organisation shown, made when first asked for."""
+        if self._assessments is None:
+            self._assessments = [result.assessment(i) for result, chosen in zip(self.results, self.selected) for i in chosen]
+        return self._assessments
+
+    def iter_assessments(self) -> Iterator[Assessment]:
+        """The same records one at a time, none kept: for outputs written as they are made."""
+        if self._assessments is not None:
+            yield from self._assessments
+            return
+        for result, chosen in zip(self.results, self.selected):
+            for index in chosen:
+                yield result.fresh_assessment(index)
+
+    def __len__(self) -> int:
+        return sum(len(chosen) for chosen in self.selected)
+
+    def ratings(self) -> list[tuple[str, str, str, str | None]]:
+        """(source, code, period, rating or None) of every organisation shown, without full records."""
+        found = []
+        for result, chosen in zip(self.results, self.selected):
+            population, names = result.population, [*result.framework.scale.ratings, None]
+            positions = result.rating.tolist()
+            found.extend((population.source, population.codes[i], population.period, names[positions[i]]) for i in chosen)
+        return found
+
+    def grouped_warnings(self) -> list[str]:
+        """One line per distinct warning about an organisation shown, naming those it applies to."""
+        by_text: dict[str, list[str]] = {}
+        for result, chosen in zip(self.results, self.selected):
+            warned = result.warned()
+            for index in chosen:
+                if index in warned:
+                    for text in result.warnings(index):
+                        by_text.setdefault(text, []).append(f"{result.population.codes[index]} {result.population.period}")
+        lines = []
+        for text, who in by_text.items():
+            lines.append(f"{text} ({listed(who)})")
+        return lines
+
+    def selected_rows(self):
+        """(result, index) for every organisation shown, in order: for outputs that need no full record."""
+        for result, chosen in zip(self.results, self.selected):
+            for index in chosen:
+                yield result, index
+
+
+def parse_period_option(text: str) -> str:
+    period = normalise_period(text)
+    if period is None:
+        raise DataError(f'--period "{text}" is not a year', hint="write it as 2017/18 (or 2017-18, or 2017)")
+    return period
+
+
+@dataclass
+class Prepared:
+    populations: list[Population]
+    inputs: list[InputFile]
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def score_sources(
+    sources: Sequence[tuple[str, bytes]],
+    *,
+    framework: str | None = None,
+    periods: Iterable[str] = (),
+    orgs: Iterable[str] = (),
+    reading: Reading = Reading(),
+    progress: Callable[[str], None] | None = None,
+) -> ScoreRun:
+    """Score each source (name, bytes); each file is a population of its own.
+
+    `progress`, if given, is told in words what is being done as the work goes on.
+    """
+    prepared = prepare(sources, framework=framework, periods=periods, reading=reading, progress=progress)
+    return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources], progress=progress)
+
+
+def prepare(
+    sources: Sequence[tuple[str, bytes]],
+    *,
+    framework: str | Any | None = None,
+    periods: Iterable[str] = (),
+    reading: Reading = Reading(),
+    only: Callable[[Any], set[str]] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Prepared:
+    """Read and bind every source, grouped into populations by period.
+
+    `framework` overrides the choice by period (a built-in id, a path, or a loaded framework);
+    `only(framework)` limits the indicators read to that set of ids (lower case), as when one
+    year's data is scored under another year's framework.
+    """
+    override = resolve_framework(framework) if isinstance(framework, str) else framework
+    wanted = {parse_period_option(p) for p in periods}
+    prepared = Prepared([], [])
+    for name, raw in sources:
+        if progress is not None:
+            progress(f"reading {name}")
+        try:
+            dataset = read_dataset(raw, name, reading)
+        except NotIndicatorData:
+            # `score 'examples/*.csv'` also matches the merger map: a pattern is the user's shorthand
+            # for the data files among those it matches.
+            if isinstance(name, Globbed) and any(other is not name for other, _ in sources):
+                prepared.notes.append(f"{name}: skipped: it matched the pattern but holds no organisation code "
+                                      "column, so it is not indicator data")
+                continue
+            raise
+        prepared.inputs.append(InputFile(dataset.source, dataset.sha256, dataset.content_sha256, dataset.shape,
+                                         len(dataset)))
+        prepared.notes.extend(dataset.notes)
+        for period, indices in _periods(dataset, override, wanted):
+            if progress is not None:
+                progress(f"reading {name}, {period}: {len(indices):,} organisations")
+            fw = override if override is not None else _framework_for(period, dataset.source)
+            if period != fw.framework.period:
+                prepared.warnings.append(
+                    f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
+                )
+            population = bind(fw, dataset, indices, period, keep=only(fw) if only is not None else None)
+            prepared.warnings.extend(population.warnings)
+            prepared.notes.extend(note for note in population.notes if note not in prepared.notes)
+            prepared.populations.append(population)
+    return prepared
+
+
+def assess_prepared(
+    prepared: Prepared,
+    *,
+    orgs: Iterable[str] = (),
+    names: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> ScoreRun:
+    """Assess every population of `prepared`; `orgs` filters what is shown (never the populations)."""
+    run = ScoreRun([], list(prepared.inputs), warnings=list(prepared.warnings), notes=list(prepared.notes))
+    frameworks: dict[str, Any] = {}
+    for population in prepared.populations:
+        fw = population.framework
+        frameworks.setdefault(fw.id + fw.sha256, fw)
+        if progress is not None:
+            progress(f"rating {population.source}, {population.period} under {fw.id}")
+        result = assess_population(fw, population)
+        run.results.append(result)
+        for indicator_id, values in result.stats.items():
+            run.indicator_stats.append(
+                {"source": population.source, "period": population.period, "framework": fw.id,
+                 "indicator": indicator_id, **values}
+            )
+    orgs = list(orgs)
+    known: dict[str, str] = {}
+    for result in run.results:
+        for code, name in zip(result.population.codes, result.population.names):
+            if name or code not in known:
+                known[code] = name
+    wanted = set(match_orgs(orgs, known, ", ".join(names) or "the data")) if orgs else None
+    for result in run.results:
+        codes = result.population.codes
+        run.selected.append([i for i, code in enumerate(codes) if code in wanted] if wanted is not None
+                            else list(range(len(codes))))
+    run.frameworks = sorted(frameworks.values(), key=lambda f: (f.framework.period, f.id))
+    return run
+
+
+def _framework_for(period: str, source: str) -> Any:
+    try:
+        return framework_for_period(period)
+    except FrameworkError as error:
+        raise FrameworkError(error.message, where=source, hint=error.hint) from None
+
+
+def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[str, list[int]]]:
+    """The dataset's records by period, each in code order whatever the order of the rows, so that
+    sums over a population always run in one order and the same data gives the same bytes."""
+    groups: dict[str, Sequence[int]] = {}
+    distinct = set(dataset.periods)
+    if len(distinct) == 1 and None not in distinct:  # the usual file: one year, every row
+        groups[next(iter(distinct))] = range(len(dataset.periods))
+    for index, period in enumerate(dataset.periods if not groups else ()):
+        if period is None:
+            if override is not None:
+                period = override.framework.period
+            elif len(wanted) == 1:
+                period = next(iter(wanted))  # --period says which year the file is
+            else:
+                raise DataError(
+                    "the file has no period column, so ccgrate cannot choose a framework",
+                    where=dataset.source,
+                    hint="add a period column (e.g. 2017/18), or pass --period 2017/18 or --framework ID|PATH",
+                )
+        groups.setdefault(period, []).append(index)  # type: ignore[union-attr]
+    if wanted and not wanted & set(groups):
+        raise DataError(
+            f"no rows for period {', '.join(sorted(wanted))}",
+            where=dataset.source,
+            hint=f"the file holds {', '.join(sorted(groups))}",
+        )
+    codes = dataset.codes
+    chosen = []
+    for period in sorted(groups):
+        if wanted and period not in wanted:
+            continue
+        rows = groups[period]
+        if len(rows) == len(codes) and codes == sorted(codes):
+            # Already in code order and the whole file: columns can be used as they are, not copied.
+            chosen.append((period, range(len(codes))))
+        else:
+            chosen.append((period, sorted(rows, key=codes.__getitem__)))
+    return chosen

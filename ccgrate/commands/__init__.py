@@ -1,1 +1,0 @@
-"""The commands of the ccgrate command line, one module each."""

@@ -1,1 +1,0 @@
-"""Renderers: rich tables for people (`table`), stable formats for machines (`machine`)."""
