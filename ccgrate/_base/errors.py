@@ -10,7 +10,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-
 # Characters that act on a terminal or reorder text instead of showing: C0 and C1 controls (ESC
 # among them), format characters (bidi overrides, zero-width spaces), line and paragraph
 # separators, and lone surrogates (file names that are not UTF-8).

@@ -29,13 +29,13 @@ from ccgrate._read.dataset import Column, Dataset, Reading, Table
 from ccgrate._read.hashing import combine_digests
 from ccgrate._read.layout import (
     IDENTITY,
-    header_roles,
     check_unique_records,
+    header_roles,
     identity_columns,
+    period_notes,
     total_rows,
     totals_note,
 )
-from ccgrate._read.reader import period_notes
 from ccgrate._read.text import find_csv_header
 
 CHUNK_ROWS = 16_384  # rows parsed at a time: the temporaries stay a few MB whatever the file's size

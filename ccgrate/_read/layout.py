@@ -234,3 +234,13 @@ def identity_columns(columns: dict[str, tuple[int, list[str]]], lines: Sequence[
 
 
 IDENTITY = frozenset({"org_code", "org_name", "period"})
+
+
+def period_notes(period_texts: list[str] | None, source: str) -> list[str]:
+    if period_texts is None:
+        return []
+    quarters = sorted({text.strip() for text in set(period_texts) if read_period(text)[1]})
+    if not quarters:
+        return []
+    return [f"{source}: quarterly periods read as their financial year "
+            f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"]

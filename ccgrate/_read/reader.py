@@ -6,17 +6,17 @@ import numpy as np
 
 from ccgrate._base.errors import DataError, clip, listed, location
 from ccgrate._base.vocabulary import ROLES
-from ccgrate._read.cells import read_period
 from ccgrate._read.dataset import Column, Dataset, Reading, Table
 from ccgrate._read.hashing import content_hash
 from ccgrate._read.layout import (
     COUNT_SUFFIXES,
     IDENTITY,
+    check_unique_records,
     header_roles,
+    period_notes,
     record_identities,
     row_word,
     without_totals,
-    check_unique_records,
 )
 from ccgrate._read.text import read_csv_table
 
@@ -70,15 +70,6 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
     dataset.notes = [*table.notes, *period_notes(period_texts, source), *dataset.notes]
     return dataset
 
-
-def period_notes(period_texts: list[str] | None, source: str) -> list[str]:
-    if period_texts is None:
-        return []
-    quarters = sorted({text.strip() for text in set(period_texts) if read_period(text)[1]})
-    if not quarters:
-        return []
-    return [f"{source}: quarterly periods read as their financial year "
-            f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"]
 
 
 def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> Dataset:

@@ -8,8 +8,8 @@ from typing import Any
 from ccgrate._base.errors import listed
 from ccgrate._render.machine import (
     SCHEMA_VERSION,
-    ccgrate_version,
     caveat,
+    ccgrate_version,
     framework_record,
     machine_number,
     markdown_table,

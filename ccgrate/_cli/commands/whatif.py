@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ccgrate._base.streams import write_text as write_output
-from ccgrate._cli.inputs import org_index, one_population, population_options
+from ccgrate._cli.inputs import one_population, org_index, population_options
 from ccgrate._cli.messages import verbosity_options
 from ccgrate._cli.options import (
     INPUT,
