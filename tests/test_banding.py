@@ -6,6 +6,7 @@ import pytest
 
 import numpy as np
 
+from ccgrate._framework.model import StandardIndicator
 from ccgrate._scoring.banding import CutBanding, IndicatorColumn, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
 from ccgrate._framework.model import quantile_labels
 
@@ -47,16 +48,21 @@ def test_cut_band_points_and_rank():
 
 
 @pytest.mark.parametrize(
-    ("direction", "value", "label"),
-    [("higher", 85.0, "met"), ("higher", 84.99, "not met"), ("lower", 15.0, "met"), ("lower", 15.01, "not met")],
+    ("direction", "on_cut", "value", "label", "sign"),
+    [("higher", "better", 85.0, "met", ">="), ("higher", "better", 84.99, "not met", ">="),
+     ("lower", "better", 15.0, "met", "<="), ("lower", "better", 15.01, "not met", "<="),
+     ("higher", "worse", 85.0, "not met", ">"), ("higher", "worse", 85.01, "met", ">"),
+     ("lower", "worse", 15.0, "not met", "<"), ("lower", "worse", 14.99, "met", "<")],
 )
-def test_standard(direction, value, label):
+def test_standard(direction, on_cut, value, label, sign):
     standard = 85.0 if direction == "higher" else 15.0
-    banding = StandardBanding(standard, direction, ["met", "not met"], [100.0, 0.0])
+    ind = StandardIndicator(id="x", name="x", domain="d", method="standard", direction=direction, standard=standard,
+                            on_cut=on_cut)
+    banding = StandardBanding(ind, ["met", "not met"], [100.0, 0.0])
     bands = banding.band(column([value]))
     assert labels_of(banding, bands) == [label]
     assert bands.points[0] == (100.0 if label == "met" else 0.0)
-    assert bands.reference == f"{'>=' if direction == 'higher' else '<='} {standard:g}"
+    assert bands.reference == f"{sign} {standard:g}"
 
 
 def test_type_7_quantiles_by_hand():

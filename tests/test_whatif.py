@@ -72,7 +72,6 @@ def test_applying_the_changes_reaches_the_target(year, pick, target):
 @given(year=st.sampled_from(["2017-18", "2018-19"]), pick=st.integers(0, 10_000), target=st.integers(0, 2))
 def test_each_value_is_at_the_exact_edge(year, pick, target):
     """One unit back (one count, or one unit of the last decimal place) every proposed value misses its band."""
-    from ccgrate._scoring.bind import percent_scale, uses_counts
 
     population, base = national(year)
     fw = population.framework
@@ -89,11 +88,11 @@ def test_each_value_is_at_the_exact_edge(year, pick, target):
         numerators = population.numerators.get(ind.id)
         denominators = population.denominators.get(ind.id)
         counted = (numerators is not None and denominators is not None and not np.isnan(numerators[index])
-                   and not np.isnan(denominators[index]) and uses_counts(ind))
+                   and not np.isnan(denominators[index]) and ind.uses_counts)
         if counted:
-            count = round(change.after * denominators[index] / percent_scale(ind))
-            assert change.after == count * percent_scale(ind) / denominators[index]  # a whole count
-            back = (count - 1 if ind.direction == "higher" else count + 1) * percent_scale(ind) / denominators[index]
+            count = round(change.after * denominators[index] / ind.rate_scale)
+            assert change.after == count * ind.rate_scale / denominators[index]  # a whole count
+            back = (count - 1 if ind.direction == "higher" else count + 1) * ind.rate_scale / denominators[index]
         else:
             places = whatif.data_places(population, ind)
             unit = 10.0 ** -places

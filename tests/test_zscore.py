@@ -23,11 +23,13 @@ Q998 = sps.norm.ppf(0.999)
 
 
 def zscore_framework(**keys) -> object:
-    """The test framework with c2 turned into a z-score indicator with these keys."""
+    """The test framework with c2 turned into a z-score indicator with these keys: a percentage for
+    proportions, a plain ratio (observed over expected) for ratios."""
     lines = "\n".join(f"{key} = {value!r}".replace("'", '"') for key, value in keys.items())
+    unit = 'unit = "ratio"\n' if keys.get("data") == "ratio" else 'unit = "%"\n'
     text = replaced(
         'method = "quantile"\ncuts = [60.0, 70.0, 80.0]\nweight = 2.0',
-        f'method = "zscore"\nweight = 2.0\nunit = "%"\n{lines}',
+        f'method = "zscore"\nweight = 2.0\n{unit}{lines}',
     )
     return framework(text)
 

@@ -78,7 +78,7 @@ def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funn
             hint="a funnel needs a population large enough to estimate over-dispersion, or a fixed phi or tau2",
         )
     kind = entry["transform"]
-    scale = 100.0 if ind.data == "proportion" and ind.unit == "%" else 1.0
+    scale = ind.rate_scale
     target = entry["target"] / scale
     t0 = dispersion.transform(kind, target)
     setting, phi, tau2 = entry["overdispersion"], entry["phi"], entry["tau2"]

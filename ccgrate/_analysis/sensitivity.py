@@ -37,7 +37,7 @@ import numpy as np
 from ccgrate._base.errors import DataError
 from ccgrate._scoring import dispersion
 from ccgrate._scoring.banding import make_banding
-from ccgrate._scoring.bind import Population, is_proportion
+from ccgrate._scoring.bind import Population
 from ccgrate._scoring.engine import PopulationResult, assess_population, positions_against
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population, judgements_hold, may_fire
 
@@ -166,7 +166,7 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         if frozen[0][3] is None:
             continue
         frozen = [f for f in frozen if f[3] is not None]
-        binomial = is_proportion(ind) or ind.unit == "%"
+        binomial = ind.counts_are_proportion
         bands = result.bands[ind.id]
         with np.errstate(invalid="ignore"):
             usable = (bands.rank >= 0) & (denominators > 0) & (numerators > 0)

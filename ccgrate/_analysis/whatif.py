@@ -26,7 +26,7 @@ import numpy as np
 
 from ccgrate._base.errors import DataError
 from ccgrate._scoring.banding import IndicatorColumn, make_banding
-from ccgrate._scoring.bind import Population, percent_scale
+from ccgrate._scoring.bind import Population
 from ccgrate._scoring.engine import Assessment, assess_population
 
 SEARCH_STEPS = 60
@@ -106,7 +106,7 @@ def with_changes(population: Population, index: int, values: Mapping[str, float 
             # A count-based value changes through its numerator; its denominator stays. Multiplied
             # first, so that the numerator reads back as exactly the value (577 of 1000 is 57.7%).
             numerators = changed.numerators[ind_id].copy()
-            count = float(value) * denominators[index] / percent_scale(ind)
+            count = float(value) * denominators[index] / ind.rate_scale
             numerators[index] = round(count) if abs(count - round(count)) < 1e-6 else count  # a whole count stays whole
             changed.numerators[ind_id] = numerators
     return changed
@@ -150,13 +150,11 @@ def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
 
 def range_problem(ind: Any, number: float) -> str | None:
     """Why a value is not one the data could hold for this indicator (None when it could)."""
-    from ccgrate._scoring.bind import is_proportion, uses_counts
-
-    if ind.unit == "%" and not 0 <= number <= 100:
+    if ind.is_share and not 0 <= number <= 100:
         return f"{number:g}% is outside 0-100; give a percentage between 0 and 100"
-    if uses_counts(ind) and number < 0:
+    if ind.uses_counts and number < 0:
         return f"{number:g} is below 0, and this indicator is a rate of counts; give a value of 0 or more"
-    if uses_counts(ind) and is_proportion(ind) and ind.unit != "%" and number > 1:
+    if ind.uses_counts and ind.counts_are_proportion and not ind.is_percent and number > 1:
         return f"{number:g} is above 1, and this indicator is a proportion; give a proportion between 0 and 1"
     return None
 
@@ -270,10 +268,8 @@ def data_places(population: Population, ind: Any) -> int:
     """How many decimal places the indicator's values are written with in this file, or its cut
     points and standard in the framework, whichever is more (at most 6): a cut of 9.6 is proposed
     as 9.6 even where the data is written in whole numbers."""
-    from ccgrate._scoring.bind import reference_numbers
-
     values = population.numbers.get(ind.id)
-    written = [*reference_numbers(ind), *(values[~np.isnan(values)] if values is not None else [])]
+    written = [*ind.references, *(values[~np.isnan(values)] if values is not None else [])]
     places = 0
     for value in np.unique(np.asarray(written, dtype=np.float64))[:5000].tolist():
         text = repr(value)
@@ -288,22 +284,19 @@ def data_places(population: Population, ind: Any) -> int:
 def _count_edge(population: Population, index: int, ind: Any, reaches, higher: bool) -> tuple | None:
     """For an indicator banded from counts: (value,) at the nearest whole count that reaches the
     band, () if none does, or None when the value is not banded from this organisation's counts."""
-    from ccgrate._scoring.bind import uses_counts
-
     numerators = population.numerators.get(ind.id)
     denominators = population.denominators.get(ind.id)
-    if not uses_counts(ind) or numerators is None or denominators is None:
+    if not ind.uses_counts or numerators is None or denominators is None:
         return None
     numerator, denominator = numerators[index], denominators[index]
     if np.isnan(numerator) or np.isnan(denominator):
         return None
-    scale = percent_scale(ind)
+    scale = ind.rate_scale
 
     def value_of(count: int) -> float:
         return count * scale / denominator
 
-    top = int(denominator) if ind.method == "standard" or getattr(ind, "data", None) == "proportion" \
-        else int(max(numerator, 1) * 4 + 100)
+    top = int(denominator) if ind.counts_are_proportion else int(max(numerator, 1) * 4 + 100)
     if higher:
         low, high = int(numerator), top  # low misses; find the least count that reaches
         if not reaches(value_of(high)):
@@ -326,17 +319,16 @@ def _within(ind: Any, value: float) -> bool:
 
 
 def _nonnegative(ind: Any) -> bool:
-    return ind.unit == "%" or getattr(ind, "method", "") == "zscore"
+    return ind.is_percent or ind.method == "zscore"
 
 
 def _furthest(population: Population, ind: Any, current: float, higher: bool) -> float:
     """As far as a value can sensibly go in the good direction."""
-    if ind.unit == "%":
+    if ind.is_share:
         return 100.0 if higher else 0.0
     values = population.numbers.get(ind.id)
     present = values[~np.isnan(values)] if values is not None else np.array([current])
-    known = [current, *present.tolist(), *(getattr(ind, "cuts", None) or []),
-             *([ind.standard] if getattr(ind, "standard", None) is not None else [])]
+    known = [current, *present.tolist(), *ind.references]
     spread = (max(known) - min(known)) or abs(current) or 1.0
     if higher:
         return max(known) + spread

@@ -11,6 +11,7 @@ from typing import Any
 
 from ccgrate._framework.model import (
     CONDITION_KEYS,
+    TRANSFORMS,
     IDENTIFIER,
     ZSCORE_LABELS,
     Framework,
@@ -288,7 +289,7 @@ def _check_method(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
 
 def _check_zscore(ind: ZScoreIndicator, path: str) -> list[tuple[str, str]]:
     problems = []
-    allowed = {"proportion": ("arcsine",), "ratio": ("log", "sqrt")}[ind.data]
+    allowed = TRANSFORMS[ind.data]
     if ind.transform is not None and ind.transform not in allowed:
         problems.append(
             (f"{path}.transform", f'"{ind.transform}" does not suit {ind.data} data (use {" or ".join(allowed)})')

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ccgrate._base.decimals import decimal
+from ccgrate._base.digits import written
 
 Direction = Literal["higher", "lower"]
 # Which band a value exactly on a cut point (or standard) falls in: the better one (the value
@@ -131,9 +132,67 @@ class _IndicatorBase(_Strict):
     labels: list[str] | None = Field(default=None, description="Band names, best first.")
     points: list[Score] | None = Field(default=None, description="Points per band, best first (default: evenly 100 to 0).")
 
+    # What every layer asks of an indicator is answered here, once: binding, banding, the analyses
+    # and every renderer read these, so that no two places can decide it differently.
+
+    @property
+    def is_percent(self) -> bool:
+        """A value in per cent: between 0 and 100, and 100 times the rate its counts give."""
+        return self.unit == "%"
+
+    @property
+    def rate_scale(self) -> float:
+        """What a rate from counts (numerator / denominator) is multiplied by to give the value."""
+        return 100.0 if self.is_percent else 1.0
+
+    @property
+    def uses_counts(self) -> bool:
+        """Banded from its numerator and denominator rather than its value."""
+        return False
+
+    @property
+    def counts_are_proportion(self) -> bool:
+        """Its counts are events out of cases (binomial; the numerator at most the denominator, both
+        whole), rather than observed against expected (Poisson; the expected count may be fractional)."""
+        return self.is_percent
+
+    @property
+    def is_share(self) -> bool:
+        """A percentage of a whole, so between 0 and 100 (a ratio in per cent may pass 100)."""
+        return self.is_percent and self.counts_are_proportion
+
+    @property
+    def references(self) -> list[float]:
+        """The fixed numbers its values are compared with: a standard, or cut points."""
+        return []
+
 
 class _NumericIndicator(_IndicatorBase):
     direction: Direction
+
+    @property
+    def better(self) -> str:
+        """Which end is better, in words: "higher better"."""
+        return f"{self.direction} better"
+
+
+def on_cut_words(on_cut: OnCut) -> str | None:
+    """How a value exactly on a cut point is banded, in words, where that is not the default."""
+    return None if on_cut == "better" else "on a cut, the worse band"
+
+
+def cut_texts(cuts: list[float]) -> list[str]:
+    """Cut points as their author wrote them (57.70 and 57.7 are the same number)."""
+    return [written(cut) for cut in cuts]
+
+
+def cut_rule(cuts: list[str], direction: Direction, on_cut: OnCut, population: int | None = None) -> str:
+    """Cut points as shown, which end is better and, where it is not the default, how a value on a
+    cut is banded: "8 | 10.7 | 13.4 (lower better)"; a population's cuts say how many organisations
+    made them. The band's label says whether these are quartiles."""
+    prefix = f"population n={population}: " if population is not None else ""
+    note = on_cut_words(on_cut)
+    return f"{prefix}{' | '.join(cuts)} ({direction} better{'; ' + note if note else ''})"
 
 
 class BandsIndicator(_NumericIndicator):
@@ -142,6 +201,10 @@ class BandsIndicator(_NumericIndicator):
     method: Literal["bands"]
     cuts: list[float] = Field(min_length=1)
     on_cut: OnCut = Field(default="better", description=ON_CUT_DESCRIPTION)
+
+    @property
+    def references(self) -> list[float]:
+        return list(self.cuts)
 
 
 class StandardIndicator(_NumericIndicator):
@@ -158,6 +221,30 @@ class StandardIndicator(_NumericIndicator):
     significance: float | None = Field(
         default=None, gt=0.5, lt=1, description="Level of the Wilson interval, e.g. 0.95; needs counts."
     )
+
+    @property
+    def sign(self) -> str:
+        """What meeting the standard means: >= 57.7, or > 57.7 where a value on it must pass it."""
+        if self.on_cut == "better":
+            return ">=" if self.direction == "higher" else "<="
+        return ">" if self.direction == "higher" else "<"
+
+    @property
+    def rule(self) -> str:
+        """The standard as a condition on the value: ">= 85"."""
+        return f"{self.sign} {written(self.standard)}"
+
+    @property
+    def uses_counts(self) -> bool:
+        return self.significance is not None
+
+    @property
+    def counts_are_proportion(self) -> bool:
+        return True
+
+    @property
+    def references(self) -> list[float]:
+        return [self.standard]
 
 
 class ZScoreIndicator(_NumericIndicator):
@@ -188,7 +275,8 @@ class ZScoreIndicator(_NumericIndicator):
 
     @property
     def transform_name(self) -> str:
-        return self.transform or ("arcsine" if self.data == "proportion" else "log")
+        """The transform used: the one given, or the first that suits the data (TRANSFORMS)."""
+        return self.transform or TRANSFORMS[self.data][0]
 
     @property
     def target_value(self) -> float | str:
@@ -197,7 +285,23 @@ class ZScoreIndicator(_NumericIndicator):
             return "pooled" if self.data == "proportion" else 1.0
         if self.target == "pooled":
             return "pooled"
-        return self.target / 100 if self.data == "proportion" and self.unit == "%" else float(self.target)
+        return float(self.target) / self.rate_scale
+
+    @property
+    def target_text(self) -> str:
+        """The target as the framework gives it, in the indicator's unit: pooled, or a number."""
+        if isinstance(self.target, float):
+            return written(self.target)
+        target = self.target_value
+        return target if isinstance(target, str) else written(target * self.rate_scale)
+
+    @property
+    def uses_counts(self) -> bool:
+        return True
+
+    @property
+    def counts_are_proportion(self) -> bool:
+        return self.data == "proportion"
 
 
 class QuantileIndicator(_NumericIndicator):
@@ -210,6 +314,10 @@ class QuantileIndicator(_NumericIndicator):
     min_population: int = Field(
         default=10, ge=2, description="Least number of organisations with a value for population quantiles."
     )
+
+    @property
+    def references(self) -> list[float]:
+        return list(self.cuts or [])
 
 
 class JudgementIndicator(_IndicatorBase):
@@ -225,6 +333,11 @@ Indicator = Annotated[
     Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator, JudgementIndicator],
     Field(discriminator="method"),
 ]
+# Any indicator, as a type for signatures (an area's own banding of one is a subclass of these).
+AnyIndicator = Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator, JudgementIndicator]
+NumericIndicator = Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator]
+# The transforms that suit each kind of data, the default first.
+TRANSFORMS = {"proportion": ("arcsine",), "ratio": ("log", "sqrt")}
 METHODS = ("bands", "standard", "quantile", "zscore", "judgement")
 ZSCORE_LABELS = ["significantly better", "better", "as expected", "worse", "significantly worse"]
 SIGNIFICANCE_LABELS = ["significantly met", "met", "not met", "significantly missed"]

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ccgrate._base.digits import shown_value
 from ccgrate._base.errors import printable
+from ccgrate._framework.model import AnyIndicator, Framework, cut_texts, on_cut_words
 from ccgrate._scoring.engine import Assessment
 from ccgrate._scoring.rules import describe_condition
 
@@ -439,19 +440,17 @@ def _narrow_reference(text: str, width: int) -> str:
     return compact if len(compact) <= width else text
 
 
-def _reference(fw: Any, ind: Any) -> str:
+def _reference(fw: Framework, ind: AnyIndicator) -> str:
+    """What an indicator's values are compared with, from the rules the banding itself reads."""
     if ind.method == "standard":
-        text = f"{'>=' if ind.direction == 'higher' else '<='} {ind.standard:g}"
-        return f"{text} ({ind.significance:.0%} Wilson)" if ind.significance else text
+        return f"{ind.rule} ({ind.significance:.0%} Wilson)" if ind.significance else ind.rule
     if ind.method == "zscore":
-        target = ind.target if ind.target is not None else ("pooled" if ind.data == "proportion" else 1)
-        target_text = target if isinstance(target, str) else f"{target:g}"
-        return f"target {target_text}, {ind.overdispersion}"
-    if ind.method == "bands" or (ind.method == "quantile" and ind.cuts):
-        return " | ".join(f"{c:g}" for c in ind.cuts)
-    if ind.method == "quantile":
-        return f"population {ind.quantiles}-tiles"
-    return " > ".join(fw.levels_of(ind))
+        return f"target {ind.target_text}, {ind.overdispersion}"
+    if ind.method == "judgement":
+        return " > ".join(fw.levels_of(ind))
+    note = on_cut_words(ind.on_cut)
+    cuts = " | ".join(cut_texts(ind.cuts)) if ind.cuts else f"population {ind.quantiles}-tiles"
+    return f"{cuts} ({note})" if note else cuts
 
 
 def funnel_table(record: dict, highlight: set[str]) -> Table:

@@ -18,8 +18,8 @@ import numpy as np
 
 from ccgrate._base import digits as shown
 from ccgrate._base.decimals import rate_on_scale, settle_ties
+from ccgrate._framework.model import StandardIndicator, cut_rule, cut_texts
 from ccgrate._scoring import dispersion
-from ccgrate._scoring.bind import percent_scale
 
 NONE = -1
 
@@ -95,17 +95,6 @@ def _fmt(number: float) -> str:
     return f"{number:.4g}" if abs(number) < 1e6 else f"{number:.6g}"
 
 
-def cut_reference(cuts: Sequence[str], direction: str, population: int | None = None) -> str:
-    """E.g. "8 | 10.7 | 13.4 (lower better)" from cut points as shown; the band's label says
-    whether these are quartiles."""
-    prefix = f"population n={population}: " if population is not None else ""
-    return f"{prefix}{' | '.join(cuts)} ({direction} better)"
-
-
-def written_cuts(cuts: Sequence[float]) -> list[str]:
-    return [shown.written(c) for c in cuts]
-
-
 def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut: str = "better") -> np.ndarray:
     """Band ranks against ascending cut points. A value exactly on a cut point counts in the better
     band (on_cut "better") or in the worse one ("worse": it must pass the cut)."""
@@ -146,15 +135,8 @@ class CutBanding:
 
 
 class StandardBanding(CutBanding):
-    def __init__(self, standard: float, direction: str, labels: Sequence[str], points: Sequence[float],
-                 on_cut: str = "better"):
-        super().__init__([standard], direction, labels, points,
-                         f"{standard_sign(direction, on_cut)} {shown.written(standard)}", on_cut)
-
-
-def standard_sign(direction: str, on_cut: str) -> str:
-    """What meeting a standard means: >= 57.7, or > 57.7 where a value on it must pass it."""
-    return {"higher": ">=", "lower": "<="}[direction] if on_cut == "better" else {"higher": ">", "lower": "<"}[direction]
+    def __init__(self, ind: StandardIndicator, labels: Sequence[str], points: Sequence[float]):
+        super().__init__([ind.standard], ind.direction, labels, points, ind.rule, ind.on_cut)
 
 
 class PopulationQuantileBanding:
@@ -185,7 +167,7 @@ class PopulationQuantileBanding:
         cuts = [quantile(ordered, i / self.quantiles) for i in range(1, self.quantiles)]
         rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
         texts = [shown.computed_cut(c, values) for c in cuts]
-        reference = cut_reference(texts, self.direction, population=len(values))
+        reference = cut_rule(texts, self.direction, self.on_cut, population=len(values))
         return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts},
                        compared=[float(t) for t in texts])
 
@@ -220,10 +202,10 @@ class SignificantStandardBanding:
         self.points = list(points)
         self.direction = ind.direction
         self.level = ind.significance
-        self.scale = percent_scale(ind)
+        self.scale = ind.rate_scale
         self.standard = ind.standard
         self.on_cut = ind.on_cut
-        self.sign = standard_sign(ind.direction, ind.on_cut)
+        self.rule = ind.rule
 
     def band(self, column: IndicatorColumn) -> Bands:
         present = column.present
@@ -241,9 +223,9 @@ class SignificantStandardBanding:
         for i in range(count):
             if counted[i]:
                 interval = f"{_fmt(low[i] * self.scale)}-{_fmt(high[i] * self.scale)}"
-                references.append(f"{self.sign} {shown.written(self.standard)} ({self.level:.0%} interval {interval})")
+                references.append(f"{self.rule} ({self.level:.0%} interval {interval})")
             else:
-                references.append(f"{self.sign} {shown.written(self.standard)}")
+                references.append(self.rule)
         notes = {int(i): "no numerator and denominator: judged on the value alone" for i in np.flatnonzero(present & ~counted)}
         detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
         return _result(rank, present, self.points, references, notes=notes, detail=detail, compared=[self.standard])
@@ -292,7 +274,7 @@ class ZScoreBanding:
         self.labels = list(labels)
         self.points = list(points)
         self.kind = ind.transform_name
-        self.scale = 100.0 if ind.data == "proportion" and ind.unit == "%" else 1.0
+        self.scale = ind.rate_scale
 
     def band(self, column: IndicatorColumn) -> Bands:
         ind = self.ind
@@ -349,7 +331,7 @@ class ZScoreBanding:
         z_adj = dispersion.adjusted_z(y, t0, s, ind.overdispersion, phi, tau2)
         sign = 1 if ind.direction == "higher" else -1
         rank = zscore_rank(sign * z_adj)
-        shown_target = _fmt(target * self.scale)
+        shown_target = _fmt(target * self.scale) if ind.target_value == "pooled" else ind.target_text
         references = [f"target {shown_target}, z {z[i]:.2f}, adjusted {shown_z(z_adj[i])}" if counted[i] else ""
                       for i in range(count)]
         blank = np.full(count, np.nan)
@@ -384,14 +366,11 @@ def make_banding(framework: Any, ind: Any) -> Banding:
     if ind.method == "standard":
         if ind.significance:
             return SignificantStandardBanding(ind, labels, points)
-        return StandardBanding(ind.standard, ind.direction, labels, points, ind.on_cut)
-    if ind.method == "bands":
-        return CutBanding(ind.cuts, ind.direction, labels, points, cut_reference(written_cuts(ind.cuts), ind.direction),
-                          ind.on_cut)
+        return StandardBanding(ind, labels, points)
+    if ind.method == "bands" or (ind.method == "quantile" and ind.cuts is not None):
+        return CutBanding(ind.cuts, ind.direction, labels, points,
+                          cut_rule(cut_texts(ind.cuts), ind.direction, ind.on_cut), ind.on_cut)
     if ind.method == "quantile":
-        if ind.cuts is not None:
-            return CutBanding(ind.cuts, ind.direction, labels, points,
-                              cut_reference(written_cuts(ind.cuts), ind.direction), ind.on_cut)
         return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)
     if ind.method == "judgement":
         return LevelBanding(framework.levels_of(ind), points)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ccgrate._base.decimals import rate_on_scale, settle_ties
+from ccgrate._framework.model import AnyIndicator
 from ccgrate._base.errors import DataError, clip, listed, location
 from ccgrate._base.vocabulary import column_key, is_missing
 from ccgrate._read.cells import parse_number
@@ -298,10 +299,10 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
     numerators = _counts(dataset, dataset.numerators.get(key), indices, positive=False, whole=True)
     # The expected count of a ratio (observed against expected) may be fractional; a proportion's
     # denominator counts cases.
-    denominators = _counts(dataset, dataset.denominators.get(key), indices, positive=True, whole=is_proportion(ind))
-    if numerators is not None and denominators is not None and uses_counts(ind):
+    denominators = _counts(dataset, dataset.denominators.get(key), indices, positive=True, whole=ind.counts_are_proportion)
+    if numerators is not None and denominators is not None and ind.uses_counts:
         both = ~np.isnan(numerators) & ~np.isnan(denominators)
-        if is_proportion(ind):
+        if ind.counts_are_proportion:
             over = np.flatnonzero(both & (numerators > denominators))
             if len(over):
                 cell = dataset.cell(dataset.numerators[key], indices[int(over[0])])
@@ -310,8 +311,8 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
                     where=location(source, cell.line, cell.column),
                     hint="a proportion counts events out of cases; check the two columns",
                 )
-        from_counts = settle_ties(rate_on_scale(numerators, denominators, percent_scale(ind)), numerators,
-                                  denominators, percent_scale(ind), reference_numbers(ind))
+        from_counts = settle_ties(rate_on_scale(numerators, denominators, ind.rate_scale), numerators,
+                                  denominators, ind.rate_scale, ind.references)
         blank = np.isnan(values) & both
         if blank.any():
             values = np.where(blank, from_counts, values)  # a new array: the reader's may be shared
@@ -322,7 +323,7 @@ def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, 
                 f"{source}: indicator {ind.id}: the value differs by more than 5% from numerator / denominator for "
                 f"{listed([population.codes[i] for i in differ])}; banding uses the counts"
             )
-    if ind.unit == "%":
+    if ind.is_share:
         outside = np.flatnonzero(~np.isnan(values) & ((values < 0) | (values > 100)))
         if len(outside):
             cell = dataset.cell(dataset.values[key], indices[int(outside[0])])
@@ -385,30 +386,10 @@ def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], pos
     return counts
 
 
-def reference_numbers(ind: Any) -> list[float]:
-    """The numbers the framework compares this indicator's values with: its standard and cut points."""
-    numbers = [getattr(ind, "standard", None), *(getattr(ind, "cuts", None) or [])]
-    return [n for n in numbers if n is not None]
-
-
-def reference_scale(ind: Any) -> float | None:
+def reference_scale(ind: AnyIndicator) -> float | None:
     """The largest number the framework compares this indicator with, if it names one."""
-    numbers = reference_numbers(ind)
+    numbers = list(ind.references)
     target = getattr(ind, "target", None)
     if isinstance(target, float):
         numbers.append(target)
     return max(numbers) if numbers else None
-
-
-def percent_scale(ind: Any) -> float:
-    """What a rate is multiplied by to give the indicator's value: 100 for a percentage, else 1."""
-    return 100.0 if ind.unit == "%" else 1.0
-
-
-def uses_counts(ind: Any) -> bool:
-    """Whether an indicator is banded from its numerator and denominator rather than its value."""
-    return ind.method == "zscore" or (ind.method == "standard" and ind.significance is not None)
-
-
-def is_proportion(ind: Any) -> bool:
-    return ind.method == "standard" or getattr(ind, "data", None) == "proportion"

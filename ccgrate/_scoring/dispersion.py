@@ -23,9 +23,6 @@ import numpy as np
 Q95 = 1.959964  # two-sided 95%
 Q998 = 3.090232  # two-sided 99.8%
 
-DEFAULT_TRANSFORM = {"proportion": "arcsine", "ratio": "log"}
-
-
 def transform(kind: str, rate):
     """Y for a rate (a number or a numpy array)."""
     if kind == "arcsine":
