@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ccgrate._render.machine import SCHEMA_VERSION
+from ccgrate._render.cells import SCHEMA_VERSION
 from factories import BASE_TOML
 from helpers import EXAMPLES, ROOT, golden
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from helpers import EXAMPLES, check_score_output
 
 from ccgrate._render.schema import output_schema
-from ccgrate._render.machine import SCHEMA_VERSION
+from ccgrate._render.cells import SCHEMA_VERSION
 
 CASES = {
     "bromley, two frameworks": [EXAMPLES / "bromley.csv"],
@@ -96,7 +96,7 @@ def test_column_wise_csv_is_what_the_csv_module_writes(rows):
     import csv
     import io
 
-    from ccgrate._render.machine import csv_lines
+    from ccgrate._render.cells import csv_lines
 
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
@@ -111,7 +111,7 @@ def test_streamed_json_is_the_whole_document_json_writes(ccgrate):
         text = ccgrate("score", EXAMPLES / "bromley.csv", "-f", "json", "-q", *args).stdout
         assert text == json_module.dumps(json_module.loads(text), indent=2, ensure_ascii=False) + "\n"
     from ccgrate._scoring.run import ScoreRun
-    from ccgrate._render.machine import render_json
+    from ccgrate._render.score_machine import render_json
 
     empty = render_json(ScoreRun([], []))
     assert json_module.loads(empty)["assessments"] == []
@@ -122,7 +122,7 @@ def test_streamed_json_is_the_whole_document_json_writes(ccgrate):
 @given(st.integers(0, 6).flatmap(lambda width: st.lists(st.lists(st.booleans(), min_size=width, max_size=width),
                                                         max_size=12)))
 def test_joined_lists_each_rows_marked_columns_in_order(rows):
-    from ccgrate._render.machine import _joined
+    from ccgrate._render.score_machine import _joined
 
     width = len(rows[0]) if rows else 0
     labels = [f"c{k}" for k in range(width)]
@@ -136,7 +136,7 @@ def test_streamed_json_leaves_no_pile_of_cycles_for_a_disabled_collector():
     import gc
 
     from ccgrate._scoring.run import score_sources
-    from ccgrate._render.machine import json_chunks
+    from ccgrate._render.score_machine import json_chunks
 
     path = EXAMPLES / "national-2018-19.csv"
     run = score_sources([(str(path), path.read_bytes())])

@@ -99,7 +99,7 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(ccgrate, t
 def test_an_interrupt_while_writing_leaves_the_old_file(tmp_path, monkeypatch, capsys):
     target = tmp_path / "ratings.json"
     target.write_text("{}\n")
-    import ccgrate._render.machine as machine
+    import ccgrate._render.score_machine as machine
 
     real = machine.json_chunks
 
@@ -138,7 +138,7 @@ def test_a_half_written_stream_never_reaches_the_file(tmp_path):
 
 @pytest.mark.parametrize("dangerous", ["=1+1", "+44 20", "-HYPERLINK()", "@SUM(A1)", "\tTAB", "\rCR"])
 def test_formula_cells_are_neutralised_and_numbers_are_not(dangerous):
-    from ccgrate._render.machine import safe_cell
+    from ccgrate._render.cells import safe_cell
 
     assert safe_cell(dangerous) == "'" + dangerous
     assert safe_cell(-5.5) == "-5.5" and safe_cell(-3.0) == "-3" and safe_cell(0.25) == "0.25"
@@ -253,7 +253,7 @@ def test_the_content_hash_is_the_record_not_the_spelling_of_the_file():
 
 
 def test_the_content_hash_is_documented_with_its_schema_version():
-    from ccgrate._render.machine import SCHEMA_VERSION
+    from ccgrate._render.cells import SCHEMA_VERSION
 
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert f"the version of this format ({SCHEMA_VERSION})" in readme

@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from ccgrate._render.machine import SCHEMA_VERSION
+from ccgrate._render.cells import SCHEMA_VERSION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from helpers import EXAMPLES

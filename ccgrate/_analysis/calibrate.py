@@ -33,7 +33,11 @@ import numpy as np
 from ccgrate._base.errors import DataError
 from ccgrate._scoring.banding import cut_ranks, quantile
 from ccgrate._scoring.bind import Population
-from ccgrate._scoring.engine import PopulationResult, assess_population, positions_against
+from ccgrate._scoring.engine import (
+    PopulationResult,
+    assess_population,
+    positions_against,
+)
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 
 WINDOW = 8  # positions either side of each cut tried together

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -97,6 +97,35 @@ class Comparison:
         for change in self.orgs:
             tally[change.movement] += 1
         return tally
+
+    def fell(self) -> list[OrgChange]:
+        """The matched organisations whose rating fell."""
+        return [change for change in self.orgs if change.movement == "down"]
+
+    def keep_orgs(self, specs: Sequence[str]) -> None:
+        """Keep only the organisations `specs` name (by code or name, as --org does); one that is in
+        one year only cannot be compared, and says so."""
+        from ccgrate._read.organisations import match_orgs
+
+        typed = {spec.strip().upper() for spec in specs}
+        for label, only in ((self.a.label, self.only_a), (self.b.label, self.only_b)):
+            lonely = [code for code, _ in only if code.upper() in typed]
+            if lonely:
+                raise DataError(f"{lonely[0]} is in {label} only, so it cannot be compared",
+                                hint="organisations in one year only are listed without --org (--map pairs merged "
+                                     "organisations with their successors)")
+        wanted = set(match_orgs(specs, {c.org_code: c.org_name for c in self.orgs}, "both years",
+                                hint="check the code; organisations in one year only are listed without --org"))
+        self.orgs = [c for c in self.orgs if c.org_code in wanted]
+
+    def keep_indicators(self, ids: Sequence[str]) -> None:
+        """Keep only these indicators in each organisation's detail (scores still used them all)."""
+        chosen = {i.strip().lower() for i in ids}
+        known = {i.id.lower() for c in self.orgs for i in c.indicators}
+        absent = sorted(chosen - known)
+        if absent:
+            raise DataError(f"no indicator {', '.join(absent)} in either year's framework", hint="check the indicator ids")
+        self.orgs = [replace(c, indicators=[i for i in c.indicators if i.id.lower() in chosen]) for c in self.orgs]
 
 
 def distribution(assessments: Sequence[Assessment], ratings: Sequence[str]) -> dict[str, int]:

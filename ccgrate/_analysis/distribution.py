@@ -9,9 +9,12 @@ none was, a third or more in the worst rating, or nine in ten in a single rating
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ccgrate._scoring.run import ScoreRun
 
 NATIONAL_SHARE = 0.5  # of the organisations the framework says were assessed
 NATIONAL_WITHOUT_COUNT = 100  # organisations, when the framework does not say
@@ -78,4 +81,17 @@ def check(result: Any) -> DistributionCheck | None:
             problem = f"{found.share(rating):.0%} are rated {rating}"
             if found.share(rating) >= SINGLE_ALARM and problem not in found.problems:
                 found.problems.append(problem)
+    return found
+
+
+def national_checks(run: ScoreRun) -> list[DistributionCheck]:
+    """The check of every whole national population a run scored (none where --org chose some of
+    it: the run is then about them, not the population)."""
+    found = []
+    for result, chosen in zip(run.results, run.selected):
+        if len(chosen) != len(result):
+            continue
+        checked = check(result)
+        if checked is not None:
+            found.append(checked)
     return found

@@ -38,8 +38,17 @@ from ccgrate._base.errors import DataError
 from ccgrate._scoring import dispersion
 from ccgrate._scoring.banding import make_banding
 from ccgrate._scoring.bind import Population
-from ccgrate._scoring.engine import PopulationResult, assess_population, positions_against
-from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population, judgements_hold, may_fire
+from ccgrate._scoring.engine import (
+    PopulationResult,
+    assess_population,
+    positions_against,
+)
+from ccgrate._scoring.rules import (
+    PopulationContext,
+    apply_rules_to_population,
+    judgements_hold,
+    may_fire,
+)
 
 WEIGHT_SD = 0.25
 CUT_SD = 2.5

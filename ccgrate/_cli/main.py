@@ -14,7 +14,6 @@ import sys
 import click
 
 from ccgrate import __version__
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.commands.calibrate import calibrate
 from ccgrate._cli.commands.compare import compare
 from ccgrate._cli.commands.framework import framework, frameworks_command
@@ -53,7 +52,7 @@ def cli() -> None:
 for command in (score, compare, report, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):
     cli.add_command(command)
 
-__all__ = ["ExitCode", "cli", "main", "write_output"]
+__all__ = ["ExitCode", "cli", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
@@ -105,14 +104,9 @@ class StderrFailed(Exception):
     """Standard error cannot be written: nothing more can be said, only the exit code."""
 
 
-def render_report(draw: Any) -> None:
-    """Draw rich renderables on standard error (a report beside data that goes to standard output)."""
-    import io
-
-    buffer = io.StringIO()
+def report_width() -> int:
+    """The width to draw a report shown on standard error at: the terminal's, or COLUMNS."""
     err = sys.stderr
-    terminal = err is not None and not stream_closed(2) and err.isatty()
-    width = make_console(stderr=True).width if terminal else file_width()
-    draw(make_console(file=buffer, width=width, color_system=None, force_terminal=False))
-    for line in buffer.getvalue().rstrip("\n").split("\n"):
-        say(line)
+    if err is not None and not stream_closed(2) and err.isatty():
+        return make_console(stderr=True).width
+    return file_width()

@@ -14,22 +14,28 @@ from ccgrate._base.errors import printable
 from ccgrate._base.streams import (
     shown_path,
 )
-
-FORMATS = ("table", "json", "ndjson", "csv", "markdown")
-
+from ccgrate._render.output import TEXT_FORMATS, OutputFormat
 
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 
 
-def format_option(choices: tuple[str, ...] = FORMATS, default: str | None = "table"):
+def _output_format(_ctx: click.Context, _param: click.Parameter, value: str | None) -> OutputFormat | None:
+    return None if value is None else OutputFormat(value.lower())
+
+
+def format_option(formats: tuple[OutputFormat, ...] = TEXT_FORMATS, default: OutputFormat | None = OutputFormat.TABLE,
+                  help: str = "Output format: a table for people, or a stable machine format.") -> Any:
+    """-f/--format among the formats the command's result claims (tests/cli holds the two equal),
+    handed to the command as an OutputFormat."""
     return click.option(
         "-f",
         "--format",
         "output_format",
-        type=click.Choice(choices, case_sensitive=False),
-        default=default,
+        type=click.Choice([fmt.value for fmt in formats], case_sensitive=False),
+        default=None if default is None else default.value,
         show_default=default is not None,
-        help="Output format: a table for people, or a stable machine format.",
+        callback=_output_format,
+        help=help,
     )
 
 

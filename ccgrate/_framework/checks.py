@@ -11,8 +11,8 @@ from typing import Any
 
 from ccgrate._framework.model import (
     CONDITION_KEYS,
-    TRANSFORMS,
     IDENTIFIER,
+    TRANSFORMS,
     ZSCORE_LABELS,
     Framework,
     OneOrMore,

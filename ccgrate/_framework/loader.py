@@ -11,10 +11,13 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccgrate._base.errors import FrameworkError
 from ccgrate._base.shipped import shipped
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,6 +67,11 @@ def builtins() -> tuple[BuiltinEntry, ...]:
     return tuple(sorted(entries, key=lambda e: e.period))
 
 
+def builtin_frameworks() -> list[Framework]:
+    """Every built-in framework, loaded and validated, by period."""
+    return [load_framework(entry.path, origin=f"builtin:{entry.id}") for entry in builtins()]
+
+
 def builtin_for_period(period: str) -> BuiltinEntry | None:
     for entry in builtins():
         if entry.period == period:
@@ -99,7 +107,12 @@ def framework_for_period(period: str) -> Any:
 
 def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
     """Read and validate a framework file; raises FrameworkError naming the file and key path."""
-    from ccgrate._base.streams import FRAMEWORK_LIMIT, NotReadable, read_bounded, shown_path
+    from ccgrate._base.streams import (
+        FRAMEWORK_LIMIT,
+        NotReadable,
+        read_bounded,
+        shown_path,
+    )
 
     shown = shown_path(path)
     try:

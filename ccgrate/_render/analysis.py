@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from ccgrate._render.output import TEXT_FORMATS, OutputFormat, Renderer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ccgrate._analysis.calibrate import Calibration
+    from ccgrate._analysis.sensitivity import Sensitivity
+    from ccgrate._analysis.whatif import WhatIf
+    from ccgrate._framework.model import Framework
+
+
 import json
 from typing import Any
 
-from ccgrate._render.machine import SCHEMA_VERSION, ccgrate_version, machine_number, markdown_table, render_rows_csv
+from ccgrate._render.cells import (
+    SCHEMA_VERSION,
+    ccgrate_version,
+    machine_number,
+    markdown_table,
+    render_rows_csv,
+)
 
 CHANGE_COLUMNS = ["kind", "id", "name", "from", "to", "band_from", "band_to", "steps"]
 # Machine rows say whose change and towards what, so that runs over many organisations concatenate.
@@ -93,7 +113,7 @@ def _summary(answer: Any) -> str:
 def print_whatif(console: Any, answer: Any, settings: bool) -> None:
     from rich.table import Table
 
-    from ccgrate._render.table import plain
+    from ccgrate._render.console import plain
 
     console.print(plain(_summary(answer)))
     if not answer.changes:
@@ -258,7 +278,7 @@ def print_sensitivity(console: Any, result: Any, selected: list[int]) -> None:
     from rich import box
     from rich.table import Table
 
-    from ccgrate._render.table import rating_text
+    from ccgrate._render.console import rating_text
 
     ratings = result.framework.scale.ratings
     wide = console.width >= 110
@@ -348,7 +368,7 @@ def calibration_markdown(result: Any, output: str) -> str:
 def print_calibration(console: Any, result: Any, output: str, old_id: str) -> None:
     from rich.table import Table
 
-    from ccgrate._render.table import plain
+    from ccgrate._render.console import plain
 
     what = "" if result.area is None else f" (area {result.area})"
     table = Table(title=f"{old_id} calibrated as {result.framework_id}{what}, written to {output}",
@@ -365,3 +385,84 @@ def print_calibration(console: Any, result: Any, output: str, old_id: str) -> No
 
 def _organisations(count: int) -> str:
     return f"{count} organisation{'s' if count != 1 else ''}"
+
+
+class WhatIfOutput(Renderer):
+    """`ccgrate whatif`: the smallest change that reaches a rating, or the rating given changes
+    (`settings`)."""
+
+    formats = TEXT_FORMATS
+
+    def __init__(self, answer: WhatIf, settings: bool, framework: Framework):
+        self.answer = answer
+        self.settings = settings
+        self.framework = framework
+
+    def frameworks(self) -> Sequence[Framework]:
+        return [self.framework]
+
+    def draw(self, console: Console) -> None:
+        print_whatif(console, self.answer, self.settings)
+
+    def text(self, fmt: OutputFormat) -> Iterable[str]:
+        if fmt is OutputFormat.JSON:
+            return [whatif_json(self.answer)]
+        if fmt is OutputFormat.NDJSON:
+            return [whatif_ndjson(self.answer)]
+        if fmt is OutputFormat.CSV:
+            return [whatif_csv(self.answer)]
+        if fmt is OutputFormat.MARKDOWN:
+            return [whatif_markdown(self.answer)]
+        return super().text(fmt)
+
+
+class SensitivityOutput(Renderer):
+    """`ccgrate sensitivity`: how sure each rating of the `selected` organisations is."""
+
+    formats = TEXT_FORMATS
+
+    def __init__(self, result: Sensitivity, selected: list[int]):
+        self.result = result
+        self.selected = selected
+
+    def frameworks(self) -> Sequence[Framework]:
+        return [self.result.framework]
+
+    def draw(self, console: Console) -> None:
+        print_sensitivity(console, self.result, self.selected)
+
+    def text(self, fmt: OutputFormat) -> Iterable[str]:
+        if fmt is OutputFormat.JSON:
+            return [sensitivity_json(self.result, self.selected)]
+        if fmt is OutputFormat.NDJSON:
+            return [sensitivity_ndjson(self.result, self.selected)]
+        if fmt is OutputFormat.CSV:
+            return [sensitivity_csv(self.result, self.selected)]
+        if fmt is OutputFormat.MARKDOWN:
+            return [sensitivity_markdown(self.result, self.selected)]
+        return super().text(fmt)
+
+
+class CalibrationOutput(Renderer):
+    """`ccgrate calibrate`'s report: the target, what the new framework (`written`, where it was
+    written) achieves, and the cut points before and after."""
+
+    formats = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CSV, OutputFormat.MARKDOWN)
+
+    def __init__(self, result: Calibration, source: str, written: str, old_id: str):
+        self.result = result
+        self.source = source
+        self.written = written
+        self.old_id = old_id
+
+    def draw(self, console: Console) -> None:
+        print_calibration(console, self.result, self.written, self.old_id)
+
+    def text(self, fmt: OutputFormat) -> Iterable[str]:
+        if fmt is OutputFormat.JSON:
+            return [calibration_json(self.result, self.source, self.written, self.old_id)]
+        if fmt is OutputFormat.CSV:
+            return [calibration_csv(self.result)]
+        if fmt is OutputFormat.MARKDOWN:
+            return [calibration_markdown(self.result, self.written)]
+        return super().text(fmt)

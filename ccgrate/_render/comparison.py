@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from ccgrate._render.output import TEXT_FORMATS, OutputFormat, Renderer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ccgrate._analysis.compare import Comparison
+    from ccgrate._framework.model import Framework
+
+
 import json
 from typing import Any
 
 from ccgrate._base.errors import listed
-from ccgrate._render.machine import (
+from ccgrate._framework.caveat import caveat
+from ccgrate._render.cells import (
     SCHEMA_VERSION,
-    caveat,
     ccgrate_version,
     framework_record,
     machine_number,
@@ -162,7 +174,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ccgrate._render.table import plain, rating_text
+    from ccgrate._render.console import plain, rating_text
 
     a, b = comparison.a, comparison.b
     console.print(
@@ -266,7 +278,7 @@ def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> 
 
     # One line per indicator at any width: on a narrow terminal bands are written short
     # (Q1, sig. better), values and bands are cut with an ellipsis, and -f csv has them whole.
-    from ccgrate._render.table import WIDE
+    from ccgrate._render.console import WIDE
 
     narrow = console.width < WIDE
     band = _narrow_band if narrow else _band
@@ -353,3 +365,30 @@ def _value(value: Any, unit: str) -> str:
         text = f"{value:,.2f}".rstrip("0").rstrip(".")
         return f"{text}%" if unit == "%" else text
     return str(value)
+
+
+class ComparisonOutput(Renderer):
+    """`ccgrate compare`: the national picture, or with `detail` each organisation's changes."""
+
+    formats = TEXT_FORMATS
+
+    def __init__(self, comparison: Comparison, detail: bool):
+        self.comparison = comparison
+        self.detail = detail
+
+    def frameworks(self) -> Sequence[Framework]:
+        return [self.comparison.a.framework, self.comparison.b.framework]
+
+    def draw(self, console: Console) -> None:
+        print_comparison(console, self.comparison, self.detail)
+
+    def text(self, fmt: OutputFormat) -> Iterable[str]:
+        if fmt is OutputFormat.JSON:
+            return [render_json(self.comparison)]
+        if fmt is OutputFormat.NDJSON:
+            return [render_ndjson(self.comparison)]
+        if fmt is OutputFormat.CSV:
+            return [render_csv(self.comparison)]
+        if fmt is OutputFormat.MARKDOWN:
+            return [render_markdown(self.comparison)]
+        return super().text(fmt)

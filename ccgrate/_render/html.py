@@ -8,9 +8,11 @@ tens of KB, and a national report has a few hundred of them. Every chart has a t
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from ccgrate._analysis.report import STRIP_WIDTH, Report, Spread, counted
+from ccgrate._render.output import OutputFormat, Renderer
 
 
 def render_report(report: Report) -> str:
@@ -94,3 +96,25 @@ def render_report(report: Report) -> str:
     return template.render(report=report, badge=badge, pct=pct, score=score, sortnum=sortnum, bars=bars, box=box,
                            band=band, counted=counted, strip_width=int(STRIP_WIDTH),
                            section_anchors={s.anchor for s in report.sections})
+
+
+class ReportOutput(Renderer):
+    """`ccgrate report`: one self-contained HTML file."""
+
+    formats = (OutputFormat.HTML,)
+
+    def __init__(self, report: Report):
+        self.report = report
+        self._html: str | None = None
+
+    @property
+    def html(self) -> str:
+        """The page, made once: a national report is megabytes, and its size is worth saying."""
+        if self._html is None:
+            self._html = render_report(self.report)
+        return self._html
+
+    def text(self, fmt: OutputFormat) -> Iterable[str]:
+        if fmt is OutputFormat.HTML:
+            return [self.html]
+        return super().text(fmt)

@@ -158,7 +158,7 @@ KINDS = {"score": ScoreDocument, "score-line": ScoreLine}
 
 def output_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of a machine output: `score` (-f json) or `score-line` (one -f ndjson line)."""
-    from ccgrate._render.machine import SCHEMA_VERSION
+    from ccgrate._render.cells import SCHEMA_VERSION
 
     model = KINDS[kind]
     schema = model.model_json_schema()

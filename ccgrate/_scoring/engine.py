@@ -18,10 +18,20 @@ from typing import Any
 
 import numpy as np
 
-from ccgrate._base.decimals import decimal, over_common_denominator, rounded_weighted_means, share_below
+from ccgrate._base.decimals import (
+    decimal,
+    over_common_denominator,
+    rounded_weighted_means,
+    share_below,
+)
 from ccgrate._scoring.banding import Bands, IndicatorColumn, make_banding
 from ccgrate._scoring.bind import OrgInput, Population
-from ccgrate._scoring.rules import PopulationContext, RuleFired, RuleOutcome, apply_rules_to_population
+from ccgrate._scoring.rules import (
+    PopulationContext,
+    RuleFired,
+    RuleOutcome,
+    apply_rules_to_population,
+)
 
 # Scores are defined to two decimals and compared at that precision, so a displayed score of
 # 55.00 is always on the same side of a cut of 55 as the score the rating was made from.

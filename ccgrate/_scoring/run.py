@@ -85,6 +85,41 @@ class ScoreRun:
             lines.append(f"{text} ({listed(who)})")
         return lines
 
+    def scales(self) -> list[list[str]]:
+        """The rating scales of the frameworks used, each once, in the order of the frameworks."""
+        found: dict[tuple[str, ...], None] = {}
+        for fw in self.frameworks:
+            found.setdefault(tuple(fw.scale.ratings))
+        return [list(scale) for scale in found]
+
+    def rated_below(self, threshold: str) -> list[tuple[str, str, str | None]]:
+        """(code, period, rating or None) of every organisation shown that is rated below `threshold`
+        on its framework's scale, or not rated (the threshold names a rating of every scale used,
+        matched without regard to case)."""
+        below = []
+        for result, chosen in zip(self.results, self.selected):
+            scale = result.framework.scale.ratings
+            limit = next(k for k, rating in enumerate(scale) if rating.casefold() == threshold.casefold())
+            positions = result.rating.tolist()
+            codes, period = result.population.codes, result.population.period
+            below.extend((codes[i], period, scale[positions[i]] if positions[i] >= 0 else None)
+                         for i in chosen if positions[i] < 0 or positions[i] > limit)
+        return below
+
+    def rating_counts(self, source: str | None = None) -> tuple[dict[str, int], int]:
+        """How many organisations shown (of one source, or all) have each rating of the scales used,
+        in scale order, and how many are not rated."""
+        counts = {rating: 0 for scale in self.scales() for rating in scale}
+        unrated = 0
+        for origin, _, _, rating in self.ratings():
+            if source is not None and origin != source:
+                continue
+            if rating in counts:
+                counts[rating] += 1
+            else:
+                unrated += 1
+        return counts, unrated
+
     def selected_rows(self):
         """(result, index) for every organisation shown, in order: for outputs that need no full record."""
         for result, chosen in zip(self.results, self.selected):

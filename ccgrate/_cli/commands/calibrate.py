@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 
-from ccgrate._base.streams import shown_path
-from ccgrate._base.streams import write_text as write_output
+from ccgrate._base.streams import shown_path, write_text
 from ccgrate._cli.inputs import one_population, population_options
-from ccgrate._cli.messages import notice, render_report, say, verbosity_options
+from ccgrate._cli.messages import notice, report_width, say, verbosity_options
 from ccgrate._cli.options import (
     INPUT,
     OUTPUT,
@@ -18,7 +17,7 @@ from ccgrate._cli.options import (
     reading_options,
 )
 from ccgrate._cli.progress import LateProgress
-from ccgrate._render.output import render_table
+from ccgrate._render.output import OutputFormat, as_text, write
 
 
 @click.command()
@@ -35,11 +34,11 @@ from ccgrate._render.output import render_table
               help="Set this clinical priority area's own cut points instead of the rating scale's; the target is "
                    "in the area's rating words (default: the area's published distribution).")
 @population_options
-@format_option(("table", "json", "csv", "markdown"))
+@format_option((OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CSV, OutputFormat.MARKDOWN))
 @reading_options
 @verbosity_options
 def calibrate(file: str, target: str | None, framework_output: Path, indicator_cuts: bool, new_id: str | None,
-              area: str | None, period: str | None, framework_spec: str | None, output_format: str, reading: Any) -> None:
+              area: str | None, period: str | None, framework_spec: str | None, output_format: OutputFormat, reading: Any) -> None:
     """Set a framework's cut points so that scoring FILE gives a target distribution of ratings.
 
     Writes a new framework file: the original text with the scale's cut points (and, with
@@ -60,7 +59,7 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
     from ccgrate import __version__
     from ccgrate._analysis import calibrate as core
     from ccgrate._framework.loader import framework_text
-    from ccgrate._render import analysis as render
+    from ccgrate._render.analysis import CalibrationOutput
 
     with LateProgress() as progress:
         progress.step(f"reading {file}")
@@ -71,24 +70,15 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
         progress.step("calibrating")
         result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
                                 note=note, area=area)
-    write_output(result.text, framework_output)
+    write_text(result.text, framework_output)
     shown = "standard output" if framework_output is None else shown_path(framework_output)
     if not result.exact:
         notice(f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
                f"differently{'' if area is None else ' in area ' + area} (see the report)")
-    # With -o - the framework is the data on standard output; the report goes to standard error.
-    report_to_stderr = framework_output is None
-    output_format = output_format.lower()
-    if output_format == "table":
-        if report_to_stderr:
-            render_report(lambda console: render.print_calibration(console, result, shown, old.id))
-        else:
-            render_table(lambda console: render.print_calibration(console, result, shown, old.id), None)
-        return
-    renderers = {"json": lambda: render.calibration_json(result, file, shown, old.id), "csv": lambda: render.calibration_csv(result),
-                 "markdown": lambda: render.calibration_markdown(result, shown)}
-    if report_to_stderr:
-        for line in renderers[output_format]().rstrip("\n").split("\n"):
+    report = CalibrationOutput(result, file, shown, old.id)
+    if framework_output is None:
+        # The framework is the data on standard output; the report goes to standard error.
+        for line in as_text(report, output_format, report_width()).rstrip("\n").split("\n"):
             say(line)
     else:
-        write_output(renderers[output_format](), None)
+        write(report, output_format, None)

@@ -9,13 +9,18 @@ from typing import Any
 import click
 
 from ccgrate._base.errors import DataError, listed, printable
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.exits import ExitCode
 from ccgrate._cli.inputs import guard_output, read_sources, year_file
 from ccgrate._cli.messages import info, notice, say, verbosity_options, warn
-from ccgrate._cli.options import FRAMEWORK, INPUT, format_option, output_option, reading_options
+from ccgrate._cli.options import (
+    FRAMEWORK,
+    INPUT,
+    format_option,
+    output_option,
+    reading_options,
+)
 from ccgrate._cli.progress import LateProgress
-from ccgrate._render.output import markdown_caveat, render_table
+from ccgrate._render.output import OutputFormat, write
 
 
 @click.command()
@@ -54,7 +59,7 @@ def compare(
     orgs: tuple[str, ...],
     indicators: tuple[str, ...],
     fail_if_worse: bool,
-    output_format: str,
+    output_format: OutputFormat,
     output: Path | None,
     reading: Any,
 ) -> None:
@@ -92,48 +97,20 @@ def compare(
             mapping=mapping, combine=combine, reading=reading,
         )
     if orgs:
-        from ccgrate._read.organisations import match_orgs
-
-        both = {c.org_code: c.org_name for c in comparison.orgs}
-        for label, only in ((comparison.a.label, comparison.only_a), (comparison.b.label, comparison.only_b)):
-            lonely = [code for code, _ in only if code.upper() in {spec.strip().upper() for spec in orgs}]
-            if lonely:
-                raise DataError(f"{lonely[0]} is in {label} only, so it cannot be compared",
-                                hint="organisations in one year only are listed without --org (--map pairs merged "
-                                     "organisations with their successors)")
-        wanted = set(match_orgs(orgs, both, "both years",
-                                hint="check the code; organisations in one year only are listed without --org"))
-        comparison.orgs = [c for c in comparison.orgs if c.org_code in wanted]
+        comparison.keep_orgs(orgs)
     if indicators:
-        from dataclasses import replace
-
-        chosen = {i.strip().lower() for i in indicators}
-        known = {i.id.lower() for c in comparison.orgs for i in c.indicators}
-        absent = sorted(chosen - known)
-        if absent:
-            raise DataError(f"no indicator {', '.join(absent)} in either year's framework", hint="check the indicator ids")
-        comparison.orgs = [
-            replace(c, indicators=[i for i in c.indicators if i.id.lower() in chosen]) for c in comparison.orgs
-        ]
+        comparison.keep_indicators(indicators)
     info(f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
          f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}")
     for message in comparison.notes:
         notice(message)
     for message in comparison.warnings:
         warn(message)
-    from ccgrate._render import comparison as render
+    from ccgrate._render.comparison import ComparisonOutput
 
-    output_format = output_format.lower()
-    used = [comparison.a.framework, comparison.b.framework]
-    if output_format == "table":
-        render_table(lambda console: render.print_comparison(console, comparison, detail=bool(orgs) or len(comparison.orgs) == 1),
-                     output, used)
-    else:
-        renderers = {"json": render.render_json, "ndjson": render.render_ndjson, "csv": render.render_csv,
-                     "markdown": lambda c: render.render_markdown(c) + markdown_caveat(used)}
-        write_output(renderers[output_format](comparison), output)
+    write(ComparisonOutput(comparison, detail=bool(orgs) or len(comparison.orgs) == 1), output_format, output)
     if fail_if_worse:
-        fell = [c for c in comparison.orgs if c.movement == "down"]
+        fell = comparison.fell()
         if fell:
             names = listed([f"{c.org_code} ({c.rating_a} -> {c.rating_b})" for c in fell], 5)
             say(f"ccgrate: {len(fell)} rated lower in {comparison.b.label}: {names}")

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from ccgrate._base.errors import FrameworkError, printable
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.exits import CcgrateGroup, ExitCode
 from ccgrate._cli.inputs import guard_output, read_sources
 from ccgrate._cli.messages import say, verbosity_options
 from ccgrate._cli.options import FRAMEWORK, format_option, output_option
-from ccgrate._render.output import render_table
-
-LISTING = ["id", "name", "period", "indicators", "sha256"]
+from ccgrate._render.output import OutputFormat, write
 
 
 @click.command("frameworks")
 @format_option()
 @output_option
 @verbosity_options
-def frameworks_command(output_format: str, output: Path | None) -> None:
+def frameworks_command(output_format: OutputFormat, output: Path | None) -> None:
     """List the built-in frameworks: id, name, period and number of indicators.
 
     \b
@@ -31,27 +27,10 @@ def frameworks_command(output_format: str, output: Path | None) -> None:
       ccgrate frameworks
       ccgrate frameworks -f json
     """
-    from ccgrate._framework.loader import builtins, load_framework
-    from ccgrate._render.machine import SCHEMA_VERSION, markdown_table, render_rows_csv
+    from ccgrate._framework.loader import builtin_frameworks
+    from ccgrate._render.framework import FrameworkListOutput
 
-    entries = []
-    for entry in builtins():
-        fw = load_framework(entry.path, origin=f"builtin:{entry.id}")
-        entries.append(dict(zip(LISTING, [fw.id, fw.framework.name, fw.framework.period, len(fw.indicators), fw.sha256])))
-    rows = [list(e.values()) for e in entries]
-    output_format = output_format.lower()
-    if output_format == "table":
-        from ccgrate._render.table import frameworks_table
-
-        render_table(lambda console: console.print(frameworks_table(entries)), output)
-        return
-    text = {
-        "json": lambda: json.dumps(entries, indent=2) + "\n",
-        "ndjson": lambda: "".join(json.dumps({**e, "schema_version": SCHEMA_VERSION}) + "\n" for e in entries),
-        "csv": lambda: render_rows_csv(LISTING, rows),
-        "markdown": lambda: markdown_table(LISTING, rows),
-    }[output_format]()
-    write_output(text, output)
+    write(FrameworkListOutput(builtin_frameworks()), output_format, output)
 
 
 @click.group(cls=CcgrateGroup)
@@ -78,10 +57,10 @@ def _load(spec: str):
 
 @framework.command("show")
 @click.argument("spec", metavar="ID|PATH", type=FRAMEWORK)
-@format_option(("table", "json", "markdown"))
+@format_option((OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MARKDOWN))
 @output_option
 @verbosity_options
-def framework_show(spec: str, output_format: str, output: Path | None) -> None:
+def framework_show(spec: str, output_format: OutputFormat, output: Path | None) -> None:
     """Print a framework: provenance, scale, judgements, domains, areas, indicators and rules.
 
     \b
@@ -90,20 +69,10 @@ def framework_show(spec: str, output_format: str, output: Path | None) -> None:
       ccgrate framework show frameworks/nhsof-2019-20.toml -f json
       ccgrate framework show iaf-2017-18 -f markdown -o iaf-2017-18.md
     """
+    from ccgrate._render.framework import FrameworkOutput
+
     guard_output(output, spec)
-    fw = _load(spec)
-    output_format = output_format.lower()
-    if output_format == "json":
-        document = {"origin": fw.origin, "sha256": fw.sha256, **fw.model_dump(mode="json", exclude_none=True)}
-        write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
-    elif output_format == "markdown":
-        from ccgrate._render.machine import framework_markdown
-
-        write_output(framework_markdown(fw), output)
-    else:
-        from ccgrate._render.table import framework_view
-
-        render_table(lambda console: console.print(framework_view(fw, console.width)), output)
+    write(FrameworkOutput(_load(spec)), output_format, output)
 
 
 @framework.command("check")
@@ -157,6 +126,8 @@ def framework_schema_command(kind: str, output: Path | None) -> None:
       ccgrate framework schema -o ccgrate-framework.schema.json
       ccgrate framework schema score -o ccgrate-score.schema.json
     """
+    from ccgrate._render.framework import SchemaOutput
+
     guard_output(output)
     kind = kind.lower()
     if kind == "framework":
@@ -167,5 +138,5 @@ def framework_schema_command(kind: str, output: Path | None) -> None:
         from ccgrate._render.schema import output_schema
 
         schema = output_schema(kind)
-    write_output(json.dumps(schema, indent=2) + "\n", output)
+    write(SchemaOutput(schema), OutputFormat.JSON, output)
 

@@ -10,7 +10,6 @@ import click
 
 from ccgrate._base.errors import UsageProblem
 from ccgrate._base.streams import expand_inputs
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.inputs import guard_output, read_sources
 from ccgrate._cli.messages import info, notice, verbosity_options, warn
 from ccgrate._cli.options import FRAMEWORK, INPUT, output_option, reading_options
@@ -56,7 +55,8 @@ def report(files: tuple[str, ...], orgs: tuple[str, ...], previous: str | None, 
     from ccgrate import __version__
     from ccgrate._analysis.report import build_report
     from ccgrate._framework.caveat import caveat
-    from ccgrate._render.html import render_report
+    from ccgrate._render.html import ReportOutput
+    from ccgrate._render.output import OutputFormat, write
     from ccgrate._scoring.run import score_sources
 
     if output is None and _terminal():
@@ -80,10 +80,11 @@ def report(files: tuple[str, ...], orgs: tuple[str, ...], previous: str | None, 
         document = build_report(run, previous=earlier, sensitivities=sensitivities, whatif=whatif,
                                 version=__version__, caveat=caveat(run.frameworks),
                                 previous_source=previous, progress=progress.step)
-        text = render_report(document)
+        page = ReportOutput(document)
+        size = len(page.html.encode())
     for message in run.notes:
         notice(message)
     for message in run.warnings:
         warn(message)
-    write_output(text, output)
-    info(f"report: {len(document.sections)} organisation sections, {len(text.encode()) / 1024:,.0f} KB")
+    write(page, OutputFormat.HTML, output)
+    info(f"report: {len(document.sections)} organisation sections, {size / 1024:,.0f} KB")

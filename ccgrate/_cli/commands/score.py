@@ -11,13 +11,20 @@ import click
 
 from ccgrate._base.errors import listed
 from ccgrate._base.streams import expand_inputs
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.exits import ExitCode, silence_stdout
 from ccgrate._cli.inputs import guard_output, read_sources
 from ccgrate._cli.messages import info, notice, say, verbosity_options, warn
-from ccgrate._cli.options import FRAMEWORK, INPUT, RATINGS, format_option, output_option, rating_choice, reading_options
+from ccgrate._cli.options import (
+    FRAMEWORK,
+    INPUT,
+    RATINGS,
+    format_option,
+    output_option,
+    rating_choice,
+    reading_options,
+)
 from ccgrate._cli.progress import LateProgress
-from ccgrate._render.output import render_table
+from ccgrate._render.output import OutputFormat
 
 
 @click.command()
@@ -43,7 +50,7 @@ def score(
     explain: bool,
     summary: bool,
     fail_below: str | None,
-    output_format: str,
+    output_format: OutputFormat,
     output: Path | None,
     reading: Any,
 ) -> None:
@@ -67,6 +74,9 @@ def score(
       ccgrate score 'examples/national-*.csv' --summary -f csv -o ratings.csv
       ccgrate score mydata.csv --framework my-framework.toml --fail-below Good
     """
+    from ccgrate._analysis.distribution import national_checks
+    from ccgrate._render.output import write
+    from ccgrate._render.score import ScoreOutput
     from ccgrate._scoring.run import score_sources
 
     started = time.perf_counter()
@@ -77,21 +87,9 @@ def score(
         run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading,
                             progress=progress.step)
         # Checked once the frameworks are known (their scales may use other words), and before any output.
-        threshold = rating_choice(fail_below, "--fail-below", scales(run))
-        output_format = output_format.lower()
-        text = None
-        if output_format != "table":
-            from ccgrate._render import machine
-
+        threshold = rating_choice(fail_below, "--fail-below", run.scales() or [list(RATINGS)])
+        if output_format is not OutputFormat.TABLE:
             progress.step("writing")
-            # Machine formats are written as they are made, an organisation or a block at a time.
-            renderers = {
-                "json": lambda: machine.json_chunks(run),
-                "ndjson": lambda: machine.ndjson_chunks(run),
-                "csv": lambda: machine.csv_chunks(run, explain),
-                "markdown": lambda: machine.render_markdown(run, explain),
-            }
-            text = renderers[output_format]()
     for source in run.inputs:
         info(f"read {source.source}: {source.rows} rows, {source.shape} shape, sha256 {source.sha256}")
     for fw in run.frameworks:
@@ -99,84 +97,39 @@ def score(
     info(f"scored {len(run)} assessments in {time.perf_counter() - started:.2f}s")
     for message in run.notes:
         notice(message)
-    for message in run.warnings:
+    for message in [*run.warnings, *run.grouped_warnings()]:
         warn(message)
-    for message in run.grouped_warnings():
-        warn(message)
-    if text is None:
-        from ccgrate._render.table import print_run
-
-        render_table(lambda console: print_run(console, run, explain), output, run.frameworks)
-    else:
-        try:
-            write_output(text, output)
-        except BrokenPipeError:
-            # The reader took what it wanted (`| head`): stop writing, but still give the
-            # distribution and the --fail-below answer, as a run whose output fitted the pipe does.
-            silence_stdout()
+    try:
+        write(ScoreOutput(run, explain), output_format, output)
+    except BrokenPipeError:
+        # The reader took what it wanted (`| head`): stop writing, but still give the distribution and
+        # the --fail-below answer, as a run whose output fitted the pipe does.
+        silence_stdout()
     if summary:
         for line in summary_lines(run):
             say(line)
-    distribution_checks(run)
-    if threshold is not None:
-        below = []
-        for result, chosen in zip(run.results, run.selected):
-            scale = result.framework.scale.ratings
-            limit = next(k for k, rating in enumerate(scale) if rating.casefold() == threshold.casefold())
-            positions = result.rating.tolist()
-            population = result.population
-            below.extend((population.codes[i], population.period, scale[positions[i]] if positions[i] >= 0 else None)
-                         for i in chosen if positions[i] < 0 or positions[i] > limit)
-        if below:
-            names = listed([f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below], 5)
-            say(f"ccgrate: {len(below)} rated below {threshold}: {names}")
-            sys.exit(ExitCode.BELOW_THRESHOLD)
-
-
-def distribution_checks(run) -> None:
-    """Every whole national population scored: its distribution on stderr, and a warning when it is extreme."""
-    from ccgrate._analysis.distribution import check
-
-    for result, chosen in zip(run.results, run.selected):
-        if len(chosen) != len(result):
-            continue  # --org chose some: the run is about them, not the population
-        found = check(result)
-        if found is None:
-            continue
+    for found in national_checks(run):
         notice(found.line())
         if found.problems:
             warn(f"the {found.period} distribution of ratings is extreme: {'; '.join(found.problems)}. The first national "
                  "run in 2015/16 rated about three in four CCGs Inadequate and was redone; check the framework's cut "
                  "points (ccgrate calibrate) and the data")
+    if threshold is not None:
+        below = run.rated_below(threshold)
+        if below:
+            shown = listed([f"{code} {period} ({rating or 'not rated'})" for code, period, rating in below], 5)
+            say(f"ccgrate: {len(below)} rated below {threshold}: {shown}")
+            sys.exit(ExitCode.BELOW_THRESHOLD)
 
 
-def scales(run) -> list[list[str]]:
-    """The rating scales of the frameworks a run used, each once."""
-    found: dict[tuple[str, ...], None] = {}
-    for fw in run.frameworks:
-        found.setdefault(tuple(fw.scale.ratings))
-    return [list(scale) for scale in found] or [list(RATINGS)]
-
-
-def summary_lines(run) -> list[str]:
+def summary_lines(run: Any) -> list[str]:
     """The distribution of ratings, per file when there are several, and in all."""
-    shown = run.ratings()
-    names = list(dict.fromkeys(rating for scale in scales(run) for rating in scale))
 
-    def line(label: str, ratings: list) -> str:
-        counts = {rating: 0 for rating in names}
-        unrated = 0
-        for rating in ratings:
-            if rating in counts:
-                counts[rating] += 1
-            else:
-                unrated += 1
+    def line(label: str, source: str | None) -> str:
+        counts, unrated = run.rating_counts(source)
         parts = [f"{rating} {count}" for rating, count in counts.items()] + ([f"not rated {unrated}"] if unrated else [])
-        return f"ccgrate: {label}: {len(ratings)} assessments: {', '.join(parts)}"
+        return f"ccgrate: {label}: {sum(counts.values()) + unrated} assessments: {', '.join(parts)}"
 
-    lines = []
-    if len(run.inputs) > 1:
-        for source in run.inputs:
-            lines.append(line(source.source, [rating for origin, _, _, rating in shown if origin == source.source]))
-    lines.append(line("all" if len(run.inputs) > 1 else run.inputs[0].source, [rating for *_, rating in shown]))
+    lines = [line(source.source, source.source) for source in run.inputs] if len(run.inputs) > 1 else []
+    lines.append(line("all" if len(run.inputs) > 1 else run.inputs[0].source, None))
     return lines

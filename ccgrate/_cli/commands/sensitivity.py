@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.inputs import one_population, org_index, population_options
 from ccgrate._cli.messages import verbosity_options
 from ccgrate._cli.options import (
@@ -18,7 +17,7 @@ from ccgrate._cli.options import (
     reading_options,
 )
 from ccgrate._cli.progress import LateProgress
-from ccgrate._render.output import markdown_caveat, render_table
+from ccgrate._render.output import OutputFormat, write
 
 
 @click.command()
@@ -42,7 +41,7 @@ from ccgrate._render.output import markdown_caveat, render_table
 @verbosity_options
 def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_sd: float, cut_sd: float,
                 org_codes: tuple[str, ...], areas: bool, period: str | None, framework_spec: str | None,
-                output_format: str, output: Path | None, reading: Any) -> None:
+                output_format: OutputFormat, output: Path | None, reading: Any) -> None:
     """How sure each rating is: Monte Carlo over weights, cut points and the data's own noise.
 
     Each draw multiplies every indicator and domain weight by exp(SD x N(0,1)), moves each of the
@@ -70,13 +69,6 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
         selected = [org_index(population, code, file) for code in org_codes] or list(range(len(population)))
         progress.step(f"{draws:,} draws")
         result = core.sensitivity(population, draws, seed, perturbation, progress=progress.advance, areas=areas)
-    from ccgrate._render import analysis as render
+    from ccgrate._render.analysis import SensitivityOutput
 
-    output_format = output_format.lower()
-    if output_format == "table":
-        render_table(lambda console: render.print_sensitivity(console, result, selected), output,
-                     [population.framework])
-        return
-    renderers = {"json": render.sensitivity_json, "ndjson": render.sensitivity_ndjson, "csv": render.sensitivity_csv,
-                 "markdown": lambda r, s: render.sensitivity_markdown(r, s) + markdown_caveat([population.framework])}
-    write_output(renderers[output_format](result, selected), output)
+    write(SensitivityOutput(result, selected), output_format, output)

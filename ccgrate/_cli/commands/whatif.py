@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from ccgrate._base.streams import write_text as write_output
 from ccgrate._cli.inputs import one_population, org_index, population_options
 from ccgrate._cli.messages import verbosity_options
 from ccgrate._cli.options import (
@@ -18,7 +17,7 @@ from ccgrate._cli.options import (
     reading_options,
 )
 from ccgrate._cli.progress import LateProgress
-from ccgrate._render.output import markdown_caveat, render_table
+from ccgrate._render.output import OutputFormat, write
 
 
 @click.command()
@@ -33,7 +32,7 @@ from ccgrate._render.output import markdown_caveat, render_table
 @reading_options
 @verbosity_options
 def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ...], period: str | None,
-           framework_spec: str | None, output_format: str, output: Path | None, reading: Any) -> None:
+           framework_spec: str | None, output_format: OutputFormat, output: Path | None, reading: Any) -> None:
     """The smallest change that takes an organisation to a target rating, or the rating a change gives.
 
     With --target: the fewest indicators changed (then the fewest band steps), each to the value
@@ -62,13 +61,6 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
         else:
             progress.step(f"searching for the smallest change that reaches {target}")
             answer = core.what_if(population, index, target)
-    from ccgrate._render import analysis as render
+    from ccgrate._render.analysis import WhatIfOutput
 
-    output_format = output_format.lower()
-    if output_format == "table":
-        render_table(lambda console: render.print_whatif(console, answer, bool(settings)), output,
-                     [population.framework])
-        return
-    renderers = {"json": render.whatif_json, "ndjson": render.whatif_ndjson, "csv": render.whatif_csv,
-                 "markdown": lambda a: render.whatif_markdown(a) + markdown_caveat([population.framework])}
-    write_output(renderers[output_format](answer), output)
+    write(WhatIfOutput(answer, bool(settings), population.framework), output_format, output)

@@ -1,45 +1,29 @@
-"""Machine formats of a scoring run: json, ndjson, csv, markdown. Each returns a string.
-
-These formats are a contract (documented in the README): field names, order and number
-precision change only with `SCHEMA_VERSION`.
-"""
+"""A scoring run in the machine formats: JSON, NDJSON, CSV and Markdown, written as they are made."""
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import json
-import math
 from collections.abc import Iterator, Sequence
-from itertools import repeat
 from typing import Any
 
 import numpy as np
 
-from ccgrate._base.errors import printable
+from ccgrate._framework.caveat import caveat
+from ccgrate._render.cells import (
+    SCHEMA_VERSION,
+    ccgrate_version,
+    csv_lines,
+    flag_cell,
+    framework_record,
+    machine_number,
+    markdown_table,
+    md_cell,
+    number_cell,
+    safe_cell,
+    safe_texts,
+)
 from ccgrate._scoring.engine import Assessment
-
-SCHEMA_VERSION = 4
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def caveat(frameworks: Any) -> str | None:
-    from ccgrate._framework.caveat import caveat as line
-
-    return line(frameworks)
-
-
-def ccgrate_version() -> str:
-    from ccgrate import __version__
-
-    return __version__
-
-
-def framework_record(fw: Any) -> dict:
-    return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin,
-            "reconstructed": fw.reconstructed}
 
 
 def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> dict:
@@ -90,17 +74,6 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
         "missing": list(a.missing),
         "warnings": list(a.warnings),
     }
-
-
-def machine_number(value: Any) -> Any:
-    """Statistics at full double precision, in the shortest form that reads back as the same double
-    (Python's repr), so that any other tool can check them to the last bit; a value that is not
-    finite is null, since JSON has no NaN."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, list):
-        return [machine_number(v) for v in value]
-    return value
 
 
 def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -159,37 +132,6 @@ def ndjson_chunks(run: Any) -> Iterator[str]:
         yield json.dumps({**assessment_record(assessment, frameworks, inputs), **stamp}, ensure_ascii=False) + "\n"
 
 
-def safe_cell(value: Any) -> str:
-    """Text for a spreadsheet cell: numbers as they are, formula-like text neutralised with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return _number(value)
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def safe_texts(texts: list[str]) -> list[str]:
-    """`safe_cell` over a column of text: one C-level look when no cell starts like a formula."""
-    if not any(map(str.startswith, texts, repeat(_FORMULA_START))):
-        return texts
-    return [safe_cell(text) for text in texts]
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _number(value: float) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
-
-
 def _score(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
@@ -230,7 +172,7 @@ def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
         area_at = {a.id: k for k, a in enumerate(fw.areas)}
         ids = [ind.id for ind in fw.indicators]
         missing = result.missing()
-        constant_tail = [safe_cell(population.source), _flag(fw.reconstructed), fw.sha256,
+        constant_tail = [safe_cell(population.source), flag_cell(fw.reconstructed), fw.sha256,
                          inputs.get(population.source) or "", version]
         for first in range(0, len(selected), SUMMARY_BLOCK):
             chosen = selected[first:first + SUMMARY_BLOCK]
@@ -246,7 +188,7 @@ def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
                 return [labels[p] for p in positions[at].tolist()]
 
             coverage = result.coverage[at].tolist()
-            shown = {value: _number(value) for value in set(coverage)}  # a handful of distinct values
+            shown = {value: number_cell(value) for value in set(coverage)}  # a handful of distinct values
             columns: list[list[str]] = [
                 safe_texts([codes[i] for i in chosen]), safe_texts([names[i] for i in chosen]),
                 [population.period] * count, [fw.id] * count, scores(result.score),
@@ -296,31 +238,9 @@ def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
     return summary_header(run), rows
 
 
-def csv_lines(columns: list[list[str]]) -> str:
-    """CSV text of rows given column by column, quoted exactly as the csv module quotes (a cell with
-    a comma, a double quote or a line feed), and only the columns that need it looked at cell by cell."""
-    quoted = []
-    for column in columns:
-        if len(column) and (column[0] is column[-1] and column.count(column[0]) == len(column)):
-            quoted.append([_csv_field(column[0])] * len(column))  # one value repeated
-        elif any(mark in "\x00".join(column) for mark in _CSV_SPECIAL):
-            quoted.append(list(map(_csv_field, column)))
-        else:
-            quoted.append(column)
-    return "".join(line + "\n" for line in map(",".join, zip(*quoted)))
-
-
-_CSV_SPECIAL = (",", '"', "\n")
-
-
-def _csv_field(text: str) -> str:
-    if any(mark in text for mark in _CSV_SPECIAL):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 # Every row of a CSV says what produced it, so that a published rating can be audited later.
 PROVENANCE = ["framework_reconstructed", "framework_sha256", "input_sha256", "ccgrate_version"]
+
 
 EXPLAIN_HEADER = [
     "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
@@ -336,7 +256,7 @@ def explain_rows(run: Any) -> list[list[Any]]:
 
 def explain_record_rows(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> list[list[Any]]:
     fw = frameworks[a.framework]
-    provenance = [_flag(fw.reconstructed), fw.sha256, inputs.get(a.source), ccgrate_version()]
+    provenance = [flag_cell(fw.reconstructed), fw.sha256, inputs.get(a.source), ccgrate_version()]
     return [
         [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
          i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
@@ -364,27 +284,6 @@ def csv_chunks(run: Any, explain: bool = False) -> Iterator[str]:
         yield csv_lines(columns)
 
 
-def render_rows_csv(header: list[str], rows: list[list[Any]], *, safe: bool = False) -> str:
-    """CSV text; `safe` when every cell is already neutralised text (as `summary_rows` makes them)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([safe_cell(cell) for cell in header])
-    writer.writerows(rows if safe else ([safe_cell(cell) for cell in row] for row in rows))
-    return buffer.getvalue()
-
-
-def _md(value: Any) -> str:
-    """A Markdown table cell or inline text: formula-safe, one line, and nothing a terminal acts on
-    (Markdown is read by people, often with cat)."""
-    return printable(safe_cell(value).replace("|", "\\|").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
-
-
-def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(_md(cell) for cell in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
 def provenance_line(run: Any) -> str:
     frameworks = "; ".join(f"{fw.id} sha256 {fw.sha256}" for fw in run.frameworks)
     inputs = "; ".join(f"{f.source} sha256 {f.content_sha256} (content)" for f in run.inputs)
@@ -403,9 +302,9 @@ def render_markdown(run: Any, explain: bool = False) -> str:
 
     if explain:
         for a in run.assessments:
-            parts.append(f"\n## {_md(a.org_code)} {_md(a.org_name)}, {a.period}\n\n")
+            parts.append(f"\n## {md_cell(a.org_code)} {md_cell(a.org_name)}, {a.period}\n\n")
             parts.append(
-                f"Rating **{_md(a.rating or 'not rated')}** (provisional {_md(a.provisional_rating or 'not rated')}, "
+                f"Rating **{md_cell(a.rating or 'not rated')}** (provisional {md_cell(a.provisional_rating or 'not rated')}, "
                 f"score {_score(a.score) or 'none'}, coverage {a.coverage:.0%}) under {a.framework}.\n\n"
             )
             parts.append(
@@ -423,43 +322,8 @@ def render_markdown(run: Any, explain: bool = False) -> str:
                      + (["; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above"] if own else [])
                      for ar in a.areas]))
             for r in a.rules_fired:
-                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {_md(r.target)}: {_md(r.before)} -> {_md(r.after)}): "
-                             f"{_md(r.reason)}")
+                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {md_cell(r.target)}: {md_cell(r.before)} -> {md_cell(r.after)}): "
+                             f"{md_cell(r.reason)}")
             if a.rules_fired:
                 parts.append("\n")
-    line = caveat(run.frameworks)
-    if line is not None:
-        parts.append(f"\n**Not official:** {line.split(': ', 1)[1]}\n")
-    return "".join(parts)
-
-
-def framework_markdown(fw: Any) -> str:
-    """A framework as a Markdown document, for papers and wikis."""
-    from ccgrate._scoring.rules import describe_condition
-
-    meta = fw.framework
-    provenance = "\n\n".join(_md(" ".join(part.split())) for part in meta.provenance.strip().split("\n\n"))
-    parts = [f"# {_md(meta.name)}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"]
-    parts.append(markdown_table(["Rating", "Least score"], [[r, fw.scale.cuts.get(r)] for r in fw.scale.ratings]))
-    if fw.judgements:
-        parts.append("\n## Judgements\n\n")
-        parts.append(markdown_table(["Id", "Name", "Levels (best first)"],
-                                    [[jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else "")]
-                                     for jid, j in fw.judgements.items()]))
-    parts.append("\n## Domains\n\n")
-    parts.append(markdown_table(["Id", "Name", "Weight"], [[d.id, d.name, d.weight] for d in fw.domains]))
-    if fw.areas:
-        parts.append("\n## Clinical priority areas\n\n")
-        own = any(fw.has_own_method(a) for a in fw.areas)
-        parts.append(markdown_table(["Id", "Name", "Indicators"] + (["Own rating method"] if own else []), [
-            [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)]
-            + ([fw.describe_area_method(a) or "headline bands and cuts"] if own else []) for a in fw.areas]))
-    parts.append("\n## Indicators\n\n")
-    rows = []
-    for i in fw.indicators:
-        rows.append([i.id, i.name, i.domain, i.area, i.unit, getattr(i, "direction", None), i.method, i.weight, i.evidence])
-    parts.append(markdown_table(["Id", "Name", "Domain", "Area", "Unit", "Direction", "Method", "Weight", "Evidence"], rows))
-    parts.append("\n## Rules (applied in order)\n\n")
-    parts.append(markdown_table(["Rule", "When", "Effect", "Reason"], [
-        [r.id, describe_condition(r.when), " ".join(r.effect), r.reason] for r in fw.rules]))
     return "".join(parts)

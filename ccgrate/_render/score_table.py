@@ -1,4 +1,5 @@
-"""Rich tables for people. These print to a console they are given, never to a global one."""
+"""A scoring run as tables for people: one line per organisation at any width, and with --explain
+everything that went into each rating. These draw on a console they are given, never a global one."""
 
 from __future__ import annotations
 
@@ -9,29 +10,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ccgrate._base.digits import shown_value
-from ccgrate._base.errors import printable
-from ccgrate._framework.model import AnyIndicator, Framework, cut_texts, on_cut_words
+from ccgrate._render.console import (
+    RATING_STYLES,
+    WIDE,
+    abbreviation,
+    compact_reference,
+    plain,
+    rating_text,
+    short_number,
+)
 from ccgrate._scoring.engine import Assessment
-from ccgrate._scoring.rules import describe_condition
-
-RATING_STYLES = {
-    "Outstanding": "bold bright_green",
-    "Good": "green",
-    "Requires improvement": "yellow",
-    "Inadequate": "bold red",
-}
-
-
-def plain(text: str, style: str = "") -> Text:
-    """Text shown as written: markup, emoji codes and control characters never act (data and
-    framework strings reach tables through here or through the console's own render_str)."""
-    return Text(printable(text, keep="\n"), style=style)
-
-
-def rating_text(rating: str | None) -> Text:
-    if rating is None:
-        return plain("not rated", style="dim")
-    return plain(rating, style=RATING_STYLES.get(rating, "bold"))
 
 
 def _score(value: float | None) -> str:
@@ -49,12 +37,9 @@ def _value(value: Any, unit: str = "", compared: tuple[float, ...] = ()) -> str:
 
 
 RULES_LEAST = 10
+
+
 NAME_LEAST = 14  # a name cut shorter than this no longer says which organisation it is
-
-
-def abbreviation(rating: str) -> str:
-    """A rating as a narrow table writes it: its initials (RI for Requires improvement)."""
-    return "".join(word[0] for word in rating.split()).upper()
 
 
 def summary_table(run: Any, width: int = 120) -> Group:
@@ -166,13 +151,6 @@ def _file_name(source: str) -> str:
     return os.path.basename(source)
 
 
-WIDE = 120  # from this width on, tables show everything in full
-
-
-def _compact_reference(text: str) -> str:
-    """8 | 10.7 | 13.4 (lower better) as 8|10.7|13.4 ↓: a reference that fits a narrow column."""
-    return (text.replace(" (lower better)", " ↓").replace(" (higher better)", " ↑").replace(" | ", "|")
-            .replace(" > ", ">"))
 
 
 def explain(a: Assessment, width: int = WIDE) -> Group:
@@ -220,7 +198,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
             i.id,
             i.name,
             _value(i.value, i.unit, i.compared),
-            _compact_reference(i.reference) if narrow else i.reference,
+            compact_reference(i.reference) if narrow else i.reference,
             band,
             "" if i.points is None else f"{i.points:.1f}",
         )
@@ -298,17 +276,14 @@ def population_table(run: Any) -> Table | None:
             entry["indicator"],
             entry["method"],
             str(entry["n"]),
-            _number(entry.get("target")),
-            _number(entry.get("phi")),
-            _number(entry.get("tau2")),
+            short_number(entry.get("target")),
+            short_number(entry.get("phi")),
+            short_number(entry.get("tau2")),
             trim,
             *([" | ".join(f"{c:.4g}" for c in entry["cuts"]) if entry.get("cuts") else ""] if with_cuts else []),
         )
     return table
 
-
-def _number(value: Any) -> str:
-    return "" if value is None else f"{value:.4g}"
 
 
 def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
@@ -322,163 +297,3 @@ def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
         if stats is not None:
             console.print(stats)
     console.print(summary_table(run, console.width))
-
-
-def frameworks_table(entries: list[dict]) -> Table:
-    table = Table(title="Built-in frameworks")
-    for column in ("ID", "Name", "Period", "Indicators"):
-        table.add_column(column, justify="right" if column == "Indicators" else "left")
-    for entry in entries:
-        table.add_row(entry["id"], entry["name"], entry["period"], str(entry["indicators"]))
-    return table
-
-
-def framework_view(fw: Any, width: int = WIDE) -> Group:
-    meta = fw.framework
-    head = Text.assemble(plain(meta.name, "bold"), f" ({fw.id}, {meta.period})\n", f"sha256 {fw.sha256}\n\n")
-    head.append("Provenance: ", style="bold")
-    # The file wraps its text at a fixed width; let the terminal wrap it instead.
-    paragraphs = [" ".join(p.split()) for p in meta.provenance.strip().split("\n\n")]
-    head.append(plain("\n\n".join(paragraphs)))
-    scale = Table(title="Rating scale (overall score 0-100)", title_justify="left")
-    scale.add_column("Rating")
-    scale.add_column("Least score", justify="right")
-    for rating in fw.scale.ratings:
-        cut = fw.scale.cuts.get(rating)
-        scale.add_row(rating_text(rating), "-" if cut is None else f"{cut:g}")
-    judgements = Table(title="Judgements", title_justify="left")
-    judgements.add_column("ID")
-    judgements.add_column("Name")
-    judgements.add_column("Levels (best first)")
-    for jid, j in fw.judgements.items():
-        judgements.add_row(jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else ""))
-    domains = Table(title="Domains", title_justify="left")
-    domains.add_column("ID")
-    domains.add_column("Name")
-    domains.add_column("Weight", justify="right")
-    domains.add_column("Indicators", justify="right")
-    for d in fw.domains:
-        domains.add_row(d.id, d.name, f"{d.weight:g}", str(sum(1 for i in fw.indicators if i.domain == d.id)))
-    parts: list[Any] = [head, scale, judgements, domains]
-    if fw.areas:
-        areas = Table(title="Clinical priority areas", title_justify="left")
-        areas.add_column("ID")
-        own = any(fw.has_own_method(ar) for ar in fw.areas)
-        named = not (own and width < WIDE)  # on a narrow terminal the method keeps the room the name had
-        if named:
-            areas.add_column("Name")
-        areas.add_column("Indicators")
-        if own:
-            areas.add_column("Own rating method")
-        for ar in fw.areas:
-            cells = [ar.id] + ([ar.name] if named else []) + [", ".join(i.id for i in fw.indicators if i.area == ar.id)]
-            if own:
-                cells.append(fw.describe_area_method(ar) or "headline bands and cuts")
-            areas.add_row(*cells)
-        parts.append(areas)
-    indicators = Table(title=f"Indicators ({len(fw.indicators)})", title_justify="left", expand=True)
-    # On a narrow terminal the cut points keep their room: areas are listed above, equal weights
-    # are said once below, and evidence labels are shortened.
-    narrow = width < WIDE
-    equal_weights = len({i.weight for i in fw.indicators}) == 1
-    shown = {"Area": not narrow, "Weight": not (narrow and equal_weights)}
-    indicators.add_column("ID", no_wrap=True)
-    indicators.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1 if narrow else 3, min_width=12 if narrow else 16)
-    if shown["Area"]:
-        indicators.add_column("Area", no_wrap=True)
-    indicators.add_column("Dir", no_wrap=True)
-    indicators.add_column("Method", no_wrap=True)
-    if narrow:
-        # As wide as the longest cut-point reference, so that those stay on one line; the levels of
-        # a judgement, which can be long words, wrap instead of taking the names' room.
-        numeric = [len(_compact_reference(_reference(fw, i))) for i in fw.indicators if i.method != "judgement"]
-        reference_width = max([9, *numeric])
-        indicators.add_column("Reference", width=reference_width, overflow="fold")
-    else:
-        indicators.add_column("Reference", ratio=2, min_width=18)
-    if shown["Weight"]:
-        indicators.add_column("Weight", justify="right", no_wrap=True)
-    indicators.add_column("Evidence", no_wrap=True)
-    domain_names = {d.id: d.name for d in fw.domains}
-    current = None
-    for i in fw.indicators:
-        if i.domain != current:
-            current = i.domain
-            indicators.add_row("", plain(domain_names[i.domain], style="bold"))
-        evidence = i.evidence or ""
-        cells = [
-            i.id,
-            i.name,
-            *([i.area or ""] if shown["Area"] else []),
-            {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None), ""),
-            i.method,
-            _narrow_reference(_reference(fw, i), reference_width) if narrow else _reference(fw, i),
-            *([f"{i.weight:g}"] if shown["Weight"] else []),
-            evidence.replace("reconstructed", "recon.") if narrow else evidence,
-        ]
-        indicators.add_row(*cells)
-    parts.append(indicators)
-    if narrow:
-        said = ["recon. reconstructed"] + ([f"every weight is {fw.indicators[0].weight:g}"] if not shown["Weight"] else [])
-        parts.append(plain(f"{'; '.join(said)}; areas as listed above.", style="dim"))
-    rules = Table(title="Rules (applied in order)", title_justify="left")
-    rules.add_column("#", justify="right")
-    rules.add_column("Rule", no_wrap=True)
-    rules.add_column("When")
-    rules.add_column("Effect")
-    rules.add_column("Reason")
-    for number, rule in enumerate(fw.rules, start=1):
-        kind, target = rule.effect
-        rules.add_row(str(number), rule.id, (describe_condition(rule.when)), f"{kind} {target}", rule.reason)
-    parts.append(rules)
-    return Group(*parts)
-
-
-def _narrow_reference(text: str, width: int) -> str:
-    """Compact when that fits on one line; otherwise spaced, so that it wraps between words."""
-    compact = _compact_reference(text)
-    return compact if len(compact) <= width else text
-
-
-def _reference(fw: Framework, ind: AnyIndicator) -> str:
-    """What an indicator's values are compared with, from the rules the banding itself reads."""
-    if ind.method == "standard":
-        return f"{ind.rule} ({ind.significance:.0%} Wilson)" if ind.significance else ind.rule
-    if ind.method == "zscore":
-        return f"target {ind.target_text}, {ind.overdispersion}"
-    if ind.method == "judgement":
-        return " > ".join(fw.levels_of(ind))
-    note = on_cut_words(ind.on_cut)
-    cuts = " | ".join(cut_texts(ind.cuts)) if ind.cuts else f"population {ind.quantiles}-tiles"
-    return f"{cuts} ({note})" if note else cuts
-
-
-def funnel_table(record: dict, highlight: set[str]) -> Table:
-    table = Table(
-        title=f"{record['indicator']} {record['name']}, {record['period']}: target {record['target']:.4g}, "
-        f"{record['overdispersion']} (phi {record['phi']:.3g}, tau² {record['tau2']:.3g}, n {record['n']})",
-        title_justify="left",
-    )
-    for column in ("Code", "Value", "Denom.", "z adj", "Band", "95% limits", "99.8% limits"):
-        table.add_column(column, justify="left" if column in ("Code", "Band") else "right", no_wrap=column != "Band")
-    for point in record["points"]:
-        table.add_row(
-            point["org_code"],
-            _number(point["value"]),
-            "" if point["denominator"] is None else f"{point['denominator']:,.0f}",
-            _fixed(point["z_adj"]),
-            point["band"] or (point.get("note") and "not banded") or "-",
-            _limits(point, "95"),
-            _limits(point, "998"),
-            style="bold" if point["org_code"] in highlight else "",
-        )
-    return table
-
-
-def _limits(point: dict, level: str) -> str:
-    low, high = point.get(f"lower_{level}"), point.get(f"upper_{level}")
-    return "" if low is None else f"{low:.3g}-{high:.3g}"
-
-
-def _fixed(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
