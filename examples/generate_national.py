@@ -150,7 +150,9 @@ def decimals_of(numbers: list[float]) -> int:
 def populations(rng: random.Random) -> dict[str, list[Org]]:
     """The organisations of each period, with mergers, quality that persists, and populations."""
     orgs = [
-        Org(n, rng.gauss(0, 1), rng.gauss(0, 1), int(min(max(rng.lognormvariate(math.log(250_000), 0.45), 60_000), 1_200_000)), [])
+        Org(
+            n, rng.gauss(0, 1), rng.gauss(0, 1), int(min(max(rng.lognormvariate(math.log(250_000), 0.45), 60_000), 1_200_000)), []
+        )
         for n in range(1, 210)
     ]
     by_period = {"2016/17": orgs}
@@ -251,8 +253,9 @@ def to_csv(header: list[str], rows: list[list[str]]) -> str:
 UNDER_DIRECTIONS = {"2016/17": 4, "2017/18": 4, "2018/19": 3}
 
 
-def with_directions(period: str, framework, header: list[str], rows: list[list[str]], orgs: list[Org],
-                    before: set[str]) -> set[str]:
+def with_directions(
+    period: str, framework, header: list[str], rows: list[list[str]], orgs: list[Org], before: set[str]
+) -> set[str]:
     """Add a directions column (yes/no); returns the codes under directions. Directions follow
     deficits: the eligible CCGs with the weakest finances, those already under directions first."""
     from ccgrate._scoring.engine import assess_population
@@ -263,14 +266,15 @@ def with_directions(period: str, framework, header: list[str], rows: list[list[s
     ratings = framework.scale.ratings
     rule = next(r for r in framework.rules if r.id == "directions")
     kind, target = rule.effect
-    allowed = {"Inadequate"} if kind == "set" else set(ratings[ratings.index(target):])
+    allowed = {"Inadequate"} if kind == "set" else set(ratings[ratings.index(target) :])
     population = prepare([("national.csv", to_csv(header, rows).encode("utf-8"))], framework=framework).populations[0]
     result = assess_population(framework, population)
     rated = {population.codes[i]: result.rating_name(int(result.rating[i])) for i in range(len(population))}
     finance = {org.code: org.finance for org in orgs}
-    eligible = sorted((code for code, rating in rated.items() if rating in allowed),
-                      key=lambda code: (code not in before, finance[code], code))
-    chosen = set(eligible[:UNDER_DIRECTIONS[period]])
+    eligible = sorted(
+        (code for code, rating in rated.items() if rating in allowed), key=lambda code: (code not in before, finance[code], code)
+    )
+    chosen = set(eligible[: UNDER_DIRECTIONS[period]])
     header.append("directions")
     for row in rows:
         row.append("yes" if row[0] in chosen else "no")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ccgrate._scoring.bind import Observation, OrgInput
 from ccgrate._framework.loader import parse_framework
+from ccgrate._scoring.bind import Observation, OrgInput
 
 BASE_TOML = """\
 [framework]

@@ -9,11 +9,11 @@ import io
 import json
 
 import pytest
-from factories import BASE_TOML, framework, org, replaced
+from factories import framework, org, replaced
 from helpers import EXAMPLES
 
-from ccgrate._scoring.engine import assess
 from ccgrate._base.errors import FrameworkError
+from ccgrate._scoring.engine import assess
 
 # The cancer area banded against ambitions: c1 (headline: met/not met 85) against 80 and 90 in
 # three bands, c2 (headline: fixed quartiles) against its own 75; own words and cut points.

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-import numpy as np
-
-from ccgrate._framework.model import StandardIndicator
-from ccgrate._scoring.banding import CutBanding, IndicatorColumn, LevelBanding, PopulationQuantileBanding, StandardBanding, quantile
-from ccgrate._framework.model import quantile_labels
+from ccgrate._framework.model import StandardIndicator, quantile_labels
+from ccgrate._scoring.banding import (
+    CutBanding,
+    IndicatorColumn,
+    LevelBanding,
+    PopulationQuantileBanding,
+    StandardBanding,
+    quantile,
+)
 
 LABELS = ["best", "middle", "worst"]
 POINTS = [100.0, 50.0, 0.0]

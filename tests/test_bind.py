@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from factories import framework, replaced
 
-from ccgrate._scoring.bind import Observation, bind
-from ccgrate._read.reader import read_dataset
 from ccgrate._base.errors import DataError
+from ccgrate._read.reader import read_dataset
+from ccgrate._scoring.bind import Observation, bind
 
 
 def bound(text: str, fw=None):

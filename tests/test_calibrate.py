@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccgrate._analysis import calibrate as core
-from ccgrate._scoring.banding import cut_ranks
 from ccgrate._analysis import distribution
-from ccgrate._scoring.engine import assess_population
 from ccgrate._base.errors import DataError
 from ccgrate._framework.loader import framework_text, load_framework, parse_framework
+from ccgrate._scoring.banding import cut_ranks
+from ccgrate._scoring.engine import assess_population
 from ccgrate._scoring.run import prepare
 
 RATINGS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
@@ -71,14 +71,21 @@ def test_cuts_that_already_work_are_kept():
 
 def test_percentages_are_turned_into_counts_by_largest_remainder():
     assert core.parse_target("Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7", RATINGS, 207) == {
-        "Outstanding": 20, "Good": 100, "Requires improvement": 69, "Inadequate": 18}
+        "Outstanding": 20,
+        "Good": 100,
+        "Requires improvement": 69,
+        "Inadequate": 18,
+    }
     assert core.parse_target("outstanding=1, good=2, requires improvement=3, inadequate=4", RATINGS, 10) == {
-        "Outstanding": 1, "Good": 2, "Requires improvement": 3, "Inadequate": 4}
+        "Outstanding": 1,
+        "Good": 2,
+        "Requires improvement": 3,
+        "Inadequate": 4,
+    }
 
 
 @settings(max_examples=200, deadline=None)
-@given(shares=st.lists(st.floats(0, 100), min_size=4, max_size=4).filter(lambda s: sum(s) > 0),
-       total=st.integers(1, 500))
+@given(shares=st.lists(st.floats(0, 100), min_size=4, max_size=4).filter(lambda s: sum(s) > 0), total=st.integers(1, 500))
 def test_largest_remainder_adds_up_and_stays_within_one(shares, total):
     scaled = {r: s / sum(shares) * total for r, s in zip(RATINGS, shares)}
     counts = core.largest_remainder(scaled, total)
@@ -104,8 +111,9 @@ def test_bad_targets_are_explained(text, message):
 
 def test_unreachable_targets_come_as_close_as_ties_allow():
     population = national("2018-19")
-    result = core.calibrate(population, framework_text(population.framework),
-                            "Outstanding=100,Good=0,Requires improvement=0,Inadequate=0")
+    result = core.calibrate(
+        population, framework_text(population.framework), "Outstanding=100,Good=0,Requires improvement=0,Inadequate=0"
+    )
     # a deficit caps some organisations below Outstanding whatever the cut points
     assert not result.exact and result.differences > 0
     assert result.achieved["Outstanding"] < result.rated
@@ -134,8 +142,13 @@ def test_indicator_cuts_are_population_quantiles_that_band_as_the_exact_ones_do(
 def test_the_new_file_keeps_everything_else_and_records_the_calibration():
     population = national("2016-17")
     text = framework_text(population.framework)
-    result = core.calibrate(population, text, "Outstanding=30,Good=90,Requires improvement=66,Inadequate=23",
-                            new_id="local-2016-17", note=" 9.9 against test.csv")
+    result = core.calibrate(
+        population,
+        text,
+        "Outstanding=30,Good=90,Requires improvement=66,Inadequate=23",
+        new_id="local-2016-17",
+        note=" 9.9 against test.csv",
+    )
     assert result.framework_id == "local-2016-17"
     old_lines = set(text.splitlines())
     new_lines = result.text.splitlines()
@@ -158,8 +171,9 @@ def test_a_partly_published_distribution_needs_a_target():
 
 def test_a_framework_without_a_published_distribution_needs_a_target():
     population = national("2017-18")
-    text = "\n".join(line for line in framework_text(population.framework).splitlines()
-                     if not line.startswith("published_distribution"))
+    text = "\n".join(
+        line for line in framework_text(population.framework).splitlines() if not line.startswith("published_distribution")
+    )
     fw = parse_framework(text.encode(), name="bare")
     bare = population.__class__(**{**population.__dict__, "framework": fw})
     with pytest.raises(DataError, match="iaf-2017-18 has no published distribution to calibrate to"):
@@ -171,8 +185,17 @@ def test_a_framework_without_a_published_distribution_needs_a_target():
 
 def test_command_writes_a_framework_that_passes_check_and_reports(ccgrate, tmp_path):
     out = tmp_path / "new.toml"
-    result = ccgrate("calibrate", EXAMPLES / "national-2018-19.csv", "-o", out, "--indicator-cuts", "-f", "json",
-                     "--target", "Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7")
+    result = ccgrate(
+        "calibrate",
+        EXAMPLES / "national-2018-19.csv",
+        "-o",
+        out,
+        "--indicator-cuts",
+        "-f",
+        "json",
+        "--target",
+        "Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7",
+    )
     report = json.loads(result.stdout)
     assert report["calibrated"] == "iaf-2018-19-calibrated" and report["exact"] is True
     assert [r["achieved"] for r in report["ratings"]] == [19, 94, 65, 17]
@@ -188,16 +211,28 @@ def test_command_table_csv_and_markdown(ccgrate, tmp_path):
     table = ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", out).stdout
     assert "iaf-2017-18 calibrated as iaf-2017-18-calibrated" in table
     assert "gives the target exactly" in " ".join(table.split())
-    rows = list(csv.DictReader(io.StringIO(ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", out, "-f", "csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", out, "-f", "csv").stdout))
+    )
     assert [(r["rating"], r["target"], r["achieved"]) for r in rows] == [
-        ("Outstanding", "20", "20"), ("Good", "100", "100"), ("Requires improvement", "69", "69"), ("Inadequate", "18", "18")]
+        ("Outstanding", "20", "20"),
+        ("Good", "100", "100"),
+        ("Requires improvement", "69", "69"),
+        ("Inadequate", "18", "18"),
+    ]
     markdown = ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", out, "-f", "markdown").stdout
     assert "| rating | target | achieved |" in markdown
 
 
 def test_command_says_when_the_target_is_not_reached(ccgrate, tmp_path):
-    result = ccgrate("calibrate", EXAMPLES / "national-2018-19.csv", "-o", tmp_path / "x.toml",
-                     "--target", "Outstanding=195,Good=0,Requires improvement=0,Inadequate=0")
+    result = ccgrate(
+        "calibrate",
+        EXAMPLES / "national-2018-19.csv",
+        "-o",
+        tmp_path / "x.toml",
+        "--target",
+        "Outstanding=195,Good=0,Requires improvement=0,Inadequate=0",
+    )
     assert "Closest reachable:" in result.stdout
     assert result.stderr.startswith("ccgrate: the target was not reached exactly:")
 
@@ -230,7 +265,8 @@ def test_a_national_run_states_its_distribution_against_the_published_one(ccgrat
     assert result.stderr == (
         "ccgrate: 2017/18 distribution under iaf-2017-18, 207 rated: Outstanding 20 (9.7%), Good 100 (48.3%), "
         "Requires improvement 69 (33.3%), Inadequate 18 (8.7%); published: Outstanding 20 (9.7%), Good 100 (48.3%), "
-        "Requires improvement 69 (33.3%), Inadequate 18 (8.7%)\n")
+        "Requires improvement 69 (33.3%), Inadequate 18 (8.7%)\n"
+    )
     assert ccgrate("score", EXAMPLES / "national-2017-18.csv", "-f", "csv", "-q").stderr == ""
 
 
@@ -245,9 +281,11 @@ def test_an_extreme_distribution_is_warned_about(ccgrate, tmp_path):
     harsh.write_text(_with_cuts(framework_text(fw), fw, (99.0, 98.0, 97.0)), encoding="utf-8")
     result = ccgrate("score", EXAMPLES / "national-2017-18.csv", "--framework", harsh, "-f", "csv")
     lines = result.stderr.splitlines()
-    assert lines[-1].startswith("warning: the 2017/18 distribution of ratings is extreme: Good is 0.0% here against "
-                                "48.3% published; Requires improvement is 0.0% here against 33.3% published; "
-                                "Inadequate is 100.0% here against 8.7% published.")
+    assert lines[-1].startswith(
+        "warning: the 2017/18 distribution of ratings is extreme: Good is 0.0% here against "
+        "48.3% published; Requires improvement is 0.0% here against 33.3% published; "
+        "Inadequate is 100.0% here against 8.7% published."
+    )
     assert "ccgrate calibrate" in lines[-1]
 
 
@@ -269,7 +307,17 @@ def test_golden_json_report(ccgrate, tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "examples").symlink_to(EXAMPLES)
-    document = json.loads(ccgrate("calibrate", "examples/national-2016-17.csv", "-o", "new.toml", "-f", "json",
-                                  "--target", "Outstanding=30,Good=90,Requires improvement=66,Inadequate=23").stdout)
+    document = json.loads(
+        ccgrate(
+            "calibrate",
+            "examples/national-2016-17.csv",
+            "-o",
+            "new.toml",
+            "-f",
+            "json",
+            "--target",
+            "Outstanding=30,Good=90,Requires improvement=66,Inadequate=23",
+        ).stdout
+    )
     document["ccgrate_version"] = "<version>"
     golden("calibrate-2016-17.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")

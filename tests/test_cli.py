@@ -7,13 +7,12 @@ import io
 import json
 
 import pytest
-
-from ccgrate._render.cells import SCHEMA_VERSION
 from factories import BASE_TOML
 from helpers import EXAMPLES, ROOT, golden
 
 import ccgrate
 from ccgrate._cli import main as cli_module
+from ccgrate._render.cells import SCHEMA_VERSION
 
 BROMLEY = EXAMPLES / "bromley.csv"
 NATIONAL = EXAMPLES / "national-2017-18.csv"
@@ -119,8 +118,8 @@ def test_ndjson_is_one_assessment_per_line_with_the_json_fields(ccgrate):
 
 
 def provenance(framework_id: str) -> str:
-    from ccgrate._read.reader import read_dataset
     from ccgrate._framework.loader import resolve_framework
+    from ccgrate._read.reader import read_dataset
 
     content = read_dataset(BROMLEY.read_bytes(), "x").content_sha256
     return f"true,{resolve_framework(framework_id).sha256},{content},{ccgrate_version()}"

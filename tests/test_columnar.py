@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccgrate._read import fast as columnar
-from ccgrate._read.dataset import Dataset
-from ccgrate._read.cells import parse_number
-from ccgrate._read.reader import read_dataset
 from ccgrate._base.errors import DataError
+from ccgrate._read import fast as columnar
+from ccgrate._read.cells import parse_number
+from ccgrate._read.dataset import Dataset
+from ccgrate._read.reader import read_dataset
 
 if sys.version_info >= (3, 11):
     import tomllib

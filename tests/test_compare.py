@@ -10,9 +10,9 @@ import math
 import pytest
 from helpers import EXAMPLES
 
+from ccgrate._analysis.compare import SideInput, compare_sides
 from ccgrate._analysis.mergers import MergerMap, final_code, read_mapping, restate
 from ccgrate._base.errors import DataError
-from ccgrate._analysis.compare import SideInput, compare_sides
 
 BROMLEY = EXAMPLES / "bromley.csv"
 MERGERS = EXAMPLES / "national-mergers.csv"
@@ -155,8 +155,8 @@ def test_the_map_works_in_either_direction():
 
 
 def test_predecessors_counts_are_summed_and_values_weighted():
-    from ccgrate._scoring.bind import Observation, OrgInput
     from ccgrate._framework.loader import resolve_framework
+    from ccgrate._scoring.bind import Observation, OrgInput
 
     fw = resolve_framework("iaf-2018-19")
     a = OrgInput("A", "A", "2018/19", {"126b": Observation(80.0, 80.0, 100.0), "104a": Observation(2000.0),
@@ -183,8 +183,8 @@ def test_chains_of_mergers_are_followed():
 
 
 def test_weights_are_required_for_a_weighted_combination():
-    from ccgrate._scoring.bind import Observation, OrgInput
     from ccgrate._framework.loader import resolve_framework
+    from ccgrate._scoring.bind import Observation, OrgInput
 
     fw = resolve_framework("iaf-2018-19")
     orgs = [OrgInput(c, c, "2018/19", {"104a": Observation(1.0)}, {}) for c in ("A", "B")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ccgrate._read.dataset import Cell
-from ccgrate._read.cells import normalise_period, parse_number
-from ccgrate._read.reader import read_dataset
 from ccgrate._base.errors import DataError
+from ccgrate._read.cells import normalise_period, parse_number
+from ccgrate._read.dataset import Cell
+from ccgrate._read.reader import read_dataset
 
 
 def read(text: str | bytes, encoding: str = "utf-8-sig"):
@@ -59,7 +59,9 @@ def test_unreadable_numbers(text, message):
 
 
 def test_wide_shape():
-    data = read("org_code,org_name,period,126a,126a_numerator,126a_denominator,finance\n07Q,Bromley,2017/18,68.9,689,1000,green\n")
+    data = read(
+        "org_code,org_name,period,126a,126a_numerator,126a_denominator,finance\n07Q,Bromley,2017/18,68.9,689,1000,green\n"
+    )
     assert data.shape == "wide"
     assert (data.codes, data.names, data.periods, list(data.lines)) == (["07Q"], ["Bromley"], ["2017/18"], [2])
     assert data.values["126a"].all_texts() == ["68.9"]
@@ -125,36 +127,56 @@ def test_sha256_of_the_bytes():
         ("", "d.csv: the file is empty; give a CSV file with a header row and data rows"),
         ("  \n\n", "d.csv: the file is empty; give a CSV file with a header row and data rows"),
         ("org_code,period,126a\n", "d.csv: the file has a header but no data rows; add one row per organisation"),
-        ("org_code,period,126a\n07Q,2017/18\n",
-         "d.csv:2: this row has 2 fields but the header has 3; every row needs one field per header column "
-         "(check for a stray or missing comma)"),
-        ("org_code,period,126a\n07Q,2017/18,1,2\n",
-         "d.csv:2: this row has 4 fields but the header has 3; every row needs one field per header column "
-         "(check for a stray or missing comma)"),
-        ("org_code,period,126a\n07Q,2017/18,1\n07Q,2017-18,2\n",
-         "d.csv:3: a second row for 07Q 2017/18 (the first is on line 2); keep one row per organisation and period"),
-        ("org_code,period,indicator,value\n07Q,2017/18,126a,1\n07Q,2017/18,126A,2\n",
-         "d.csv:3: a second value of 126A for 07Q 2017/18 (the first is on line 2); "
-         "keep one row per organisation, period and indicator"),
-        ("org_code,period,126a,126A\n07Q,2017/18,1,2\n",
-         'd.csv:1:4: column "126A" appears twice (also column 3); remove or rename one of them'),
+        (
+            "org_code,period,126a\n07Q,2017/18\n",
+            "d.csv:2: this row has 2 fields but the header has 3; every row needs one field per header column "
+            "(check for a stray or missing comma)",
+        ),
+        (
+            "org_code,period,126a\n07Q,2017/18,1,2\n",
+            "d.csv:2: this row has 4 fields but the header has 3; every row needs one field per header column "
+            "(check for a stray or missing comma)",
+        ),
+        (
+            "org_code,period,126a\n07Q,2017/18,1\n07Q,2017-18,2\n",
+            "d.csv:3: a second row for 07Q 2017/18 (the first is on line 2); keep one row per organisation and period",
+        ),
+        (
+            "org_code,period,indicator,value\n07Q,2017/18,126a,1\n07Q,2017/18,126A,2\n",
+            "d.csv:3: a second value of 126A for 07Q 2017/18 (the first is on line 2); "
+            "keep one row per organisation, period and indicator",
+        ),
+        (
+            "org_code,period,126a,126A\n07Q,2017/18,1,2\n",
+            'd.csv:1:4: column "126A" appears twice (also column 3); remove or rename one of them',
+        ),
         ("org_code,,126a\n07Q,2017/18,1\n", "d.csv:1:2: a header cell is empty; give every column a name"),
-        ("code2,period,126a\n07Q,2017/18,1\n",
-         "d.csv:1: no org_code column; name the column of organisation codes org_code (or Org Code, ODS Code, "
-         "CCG Code), or pass --column org_code=HEADER (wide: org_code,org_name,period,<indicator ids>; long: org_code,org_name,period,indicator,value)"),
+        (
+            "code2,period,126a\n07Q,2017/18,1\n",
+            "d.csv:1: no org_code column; name the column of organisation codes org_code (or Org Code, ODS Code, "
+            "CCG Code), or pass --column org_code=HEADER (wide: org_code,org_name,period,<indicator ids>; long: org_code,org_name,period,indicator,value)",
+        ),
         ("org_code,period,126a\n ,2017/18,1\n", "d.csv:2:1: org_code is blank; every row needs an organisation code"),
-        ("org_code,period,126a\n07Q,Q3 2017,1\n",
-         'd.csv:2:2: period "Q3 2017" is not a year; write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for '
-         "the year starting April 2017)"),
+        (
+            "org_code,period,126a\n07Q,Q3 2017,1\n",
+            'd.csv:2:2: period "Q3 2017" is not a year; write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for '
+            "the year starting April 2017)",
+        ),
         ("org_code,period,indicator,value\n07Q,2017/18,,1\n", "d.csv:2:3: indicator is blank; name the indicator id"),
-        ("org_code,period,indicator,population\n07Q,2017/18,126a,300000\n",
-         "d.csv:1: the file has an indicator column, so it is long-shaped, but no value column; name the column "
-         "of values Value (or pass --column value=HEADER)"),
-        ("Org Code,ODS Code,period,126a\n07Q,07Q,2017/18,1\n",
-         'd.csv:1:2: columns "Org Code" (column 1) and "ODS Code" both name the org_code column; remove or rename '
-         "one of them, or pass --column org_code=HEADER to say which to use"),
-        ('org_code,period,126a\n07Q,2017/18,"1\n',
-         "d.csv:2: unreadable CSV: unexpected end of data; check the quoting on this line"),
+        (
+            "org_code,period,indicator,population\n07Q,2017/18,126a,300000\n",
+            "d.csv:1: the file has an indicator column, so it is long-shaped, but no value column; name the column "
+            "of values Value (or pass --column value=HEADER)",
+        ),
+        (
+            "Org Code,ODS Code,period,126a\n07Q,07Q,2017/18,1\n",
+            'd.csv:1:2: columns "Org Code" (column 1) and "ODS Code" both name the org_code column; remove or rename '
+            "one of them, or pass --column org_code=HEADER to say which to use",
+        ),
+        (
+            'org_code,period,126a\n07Q,2017/18,"1\n',
+            "d.csv:2: unreadable CSV: unexpected end of data; check the quoting on this line",
+        ),
     ],
 )
 def test_unreadable_files(text, message):
@@ -170,8 +192,7 @@ def test_binary_junk():
 def test_wrong_encoding_suggests_the_option():
     raw = "org_code,org_name,period\n07Q,Caf\u00e9,2017/18\n".encode("cp1252")
     assert error_of(raw) == (
-        "d.csv:2:8: byte 0xe9 is not valid UTF-8 text; if the file came from Excel on Windows, "
-        "try --encoding cp1252 (or latin-1)"
+        "d.csv:2:8: byte 0xe9 is not valid UTF-8 text; if the file came from Excel on Windows, try --encoding cp1252 (or latin-1)"
     )
 
 

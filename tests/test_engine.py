@@ -9,14 +9,31 @@ Domains: health (h1, h2; weight 1), care (c1, c2, c3; weight 2). Area cancer: c1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 from factories import framework, org, replaced
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccgrate._scoring.engine import assess, rating_for, weighted_mean
+from ccgrate._framework.model import Framework
+from ccgrate._scoring.engine import assess, rating_positions
+
+
+# The engine's arithmetic one organisation at a time, in exact decimals: what the tests hold it to.
+def weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """Mean of (value, weight) pairs as decimals, rounded half up to two decimals; None when none."""
+    from ccgrate._base.decimals import decimal, half_up
+
+    total = sum(decimal(weight) for _, weight in pairs)
+    if not pairs or total <= 0:
+        return None
+    return float(half_up(sum(decimal(value) * decimal(weight) for value, weight in pairs) / total))
+
+
+def rating_for(framework: Framework, score: float) -> str:
+    return framework.scale.ratings[int(rating_positions(framework, np.array([score]))[0])]
 
 
 def four_orgs(a_values: dict, a_judgements: dict | None = None):

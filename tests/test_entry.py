@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from helpers import ROOT
 
 from ccgrate import __version__
-from ccgrate._cli.main import cli
 from ccgrate._cli.entry import HELP
+from ccgrate._cli.main import cli
 
 
 def kept_help() -> str:

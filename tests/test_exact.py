@@ -19,8 +19,8 @@ from helpers import EXAMPLES, FRAMEWORKS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccgrate._scoring.bind import bind
 from ccgrate._read.reader import read_dataset
+from ccgrate._scoring.bind import bind
 from ccgrate._scoring.engine import assess_population
 
 

@@ -10,7 +10,15 @@ from factories import BASE_TOML, framework, replaced
 from helpers import FRAMEWORKS
 
 from ccgrate._base.errors import FrameworkError
-from ccgrate._framework.loader import parse_framework, builtin_dir, builtins, framework_for_period, framework_schema, load_framework, resolve_framework
+from ccgrate._framework.loader import (
+    builtin_dir,
+    builtins,
+    framework_for_period,
+    framework_schema,
+    load_framework,
+    parse_framework,
+    resolve_framework,
+)
 
 
 def problems_of(text: str) -> list[str]:
@@ -56,12 +64,12 @@ def test_base_framework_is_valid():
         (
             'name = "Health"\nweight = 1.0',
             'name = "Health"\nweight = "1"',
-            'test.toml: domains[0].weight (id "health"): must be a valid number (got \'1\')',
+            "test.toml: domains[0].weight (id \"health\"): must be a valid number (got '1')",
         ),
         (
             'direction = "lower"',
             'direction = "down"',
-            'test.toml: indicators[0].direction (id "h1"): must be \'higher\' or \'lower\' (got \'down\')',
+            "test.toml: indicators[0].direction (id \"h1\"): must be 'higher' or 'lower' (got 'down')",
         ),
         (
             'method = "bands"',
@@ -90,7 +98,7 @@ def test_base_framework_is_valid():
             'test.toml: framework: missing required key "id"',
         ),
         (
-            'standard = 85.0\n',
+            "standard = 85.0\n",
             "",
             'test.toml: indicators[2] (id "c1"): missing required key "standard"',
         ),
@@ -267,9 +275,12 @@ def test_shape_errors_name_the_key_path(old, new, message):
         ),
         # Indicator ids that the reader takes for another column.
         *[
-            ('id = "h1"', f'id = "{alias}"',
-             f'test.toml: indicators[0].id (id "{alias}"): "{alias}" is a column name a data file already uses (or a '
-             "judgement id); choose another indicator id")
+            (
+                'id = "h1"',
+                f'id = "{alias}"',
+                f'test.toml: indicators[0].id (id "{alias}"): "{alias}" is a column name a data file already uses (or a '
+                "judgement id); choose another indicator id",
+            )
             for alias in ("code", "year", "ccg_code", "name", "Org-Code", "x_numerator", "x_denominator")
         ],
         # Names that differ only in case or surrounding spaces.
@@ -329,9 +340,7 @@ def test_toml_syntax_error_names_line_and_column():
 
 def test_duplicate_toml_key_is_a_syntax_error():
     text = replaced('name = "Test framework"', 'name = "Test framework"\nname = "Again"')
-    assert first_problem(text) == (
-        "test.toml:4:15: TOML syntax error: a key is given twice; fix the syntax (https://toml.io)"
-    )
+    assert first_problem(text) == ("test.toml:4:15: TOML syntax error: a key is given twice; fix the syntax (https://toml.io)")
 
 
 def test_an_unclosed_string_is_named_as_such():
@@ -434,9 +443,18 @@ def test_builtin_frameworks_load_and_say_what_is_reconstructed(entry):
         ("iaf-2016-17", ["Better Health", "Better Care", "Sustainability", "Well led"], 6, 59),
         ("iaf-2017-18", ["Better Health", "Better Care", "Sustainability", "Leadership"], 6, 51),
         ("iaf-2018-19", ["Better Health", "Better Care", "Sustainability", "Quality of Leadership"], 6, 50),
-        ("nhsof-2019-20", ["New Service Models", "Preventing Ill Health and Reducing Inequalities",
-                           "Quality of Care, Access and Outcomes", "Leadership and Workforce",
-                           "Finance and Use of Resources"], 0, 43),
+        (
+            "nhsof-2019-20",
+            [
+                "New Service Models",
+                "Preventing Ill Health and Reducing Inequalities",
+                "Quality of Care, Access and Outcomes",
+                "Leadership and Workforce",
+                "Finance and Use of Resources",
+            ],
+            0,
+            43,
+        ),
     ],
 )
 def test_builtin_structure(framework_id, domains, areas, count):
@@ -445,7 +463,14 @@ def test_builtin_structure(framework_id, domains, areas, count):
     assert len(fw.areas) == areas
     assert len(fw.indicators) == count
     if areas:
-        assert [a.id for a in fw.areas] == ["cancer", "dementia", "diabetes", "mental-health", "learning-disabilities", "maternity"]
+        assert [a.id for a in fw.areas] == [
+            "cancer",
+            "dementia",
+            "diabetes",
+            "mental-health",
+            "learning-disabilities",
+            "maternity",
+        ]
 
 
 @pytest.mark.parametrize("framework_id", [e.id for e in builtins()])
@@ -499,21 +524,26 @@ def test_toml_nested_too_deeply_is_a_framework_error(ccgrate, tmp_path):
     deep.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     assert ccgrate("framework", "check", deep, expect=3).stderr == (
         f"Error: {deep}: TOML nested too deeply to be a framework; a framework nests tables and arrays a few levels "
-        "deep at most\n")
+        "deep at most\n"
+    )
     moderate = tmp_path / "moderate.toml"
     moderate.write_text("x = " + "[" * 40 + "]" * 40 + "\n")
     assert ccgrate("framework", "check", moderate, expect=3).stderr == (
         f"Error: {moderate}: TOML nested more than 16 levels deep; a framework nests tables and arrays a few levels "
-        "deep at most\n")
+        "deep at most\n"
+    )
 
 
-@pytest.mark.parametrize(("provenance", "flag", "expected"), [
-    ("Made up for the tests.", "", False),
-    ("The cut points are reconstructed from the published distribution.", "", True),
-    ("A Reconstruction of the 2017/18 method.", "", True),
-    ("The cut points are reconstructed.", "reconstructed = false\n", False),
-    ("Made up for the tests.", "reconstructed = true\n", True),
-])
+@pytest.mark.parametrize(
+    ("provenance", "flag", "expected"),
+    [
+        ("Made up for the tests.", "", False),
+        ("The cut points are reconstructed from the published distribution.", "", True),
+        ("A Reconstruction of the 2017/18 method.", "", True),
+        ("The cut points are reconstructed.", "reconstructed = false\n", False),
+        ("Made up for the tests.", "reconstructed = true\n", True),
+    ],
+)
 def test_reconstructed_is_declared_or_read_from_the_provenance(provenance, flag, expected):
     from factories import BASE_TOML
 

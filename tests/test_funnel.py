@@ -11,8 +11,8 @@ import sys
 import pytest
 from helpers import EXAMPLES
 
-from ccgrate._scoring.dispersion import Q95, Q998, funnel_limits
 from ccgrate._analysis.funnel import build_funnel
+from ccgrate._scoring.dispersion import Q95, Q998, funnel_limits
 from ccgrate._scoring.run import score_sources
 
 NATIONAL = EXAMPLES / "national-2018-19.csv"
@@ -89,9 +89,24 @@ def test_funnel_json(ccgrate):
 
 def test_funnel_csv(ccgrate):
     rows = list(csv.DictReader(io.StringIO(ccgrate("funnel", NATIONAL, "--indicator", "126B", "-f", "csv").stdout)))
-    assert list(rows[0]) == ["org_code", "org_name", "value", "numerator", "denominator", "z", "z_adj", "band",
-                             "lower_998", "lower_95", "upper_95", "upper_998", "framework_reconstructed", "framework_sha256", "input_sha256",
-                             "ccgrate_version"]
+    assert list(rows[0]) == [
+        "org_code",
+        "org_name",
+        "value",
+        "numerator",
+        "denominator",
+        "z",
+        "z_adj",
+        "band",
+        "lower_998",
+        "lower_95",
+        "upper_95",
+        "upper_998",
+        "framework_reconstructed",
+        "framework_sha256",
+        "input_sha256",
+        "ccgrate_version",
+    ]
     assert len(rows) == 195
 
 
@@ -134,11 +149,16 @@ def test_without_matplotlib_the_message_says_how_to_install_it(ccgrate, tmp_path
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--indicator", "126a"], f"indicator 126a is not banded by z-scores in {NATIONAL}; funnel plots need a zscore "
-                                  "indicator; this data has 101a, 102a, 103a, 103b, 105a, 105c, 105d, 107b, 122a, 122c, "
-                                  "124b, 126b, 128b, 131a"),
-        (["--indicator", "126b", "--org", "XYZ"], f'no organisation "XYZ" in {NATIONAL}; check the code against '
-                                                  "the org_code column, or give part of the name"),
+        (
+            ["--indicator", "126a"],
+            f"indicator 126a is not banded by z-scores in {NATIONAL}; funnel plots need a zscore "
+            "indicator; this data has 101a, 102a, 103a, 103b, 105a, 105c, 105d, 107b, 122a, 122c, "
+            "124b, 126b, 128b, 131a",
+        ),
+        (
+            ["--indicator", "126b", "--org", "XYZ"],
+            f'no organisation "XYZ" in {NATIONAL}; check the code against the org_code column, or give part of the name',
+        ),
     ],
 )
 def test_funnel_errors(ccgrate, args, message):
@@ -154,8 +174,9 @@ def test_several_periods_need_a_choice(ccgrate, tmp_path):
     assert ccgrate("funnel", data, "--indicator", "126b", "-f", "csv", expect=1).stderr == (
         "Error: indicator 126b appears in several periods (2018/19, 2019/20); choose one with --period\n"
     )
-    rows = list(csv.DictReader(io.StringIO(
-        ccgrate("funnel", data, "--indicator", "126b", "--period", "2019-20", "-f", "csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(ccgrate("funnel", data, "--indicator", "126b", "--period", "2019-20", "-f", "csv").stdout))
+    )
     assert len(rows) == 25 and rows[0]["value"] == "70"  # derived from the counts: 700 / 1000
 
 
@@ -164,7 +185,8 @@ def test_output_that_funnel_cannot_draw_is_refused_not_filled_with_text(ccgrate,
     result = ccgrate("funnel", EXAMPLES / "national-2018-19.csv", "--indicator", "126b", "-o", target, expect=2)
     assert result.stderr.endswith(
         f"Error: Invalid value for '-o' / '--output': {target}: funnel draws .svg, .png, .pdf files; for the data, "
-        "give -f table|json|ndjson|csv|markdown\n")
+        "give -f table|json|ndjson|csv|markdown\n"
+    )
     assert not target.exists()
     ccgrate("funnel", EXAMPLES / "national-2018-19.csv", "--indicator", "126b", "-f", "csv", "-o", tmp_path / "data.csv")
     assert (tmp_path / "data.csv").read_text().startswith("org_code,")

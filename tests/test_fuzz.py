@@ -202,7 +202,7 @@ reason = "Shares."
     raw = custom_data()
     (folder / "same.csv").write_bytes(raw)
     ratings = fw.scale.ratings
-    share = {r: 0 for r in ratings}
+    share = dict.fromkeys(ratings, 0)
     for k in range(len(raw.splitlines()) - 1):
         share[ratings[k % len(ratings)]] += 1
     fill = {"best": ratings[0], "fw": str(path), "same": str(folder / "same.csv"),

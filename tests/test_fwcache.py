@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ccgrate._framework import cache as fwcache
 from ccgrate._base.errors import FrameworkError
+from ccgrate._framework import cache as fwcache
 from ccgrate._framework.loader import parse_framework
 
 

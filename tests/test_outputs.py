@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from helpers import EXAMPLES, check_score_output
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import EXAMPLES, check_score_output
 
-from ccgrate._render.schema import output_schema
 from ccgrate._render.cells import SCHEMA_VERSION
+from ccgrate._render.schema import output_schema
 
 CASES = {
     "bromley, two frameworks": [EXAMPLES / "bromley.csv"],
@@ -110,8 +110,8 @@ def test_streamed_json_is_the_whole_document_json_writes(ccgrate):
     for args in (["--org", "07Q"], ["--period", "2016/17"], []):
         text = ccgrate("score", EXAMPLES / "bromley.csv", "-f", "json", "-q", *args).stdout
         assert text == json_module.dumps(json_module.loads(text), indent=2, ensure_ascii=False) + "\n"
-    from ccgrate._scoring.run import ScoreRun
     from ccgrate._render.score_machine import render_json
+    from ccgrate._scoring.run import ScoreRun
 
     empty = render_json(ScoreRun([], []))
     assert json_module.loads(empty)["assessments"] == []
@@ -135,8 +135,8 @@ def test_streamed_json_leaves_no_pile_of_cycles_for_a_disabled_collector():
     # behind each call, so a streamed document must clear them as it goes, not keep one per record.
     import gc
 
-    from ccgrate._scoring.run import score_sources
     from ccgrate._render.score_machine import json_chunks
+    from ccgrate._scoring.run import score_sources
 
     path = EXAMPLES / "national-2018-19.csv"
     run = score_sources([(str(path), path.read_bytes())])

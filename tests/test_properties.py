@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from factories import BASE_TOML, framework, org
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from factories import BASE_TOML, framework, org
 
-from ccgrate._scoring.engine import assess
 from ccgrate._framework.loader import resolve_framework
+from ccgrate._scoring.engine import assess
 
 FW = framework()
 FINITE = {"allow_nan": False, "allow_infinity": False}

@@ -8,10 +8,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import browser
 import pytest
 from helpers import EXAMPLES
-
-import browser
 
 NATIONAL = EXAMPLES / "national-2018-19.csv"
 BROMLEY = EXAMPLES / "bromley.csv"

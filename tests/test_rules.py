@@ -2,12 +2,82 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
 import pytest
 from factories import BASE_TOML, framework
 
-from ccgrate._scoring.rules import RuleContext, apply_rules, describe_condition, holds
+from ccgrate._framework.model import Condition, Framework, Judgement
+from ccgrate._scoring.bind import level_lookup
+from ccgrate._scoring.rules import (
+    PopulationContext,
+    RuleFired,
+    apply_rules_to_population,
+    area_words,
+    conditions_hold,
+    describe_condition,
+)
 
 NO_RULES = BASE_TOML[: BASE_TOML.index("[[rules]]")]
+
+
+# --- one organisation at a time: the tests' way of stating a rule's cases (the engine runs whole
+# populations through apply_rules_to_population) ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What rules may look at, for one organisation."""
+
+    score: float | None
+    judgements: Mapping[str, str]
+    domain_scores: Mapping[str, float | None]
+    area_ratings: Mapping[str, str | None]
+    best_band_share: float | None
+    worst_band_share: float | None
+
+
+def one_organisation(framework: Framework, context: RuleContext) -> PopulationContext:
+    """A population of one organisation."""
+    def level(jid: str, judgement: Judgement) -> int:
+        if jid not in context.judgements:
+            return -1
+        return judgement.levels.index(level_lookup(judgement.levels, judgement.aliases)[context.judgements[jid].lower()])
+
+    def number(value: float | None) -> np.ndarray:
+        return np.array([np.nan if value is None else value])
+
+    return PopulationContext(
+        score=number(context.score),
+        judgements={jid: np.array([level(jid, j)]) for jid, j in framework.judgements.items()},
+        domain_scores={d: number(s) for d, s in context.domain_scores.items()},
+        area_ratings={a: np.array([-1 if r is None else area_words(framework, a).index(r)])
+                      for a, r in context.area_ratings.items()},
+        best_band_share=number(context.best_band_share),
+        worst_band_share=number(context.worst_band_share),
+    )
+
+
+def apply_rules(framework: Framework, rating: str, context: RuleContext) -> tuple[str, list[RuleFired], list[str]]:
+    """For one organisation: the final rating, every rule that fired, and rules not evaluated (and why)."""
+    ratings = framework.scale.ratings
+    final, outcomes = apply_rules_to_population(
+        framework, np.array([ratings.index(rating)]), one_organisation(framework, context)
+    )
+    fired = [
+        RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[0]], ratings[o.after[0]], o.rule.reason)
+        for o in outcomes
+        if o.fired[0]
+    ]
+    return ratings[final[0]], fired, [o.skip_message() for o in outcomes if o.skipped[0]]
+
+
+def holds(framework: Framework, when: Condition, rating: str, context: RuleContext) -> bool:
+    """Whether a rule's conditions hold for one organisation."""
+    position = np.array([framework.scale.ratings.index(rating)])
+    return bool(conditions_hold(framework, when, position, one_organisation(framework, context))[0])
 
 
 def with_rules(rules: str):

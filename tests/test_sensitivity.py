@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from ccgrate._analysis import sensitivity as core
+from ccgrate._base.errors import DataError
 from ccgrate._scoring.banding import make_banding
 from ccgrate._scoring.dispersion import count_cdf
 from ccgrate._scoring.engine import assess_population
-from ccgrate._base.errors import DataError
 from ccgrate._scoring.run import prepare
 
 STILL = core.Perturbation(weights=0.0, cuts=0.0, values=False)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from ccgrate._base.errors import DataError, SheetSource, column_letters, location
 from ccgrate._read.dataset import Reading
 from ccgrate._read.reader import read_dataset
-from ccgrate._base.errors import DataError, SheetSource, column_letters, location
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

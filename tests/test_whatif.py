@@ -9,16 +9,15 @@ from functools import cache
 
 import numpy as np
 import pytest
-
-from ccgrate._render.cells import SCHEMA_VERSION
+from helpers import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import EXAMPLES
 
 from ccgrate._analysis import whatif
-from ccgrate._scoring.engine import assess_population
 from ccgrate._base.errors import DataError
 from ccgrate._framework.loader import resolve_framework
+from ccgrate._render.cells import SCHEMA_VERSION
+from ccgrate._scoring.engine import assess_population
 from ccgrate._scoring.run import prepare
 
 NATIONAL = EXAMPLES / "national-2017-18.csv"

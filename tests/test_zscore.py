@@ -111,7 +111,9 @@ def band_each(fw, ind_id: str, observations: dict) -> tuple[dict, dict | None]:
 
 def banded(fw, O, D, direction_key="c2"):
     ind = fw.indicator(direction_key)
-    observations = {i: Observation(100 * o / d if ind.unit == "%" else o / d, float(o), float(d)) for i, (o, d) in enumerate(zip(O, D))}
+    observations = {
+        i: Observation(100 * o / d if ind.unit == "%" else o / d, float(o), float(d)) for i, (o, d) in enumerate(zip(O, D))
+    }
     return band_each(fw, direction_key, observations)
 
 
@@ -127,11 +129,13 @@ CASES = [
 def test_zscores_agree_with_the_reference(data, transform, overdispersion, trim_method):
     O, D = population(data)
     target = "pooled" if data == "proportion" else 1.0
-    fw = zscore_framework(data=data, transform=transform, target=target, overdispersion=overdispersion,
-                          trim=0.1, trim_method=trim_method)
+    fw = zscore_framework(
+        data=data, transform=transform, target=target, overdispersion=overdispersion, trim=0.1, trim_method=trim_method
+    )
     result, stats = banded(fw, O, D)
-    expected = reference(O, D, data=data, transform=transform, target=target, overdispersion=overdispersion,
-                         trim=0.1, trim_method=trim_method)
+    expected = reference(
+        O, D, data=data, transform=transform, target=target, overdispersion=overdispersion, trim=0.1, trim_method=trim_method
+    )
     assert stats["phi"] == pytest.approx(expected["phi"], rel=1e-9)
     assert stats["tau2"] == pytest.approx(expected["tau2"], rel=1e-9, abs=1e-12)
     assert stats["n"] == expected["n"]
@@ -140,8 +144,17 @@ def test_zscores_agree_with_the_reference(data, transform, overdispersion, trim_
         assert result[i].detail["z"] == pytest.approx(expected["z"][i], rel=1e-9)
         assert result[i].detail["z_adj"] == pytest.approx(expected["z_adj"][i], rel=1e-9)
         good = expected["z_adj"][i]  # c2 is "higher is better"
-        label = ("significantly better" if good > Q998 else "better" if good > Q95 else
-                 "significantly worse" if good < -Q998 else "worse" if good < -Q95 else "as expected")
+        label = (
+            "significantly better"
+            if good > Q998
+            else "better"
+            if good > Q95
+            else "significantly worse"
+            if good < -Q998
+            else "worse"
+            if good < -Q95
+            else "as expected"
+        )
         assert result[i].label == label
     assert expected["phi"] > 1  # this population is over-dispersed, so the adjustment mattered
 
@@ -173,8 +186,16 @@ def test_a_zero_count_has_no_log_zscore_and_is_left_out():
     result, stats = banded(fw, O, D)
     assert (result[3].label, result[3].points) == (None, None)
     assert result[3].note == "not banded: a zero count has no log z-score"
-    expected = reference(np.delete(O, 3), np.delete(D, 3), data="ratio", transform="log", target=1.0,
-                         overdispersion="additive", trim=0.1, trim_method="winsorise")
+    expected = reference(
+        np.delete(O, 3),
+        np.delete(D, 3),
+        data="ratio",
+        transform="log",
+        target=1.0,
+        overdispersion="additive",
+        trim=0.1,
+        trim_method="winsorise",
+    )
     assert (stats["k"], stats["excluded"], stats["n"]) == (29, 1, 29)
     assert stats["phi"] == pytest.approx(expected["phi"])
     # under the square root a zero count is an ordinary value
@@ -191,8 +212,16 @@ def test_the_pooled_log_target_counts_zero_counts_too():
     result, stats = banded(fw, O, D)
     assert stats["target"] == pytest.approx(O.sum() / D.sum(), rel=1e-15)
     assert stats["target"] != pytest.approx(np.delete(O, 3).sum() / np.delete(D, 3).sum(), rel=1e-12)
-    expected = reference(np.delete(O, 3), np.delete(D, 3), data="ratio", transform="log", target=O.sum() / D.sum(),
-                         overdispersion="additive", trim=0.1, trim_method="winsorise")
+    expected = reference(
+        np.delete(O, 3),
+        np.delete(D, 3),
+        data="ratio",
+        transform="log",
+        target=O.sum() / D.sum(),
+        overdispersion="additive",
+        trim=0.1,
+        trim_method="winsorise",
+    )
     assert stats["phi"] == pytest.approx(expected["phi"], rel=1e-12)
     assert result[3].note == "not banded: a zero count has no log z-score"
 
@@ -210,9 +239,10 @@ def test_hand_worked_arcsine_zscore():
 
 
 def test_lower_is_better_flips_the_sign():
-    text = replaced('direction = "higher"\nmethod = "quantile"\ncuts = [60.0, 70.0, 80.0]',
-                    'unit = "%"\ndirection = "lower"\nmethod = "zscore"\ntarget = 50.0\noverdispersion = "none"\n'
-                    "min_population = 2")
+    text = replaced(
+        'direction = "higher"\nmethod = "quantile"\ncuts = [60.0, 70.0, 80.0]',
+        'unit = "%"\ndirection = "lower"\nmethod = "zscore"\ntarget = 50.0\noverdispersion = "none"\nmin_population = 2',
+    )
     fw = framework(text)
     result, _ = band_each(fw, "c2", {0: Observation(40.0, 40.0, 100.0), 1: Observation(50.0, 50.0, 100.0)})
     assert result[0].label == "better"
@@ -226,8 +256,16 @@ def test_organisations_without_counts_are_reported_and_left_out():
     result, stats = band_each(fw, "c2", observations)
     assert result[25].note == "not banded: no numerator and denominator"
     assert (stats["k"], stats["excluded"]) == (25, 1)
-    expected = reference(O, D, data="proportion", transform="arcsine", target="pooled", overdispersion="additive",
-                         trim=0.1, trim_method="winsorise")
+    expected = reference(
+        O,
+        D,
+        data="proportion",
+        transform="arcsine",
+        target="pooled",
+        overdispersion="additive",
+        trim=0.1,
+        trim_method="winsorise",
+    )
     assert stats["phi"] == pytest.approx(expected["phi"])
     assert stats["target"] == pytest.approx(100 * O.sum() / D.sum())
 
@@ -274,7 +312,9 @@ def test_standard_with_significance(numerator, denominator, label):
     fw = framework(text)
     result, _ = band_each(fw, "c1", {0: Observation(100 * numerator / denominator, numerator, denominator)})
     assert result[0].label == label
-    assert result[0].points == {"significantly met": 100.0, "met": 200 / 3, "not met": 100 / 3, "significantly missed": 0.0}[label]
+    assert (
+        result[0].points == {"significantly met": 100.0, "met": 200 / 3, "not met": 100 / 3, "significantly missed": 0.0}[label]
+    )
 
 
 def test_standard_with_significance_but_no_counts_uses_the_value():
@@ -289,16 +329,24 @@ def test_standard_with_significance_but_no_counts_uses_the_value():
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
-        ({"data": "proportion", "transform": "log"},
-         'indicators[3].transform (id "c2"): "log" does not suit proportion data (use arcsine)'),
-        ({"data": "ratio", "transform": "arcsine"},
-         'indicators[3].transform (id "c2"): "arcsine" does not suit ratio data (use log or sqrt)'),
+        (
+            {"data": "proportion", "transform": "log"},
+            'indicators[3].transform (id "c2"): "log" does not suit proportion data (use arcsine)',
+        ),
+        (
+            {"data": "ratio", "transform": "arcsine"},
+            'indicators[3].transform (id "c2"): "arcsine" does not suit ratio data (use log or sqrt)',
+        ),
         ({"target": 0.0}, 'indicators[3].target (id "c2"): a percentage target must lie strictly between 0 and 100, got 0'),
         ({"data": "ratio", "target": -1.0}, 'indicators[3].target (id "c2"): a ratio target must be greater than 0, got -1'),
-        ({"trim_method": "truncate", "trim": 0.0},
-         'indicators[3].trim (id "c2"): truncating needs a trim above 0 and at most 1/3, got 0'),
-        ({"overdispersion": "both"},
-         "indicators[3].overdispersion (id \"c2\"): must be 'additive', 'multiplicative' or 'none' (got 'both')"),
+        (
+            {"trim_method": "truncate", "trim": 0.0},
+            'indicators[3].trim (id "c2"): truncating needs a trim above 0 and at most 1/3, got 0',
+        ),
+        (
+            {"overdispersion": "both"},
+            "indicators[3].overdispersion (id \"c2\"): must be 'additive', 'multiplicative' or 'none' (got 'both')",
+        ),
     ],
 )
 def test_zscore_keys_are_validated(keys, message):
@@ -310,9 +358,12 @@ def test_zscore_keys_are_validated(keys, message):
 
 
 def test_percentage_target_is_read_in_the_indicators_unit():
-    fw = framework(replaced(
-        'direction = "higher"\nmethod = "quantile"\ncuts = [60.0, 70.0, 80.0]',
-        'unit = "%"\ndirection = "higher"\nmethod = "zscore"\ntarget = 70.0'))
+    fw = framework(
+        replaced(
+            'direction = "higher"\nmethod = "quantile"\ncuts = [60.0, 70.0, 80.0]',
+            'unit = "%"\ndirection = "higher"\nmethod = "zscore"\ntarget = 70.0',
+        )
+    )
     assert fw.indicator("c2").target_value == 0.7
 
 

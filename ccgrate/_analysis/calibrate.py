@@ -24,9 +24,9 @@ from __future__ import annotations
 import itertools
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +40,11 @@ from ccgrate._scoring.engine import (
 )
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 
+if TYPE_CHECKING:
+    from tomlkit.items import String
+
+    from ccgrate._framework.model import Framework, OnCut, QuantileIndicator
+
 WINDOW = 8  # positions either side of each cut tried together
 MAX_CANDIDATES = 40_000
 
@@ -48,7 +53,7 @@ MAX_CANDIDATES = 40_000
 class Calibration:
     framework_id: str
     text: str  # the new framework file
-    framework: Any  # the new framework, as read back
+    framework: Framework  # the new framework, as read back
     rated: int
     target: dict[str, int]
     achieved: dict[str, int]
@@ -83,7 +88,9 @@ def parse_target(text: str, ratings: list[str], rated: int) -> dict[str, int]:
         try:
             value = float(number)
         except ValueError:
-            raise DataError(f'--target: "{number.strip()}" for {rating} is not a number', hint="give a count or a percentage") from None
+            raise DataError(
+                f'--target: "{number.strip()}" for {rating} is not a number', hint="give a count or a percentage"
+            ) from None
         if not math.isfinite(value) or value < 0:
             raise DataError(f"--target: {rating} must be a number of at least 0", hint="give a count or a percentage")
         found[rating] = value
@@ -111,14 +118,16 @@ def largest_remainder(shares: Mapping[str, float], total: int) -> dict[str, int]
     return counts
 
 
-def population_cuts(population: Population, ind: Any) -> list[float]:
+def population_cuts(population: Population, ind: QuantileIndicator) -> list[float]:
     """The quantile cut points of an indicator's values in this population, as a framework would hold them."""
     values = population.numbers.get(ind.id)
     present = np.sort(values[~np.isnan(values)]) if values is not None else np.array([])
     parts = ind.quantiles if ind.cuts is None else len(ind.cuts) + 1
     if len(present) < max(parts, ind.min_population):
-        raise DataError(f"indicator {ind.id} has {len(present)} values, too few for {parts} quantile bands",
-                        hint="calibrate indicator cuts on a national file, or leave out --indicator-cuts")
+        raise DataError(
+            f"indicator {ind.id} has {len(present)} values, too few for {parts} quantile bands",
+            hint="calibrate indicator cuts on a national file, or leave out --indicator-cuts",
+        )
     ordered = present.tolist()
     exact = [quantile(ordered, i / parts) for i in range(1, parts)]
     # Shorter numbers where they band every organisation exactly as the exact quantiles do.
@@ -131,8 +140,16 @@ def population_cuts(population: Population, ind: Any) -> list[float]:
     return exact
 
 
-def calibrate(population: Population, text: str, target_text: str | None, *, indicator_cuts: bool = False,
-              new_id: str | None = None, note: str = "", area: str | None = None) -> Calibration:
+def calibrate(
+    population: Population,
+    text: str,
+    target_text: str | None,
+    *,
+    indicator_cuts: bool = False,
+    new_id: str | None = None,
+    note: str = "",
+    area: str | None = None,
+) -> Calibration:
     """A new framework text whose scale (or, given `area`, that area's scale) reproduces the target
     distribution on this population."""
     import tomlkit
@@ -144,8 +161,10 @@ def calibrate(population: Population, text: str, target_text: str | None, *, ind
     if area is not None:
         ids = [a.id for a in fw.areas]
         if area not in ids:
-            raise DataError(f'--area: "{area}" is not an area of {fw.id} (its areas: {", ".join(ids) or "none"})',
-                            hint="give one of its area ids; ccgrate framework show lists them")
+            raise DataError(
+                f'--area: "{area}" is not an area of {fw.id} (its areas: {", ".join(ids) or "none"})',
+                hint="give one of its area ids; ccgrate framework show lists them",
+            )
         area_index = ids.index(area)
     document = tomlkit.parse(text)
     changed_indicators: dict[str, tuple[list[float] | None, list[float]]] = {}
@@ -165,7 +184,7 @@ def calibrate(population: Population, text: str, target_text: str | None, *, ind
         ratings = list(fw.scale.ratings)
         published = fw.framework.published_distribution
         what, whose = "organisation", fw.id
-        positions_of = lambda r: r.rating  # noqa: E731
+        positions_of: Callable[[PopulationResult], np.ndarray] = lambda r: r.rating  # noqa: E731
         cuts_before = {r: fw.scale.cuts[r] for r in ratings[:-1]}
     else:
         the_area = fw.areas[area_index]
@@ -177,15 +196,21 @@ def calibrate(population: Population, text: str, target_text: str | None, *, ind
     search = _Search(result, [0] * len(ratings), list(cuts_before.values()), area_index)
     rated = int(np.count_nonzero(search.rated))
     if rated == 0:
-        raise DataError(f"no organisation could be rated{'' if area is None else ' in ' + what}",
-                        hint="check the data covers the framework's indicators")
+        raise DataError(
+            f"no organisation could be rated{'' if area is None else ' in ' + what}",
+            hint="check the data covers the framework's indicators",
+        )
     if target_text is None:
         if not published:
-            raise DataError(f"{whose} has no published distribution to calibrate to",
-                            hint='give one with --target "' + ",".join(f"{r}=..." for r in ratings) + '"')
+            raise DataError(
+                f"{whose} has no published distribution to calibrate to",
+                hint='give one with --target "' + ",".join(f"{r}=..." for r in ratings) + '"',
+            )
         if set(published) != set(ratings):
-            raise DataError(f"{whose} publishes the number of organisations only for {', '.join(published)}",
-                            hint="give a figure for every rating with --target")
+            raise DataError(
+                f"{whose} publishes the number of organisations only for {', '.join(published)}",
+                hint="give a figure for every rating with --target",
+            )
         target_text = ",".join(f"{r}={published.get(r, 0)}" for r in ratings)
     target = parse_target(target_text, ratings, rated)
     search.target = np.array([target[r] for r in ratings])
@@ -229,11 +254,23 @@ def calibrate(population: Population, text: str, target_text: str | None, *, ind
     if achieved != expected:  # the provenance must state what the file does
         new_text = written(achieved)
         new_fw = parse_framework(new_text.encode("utf-8"), name="the calibrated framework")
-    return Calibration(new_fw.id, new_text, new_fw, rated, target, achieved, before, cuts_before,
-                       dict(zip(ratings[:-1], cuts_after)), changed_indicators, search.ties(positions), area)
+    return Calibration(
+        new_fw.id,
+        new_text,
+        new_fw,
+        rated,
+        target,
+        achieved,
+        before,
+        cuts_before,
+        dict(zip(ratings[:-1], cuts_after)),
+        changed_indicators,
+        search.ties(positions),
+        area,
+    )
 
 
-def _multiline(value: str) -> Any:
+def _multiline(value: str) -> String:
     """A multi-line TOML string laid out as the built-in files have it: opening quotes, then a new line."""
     import tomlkit
     from tomlkit.items import String, StringType, Trivia
@@ -246,7 +283,7 @@ def _multiline(value: str) -> Any:
         return plain
 
 
-def _rebound(population: Population, fw: Any) -> Population:
+def _rebound(population: Population, fw: Framework) -> Population:
     """The same columns under a framework with the same indicators (only cut points differ)."""
     from dataclasses import replace
 
@@ -269,7 +306,8 @@ class _Search:
         fw = result.framework
         self.result, self.fw, self.target, self.area = result, fw, np.array(target), area
         if area is None:
-            self.all_scores, self.rated, self.on_cut = result.score, result.provisional >= 0, fw.scale.on_cut
+            self.all_scores, self.rated = result.score, result.provisional >= 0
+            self.on_cut: OnCut = fw.scale.on_cut
         else:
             self.all_scores = result.area_scores[:, area]
             self.rated = (result.area_used[:, area] >= fw.scoring.area_min_indicators) & ~np.isnan(self.all_scores)
@@ -292,8 +330,7 @@ class _Search:
         count = len(result)
         # An organisation reaches the rating above a cut at gap p when its score is at least distinct[p - 1].
         thresholds = np.where(candidates > 0, self.distinct[np.maximum(candidates - 1, 0)], np.inf)  # k x cuts
-        provisional = positions_against(np.repeat(self.all_scores[:, None], len(candidates), axis=1), thresholds,
-                                        self.on_cut)
+        provisional = positions_against(np.repeat(self.all_scores[:, None], len(candidates), axis=1), thresholds, self.on_cut)
         provisional = np.where(self.rated[:, None], provisional, np.int8(-1))
         if self.area is not None:
             final = provisional
@@ -316,8 +353,7 @@ class _Search:
             if area.scale is not None:
                 areas[area.id] = np.repeat(result.area_ratings[:, index], k)
                 continue
-            positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds,
-                                          fw.scale.on_cut)
+            positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds, fw.scale.on_cut)
             enough = (result.area_used[:, index] >= fw.scoring.area_min_indicators) & ~np.isnan(result.area_scores[:, index])
             areas[area.id] = np.where(enough[:, None], positions, np.int8(-1)).ravel()
         context = result.context
@@ -340,14 +376,15 @@ class _Search:
         return self.counts_of(np.array([positions])).tolist()[0]
 
     def _evaluate(self, candidates: list[tuple[int, ...]]) -> tuple[tuple[int, ...], int]:
-        best, cost = None, None
+        best: tuple[tuple[int, ...], int] | None = None
         for start in range(0, len(candidates), 2_000):
-            block = np.array(candidates[start:start + 2_000], dtype=np.int64)
+            block = np.array(candidates[start : start + 2_000], dtype=np.int64)
             costs = self.objective(block, self.counts_of(block))
             i = int(np.argmin(costs))
-            if cost is None or costs[i] < cost:
-                best, cost = tuple(int(v) for v in block[i]), int(costs[i])
-        return best, cost
+            if best is None or costs[i] < best[1]:
+                best = tuple(int(v) for v in block[i]), int(costs[i])
+        assert best is not None, "there is always at least one candidate"
+        return best
 
     def best(self) -> tuple[int, ...]:
         cuts = self.ratings - 1
@@ -362,7 +399,7 @@ class _Search:
             improved = False
             # each cut alone, everywhere
             for j in range(cuts):
-                options = [current[:j] + (p,) + current[j + 1:] for p in range(self.gaps)]
+                options = [current[:j] + (p,) + current[j + 1 :] for p in range(self.gaps)]
                 options = [o for o in options if _ordered(o)]
                 found, found_cost = self._evaluate(options)
                 if found_cost < cost:

@@ -5,23 +5,29 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ccgrate._base.errors import DataError, FrameworkError
+from ccgrate._framework.model import JudgementIndicator
 from ccgrate._read.dataset import Reading
 from ccgrate._scoring.bind import OrgInput, Population
 from ccgrate._scoring.dispersion import Q95
 from ccgrate._scoring.engine import Assessment, assess, assess_population
 from ccgrate._scoring.run import Prepared, assess_prepared, prepare
 
+if TYPE_CHECKING:
+    from ccgrate._analysis.mergers import MergerMap
+    from ccgrate._framework.model import AnyIndicator, Framework
+    from ccgrate._scoring.engine import IndicatorResult
+
 
 @dataclass(frozen=True)
 class Side:
     label: str  # the period, e.g. 2017/18
     source: str
-    framework: Any
+    framework: Framework
     input_sha256: str = ""  # of the file's rows, whatever their order (see data.content_hash)
 
 
@@ -86,7 +92,7 @@ class Comparison:
 
     def matrix(self) -> dict[str, dict[str, int]]:
         """Ratings in A (rows) by ratings in B (columns), over matched organisations rated in both."""
-        table = {ra: {rb: 0 for rb in self.ratings} for ra in self.ratings}
+        table = {ra: dict.fromkeys(self.ratings, 0) for ra in self.ratings}
         for change in self.orgs:
             if change.rating_a in table and change.rating_b in table:
                 table[change.rating_a][change.rating_b] += 1
@@ -129,14 +135,14 @@ class Comparison:
 
 
 def distribution(assessments: Sequence[Assessment], ratings: Sequence[str]) -> dict[str, int]:
-    counts = {rating: 0 for rating in ratings}
+    counts = dict.fromkeys(ratings, 0)
     counts["not rated"] = 0
     for a in assessments:
         counts[a.rating if a.rating in counts else "not rated"] += 1
     return counts
 
 
-def comparable(fa: Any, fb: Any) -> set[str]:
+def comparable(fa: Framework, fb: Framework) -> set[str]:
     """Indicator ids that mean the same in both frameworks: same id and the same name."""
     names_b = {i.id: _normal(i.name) for i in fb.indicators}
     return {i.id for i in fa.indicators if names_b.get(i.id) == _normal(i.name)}
@@ -175,11 +181,11 @@ def compare(
         a, b = by_a[code], by_b[code]
         change = None if a.score is None or b.score is None else round(b.score - a.score, 2)
         data_part = framework_part = None
-        if cross_a is not None and cross_b is not None and change is not None:
+        if cross_a is not None and cross_b is not None and a.score is not None and b.score is not None:
             a_under_b, b_under_a = cross_a.get(code), cross_b.get(code)
             if a_under_b is not None and b_under_a is not None:
                 data_part = round(((b_under_a - a.score) + (b.score - a_under_b)) / 2, 2)
-                framework_part = round(change - data_part, 2)
+                framework_part = round(round(b.score - a.score, 2) - data_part, 2)
         changes.append(
             OrgChange(
                 org_code=code,
@@ -239,7 +245,7 @@ def _areas(a: Assessment, b: Assessment) -> list[tuple[str, str, str | None, str
     return [(ar.id, ar.name, ratings_a[ar.id], ar.rating) for ar in b.areas if ar.id in ratings_a]
 
 
-def _indicators(fa: Any, fb: Any, a: Assessment, b: Assessment, same_meaning: set[str]) -> list[IndicatorChange]:
+def _indicators(fa: Framework, fb: Framework, a: Assessment, b: Assessment, same_meaning: set[str]) -> list[IndicatorChange]:
     results_a = {i.id: i for i in a.indicators}
     results_b = {i.id: i for i in b.indicators}
     order = [i.id for i in fa.indicators] + [i.id for i in fb.indicators if i.id not in results_a]
@@ -250,8 +256,8 @@ def _indicators(fa: Any, fb: Any, a: Assessment, b: Assessment, same_meaning: se
         assert some is not None
         if ra is None or rb is None:
             movement = "only in A" if rb is None else "only in B"
-            changes.append(IndicatorChange(ind_id, some.name, some.unit, ra and ra.value, rb and rb.value,
-                                           ra and ra.band, rb and rb.band, movement, None))
+            changes.append(IndicatorChange(ind_id, some.name, some.unit, ra.value if ra else None, rb.value if rb else None,
+                                           ra.band if ra else None, rb.band if rb else None, movement, None))
             continue
         if ind_id not in same_meaning:
             changes.append(IndicatorChange(ind_id, rb.name, rb.unit, ra.value, rb.value, ra.band, rb.band, "redefined", None))
@@ -261,33 +267,43 @@ def _indicators(fa: Any, fb: Any, a: Assessment, b: Assessment, same_meaning: se
         band_change = ra.band_rank - rb.band_rank if same_bands and ra.band_rank is not None and rb.band_rank is not None else None
         z = _two_proportion_z(fb.indicator(ind_id), ra, rb)
         changes.append(
-            IndicatorChange(ind_id, rb.name, rb.unit, ra.value, rb.value, ra.band, rb.band, movement, band_change,
-                            z, None if z is None else abs(z) > Q95)
+            IndicatorChange(
+                ind_id,
+                rb.name,
+                rb.unit,
+                ra.value,
+                rb.value,
+                ra.band,
+                rb.band,
+                movement,
+                band_change,
+                z,
+                None if z is None else abs(z) > Q95,
+            )
         )
     return changes
 
 
-def _value_movement(ind: Any, before: Any, after: Any, fw: Any) -> str:
+def _value_movement(ind: AnyIndicator, before: float | str | None, after: float | str | None, fw: Framework) -> str:
     if before is None or after is None:
         return "missing"
-    if isinstance(before, str) or isinstance(after, str):
-        levels = fw.levels_of(ind)
+    if isinstance(ind, JudgementIndicator) or isinstance(before, str) or isinstance(after, str):
+        levels = fw.levels_of(ind) if isinstance(ind, JudgementIndicator) else []
         if before not in levels or after not in levels:
             return "redefined"
-        step = levels.index(before) - levels.index(after)
+        step: float = levels.index(str(before)) - levels.index(str(after))
     else:
         step = (after - before) * (1 if ind.direction == "higher" else -1)
     return "improved" if step > 0 else "worsened" if step < 0 else "unchanged"
 
 
-def _two_proportion_z(ind: Any, ra: Any, rb: Any) -> float | None:
+def _two_proportion_z(ind: AnyIndicator, ra: IndicatorResult, rb: IndicatorResult) -> float | None:
     """z of the change in a proportion between two years (pooled standard error), or None."""
-    if getattr(ind, "data", "proportion") != "proportion" or ind.method == "judgement":
+    if getattr(ind, "data", "proportion") != "proportion" or isinstance(ind, JudgementIndicator):
         return None
-    counts = (ra.numerator, ra.denominator, rb.numerator, rb.denominator)
-    if any(c is None for c in counts):
+    o1, d1, o2, d2 = ra.numerator, ra.denominator, rb.numerator, rb.denominator
+    if o1 is None or d1 is None or o2 is None or d2 is None:
         return None
-    o1, d1, o2, d2 = counts
     if o1 > d1 or o2 > d2:
         return None
     pooled = (o1 + o2) / (d1 + d2)
@@ -313,10 +329,10 @@ def compare_sides(
     *,
     framework_a: str | None = None,
     framework_b: str | None = None,
-    mapping: Any = None,
+    mapping: MergerMap | None = None,
     combine: str = "auto",
     reading: Reading = Reading(),
-) -> Any:
+) -> Comparison:
     """Score both sides, restate mergers, score each side under the other's framework, compare."""
     from ccgrate._analysis.mergers import final_code, restate
 
@@ -346,10 +362,11 @@ def compare_sides(
             warnings.append(f"{mapping.source}: no organisation of one side merged into one of the other")
     how = combine if combine != "auto" else ("weighted" if mapping is not None and mapping.weights else "mean")
 
-    def on_other_boundaries(side: str, framework: Any, orgs: list[OrgInput]) -> tuple[list[OrgInput], dict[str, list[str]]]:
+    def on_other_boundaries(side: str, framework: Framework, orgs: list[OrgInput]) -> tuple[list[OrgInput], dict[str, list[str]]]:
         if restated != side:
             return list(orgs), {}
         targets, names = (set(names_b), names_b) if side == "a" else (set(names_a), names_a)
+        assert mapping is not None, "a side is restated only through a merger map"
         return restate(framework, orgs, mapping, targets, names, how)
 
     orgs_a, merged_a = on_other_boundaries("a", fa, orgs_a)
@@ -389,16 +406,19 @@ def _wanted(side: SideInput) -> list[str]:
 def _single(prepared: Prepared, name: str) -> Population:
     if len(prepared.populations) != 1:
         periods = ", ".join(p.period for p in prepared.populations)
-        raise DataError(
-            f"holds several periods ({periods})", where=name, hint="give a year instead, with --data FILE"
-        )
+        raise DataError(f"holds several periods ({periods})", where=name, hint="give a year instead, with --data FILE")
     return prepared.populations[0]
 
 
-def _cross_scores(side: SideInput, framework: Any, keep: set[str], reading: Reading, boundaries: Callable) -> dict[str, float | None]:
+def _cross_scores(
+    side: SideInput,
+    framework: Framework,
+    keep: set[str],
+    reading: Reading,
+    boundaries: Callable[[list[OrgInput]], list[OrgInput]],
+) -> dict[str, float | None]:
     """Each organisation's score for this side's data under another framework."""
-    prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), reading=reading,
-                       only=lambda fw: keep)
+    prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), reading=reading, only=lambda fw: keep)
     population = _single(prepared, side.name)
     result = assess_population(framework, boundaries([population.org(i) for i in range(len(population))]))
     return {code: (None if np.isnan(score) else float(score)) for code, score in zip(result.population.codes, result.score)}

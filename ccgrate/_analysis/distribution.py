@@ -9,11 +9,13 @@ none was, a third or more in the worst rating, or nine in ten in a single rating
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
+    from ccgrate._scoring.engine import PopulationResult
     from ccgrate._scoring.run import ScoreRun
 
 NATIONAL_SHARE = 0.5  # of the organisations the framework says were assessed
@@ -47,14 +49,14 @@ class DistributionCheck:
         return text
 
 
-def is_national(framework: Any, organisations: int) -> bool:
+def is_national(framework: Framework, organisations: int) -> bool:
     expected = framework.framework.organisations
     if expected:
         return organisations >= NATIONAL_SHARE * expected
     return organisations >= NATIONAL_WITHOUT_COUNT
 
 
-def check(result: Any) -> DistributionCheck | None:
+def check(result: PopulationResult) -> DistributionCheck | None:
     """The check for one scored population, or None when it is not a national population."""
     fw = result.framework
     if not is_national(fw, len(result)):

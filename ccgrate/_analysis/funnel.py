@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccgrate._base.errors import DataError
+from ccgrate._framework.model import ZScoreIndicator
 from ccgrate._scoring import dispersion
+
+if TYPE_CHECKING:
+    from ccgrate._scoring.run import ScoreRun
 
 CURVE_POINTS = 120
 
@@ -52,7 +56,7 @@ class Funnel:
     input_sha256: str = ""
 
 
-def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funnel:
+def build_funnel(run: ScoreRun, indicator_id: str, period: str | None = None) -> Funnel:
     """The funnel of `indicator_id` in a run of one file; `period` chooses among several."""
     entries = [e for e in run.indicator_stats if e["indicator"].lower() == indicator_id.lower()]
     frameworks = {fw.id: fw for fw in run.frameworks}
@@ -72,6 +76,7 @@ def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funn
     entry = entries[0]
     fw = frameworks[entry["framework"]]
     ind = fw.indicator(entry["indicator"])
+    assert isinstance(ind, ZScoreIndicator), "indicator_stats with phi come from z-score bandings"
     if entry["phi"] is None:
         raise DataError(
             f"indicator {ind.id} could not be banded in {entry['source']} {entry['period']}",
@@ -80,11 +85,11 @@ def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funn
     kind = entry["transform"]
     scale = ind.rate_scale
     target = entry["target"] / scale
-    t0 = dispersion.transform(kind, target)
+    t0 = float(dispersion.transform(kind, target))
     setting, phi, tau2 = entry["overdispersion"], entry["phi"], entry["tau2"]
 
     def limits(denominator: float) -> dict[str, float]:
-        raw = dispersion.funnel_limits(kind, t0, dispersion.standard_error(kind, denominator), setting, phi, tau2)
+        raw = dispersion.funnel_limits(kind, t0, float(dispersion.standard_error(kind, denominator)), setting, phi, tau2)
         return {key: value * scale for key, value in raw.items()}
 
     points = []
@@ -92,6 +97,7 @@ def build_funnel(run: Any, indicator_id: str, period: str | None = None) -> Funn
         if a.period != entry["period"] or a.source != entry["source"]:
             continue
         result = next(i for i in a.indicators if i.id == ind.id)
+        assert not isinstance(result.value, str), "a z-score indicator's value is a number"
         detail = result.detail or {}
         points.append(
             FunnelPoint(

@@ -7,13 +7,17 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ccgrate._base.errors import DataError, location
+from ccgrate._framework.model import JudgementIndicator
 from ccgrate._read.cells import parse_number, read_code
 from ccgrate._read.dataset import Cell
 from ccgrate._read.text import decode
 from ccgrate._scoring.bind import Observation, OrgInput
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def final_code(code: str, successor: Mapping[str, str], targets: set[str]) -> st
 
 
 def restate(
-    framework: Any,
+    framework: Framework,
     orgs: Sequence[OrgInput],
     mapping: MergerMap,
     targets: set[str],
@@ -152,7 +156,7 @@ def restate(
     return restated, merged
 
 
-def _combined(framework: Any, code: str, name: str, members: list[OrgInput], mapping: MergerMap, combine: str) -> OrgInput:
+def _combined(framework: Framework, code: str, name: str, members: list[OrgInput], mapping: MergerMap, combine: str) -> OrgInput:
     def weight(org: OrgInput) -> float:
         if combine != "weighted":
             return 1.0
@@ -169,22 +173,25 @@ def _combined(framework: Any, code: str, name: str, members: list[OrgInput], map
         present = [(m, m.values[ind.id]) for m in members if ind.id in m.values]
         if not present:
             continue
-        if isinstance(present[0][1].value, str):
+        if isinstance(ind, JudgementIndicator):
             levels = framework.levels_of(ind)
-            values[ind.id] = Observation(_mean_level(levels, [(o.value, weight(m)) for m, o in present]))
-        elif all(o.numerator is not None and o.denominator is not None for _, o in present):
-            numerator = sum(o.numerator for _, o in present)
-            denominator = sum(o.denominator for _, o in present)
-            value = sum(o.value * o.denominator for _, o in present) / denominator
-            values[ind.id] = Observation(value, numerator, denominator)
+            values[ind.id] = Observation(_mean_level(levels, [(str(o.value), weight(m)) for m, o in present]))
+            continue
+        counted = [(float(o.value), o.numerator, o.denominator) for _, o in present]
+        numerators = [n for _, n, _ in counted if n is not None]
+        denominators = [d for _, _, d in counted if d is not None]
+        if len(numerators) == len(denominators) == len(counted):
+            denominator = sum(denominators)
+            value = sum(v * d for (v, _, _), d in zip(counted, denominators)) / denominator
+            values[ind.id] = Observation(value, sum(numerators), denominator)
         else:
             total = sum(weight(m) for m, _ in present)
-            values[ind.id] = Observation(sum(o.value * weight(m) for m, o in present) / total)
-    judgements = {}
+            values[ind.id] = Observation(sum(float(o.value) * weight(m) for m, o in present) / total)
+    judgements: dict[str, str] = {}
     for jid, judgement in framework.judgements.items():
-        present = [(m.judgements[jid], weight(m)) for m in members if jid in m.judgements]
-        if present:
-            judgements[jid] = _mean_level(judgement.levels, present)
+        given = [(m.judgements[jid], weight(m)) for m in members if jid in m.judgements]
+        if given:
+            judgements[jid] = _mean_level(judgement.levels, given)
     return OrgInput(code, name, members[0].period, values, judgements, members[0].source)
 
 

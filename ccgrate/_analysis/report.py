@@ -10,9 +10,15 @@ import math
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ccgrate._analysis.sensitivity import Sensitivity
+    from ccgrate._scoring.bind import Population
+    from ccgrate._scoring.engine import Assessment, PopulationResult
+    from ccgrate._scoring.run import ScoreRun
 
 # Beyond this many sections, `whatif` (about half a second an organisation) is left to the
 # command the section names, so that a national report is written in seconds.
@@ -109,13 +115,14 @@ class Report:
     frameworks: list[dict[str, Any]]
 
 
-def build_report(run: Any, *, previous: Any | None = None, sensitivities: Sequence[Any | None] = (),
+def build_report(run: ScoreRun, *, previous: ScoreRun | None = None, sensitivities: Sequence[Sensitivity | None] = (),
                  whatif: bool | None = None, version: str = "", caveat: str | None = None,
                  previous_source: str | None = None, progress: Callable[[str], None] | None = None) -> Report:
     """The report of a scoring run. `sensitivities` has one result (or None) per population;
     `whatif` None means: for the sections when there are few of them."""
     inputs = {f.source: f.content_sha256 for f in run.inputs}
-    overviews, sections = [], []
+    overviews: list[Overview] = []
+    sections: list[Section] = []
     total_sections = sum(len(chosen) for chosen in run.selected)
     search = whatif if whatif is not None else total_sections <= WHATIF_LIMIT
     for number, (result, chosen) in enumerate(zip(run.results, run.selected)):
@@ -142,7 +149,7 @@ def _label(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text).strip("-").lower()
 
 
-def _overview(result: Any, number: int, sensitivity: Any | None, previous: Any | None,
+def _overview(result: PopulationResult, number: int, sensitivity: Sensitivity | None, previous: ScoreRun | None,
               previous_source: str | None) -> Overview:
     from ccgrate._analysis.distribution import check
 
@@ -196,7 +203,7 @@ def _finite(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def _strips(result: Any) -> list[Strip]:
+def _strips(result: PopulationResult) -> list[Strip]:
     fw, population = result.framework, result.population
     strips = []
     for ind in fw.indicators:
@@ -240,7 +247,7 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
-def _spreads(result: Any) -> dict[str, Spread | None]:
+def _spreads(result: PopulationResult) -> dict[str, Spread | None]:
     fw = result.framework
     spreads: dict[str, Spread | None] = {"score": Spread.of(result.score)}
     for k, domain in enumerate(fw.domains):
@@ -250,8 +257,8 @@ def _spreads(result: Any) -> dict[str, Spread | None]:
     return spreads
 
 
-def _section(result: Any, index: int, spreads: dict[str, Spread | None], input_sha256: str, search: bool,
-             sensitivity: Any | None) -> Section:
+def _section(result: PopulationResult, index: int, spreads: dict[str, Spread | None], input_sha256: str, search: bool,
+             sensitivity: Sensitivity | None) -> Section:
     fw, population = result.framework, result.population
     a = result.assessment(index)
     ratings = list(fw.scale.ratings)
@@ -290,7 +297,7 @@ def _section(result: Any, index: int, spreads: dict[str, Spread | None], input_s
                    command, probabilities, list(a.warnings), fw.sha256, input_sha256)
 
 
-def _shown_value(value: Any, unit: str) -> str:
+def _shown_value(value: float | str | None, unit: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -299,7 +306,7 @@ def _shown_value(value: Any, unit: str) -> str:
     return text + ("%" if unit == "%" else "")
 
 
-def _sentence(a: Any) -> str:
+def _sentence(a: Assessment) -> str:
     if a.rating is None:
         return "Not rated: " + "; ".join(w.removeprefix("not rated: ") for w in a.warnings if w.startswith("not rated"))
     text = f"Rated {a.rating}"
@@ -311,7 +318,7 @@ def _sentence(a: Any) -> str:
     return text + "."
 
 
-def _whatif(population: Any, index: int, target: str) -> dict[str, Any]:
+def _whatif(population: Population, index: int, target: str) -> dict[str, Any]:
     from ccgrate._analysis.whatif import what_if
 
     answer = what_if(population, index, target)
@@ -322,7 +329,7 @@ def _whatif(population: Any, index: int, target: str) -> dict[str, Any]:
             "blocking": [f"{rule}: {reason}" for rule, reason in answer.blocking]}
 
 
-def _compare(overview: Overview, result: Any, previous: Any, previous_source: str | None) -> None:
+def _compare(overview: Overview, result: PopulationResult, previous: ScoreRun, previous_source: str | None) -> None:
     """The transition matrix and the largest movers against the previous year's run."""
     before: dict[str, tuple[str | None, float | None]] = {}
     for old in previous.results:
@@ -332,7 +339,7 @@ def _compare(overview: Overview, result: Any, previous: Any, previous_source: st
             before[code] = (old_ratings[rank] if rank >= 0 else None, _finite(old.score[index]))
     ratings = overview.ratings
     labels = ratings + ["not rated"]
-    matrix = {row: {column: 0 for column in labels} for row in labels}
+    matrix = {row: dict.fromkeys(labels, 0) for row in labels}
     movers = []
     for row in overview.rows:
         if row["code"] not in before:

@@ -29,14 +29,16 @@ the engine's result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ccgrate._base.errors import DataError
+from ccgrate._framework.model import JudgementIndicator
 from ccgrate._scoring import dispersion
-from ccgrate._scoring.banding import make_banding
+from ccgrate._scoring.banding import Bands, FrozenRanks, make_banding
 from ccgrate._scoring.bind import Population
 from ccgrate._scoring.engine import (
     PopulationResult,
@@ -49,6 +51,9 @@ from ccgrate._scoring.rules import (
     judgements_hold,
     may_fire,
 )
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import AnyIndicator, Framework, NumericIndicator
 
 WEIGHT_SD = 0.25
 CUT_SD = 2.5
@@ -76,7 +81,7 @@ class Perturbation:
 
 @dataclass
 class Sensitivity:
-    framework: Any
+    framework: Framework
     population: Population
     draws: int
     seed: int
@@ -104,8 +109,11 @@ class Sensitivity:
     def same_area_rating(self) -> dict[str, np.ndarray]:
         """Per area, the share of draws that give each organisation the area rating it has (NaN when not
         rated); empty unless the areas were tallied."""
-        return {area.id: _same(self.area_counts[area.id] / self.draws, self.base.area_ratings[:, k])
-                for k, area in enumerate(self.framework.areas) if area.id in self.area_counts}
+        return {
+            area.id: _same(self.area_counts[area.id] / self.draws, self.base.area_ratings[:, k])
+            for k, area in enumerate(self.framework.areas)
+            if area.id in self.area_counts
+        }
 
 
 def _same(probabilities: np.ndarray, rating: np.ndarray) -> np.ndarray:
@@ -166,15 +174,20 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
     found = []
     for column, ind in enumerate(fw.indicators):
         numerators, denominators = population.numerators.get(ind.id), population.denominators.get(ind.id)
-        if ind.method == "judgement" or numerators is None or denominators is None:
+        if isinstance(ind, JudgementIndicator) or numerators is None or denominators is None:
             continue
-        # The headline banding, then each area's own banding of this indicator.
-        bandings = [(None, ind, result.bands[ind.id])]
+        # The headline banding, then each area's own banding of this indicator (never of a judgement).
+        bandings: list[tuple[str | None, AnyIndicator, Bands]] = [(None, ind, result.bands[ind.id])]
         bandings += [(area, own, result.area_bands[(area, ind.id)]) for area, own in _own_bandings(fw, ind)]
-        frozen = [(area, own, bands, make_banding(fw, own).frozen(bands)) for area, own, bands in bandings]
-        if frozen[0][3] is None:
+        frozen: list[tuple[str | None, NumericIndicator, Bands, FrozenRanks]] = []
+        for area, own, own_bands in bandings:
+            ranks_for = make_banding(fw, own).frozen(own_bands)
+            if ranks_for is None and area is None:
+                break  # values do not move the headline band: nothing to draw for this indicator
+            if ranks_for is not None and not isinstance(own, JudgementIndicator):
+                frozen.append((area, own, own_bands, ranks_for))
+        if not frozen or frozen[0][0] is not None:
             continue
-        frozen = [f for f in frozen if f[3] is not None]
         binomial = ind.counts_are_proportion
         bands = result.bands[ind.id]
         with np.errstate(invalid="ignore"):
@@ -196,20 +209,26 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         drawn = []
         for (area, own, own_bands, _), table in zip(frozen, cutoffs):
             points = np.append(np.asarray(fw.band_points(own), dtype=np.float64), np.nan)
-            drawn.append(_Drawn(area, table[:, moving], own.direction == "higher", points,
-                                own_bands.points[rows[moving]]))
+            drawn.append(_Drawn(area, table[:, moving], own.direction == "higher", points, own_bands.points[rows[moving]]))
         found.append(_Resampled(column, rows[moving], drawn))
     return found
 
 
-def _own_bandings(fw: Any, ind: Any) -> list[tuple[str, Any]]:
+def _own_bandings(fw: Framework, ind: AnyIndicator) -> list[tuple[str, AnyIndicator]]:
     """The areas that band this indicator their own way, with that banding."""
-    return [(area.id, own) for area in fw.areas
-            if ind.area == area.id and (own := fw.area_indicator(area, ind)) is not ind]
+    return [(area.id, own) for area in fw.areas if ind.area == area.id and (own := fw.area_indicator(area, ind)) is not ind]
 
 
-def _cutoffs(fw: Any, ind: Any, ranks_for: Callable, k: np.ndarray, d: np.ndarray, values: np.ndarray,
-             top: np.ndarray, binomial: bool) -> np.ndarray:
+def _cutoffs(
+    fw: Framework,
+    ind: NumericIndicator,
+    ranks_for: FrozenRanks,
+    k: np.ndarray,
+    d: np.ndarray,
+    values: np.ndarray,
+    top: np.ndarray,
+    binomial: bool,
+) -> np.ndarray:
     """boundaries x rows: the probability that the drawn count falls below each band boundary."""
 
     def rank_at(count: np.ndarray) -> np.ndarray:
@@ -235,15 +254,24 @@ def _cutoffs(fw: Any, ind: Any, ranks_for: Callable, k: np.ndarray, d: np.ndarra
     return cutoffs
 
 
-def sensitivity(population: Population, draws: int, seed: int, perturbation: Perturbation = Perturbation(),
-                progress: Callable[[int, int], None] | None = None, areas: bool = False) -> Sensitivity:
+def sensitivity(
+    population: Population,
+    draws: int,
+    seed: int,
+    perturbation: Perturbation = Perturbation(),
+    progress: Callable[[int, int], None] | None = None,
+    areas: bool = False,
+) -> Sensitivity:
     """`progress`, if given, is told after each chunk how many of the draws are done; with `areas`,
     each clinical priority area's rating is tallied too (it costs about a third more time)."""
     fw = population.framework
     count = len(population)
     if count > MAX_ORGANISATIONS:
-        raise DataError(f"{count:,} organisations: sensitivity ranks organisations against each other and handles "
-                        f"at most {MAX_ORGANISATIONS:,}", hint="run it on one national or regional file at a time")
+        raise DataError(
+            f"{count:,} organisations: sensitivity ranks organisations against each other and handles "
+            f"at most {MAX_ORGANISATIONS:,}",
+            hint="run it on one national or regional file at a time",
+        )
     if draws < 1:
         raise DataError("--draws must be at least 1", hint="use for example --draws 10000")
     base = assess_population(fw, population)
@@ -281,10 +309,21 @@ def sensitivity(population: Population, draws: int, seed: int, perturbation: Per
         done += size
         if progress is not None:
             progress(done, draws)
-    counts = counts.reshape(count, positions)
     low, median, high = _rank_quantiles(rank_histogram.reshape(count, count), (0.05, 0.5, 0.95))
-    return Sensitivity(fw, population, draws, seed, perturbation, [fw.indicators[r.column].id for r in resampled], base,
-                       counts, low, median, high, {a: c.reshape(count, positions) for a, c in area_counts.items()})
+    return Sensitivity(
+        fw,
+        population,
+        draws,
+        seed,
+        perturbation,
+        [fw.indicators[r.column].id for r in resampled],
+        base,
+        counts.reshape(count, positions),
+        low,
+        median,
+        high,
+        {a: c.reshape(count, positions) for a, c in area_counts.items()},
+    )
 
 
 class _Scorer:
@@ -305,8 +344,9 @@ class _Scorer:
         self.rated = base.provisional >= 0
         self.domain_present = (~np.isnan(base.domain_scores)).astype(np.float64)
         self.domain_gaps = [bool(np.isnan(base.domain_scores[:, k]).any()) for k in range(len(fw.domains))]
-        self.stacked = {tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]])
-                        for columns in self.domain_columns}
+        self.stacked = {
+            tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]]) for columns in self.domain_columns
+        }
         self.area_enough = base.area_used >= fw.scoring.area_min_indicators
         self.rule_rows = np.flatnonzero(may_fire(fw, base.population.judgements, len(base)) & self.rated)
         whens = [rule.when for rule in fw.rules]
@@ -316,9 +356,16 @@ class _Scorer:
         self.area_stacked, self.area_weights, self.area_cuts = [], [], []
         for k, area in enumerate(fw.areas if self.draws_areas else []):
             own = [fw.area_indicator(area, indicators[c]) for c in self.area_columns[k]]
-            area_points = np.column_stack(
-                [base.area_bands[(area.id, ind.id)].points if (area.id, ind.id) in base.area_bands else points[:, c]
-                 for c, ind in zip(self.area_columns[k], own)]) if own else np.zeros((len(base), 0))
+            area_points = (
+                np.column_stack(
+                    [
+                        base.area_bands[(area.id, ind.id)].points if (area.id, ind.id) in base.area_bands else points[:, c]
+                        for c, ind in zip(self.area_columns[k], own)
+                    ]
+                )
+                if own
+                else np.zeros((len(base), 0))
+            )
             self.area_stacked.append(np.vstack([np.nan_to_num(area_points), (~np.isnan(area_points)).astype(np.float64)]))
             self.area_weights.append(np.array([ind.weight for ind in own]))
             self.area_cuts.append(np.array(fw.area_cuts(area)[0]) if area.scale is not None else None)
@@ -330,23 +377,33 @@ class _Scorer:
             wanting = np.zeros(len(base), dtype=bool)
             for jid in rule.when.judgement_conditions():
                 wanting |= judgements[jid] < 0
-            self.rule_masks[rule.id] = (wanting[self.rule_rows],
-                                        judgements_hold(fw, rule.when, judgements, len(base))[self.rule_rows])
-        self.needs_shares = any(w.worst_band_share_at_least is not None or w.best_band_share_at_least is not None
-                                for w in whens)
+            self.rule_masks[rule.id] = (
+                wanting[self.rule_rows],
+                judgements_hold(fw, rule.when, judgements, len(base))[self.rule_rows],
+            )
+        self.needs_shares = any(w.worst_band_share_at_least is not None or w.best_band_share_at_least is not None for w in whens)
 
-    def draw(self, rng: np.random.Generator, size: int, perturbation: Perturbation,
-             area_rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def draw(
+        self, rng: np.random.Generator, size: int, perturbation: Perturbation, area_rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """Final rating positions, scores and each area's rating positions, organisations x draws."""
         fw, count = self.fw, len(self.base)
-        multipliers = (np.exp(perturbation.weights * rng.standard_normal((size, len(self.weights))))
-                       if perturbation.weights else np.ones((size, len(self.weights))))
+        multipliers = (
+            np.exp(perturbation.weights * rng.standard_normal((size, len(self.weights))))
+            if perturbation.weights
+            else np.ones((size, len(self.weights)))
+        )
         weights = self.weights * multipliers
         domain_weights = self.domain_weights * (
             np.exp(perturbation.weights * rng.standard_normal((size, len(self.domain_weights))))
-            if perturbation.weights else np.ones((size, len(self.domain_weights))))
-        cuts = self.cuts + (perturbation.cuts * rng.standard_normal((size, len(self.cuts))) if perturbation.cuts
-                            else np.zeros((size, len(self.cuts))))
+            if perturbation.weights
+            else np.ones((size, len(self.domain_weights)))
+        )
+        cuts = self.cuts + (
+            perturbation.cuts * rng.standard_normal((size, len(self.cuts)))
+            if perturbation.cuts
+            else np.zeros((size, len(self.cuts)))
+        )
         cuts = -np.sort(-cuts, axis=1)  # best rating's cut first, in order again
         changes = [(item, item.ranks(rng, size)) for item in self.resampled]
 
@@ -394,15 +451,17 @@ class _Scorer:
                 scores = np.repeat(self.base.area_scores[:, k, None], size, axis=1)
             else:
                 scores = area_scores(k)
-            if self.area_cuts[k] is None:  # on the framework's scale: its cuts as drawn
+            own_cuts = self.area_cuts[k]
+            if own_cuts is None or area.scale is None:  # on the framework's scale: its cuts as drawn
                 area_cuts, on_cut = cuts, fw.scale.on_cut
             else:
-                area_cuts, on_cut = self.area_cuts[k][None, :].repeat(size, axis=0), area.scale.on_cut
+                area_cuts, on_cut = own_cuts[None, :].repeat(size, axis=0), area.scale.on_cut
                 if perturbation.cuts:
                     area_cuts = area_cuts + perturbation.cuts * (area_rng or rng).standard_normal(area_cuts.shape)
                     area_cuts = -np.sort(-area_cuts, axis=1)
-            areas[area.id] = np.where(self.area_enough[:, k, None] & ~np.isnan(scores),
-                                      positions_against(scores, area_cuts, on_cut), np.int8(-1))
+            areas[area.id] = np.where(
+                self.area_enough[:, k, None] & ~np.isnan(scores), positions_against(scores, area_cuts, on_cut), np.int8(-1)
+            )
         final = provisional
         rows = self.rule_rows
         if len(rows):
@@ -412,7 +471,9 @@ class _Scorer:
             final[rows] = ruled.reshape(len(rows), size)
         return final, np.where(self.rated[:, None], score, np.nan), areas
 
-    def _scores(self, means, weights, domain_weights, count: int, size: int) -> tuple[list[np.ndarray], np.ndarray]:
+    def _scores(
+        self, means: Callable[[list[int]], np.ndarray], weights: np.ndarray, domain_weights: np.ndarray, count: int, size: int
+    ) -> tuple[list[np.ndarray], np.ndarray]:
         """Domain scores and overall scores, organisations x draws."""
         domain_scores = [means(columns) for columns in self.domain_columns]
         # Whether a domain has a score does not depend on weights: it is fixed per organisation.
@@ -427,7 +488,14 @@ class _Scorer:
             total /= self.domain_present @ domain_weights.T
         return domain_scores, half_up_hundredths(total)
 
-    def _context(self, rows, score, domain_scores, areas, changes) -> PopulationContext:
+    def _context(
+        self,
+        rows: np.ndarray,
+        score: np.ndarray,
+        domain_scores: list[np.ndarray],
+        areas: dict[str, np.ndarray],
+        changes: list[tuple[_Resampled, list[np.ndarray]]],
+    ) -> PopulationContext:
         """What the rules see, for organisations `rows` x draws, flattened."""
         fw, base, size = self.fw, self.base, score.shape[1]
 
@@ -457,8 +525,9 @@ class _Scorer:
             area_ratings=area_ratings,
             best_band_share=best,
             worst_band_share=worst,
-            judgement_masks={rule: (np.repeat(wanting, size), np.repeat(holds, size))
-                             for rule, (wanting, holds) in self.rule_masks.items()},
+            judgement_masks={
+                rule: (np.repeat(wanting, size), np.repeat(holds, size)) for rule, (wanting, holds) in self.rule_masks.items()
+            },
         )
 
 

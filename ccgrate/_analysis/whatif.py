@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ccgrate._base.errors import DataError
+from ccgrate._framework.model import JudgementIndicator
 from ccgrate._scoring.banding import IndicatorColumn, make_banding
 from ccgrate._scoring.bind import Population
 from ccgrate._scoring.engine import Assessment, assess_population
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import AnyIndicator, Framework, NumericIndicator
 
 SEARCH_STEPS = 60
 
@@ -73,7 +77,9 @@ def area_changes(before: Assessment, after: Assessment) -> list[tuple[str, str, 
 # --- applying changes -------------------------------------------------------------------------
 
 
-def with_changes(population: Population, index: int, values: Mapping[str, float | str], judgements: Mapping[str, str]) -> Population:
+def with_changes(
+    population: Population, index: int, values: Mapping[str, float | str], judgements: Mapping[str, str]
+) -> Population:
     """A copy of the population with one organisation's values and judgements changed."""
     fw = population.framework
     changed = replace(
@@ -93,9 +99,9 @@ def with_changes(population: Population, index: int, values: Mapping[str, float 
                 changed.levels[ind.id] = column
     for ind_id, value in values.items():
         ind = fw.indicator(ind_id)
-        if ind.method == "judgement":
+        if isinstance(ind, JudgementIndicator):
             column = changed.levels.get(ind_id, np.full(len(population), -1, dtype=np.int64)).copy()
-            column[index] = fw.levels_of(ind).index(value)
+            column[index] = fw.levels_of(ind).index(str(value))
             changed.levels[ind_id] = column
             continue
         column = changed.numbers.get(ind_id, np.full(len(population), np.nan)).copy()
@@ -112,7 +118,7 @@ def with_changes(population: Population, index: int, values: Mapping[str, float 
     return changed
 
 
-def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
+def parse_setting(framework: Framework, text: str) -> tuple[str, str, float | str]:
     """`ID=VALUE` -> (kind, id, value), checked against the framework."""
     from ccgrate._read.cells import parse_number
     from ccgrate._read.dataset import Cell
@@ -126,19 +132,24 @@ def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
         if jid.lower() == key.lower():
             level = level_lookup(judgement.levels, judgement.aliases).get(raw.lower())
             if level is None:
-                raise DataError(f'--set {key}: "{raw}" is not a level ({", ".join(judgement.levels)})',
-                                hint="use one of those levels")
+                raise DataError(
+                    f'--set {key}: "{raw}" is not a level ({", ".join(judgement.levels)})', hint="use one of those levels"
+                )
             return "judgement", jid, level
     for ind in framework.indicators:
         if ind.id.lower() == key.lower():
             if ind.method == "judgement":
                 if ind.judgement is not None:
-                    raise DataError(f"--set {ind.id}: it takes its value from the {ind.judgement} judgement",
-                                    hint=f"set {ind.judgement} instead")
+                    raise DataError(
+                        f"--set {ind.id}: it takes its value from the {ind.judgement} judgement",
+                        hint=f"set {ind.judgement} instead",
+                    )
                 level = level_lookup(framework.levels_of(ind), ind.aliases).get(raw.lower())
                 if level is None:
-                    raise DataError(f'--set {ind.id}: "{raw}" is not a level ({", ".join(framework.levels_of(ind))})',
-                                    hint="use one of those levels")
+                    raise DataError(
+                        f'--set {ind.id}: "{raw}" is not a level ({", ".join(framework.levels_of(ind))})',
+                        hint="use one of those levels",
+                    )
                 return "indicator", ind.id, level
             number = parse_number(Cell(raw, 0, 0, ind.id), "--set")
             if number is None:
@@ -148,7 +159,7 @@ def parse_setting(framework: Any, text: str) -> tuple[str, str, float | str]:
     raise DataError(f'--set: "{key}" is not an indicator or judgement of {framework.id}', hint="check the id")
 
 
-def range_problem(ind: Any, number: float) -> str | None:
+def range_problem(ind: AnyIndicator, number: float) -> str | None:
     """Why a value is not one the data could hold for this indicator (None when it could)."""
     if ind.is_share and not 0 <= number <= 100:
         return f"{number:g}% is outside 0-100; give a percentage between 0 and 100"
@@ -159,7 +170,7 @@ def range_problem(ind: Any, number: float) -> str | None:
     return None
 
 
-def _check_range(ind: Any, number: float) -> None:
+def _check_range(ind: AnyIndicator, number: float) -> None:
     problem = range_problem(ind, number)
     if problem is not None:
         message, _, hint = problem.partition("; ")
@@ -179,21 +190,32 @@ def with_settings(population: Population, index: int, settings: Sequence[str]) -
             values[key] = value
     before = assess_population(fw, population).assessment(index)
     after = rescore(population, index, values, judgements)
-    answer = WhatIf(before.org_code, before.org_name, before.period, fw.id, after.rating or "", before.rating,
-                    after.rating, before.score, after.score, reachable=True)
+    answer = WhatIf(
+        before.org_code,
+        before.org_name,
+        before.period,
+        fw.id,
+        after.rating or "",
+        before.rating,
+        after.rating,
+        before.score,
+        after.score,
+        reachable=True,
+    )
     answer.framework_reconstructed = fw.reconstructed
     old, new = {i.id: i for i in before.indicators}, {i.id: i for i in after.indicators}
     for ind_id, value in values.items():
-        ranks = (old[ind_id].band_rank, new[ind_id].band_rank)
-        steps = ranks[0] - ranks[1] if None not in ranks else 0
-        answer.changes.append(Change("indicator", ind_id, old[ind_id].name, old[ind_id].value, value, old[ind_id].band,
-                                     new[ind_id].band, steps))
+        rank_before, rank_after = old[ind_id].band_rank, new[ind_id].band_rank
+        steps = rank_before - rank_after if rank_before is not None and rank_after is not None else 0
+        answer.changes.append(
+            Change("indicator", ind_id, old[ind_id].name, old[ind_id].value, value, old[ind_id].band, new[ind_id].band, steps)
+        )
     answer.changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
     answer.area_changes = area_changes(before, after)
     return answer
 
 
-def _judgement_change(fw: Any, before: Assessment, jid: str, level: str) -> Change:
+def _judgement_change(fw: Framework, before: Assessment, jid: str, level: str) -> Change:
     levels = fw.judgements[jid].levels
     old = before.judgements.get(jid)
     steps = levels.index(old) - levels.index(level) if old is not None else 0
@@ -208,7 +230,7 @@ def rescore(population: Population, index: int, values: Mapping[str, float | str
 # --- the value at the edge of a better band ------------------------------------------------------
 
 
-def band_rank(population: Population, index: int, ind: Any, value: float | str) -> int:
+def band_rank(population: Population, index: int, ind: AnyIndicator, value: float | str) -> int:
     """The organisation's band for this indicator if its value were `value` (others unchanged)."""
     changed = with_changes(population, index, {ind.id: value}, {})
     if ind.method == "judgement":
@@ -218,7 +240,7 @@ def band_rank(population: Population, index: int, ind: Any, value: float | str) 
     return int(make_banding(population.framework, ind).band(column).rank[index])
 
 
-def value_for(population: Population, index: int, ind: Any, rank: int, current: float) -> float | None:
+def value_for(population: Population, index: int, ind: NumericIndicator, rank: int, current: float) -> float | None:
     """The value nearest to `current`, in the good direction, that reaches band `rank` or better.
 
     Proposed at the data's own precision: a whole count for an indicator banded from counts (the
@@ -251,7 +273,7 @@ def value_for(population: Population, index: int, ind: Any, rank: int, current: 
     return _snapped(near, far, places, higher, reaches)
 
 
-def _snapped(near: float, far: float, places: int, higher: bool, reaches) -> float:
+def _snapped(near: float, far: float, places: int, higher: bool, reaches: Callable[[float], bool]) -> float:
     """The first decimal with `places` places, going from `near` towards `far`, that reaches the band."""
     unit = 10**places
     start = math.floor(near * unit) if higher else math.ceil(near * unit)
@@ -264,7 +286,7 @@ def _snapped(near: float, far: float, places: int, higher: bool, reaches) -> flo
     return far
 
 
-def data_places(population: Population, ind: Any) -> int:
+def data_places(population: Population, ind: AnyIndicator) -> int:
     """How many decimal places the indicator's values are written with in this file, or its cut
     points and standard in the framework, whichever is more (at most 6): a cut of 9.6 is proposed
     as 9.6 even where the data is written in whole numbers."""
@@ -281,7 +303,9 @@ def data_places(population: Population, ind: Any) -> int:
     return places
 
 
-def _count_edge(population: Population, index: int, ind: Any, reaches, higher: bool) -> tuple | None:
+def _count_edge(
+    population: Population, index: int, ind: NumericIndicator, reaches: Callable[[float], bool], higher: bool
+) -> tuple[float] | tuple[()] | None:
     """For an indicator banded from counts: (value,) at the nearest whole count that reaches the
     band, () if none does, or None when the value is not banded from this organisation's counts."""
     numerators = population.numerators.get(ind.id)
@@ -314,15 +338,15 @@ def _count_edge(population: Population, index: int, ind: Any, reaches, higher: b
     return (value_of(low),)
 
 
-def _within(ind: Any, value: float) -> bool:
+def _within(ind: AnyIndicator, value: float) -> bool:
     return range_problem(ind, value) is None
 
 
-def _nonnegative(ind: Any) -> bool:
+def _nonnegative(ind: AnyIndicator) -> bool:
     return ind.is_percent or ind.method == "zscore"
 
 
-def _furthest(population: Population, ind: Any, current: float, higher: bool) -> float:
+def _furthest(population: Population, ind: AnyIndicator, current: float, higher: bool) -> float:
     """As far as a value can sensibly go in the good direction."""
     if ind.is_share:
         return 100.0 if higher else 0.0
@@ -341,7 +365,7 @@ def _furthest(population: Population, ind: Any, current: float, higher: bool) ->
 
 @dataclass(frozen=True)
 class _Move:
-    indicator: Any
+    indicator: AnyIndicator
     steps: int
     rank: int
     value: float | str
@@ -354,15 +378,27 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
     ratings = fw.scale.ratings
     goal = ratings.index(target)
     before = assess_population(fw, population).assessment(index)
-    answer = WhatIf(before.org_code, before.org_name, before.period, fw.id, target, before.rating, before.rating,
-                    before.score, before.score, reachable=True)
+    answer = WhatIf(
+        before.org_code,
+        before.org_name,
+        before.period,
+        fw.id,
+        target,
+        before.rating,
+        before.rating,
+        before.score,
+        before.score,
+        reachable=True,
+    )
     answer.framework_reconstructed = fw.reconstructed
     if before.rating is not None and ratings.index(before.rating) <= goal:
         answer.note = f"already rated {before.rating}"
         return answer
     if before.rating is None:
         answer.reachable = False
-        answer.note = "not rated: " + "; ".join(w for w in before.warnings if w.startswith("not rated")).removeprefix("not rated: ")
+        answer.note = "not rated: " + "; ".join(w for w in before.warnings if w.startswith("not rated")).removeprefix(
+            "not rated: "
+        )
         return answer
     best = _best_values(population, index)
     for judgements in _judgement_options(fw, before):
@@ -374,8 +410,16 @@ def what_if(population: Population, index: int, target: str) -> WhatIf:
             continue
         values, moves, after = plan
         changes = [
-            Change("indicator", m.indicator.id, m.indicator.name, _current(before, m.indicator.id), m.value,
-                   _band(before, m.indicator.id), fw.band_labels(m.indicator)[m.rank], m.steps)
+            Change(
+                "indicator",
+                m.indicator.id,
+                m.indicator.name,
+                _current(before, m.indicator.id),
+                m.value,
+                _band(before, m.indicator.id),
+                fw.band_labels(m.indicator)[m.rank],
+                m.steps,
+            )
             for m in moves
         ]
         changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
@@ -400,7 +444,7 @@ def _band(assessment: Assessment, ind_id: str) -> str | None:
     return next(i.band for i in assessment.indicators if i.id == ind_id)
 
 
-def _movable(population: Population, index: int) -> list[Any]:
+def _movable(population: Population, index: int) -> list[AnyIndicator]:
     """Indicators the organisation has a value for, that its own data decides (not a judgement)."""
     fw = population.framework
     org = population.org(index)
@@ -414,7 +458,7 @@ def _best_values(population: Population, index: int) -> dict[str, float | str]:
     best: dict[str, float | str] = {}
     for ind in _movable(population, index):
         current = org.values[ind.id].value
-        if ind.method == "judgement":
+        if isinstance(ind, JudgementIndicator):
             best[ind.id] = fw.levels_of(ind)[0]
             continue
         if band_rank(population, index, ind, current) == 0:
@@ -425,16 +469,16 @@ def _best_values(population: Population, index: int) -> dict[str, float | str]:
     return best
 
 
-def _judgement_options(fw: Any, before: Assessment) -> list[dict[str, str]]:
+def _judgement_options(fw: Framework, before: Assessment) -> list[dict[str, str]]:
     """Judgement changes towards better levels, fewest steps first (no change at all first)."""
-    choices = []
+    choices: list[list[tuple[str, str | None, int]]] = []
     for jid, judgement in fw.judgements.items():
         if jid not in before.judgements:
             choices.append([(jid, None, 0)])
             continue
         current = judgement.levels.index(before.judgements[jid])
         choices.append([(jid, judgement.levels[p] if p != current else None, current - p) for p in range(current, -1, -1)])
-    options = []
+    options: list[tuple[int, dict[str, str]]] = []
     for combo in itertools.product(*choices):
         steps = sum(step for _, _, step in combo)
         options.append((steps, {jid: level for jid, level, _ in combo if level is not None}))
@@ -442,7 +486,9 @@ def _judgement_options(fw: Any, before: Assessment) -> list[dict[str, str]]:
     return [changes for _, changes in options]
 
 
-def _indicator_plan(population: Population, index: int, goal: int, judgements: dict[str, str]):
+def _indicator_plan(
+    population: Population, index: int, goal: int, judgements: dict[str, str]
+) -> tuple[dict[str, float | str], list[_Move], Assessment] | None:
     """(values, moves, assessment after) with the fewest indicators, then fewest band steps."""
     fw = population.framework
     ratings = fw.scale.ratings
@@ -473,7 +519,7 @@ def _indicator_plan(population: Population, index: int, goal: int, judgements: d
     return {m.indicator.id: m.value for m in chosen}, chosen, after
 
 
-def _thresholds(fw: Any, goal: int, score: float) -> list[float]:
+def _thresholds(fw: Framework, goal: int, score: float) -> list[float]:
     """Scores worth aiming for, lowest first: the goal's cut, better ratings' cuts (a rule may take
     a rating back down a step, as a deficit does), and scores that rules test."""
     ratings = fw.scale.ratings
@@ -502,15 +548,17 @@ def _moves(population: Population, index: int, start: Assessment) -> dict[str, l
             continue
         points = fw.band_points(ind)
         options = []
+        now = result.points
+        assert now is not None, "a banded indicator has points"
         for rank in range(result.band_rank - 1, -1, -1):
-            if ind.method == "judgement":
+            if isinstance(ind, JudgementIndicator):
                 value: float | str | None = fw.levels_of(ind)[rank]
             else:
-                value = value_for(population, index, ind, rank, float(result.value))
+                assert isinstance(result.value, float), "a numeric indicator's value is a number"
+                value = value_for(population, index, ind, rank, result.value)
             if value is None:
                 continue
-            gain = (domain_weight[ind.domain] / total_weight) * (ind.weight / present_weight[ind.domain]) * (
-                points[rank] - result.points)
+            gain = (domain_weight[ind.domain] / total_weight) * (ind.weight / present_weight[ind.domain]) * (points[rank] - now)
             options.append(_Move(ind, result.band_rank - rank, rank, value, gain))
         if options:
             found[ind.id] = options
@@ -521,7 +569,7 @@ def _strongest(moves: dict[str, list[_Move]]) -> list[_Move]:
     return [max(options, key=lambda m: m.gain) for options in moves.values()]
 
 
-def _plans(moves: dict[str, list[_Move]], needed: float, limit: int = 8):
+def _plans(moves: dict[str, list[_Move]], needed: float, limit: int = 8) -> Iterator[list[_Move]]:
     """Sets of moves reaching `needed` score: fewest indicators, then fewest steps (a few of each)."""
     items = list(moves.values())
     best_gains = sorted((max(m.gain for m in options) for options in items), reverse=True)
@@ -554,8 +602,9 @@ def _fewest_steps(items: Sequence[list[_Move]], k: int, needed: float) -> list[l
                 if key not in grown or total > grown[key][0]:
                     grown[key] = (total, chosen + (move,))
         states = grown
-    plans = [(steps, -gain, list(chosen)) for (used, steps), (gain, chosen) in states.items()
-             if used == k and gain >= needed - 1e-9]
+    plans = [
+        (steps, -gain, list(chosen)) for (used, steps), (gain, chosen) in states.items() if used == k and gain >= needed - 1e-9
+    ]
     plans.sort(key=lambda plan: (plan[0], plan[1]))
     return [chosen for _, _, chosen in plans]
 

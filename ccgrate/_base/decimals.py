@@ -90,7 +90,7 @@ def rounded_weighted_means(values: np.ndarray | Callable[[int], np.ndarray], wei
         used += present
     with np.errstate(invalid="ignore", divide="ignore"):
         scaled = np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan) * 100
-    result = np.floor(scaled + 0.5)
+    result: np.ndarray = np.floor(scaled + 0.5)
     near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < NEAR)
     if len(near):
         numerators, present, denominator = exact_rows(near)
@@ -100,9 +100,9 @@ def rounded_weighted_means(values: np.ndarray | Callable[[int], np.ndarray], wei
             max(len(whole), 1)
         kind = np.int64 if largest < 2**62 else object
         p = np.where(present, numerators, 0).astype(kind)
-        w = np.array(whole, dtype=kind)
-        weight_sum = (present.astype(kind) * w).sum(axis=1)
-        weighted = (p * w).sum(axis=1)
+        integer_w = np.array(whole, dtype=kind)
+        weight_sum = (present.astype(kind) * integer_w).sum(axis=1)
+        weighted = (p * integer_w).sum(axis=1)
         result[near] = ((200 * weighted + denominator * weight_sum) // (2 * denominator * weight_sum)).astype(np.float64)
     return result / 100, used
 
@@ -127,7 +127,8 @@ def rate_on_scale(numerators: np.ndarray, denominators: np.ndarray, scale: float
     import numpy as np
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        return numerators * scale / denominators
+        rates: np.ndarray = numerators * scale / denominators
+    return rates
 
 
 def settle_ties(values: np.ndarray, numerators: np.ndarray, denominators: np.ndarray, scale: float,

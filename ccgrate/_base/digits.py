@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Beyond this many decimals a written value is taken to be computed, not typed.
 WRITTEN_PLACES = 6
@@ -50,7 +54,7 @@ def shown_value(value: float, compared: Sequence[float] = (), least: int = 2, th
     return number(value, places_for(value, compared, least), thousands)
 
 
-def computed_cut(cut: float, sorted_values: Sequence[float], significant: int = 4) -> str:
+def computed_cut(cut: float, sorted_values: Sequence[float] | np.ndarray, significant: int = 4) -> str:
     """A cut point computed from a population, to `significant` digits or as many more as it takes
     for every organisation's value to compare with the shown cut as it does with the true one.
 

@@ -13,7 +13,7 @@ import sys
 
 # Temporary output files that exist now or are about to: names are added before the file is
 # created, so that no moment exists in which a file is on disk but unknown here.
-temporaries: set = set()
+temporaries: set[str] = set()
 # A progress display is on the terminal (rich hides the cursor while it runs).
 cursor_hidden = [False]
 

@@ -62,7 +62,7 @@ def stream_closed(fd: int) -> bool:
 # --- names ----------------------------------------------------------------------------------------
 
 
-def shown_path(name: str | os.PathLike) -> str:
+def shown_path(name: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """A path as it can be printed and stored in any output: bytes that are not UTF-8 as \\xNN."""
     text = os.fspath(name)
     if isinstance(text, bytes):
@@ -137,7 +137,7 @@ class NotReadable(Exception):
         self.hint = hint
 
 
-def read_bounded(source: str | os.PathLike | IO[bytes], limit: int) -> bytes | None:
+def read_bounded(source: str | os.PathLike[str] | IO[bytes], limit: int) -> bytes | None:
     """All the bytes of a file or open binary stream, or None if there are more than `limit`.
 
     A directory or a device (other than a terminal) raises NotReadable: /dev/zero never ends.
@@ -178,7 +178,7 @@ def read_bounded(source: str | os.PathLike | IO[bytes], limit: int) -> bytes | N
 # --- outputs --------------------------------------------------------------------------------------
 
 
-def refuse_output_among_inputs(output: str | os.PathLike | None, inputs: Iterable[str | os.PathLike | None]) -> None:
+def refuse_output_among_inputs(output: str | os.PathLike[str] | None, inputs: Iterable[str | os.PathLike[str] | None]) -> None:
     """`-o` must not name a file the run reads (through any path or link): it would be destroyed."""
     if output is None or not os.path.exists(output):
         return
@@ -203,7 +203,7 @@ def umask() -> int:
 
 
 @contextmanager
-def open_output(output: str | os.PathLike | None, binary: bool = False) -> Iterator[IO[Any]]:
+def open_output(output: str | os.PathLike[str] | None, binary: bool = False) -> Iterator[IO[Any]]:
     """An open file for one output; what is written replaces `output` only if the block completes.
 
     - None: standard output (refused if the caller closed it).
@@ -249,7 +249,7 @@ def _standard_output(binary: bool) -> Iterator[IO[Any]]:
 
 def _in_place(resolved: str, shown: str, binary: bool) -> Iterator[IO[Any]]:
     try:
-        handle = open(resolved, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+        handle: IO[Any] = open(resolved, "wb") if binary else open(resolved, "w", encoding="utf-8", newline="")
     except OSError as error:
         raise _write_error(shown, error) from None
     try:
@@ -279,7 +279,7 @@ def _replacing(resolved: str, shown: str, existing: os.stat_result | None, binar
                     os.fchown(fd, existing.st_uid, existing.st_gid)
             else:
                 os.fchmod(fd, 0o666 & ~umask())
-            handle = os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+            handle: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
         except OSError as error:
             os.close(fd)
             raise _write_error(shown, error) from None
@@ -330,7 +330,7 @@ def _write_error(shown: str, error: OSError) -> OutputError:
                        hint=hints.get(error.errno or 0, "check the path given to -o"))
 
 
-def write_text(text: str | Iterable[str], output: str | os.PathLike | None) -> None:
+def write_text(text: str | Iterable[str], output: str | os.PathLike[str] | None) -> None:
     """Text, or text in pieces as a renderer makes them (never joined whole in memory)."""
     with open_output(output) as handle:
         if isinstance(text, str):

@@ -37,7 +37,7 @@ class UserError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads each error's own code
 
 
 class CcgrateGroup(click.Group):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,7 +20,13 @@ from ccgrate._base.streams import (
 from ccgrate._cli.messages import notice, say, warn
 from ccgrate._cli.options import (
     FRAMEWORK,
+    Command,
 )
+
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+    from ccgrate._scoring.bind import Population
+    from ccgrate._scoring.run import InputFile
 
 
 def read_sources(files: tuple[str, ...] | list[str]) -> list[tuple[str, bytes]]:
@@ -72,14 +78,15 @@ def guard_output(output: Path | None, *inputs: str | Path | None) -> None:
     refuse_output_among_inputs(output, [*inputs, *sorted(builtin_dir().glob("*.toml"))])
 
 
-def population_options(command):
+def population_options(command: Command) -> Command:
     """--period and --framework: which one population of FILE the command works on."""
     command = click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK,
                            help="Use this framework instead of the one for the data's period.")(command)
     return click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")(command)
 
 
-def one_population(file: str, framework_spec: str | None, period: str | None, reading: Any, output: Path | None = None):
+def one_population(file: str, framework_spec: str | None, period: str | None, reading: Reading,
+                   output: Path | None = None) -> tuple[Population, InputFile]:
     """The one population (file and period) these commands work on."""
     from ccgrate._scoring.run import parse_period_option, prepare
 
@@ -96,7 +103,7 @@ def one_population(file: str, framework_spec: str | None, period: str | None, re
     return prepared.populations[0], prepared.inputs[0]
 
 
-def org_index(population, spec: str, file: str) -> int:
+def org_index(population: Population, spec: str, file: str) -> int:
     from ccgrate._read.organisations import match_orgs
 
     (code,) = match_orgs([spec], dict(zip(population.codes, population.names)), file)

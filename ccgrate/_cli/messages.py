@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -10,13 +11,14 @@ from ccgrate._base.errors import printable
 from ccgrate._base.streams import (
     stream_closed,
 )
+from ccgrate._cli.options import Command
 from ccgrate._render.console import make_console
 from ccgrate._render.output import file_width
 
 VERBOSITY = "ccgrate.verbosity"
 
 
-def _verbosity(flag: str, level: int):
+def _verbosity(flag: str, level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
     def record(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         if not value:
             return
@@ -28,7 +30,7 @@ def _verbosity(flag: str, level: int):
     return record
 
 
-def verbosity_options(command):
+def verbosity_options(command: Command) -> Command:
     """-q/--quiet: only data and errors; -v/--verbose: also what was read and how long it took."""
     command = click.option(
         "-v", "--verbose", is_flag=True, expose_value=False, callback=_verbosity("verbose", 1),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +17,12 @@ from ccgrate._base.streams import (
 )
 from ccgrate._render.output import TEXT_FORMATS, OutputFormat
 
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+# A command function, as a decorator hands it on.
+Command = TypeVar("Command", bound=Callable[..., Any])
+
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 
 
@@ -24,7 +31,7 @@ def _output_format(_ctx: click.Context, _param: click.Parameter, value: str | No
 
 
 def format_option(formats: tuple[OutputFormat, ...] = TEXT_FORMATS, default: OutputFormat | None = OutputFormat.TABLE,
-                  help: str = "Output format: a table for people, or a stable machine format.") -> Any:
+                  help: str = "Output format: a table for people, or a stable machine format.") -> Callable[[Command], Command]:
     """-f/--format among the formats the command's result claims (tests/cli holds the two equal),
     handed to the command as an OutputFormat."""
     return click.option(
@@ -52,7 +59,7 @@ class FiniteRange(click.FloatRange):
         return number
 
 
-class OutputPath(click.ParamType):
+class OutputPath(click.ParamType):  # type: ignore[type-arg]  # click 8.5's ParamType is generic, 8.2's is not
     """-o FILE: a path (kept as given), or - for standard output (None). Never empty, never a directory."""
 
     name = "file"
@@ -69,7 +76,7 @@ class OutputPath(click.ParamType):
             self.fail(f"{shown_path(text)} is a directory; give a file name", param, ctx)
         return Path(text)
 
-    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
         from click.shell_completion import CompletionItem
 
         return [CompletionItem(incomplete, type="file")]
@@ -78,7 +85,7 @@ class OutputPath(click.ParamType):
 OUTPUT = OutputPath()
 
 
-class InputPath(click.ParamType):
+class InputPath(click.ParamType):  # type: ignore[type-arg]
     """FILE: a path, a year, a glob or -, kept exactly as written (the commands say what is wrong
     with it); the shell completes it as a file name."""
 
@@ -87,7 +94,7 @@ class InputPath(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         return os.fsdecode(value) if isinstance(value, bytes) else value
 
-    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
         from click.shell_completion import CompletionItem
 
         return [CompletionItem(incomplete, type="file")]
@@ -98,7 +105,7 @@ class FrameworkSpec(InputPath):
 
     name = "framework"
 
-    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
         from click.shell_completion import CompletionItem
 
         from ccgrate._framework.loader import builtins
@@ -151,11 +158,11 @@ def _column_roles(_ctx: click.Context, _param: click.Parameter, values: tuple[st
     return tuple(pairs)
 
 
-def reading_options(command: Any) -> Any:
+def reading_options(command: Command) -> Command:
     """--encoding, --sheet and --column, handed to the command as one `reading`."""
 
     @functools.wraps(command)
-    def with_reading(*args: Any, encoding: str, sheet: str | None, columns: tuple, **kwargs: Any) -> Any:
+    def with_reading(*args: Any, encoding: str, sheet: str | None, columns: tuple[tuple[str, str], ...], **kwargs: Any) -> Any:
         from ccgrate._read.dataset import Reading
 
         return command(*args, reading=Reading(encoding, sheet, columns), **kwargs)
@@ -170,7 +177,7 @@ def reading_options(command: Any) -> Any:
                      help="Text encoding of CSV data files (e.g. cp1252 for files saved by Excel on Windows)."),
     ):
         with_reading = option(with_reading)
-    return with_reading
+    return with_reading  # type: ignore[return-value]  # it takes reading for encoding, sheet and columns
 
 
 def rating_choice(value: str | None, option: str, scales: list[list[str]] | None = None) -> str | None:

@@ -23,10 +23,14 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ccgrate._base.shipped import PACKAGE
 from ccgrate._base.signals import temporaries
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
+
 
 # The code that validates a framework and defines what a cached one is, relative to the package.
 _MODULES = ("_framework/model.py", "_framework/checks.py", "_framework/loader.py", "_framework/cache.py",
@@ -70,7 +74,7 @@ def _private(found: os.stat_result) -> bool:
     return found.st_uid == os.geteuid() and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def load(raw: bytes) -> Any | None:
+def load(raw: bytes) -> Framework | None:
     """The framework validated from these bytes before, or None."""
     try:
         entry = _entry(raw)
@@ -92,7 +96,7 @@ def load(raw: bytes) -> Any | None:
     return framework if isinstance(framework, Framework) else None
 
 
-def store(raw: bytes, framework: Any) -> None:
+def store(raw: bytes, framework: Framework) -> None:
     """Keep a framework just validated from these bytes (before anything used it)."""
     try:
         entry = _entry(raw)
@@ -112,5 +116,5 @@ def store(raw: bytes, framework: Any) -> None:
             raise
         finally:
             temporaries.discard(temporary)
-    except Exception:  # noqa: S110 - the cache only ever saves time
+    except Exception:
         return

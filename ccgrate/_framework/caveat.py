@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
 
 
-def caveat(frameworks: Iterable[Any]) -> str | None:
+
+def caveat(frameworks: Iterable[Framework]) -> str | None:
     """One sentence naming the reconstructed frameworks among those used, or None if there are none."""
     chosen = {fw.id: fw for fw in frameworks if fw.reconstructed}
     if not chosen:

@@ -7,13 +7,16 @@ a (dotted key path, message) pair; `loader.py` turns them into one line each.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from ccgrate._framework.model import (
     CONDITION_KEYS,
     IDENTIFIER,
     TRANSFORMS,
     ZSCORE_LABELS,
+    AnyIndicator,
+    Area,
+    Domain,
     Framework,
     OneOrMore,
     Rule,
@@ -144,7 +147,7 @@ WEIGHT_RANGE = (1e-9, 1e9)
 def _check_weights(fw: Framework) -> list[tuple[str, str]]:
     problems = []
     low, high = WEIGHT_RANGE
-    groups = [("domains", fw.domains), ("indicators", fw.indicators)]
+    groups: list[tuple[str, Sequence[Domain | AnyIndicator]]] = [("domains", fw.domains), ("indicators", fw.indicators)]
     groups += [(f"areas[{k}].indicators", area.indicators) for k, area in enumerate(fw.areas)]
     for kind, items in groups:
         for index, item in enumerate(items):
@@ -170,7 +173,7 @@ def add_levels(problems: list[tuple[str, str]], path: str, levels: list[str], al
             problems.append((f"{path}.aliases.{alias}", f'"{alias}" is already a level and cannot stand for another'))
 
 
-def _check_evidence(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
+def _check_evidence(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str, str]]:
     """An indicator is seen or named only on a source for the framework's own year; an earlier
     year's source makes it carried-forward."""
     period, source_period = fw.framework.period, ind.source_period
@@ -209,7 +212,7 @@ def _check_scale(problems: list[tuple[str, str]], path: str, ratings: list[str],
                              f'"{better}" ({value:g})'))
 
 
-def _check_area(fw: Framework, area: Any, path: str) -> list[tuple[str, str]]:
+def _check_area(fw: Framework, area: Area, path: str) -> list[tuple[str, str]]:
     """An area's own scale has a word for each of the framework's ratings and cuts in order; its own
     bandings name numeric indicators of that area, once each, and are valid bandings of them."""
     problems: list[tuple[str, str]] = []
@@ -247,7 +250,7 @@ def _check_area(fw: Framework, area: Any, path: str) -> list[tuple[str, str]]:
     return problems
 
 
-def _check_method(fw: Framework, ind: Any, path: str) -> list[tuple[str, str]]:
+def _check_method(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if ind.method in ("bands", "quantile") and ind.cuts is not None:
         cuts = ind.cuts
@@ -307,7 +310,7 @@ def _check_zscore(ind: ZScoreIndicator, path: str) -> list[tuple[str, str]]:
     return problems
 
 
-def _band_count(fw: Framework, ind: Any) -> int:
+def _band_count(fw: Framework, ind: AnyIndicator) -> int:
     if ind.method == "standard":
         return 4 if ind.significance else 2
     if ind.method == "zscore":

@@ -17,6 +17,8 @@ from ccgrate._base.errors import FrameworkError
 from ccgrate._base.shipped import shipped
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from ccgrate._framework.model import Framework
 
 if sys.version_info >= (3, 11):
@@ -79,7 +81,7 @@ def builtin_for_period(period: str) -> BuiltinEntry | None:
     return None
 
 
-def resolve_framework(spec: str) -> Any:
+def resolve_framework(spec: str) -> Framework:
     """A built-in id or an explicit path to a TOML file, and nothing else."""
     for entry in builtins():
         if entry.id == spec:
@@ -94,7 +96,7 @@ def resolve_framework(spec: str) -> Any:
     )
 
 
-def framework_for_period(period: str) -> Any:
+def framework_for_period(period: str) -> Framework:
     entry = builtin_for_period(period)
     if entry is None:
         known = ", ".join(f"{e.period} ({e.id})" for e in builtins())
@@ -105,7 +107,7 @@ def framework_for_period(period: str) -> Any:
     return load_framework(entry.path, origin=f"builtin:{entry.id}")
 
 
-def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
+def load_framework(path: Path | str, *, origin: str | None = None) -> Framework:
     """Read and validate a framework file; raises FrameworkError naming the file and key path."""
     from ccgrate._base.streams import (
         FRAMEWORK_LIMIT,
@@ -127,7 +129,7 @@ def load_framework(path: Path | str, *, origin: str | None = None) -> Any:
     return parse_framework(raw, name=shown, origin=origin or shown)
 
 
-def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Any:
+def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Framework:
     from pydantic import ValidationError
 
     from ccgrate._framework import cache as fwcache
@@ -207,7 +209,7 @@ _PATTERN_WORDS = {
 }
 
 
-def _describe_validation(error: Any, data: dict) -> list[str]:
+def _describe_validation(error: ValidationError, data: dict[str, Any]) -> list[str]:
     from ccgrate._framework.model import METHODS
 
     lines = []
@@ -239,7 +241,7 @@ def _describe_validation(error: Any, data: dict) -> list[str]:
     return lines
 
 
-def _dotted(loc: list) -> str:
+def _dotted(loc: list[str | int]) -> str:
     text = ""
     for part in loc:
         if isinstance(part, int):
@@ -252,7 +254,7 @@ def _dotted(loc: list) -> str:
 _LIST_ITEM = re.compile(r"^(domains|areas|indicators|rules)\[(\d+)\]")
 
 
-def _with_id(path: str, data: dict) -> str:
+def _with_id(path: str, data: dict[str, Any]) -> str:
     """Name the list item by its id too: index counting alone is easy to get wrong in a long file."""
     match = _LIST_ITEM.match(path)
     if not match:
@@ -266,7 +268,7 @@ def _with_id(path: str, data: dict) -> str:
     return path
 
 
-def framework_schema() -> dict:
+def framework_schema() -> dict[str, Any]:
     """The JSON Schema of a framework file, for editors that validate and complete TOML."""
     from ccgrate._framework.model import Framework
 
@@ -276,7 +278,7 @@ def framework_schema() -> dict:
     return schema
 
 
-def framework_text(fw: Any) -> str:
+def framework_text(fw: Framework) -> str:
     """The TOML text a loaded framework was read from, checked against the hash taken when it was read."""
     import hashlib
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -330,7 +330,7 @@ class JudgementIndicator(_IndicatorBase):
 
 
 Indicator = Annotated[
-    Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator, JudgementIndicator],
+    BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator | JudgementIndicator,
     Field(discriminator="method"),
 ]
 # Any indicator, as a type for signatures (an area's own banding of one is a subclass of these).
@@ -385,7 +385,7 @@ class AreaZScore(ZScoreIndicator):
 
 
 AreaIndicator = Annotated[
-    Union[AreaBands, AreaStandard, AreaQuantile, AreaZScore],
+    AreaBands | AreaStandard | AreaQuantile | AreaZScore,
     Field(discriminator="method"),
 ]
 AREA_INHERITED = ("name", "domain", "area", "evidence", "source_period")  # always the indicator's own
@@ -478,9 +478,10 @@ class Framework(_Strict):
 
     # Where the definition came from, set by the loader: a path or "builtin:<id>", and its sha256.
     _origin: str = PrivateAttr(default="<memory>")
-    _exact_points: dict = PrivateAttr(default_factory=dict)  # per indicator id, made when first asked for
+    # Points per band, made when first asked for, keyed by the banding's object (kept alive beside them).
+    _exact_points: dict[int, tuple[AnyIndicator, list[Fraction]]] = PrivateAttr(default_factory=dict)
     _sha256: str = PrivateAttr(default="")
-    _area_indicators: dict = PrivateAttr(default_factory=dict)
+    _area_indicators: dict[tuple[str, str], AnyIndicator] = PrivateAttr(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -507,7 +508,7 @@ class Framework(_Strict):
             return list(area.scale.ratings)
         return list(self.scale.ratings)
 
-    def area_cuts(self, area: Area) -> tuple[list[float], str]:
+    def area_cuts(self, area: Area) -> tuple[list[float], OnCut]:
         """An area's cut points, best rating first, and which side a score on a cut falls."""
         if area.scale is None:
             return [self.scale.cuts[r] for r in self.scale.ratings[:-1]], self.scale.on_cut
@@ -516,7 +517,7 @@ class Framework(_Strict):
     def has_own_method(self, area: Area) -> bool:
         return area.scale is not None or bool(area.indicators)
 
-    def area_indicator(self, area: Area, ind: Any) -> Any:
+    def area_indicator(self, area: Area, ind: AnyIndicator) -> AnyIndicator:
         """How the area bands one of its indicators: its own banding, completed from the indicator, or the indicator."""
         key = (area.id, ind.id)
         if key not in self._area_indicators:
@@ -545,6 +546,8 @@ class Framework(_Strict):
                 parts.append("cuts " + ", ".join(f"{w} {c:g}" for w, c in zip(words, cuts)))
         for own in area.indicators:
             ind = self.area_indicator(area, self.indicator(own.id))
+            if isinstance(ind, JudgementIndicator):
+                continue  # checks refuse an area's own banding of a judgement indicator
             arrow = "↑" if ind.direction == "higher" else "↓"
             if ind.method == "standard":
                 parts.append(f"{ind.id} against {ind.standard:g} {arrow}")
@@ -554,7 +557,7 @@ class Framework(_Strict):
                 parts.append(f"{ind.id} by {ind.method} {arrow}")
         return "; ".join(parts)
 
-    def indicator(self, indicator_id: str) -> Any:
+    def indicator(self, indicator_id: str) -> AnyIndicator:
         for ind in self.indicators:
             if ind.id == indicator_id:
                 return ind
@@ -565,7 +568,7 @@ class Framework(_Strict):
             return list(self.judgements[ind.judgement].levels)
         return list(ind.levels or [])
 
-    def band_labels(self, ind: Any) -> list[str]:
+    def band_labels(self, ind: AnyIndicator) -> list[str]:
         """The names of an indicator's bands, best first."""
         if ind.labels:
             return list(ind.labels)
@@ -580,11 +583,11 @@ class Framework(_Strict):
             return quantile_labels(count)
         return [f"band {i + 1} of {count}" for i in range(count)]
 
-    def band_points(self, ind: Any) -> list[float]:
+    def band_points(self, ind: AnyIndicator) -> list[float]:
         """Points per band, best first, as doubles (the nearest to the exact points)."""
         return [float(points) for points in self.exact_points(ind)]
 
-    def exact_points(self, ind: Any) -> list[Fraction]:
+    def exact_points(self, ind: AnyIndicator) -> list[Fraction]:
         """Points per band, best first, exactly: the decimals written in the framework, or by default
         100 x (n - 1 - i) / (n - 1) for n bands (100, 66 2/3, 33 1/3, 0 for four), never rounded."""
         # Keyed by the object (kept alive beside its points): an area's banding of an indicator has its id.

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# A row of a table below its header: where it is (a line of a file, a row of a sheet), and its cells.
+Row = tuple[int, list[str]]
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -47,10 +50,14 @@ class Column:
     text_of: Callable[[int], str] | None = None  # a record's cell text, when `texts` is None
 
     def text(self, index: int) -> str:
-        return self.texts[index] if self.texts is not None else self.text_of(index)
+        if self.texts is not None:
+            return self.texts[index]
+        assert self.text_of is not None, "a column holds its texts or a way back to them"
+        return self.text_of(index)
 
     def all_texts(self) -> list[str]:
         if self.texts is None:
+            assert self.text_of is not None and self.numbers is not None, "a column from the fast reader"
             self.texts = [self.text_of(i) for i in range(len(self.numbers))]
         return self.texts
 
@@ -92,7 +99,7 @@ class Table:
     sha256: str
     header_line: int
     header: list[str]
-    body: list[tuple[int, list[str]]]  # (line or sheet row, cells) of every row below the header
+    body: list[Row]  # every row below the header
     separators: bool  # some cell holds the ASCII unit or record separator
     plain_numbers: bool
     decimal_comma: bool = False

@@ -127,7 +127,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
             return None
         field_starts, field_ends = bounds
         # The identity columns as text; the records' digests for the content hash.
-        chunk = raw[body_start + lo:body_start + hi]
+        chunk = raw[body_start + lo : body_start + hi]
         for index in text_at:
             texts[index].extend(_texts(chunk, field_starts[:, index], field_ends[:, index]))
         joined = chunk.replace(delimiter.encode(), b"\x1f")
@@ -151,10 +151,9 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
         for first in range(0, count, CHUNK_ROWS):
             last = min(first + CHUNK_ROWS, count)
             lo, hi = int(row_starts[first]), int(row_ends[last - 1])
-            bounds = _field_bounds(body[lo:hi], row_starts[first:last] - lo, row_ends[first:last] - lo, width,
-                                   delimiter_byte)
+            bounds = _field_bounds(body[lo:hi], row_starts[first:last] - lo, row_ends[first:last] - lo, width, delimiter_byte)
             assert bounds is not None, "the same block was read in the first pass"
-            chunk = raw[body_start + lo:body_start + hi]
+            chunk = raw[body_start + lo : body_start + hi]
             for index in as_text:
                 texts[index].extend(_texts(chunk, bounds[0][:, index], bounds[1][:, index]))
 
@@ -166,13 +165,22 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     kept = total_rows(rows_of["org_code"], rows_of.get("org_name"))
     notes: list[str] = []
     if header_index:
-        notes.append(f"{source}: the header is on line {header_line}; the "
-                     f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped")
+        notes.append(
+            f"{source}: the header is on line {header_line}; the "
+            f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped"
+        )
     order = None
     if kept is not None:
         totals, order = kept
-        notes.append(totals_note(source, [(lines[i], rows_of["org_code"][i].strip() or
-                                          (rows_of.get("org_name") or [""] * count)[i].strip()) for i in totals]))
+        notes.append(
+            totals_note(
+                source,
+                [
+                    (lines[i], rows_of["org_code"][i].strip() or (rows_of.get("org_name") or [""] * count)[i].strip())
+                    for i in totals
+                ],
+            )
+        )
         lines = [lines[i] for i in order]
         rows_of = {name: [column[i] for i in order] for name, column in rows_of.items()}
         texts.update({index: [texts[index][i] for i in order] for index in as_text})
@@ -184,8 +192,9 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     content = combine_digests(header_digest, bytes(digests), separators=False)
     del digests
 
-    codes, org_names, periods = identity_columns({name: (names.index(name), rows) for name, rows in rows_of.items()},
-                                                 lines, source)
+    codes, org_names, periods = identity_columns(
+        {name: (names.index(name), rows) for name, rows in rows_of.items()}, lines, source
+    )
     check_unique_records(codes, periods, lines, source)
     dataset = Dataset(source, hashlib.sha256(raw).hexdigest(), content, "wide", codes, org_names, periods, lines)
     cell_text = _cell_reader(raw, body_start, row_starts, row_ends, delimiter)
@@ -196,8 +205,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
         if index in as_text:
             column = Column(title, texts[index], index + 1)
         else:
-            column = Column(title, None, index + 1, numbers=numbers[index],
-                            text_of=lambda i, index=index: cell_text(i, index))
+            column = Column(title, None, index + 1, numbers=numbers[index], text_of=_texts_of(cell_text, index))
         if name.endswith("_numerator"):
             dataset.numerators[name[: -len("_numerator")]] = column
         elif name.endswith("_denominator"):
@@ -209,8 +217,9 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     return dataset
 
 
-def _field_bounds(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int,
-                  delimiter: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _field_bounds(
+    block: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int, delimiter: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Where each field of a block of rows starts and ends (rows x fields, from the block's start),
     or None when a row has more or fewer fields than the header."""
     delimiters = np.flatnonzero(block == delimiter)
@@ -245,8 +254,9 @@ def _texts(chunk: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     return picked.tobytes().decode("utf-8").split("\x1f")[:-1]
 
 
-def _parse(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int],
-           delimiter: int) -> tuple[np.ndarray, set[int]]:
+def _parse(
+    block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int], delimiter: int
+) -> tuple[np.ndarray, set[int]]:
     """The fields of `columns` as doubles (NaN where blank), or the columns holding a cell that is
     not a plain finite number (which only a failing block pays to find)."""
     grid = _whole_rows(block, starts, ends, columns, delimiter)
@@ -257,8 +267,9 @@ def _parse(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: lis
         # Only number characters, yet a field is not a number ("1..2", "-", "1e999"): column by column.
         s, e = starts[:, columns], ends[:, columns]
         empty = s == e
-        failed = {index for k, index in enumerate(columns)
-                  if _numbers(block, s[~empty[:, k], k], e[~empty[:, k], k], delimiter) is None}
+        failed = {
+            index for k, index in enumerate(columns) if _numbers(block, s[~empty[:, k], k], e[~empty[:, k], k], delimiter) is None
+        }
     assert failed, "a block that fails has a column that fails alone"
     return np.empty(0), failed
 
@@ -275,8 +286,7 @@ def _columns_with_odd_bytes(block: np.ndarray, starts: np.ndarray, columns: list
     return set(np.unique(field % starts.shape[1]).tolist()) & set(columns)
 
 
-def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int],
-                delimiter: int) -> np.ndarray | None:
+def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int], delimiter: int) -> np.ndarray | None:
     """The block read whole by numpy's text reader, without gathering the numeric fields: the other
     columns' fields (codes, names) are first overwritten with zeros, so that one check of every byte
     covers the block, and then skipped; an empty field is given the text nan (after the check, so
@@ -298,8 +308,15 @@ def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns
     try:
         # loadtxt reads each number with CPython's own correctly rounded parser (PyOS_string_to_double,
         # as float() does) and raises on a token that is not a whole number; twice as fast as fromstring.
-        grid = np.loadtxt(io.BytesIO(work.tobytes()), delimiter=chr(delimiter), dtype=np.float64, comments=None,
-                          usecols=columns, ndmin=2, encoding="ascii")
+        grid = np.loadtxt(
+            io.BytesIO(work.tobytes()),
+            delimiter=chr(delimiter),
+            dtype=np.float64,
+            comments=None,
+            usecols=columns,
+            ndmin=2,
+            encoding="ascii",
+        )
     except ValueError:
         return None
     if grid.shape != (starts.shape[0], len(columns)):
@@ -334,7 +351,7 @@ def _numbers(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, delimiter:
 
 def _positions(body: np.ndarray, byte: int) -> np.ndarray:
     """Where `byte` occurs, a block at a time so that no temporary is the size of the file."""
-    found = [np.flatnonzero(body[at:at + _BLOCK] == byte) + at for at in range(0, len(body), _BLOCK)]
+    found = [np.flatnonzero(body[at : at + _BLOCK] == byte) + at for at in range(0, len(body), _BLOCK)]
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
@@ -342,16 +359,18 @@ def _valid_utf8(raw: bytes) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for at in range(0, len(raw), _BLOCK):
-            decoder.decode(raw[at:at + _BLOCK])
+            decoder.decode(raw[at : at + _BLOCK])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
 
 
-def _cell_reader(raw: bytes, body_start: int, row_starts: np.ndarray, row_ends: np.ndarray,
-                 delimiter: str) -> Callable[[int, int], str]:
+def _cell_reader(
+    raw: bytes, body_start: int, row_starts: np.ndarray, row_ends: np.ndarray, delimiter: str
+) -> Callable[[int, int], str]:
     """The text of one cell, for messages and for the columns read as text, from the file's bytes."""
+
     def text(record: int, column: int) -> str:
         start = body_start + int(row_starts[record])
         end = body_start + int(row_ends[record])
@@ -359,3 +378,7 @@ def _cell_reader(raw: bytes, body_start: int, row_starts: np.ndarray, row_ends: 
 
     return text
 
+
+def _texts_of(cell_text: Callable[[int, int], str], column: int) -> Callable[[int], str]:
+    """A column's way back to any one record's cell text."""
+    return lambda record: cell_text(record, column)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ccgrate._base.errors import DataError, NotIndicatorData, clip, listed, location
 from ccgrate._base.vocabulary import COLUMN_ALIASES, ROLES, column_key
 from ccgrate._read.cells import read_code, read_period
-from ccgrate._read.dataset import Reading, Table
+from ccgrate._read.dataset import Reading, Row, Table
 
 # Columns that publications carry beside the data and that no framework rates: set aside with a
 # note rather than read as indicators of a wide file.
@@ -79,7 +79,7 @@ def totals_note(source: str, totals: list[tuple[int, str]]) -> str:
             f"({codes}, on {word}{'s' if len(totals) > 1 else ''} {where}): ccgrate rates organisations, not totals")
 
 
-def without_totals(names: list[str], body: list, table: Table) -> list:
+def without_totals(names: list[str], body: list[Row], table: Table) -> list[Row]:
     code_at = names.index("org_code")
     name_at = names.index("org_name") if "org_name" in names else None
     found = total_rows([row[code_at] for _, row in body],
@@ -186,7 +186,7 @@ def _nameless_column(table: Table, index: int) -> DataError:
                      hint="give every column a name")
 
 
-def record_identities(names: list[str], body: list, source: str) -> tuple[list[str], list[str], list[str | None]]:
+def record_identities(names: list[str], body: list[Row], source: str) -> tuple[list[str], list[str], list[str | None]]:
     """Each row's organisation code, name and period, checked."""
     columns = {name: (index, [row[index] for _, row in body]) for index, name in enumerate(names) if name in IDENTITY}
     return identity_columns(columns, [line for line, _ in body], source)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ccgrate._base.errors import DataError, clip, listed, location
 from ccgrate._base.vocabulary import ROLES
-from ccgrate._read.dataset import Column, Dataset, Reading, Table
+from ccgrate._read.dataset import Column, Dataset, Reading, Row, Table
 from ccgrate._read.hashing import content_hash
 from ccgrate._read.layout import (
     COUNT_SUFFIXES,
@@ -72,7 +72,8 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
 
 
 
-def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> Dataset:
+def _read_wide(names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str,
+               decimal_comma: bool) -> Dataset:
     codes, org_names, periods = record_identities(names, body, source)
     check_unique_records(codes, periods, [line for line, _ in body], source)
     lines = [line for line, _ in body]
@@ -92,13 +93,15 @@ def _read_wide(names, header, body, source, sha256, content, decimal_comma) -> D
     return dataset
 
 
-def _read_long(names, header, body, source, sha256, content, decimal_comma) -> Dataset:
+def _read_long(names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str,
+               decimal_comma: bool) -> Dataset:
     columns = {name: index for index, name in enumerate(names)}
     # Publications put names, units, confidence limits and regions beside each value.
     set_aside = [clip(header[i].strip()) for i, n in enumerate(names) if n and n not in ROLES]
     codes, org_names, periods = record_identities(names, body, source)
     record_of: dict[tuple[str, str | None], int] = {}
-    dataset = Dataset(source, sha256, content, "long", [], [], [], [])
+    record_lines: list[int] = []
+    dataset = Dataset(source, sha256, content, "long", [], [], [], record_lines)
     if set_aside:
         dataset.notes.append(f"{source}: column{'s' if len(set_aside) > 1 else ''} not used: {listed(set_aside, 12)}")
     cells: dict[str, dict[str, dict[int, tuple[str, int]]]] = {"value": {}, "numerator": {}, "denominator": {}}
@@ -125,7 +128,7 @@ def _read_long(names, header, body, source, sha256, content, decimal_comma) -> D
             dataset.codes.append(code)
             dataset.names.append(name)
             dataset.periods.append(period)
-            dataset.lines.append(line)
+            record_lines.append(line)
         elif not dataset.names[record] and name:
             dataset.names[record] = name
         headers.setdefault(key, indicator)

@@ -6,6 +6,7 @@ import csv
 import gc
 import hashlib
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ccgrate._base.errors import DataError, location
@@ -105,7 +106,7 @@ def find_csv_header(text: str, reading: Reading) -> tuple[int, str]:
 
 
 @contextmanager
-def _collector_paused():
+def _collector_paused() -> Iterator[None]:
     enabled = gc.isenabled()
     gc.disable()
     try:

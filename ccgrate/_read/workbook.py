@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+from typing import TYPE_CHECKING
 
 from ccgrate._base.errors import DataError, SheetSource, clip, listed
 from ccgrate._read.dataset import Reading, Table
 from ccgrate._read.layout import HEADER_SEARCH_ROWS, is_header
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _ZIP = b"PK\x03\x04"  # .xlsx, .xlsm, .xlsb and .ods are zip archives
@@ -75,13 +79,13 @@ def read_sheet(raw: bytes, source: str, reading: Reading) -> Table:
     return table
 
 
-def _chosen_sheet(book, worksheets: list[str], source: str, reading: Reading) -> str:
+def _chosen_sheet(book: CalamineWorkbook, worksheets: list[str], source: str, reading: Reading) -> str:
     """--sheet by name (or 1-based number); otherwise the first sheet with a header naming an
     organisation code column, or the first sheet (whose missing column the reader then reports)."""
     wanted = reading.sheet
     if wanted is not None:
-        for matches in (lambda n: n == wanted, lambda n: n.casefold() == wanted.strip().casefold()):
-            found = [n for n in worksheets if matches(n)]
+        folded = wanted.strip().casefold()
+        for found in ([n for n in worksheets if n == wanted], [n for n in worksheets if n.casefold() == folded]):
             if found:
                 return found[0]
         if wanted.strip().isdigit() and 1 <= int(wanted) <= len(worksheets):

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from ccgrate._analysis.calibrate import Calibration
     from ccgrate._analysis.sensitivity import Sensitivity
-    from ccgrate._analysis.whatif import WhatIf
+    from ccgrate._analysis.whatif import Change, WhatIf
     from ccgrate._framework.model import Framework
 
 
@@ -32,13 +32,13 @@ CHANGE_COLUMNS = ["kind", "id", "name", "from", "to", "band_from", "band_to", "s
 WHO = ["org_code", "period", "target"]
 
 
-def _change(change: Any) -> dict:
+def _change(change: Change) -> dict[str, Any]:
     return {"kind": change.kind, "indicator": change.id, "name": change.name, "from": machine_number(change.before),
             "to": machine_number(change.after), "band_from": change.band_before, "band_to": change.band_after,
             "steps": change.steps}
 
 
-def whatif_record(answer: Any) -> dict:
+def whatif_record(answer: WhatIf) -> dict[str, Any]:
     return {
         "ccgrate_version": ccgrate_version(),
         "schema_version": SCHEMA_VERSION,
@@ -61,11 +61,11 @@ def whatif_record(answer: Any) -> dict:
     }
 
 
-def whatif_json(answer: Any) -> str:
+def whatif_json(answer: WhatIf) -> str:
     return json.dumps(whatif_record(answer), indent=2, ensure_ascii=False) + "\n"
 
 
-def whatif_ndjson(answer: Any) -> str:
+def whatif_ndjson(answer: WhatIf) -> str:
     context = {"org_code": answer.org_code, "period": answer.period, "target": answer.target,
                "framework_reconstructed": answer.framework_reconstructed, "schema_version": SCHEMA_VERSION}
     lines = [json.dumps({**context, **_change(c)}, ensure_ascii=False) for c in answer.changes]
@@ -75,24 +75,24 @@ def whatif_ndjson(answer: Any) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _rows(answer: Any) -> list[list[Any]]:
+def _rows(answer: WhatIf) -> list[list[Any]]:
     """The changes, then (kind "area") the area ratings they change, as a consequence."""
     return ([[c.kind, c.id, c.name, c.before, c.after, c.band_before, c.band_after, c.steps] for c in answer.changes]
             + [["area", area, name, old, new, None, None, None] for area, name, old, new in answer.area_changes])
 
 
-def whatif_csv(answer: Any) -> str:
+def whatif_csv(answer: WhatIf) -> str:
     who = [answer.org_code, answer.period, answer.target]
     flag = ["true" if answer.framework_reconstructed else "false"]
     return render_rows_csv(WHO + CHANGE_COLUMNS + ["framework_reconstructed"],
                            [who + row + flag for row in _rows(answer)])
 
 
-def whatif_markdown(answer: Any) -> str:
+def whatif_markdown(answer: WhatIf) -> str:
     return f"{_summary(answer)}\n\n" + markdown_table(CHANGE_COLUMNS, _rows(answer))
 
 
-def _summary(answer: Any) -> str:
+def _summary(answer: WhatIf) -> str:
     who = f"{answer.org_code} {answer.org_name}, {answer.period}"
     if answer.note and not answer.changes:
         return f"{who}: {answer.note.rstrip('.')}."
@@ -110,7 +110,7 @@ def _summary(answer: Any) -> str:
     return text + "."
 
 
-def print_whatif(console: Any, answer: Any, settings: bool) -> None:
+def print_whatif(console: Console, answer: WhatIf, settings: bool) -> None:
     from rich.table import Table
 
     from ccgrate._render.console import plain
@@ -166,7 +166,7 @@ def _slug(rating: str) -> str:
     return rating.lower().replace(" ", "_")
 
 
-def sensitivity_columns(result: Any) -> list[str]:
+def sensitivity_columns(result: Sensitivity) -> list[str]:
     ratings = result.framework.scale.ratings
     return (["org_code", "org_name", "period", "score", "rating"] + [f"p_{_slug(r)}" for r in ratings]
             + ["p_not_rated", "p_same_rating", "rank_median", "rank_p05", "rank_p95"]
@@ -181,7 +181,7 @@ def _rank(value: float) -> int | None:
     return None if value != value else int(value)
 
 
-def sensitivity_rows(result: Any, selected: list[int]) -> list[list[Any]]:
+def sensitivity_rows(result: Sensitivity, selected: list[int]) -> list[list[Any]]:
     base, population = result.base, result.population
     probabilities, same = result.probabilities, result.same_rating()
     areas = list(result.same_area_rating().values())
@@ -195,7 +195,7 @@ def sensitivity_rows(result: Any, selected: list[int]) -> list[list[Any]]:
     return rows
 
 
-def sensitivity_settings(result: Any) -> dict:
+def sensitivity_settings(result: Sensitivity) -> dict[str, Any]:
     fw = result.framework
     return {
         "framework": fw.id,
@@ -212,7 +212,7 @@ def sensitivity_settings(result: Any) -> dict:
     }
 
 
-def sensitivity_json(result: Any, selected: list[int]) -> str:
+def sensitivity_json(result: Sensitivity, selected: list[int]) -> str:
     columns = sensitivity_columns(result)
     ratings = result.framework.scale.ratings
     organisations = []
@@ -231,7 +231,7 @@ def sensitivity_json(result: Any, selected: list[int]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def sensitivity_ndjson(result: Any, selected: list[int]) -> str:
+def sensitivity_ndjson(result: Sensitivity, selected: list[int]) -> str:
     columns = sensitivity_columns(result)
     settings = {"draws": result.draws, "seed": result.seed, "framework_reconstructed": result.framework.reconstructed,
                 "schema_version": SCHEMA_VERSION}
@@ -239,13 +239,13 @@ def sensitivity_ndjson(result: Any, selected: list[int]) -> str:
                    for row in sensitivity_rows(result, selected))
 
 
-def sensitivity_csv(result: Any, selected: list[int]) -> str:
+def sensitivity_csv(result: Sensitivity, selected: list[int]) -> str:
     flag = ["true" if result.framework.reconstructed else "false"]
     return render_rows_csv(sensitivity_columns(result) + ["framework_reconstructed"],
                            [row + flag for row in sensitivity_rows(result, selected)])
 
 
-def sensitivity_caption(result: Any) -> str:
+def sensitivity_caption(result: Sensitivity) -> str:
     text = f"{result.draws:,} draws, seed {result.seed}: {result.perturbation.describe()}"
     if result.perturbation.values:
         count = len(result.resampled)
@@ -253,7 +253,7 @@ def sensitivity_caption(result: Any) -> str:
     return text
 
 
-def sensitivity_summary(result: Any) -> str:
+def sensitivity_summary(result: Sensitivity) -> str:
     same = result.same_rating()
     rated = same[same == same]
     steady = int((rated >= 0.9).sum())
@@ -269,12 +269,12 @@ def sensitivity_summary(result: Any) -> str:
     return text
 
 
-def sensitivity_markdown(result: Any, selected: list[int]) -> str:
+def sensitivity_markdown(result: Sensitivity, selected: list[int]) -> str:
     return (f"{sensitivity_caption(result)}. {sensitivity_summary(result)}\n\n"
             + markdown_table(sensitivity_columns(result), sensitivity_rows(result, selected)))
 
 
-def print_sensitivity(console: Any, result: Any, selected: list[int]) -> None:
+def print_sensitivity(console: Console, result: Sensitivity, selected: list[int]) -> None:
     from rich import box
     from rich.table import Table
 
@@ -317,12 +317,12 @@ def _share(probability: float | None) -> str:
 CALIBRATION_COLUMNS = ["rating", "target", "achieved", "before", "cut_before", "cut_after"]
 
 
-def calibration_rows(result: Any) -> list[list[Any]]:
+def calibration_rows(result: Calibration) -> list[list[Any]]:
     return [[r, result.target[r], result.achieved[r], result.before[r], result.cuts_before.get(r), result.cuts_after.get(r)]
             for r in result.target]
 
 
-def calibration_verdict(result: Any, output: str) -> str:
+def calibration_verdict(result: Calibration, output: str) -> str:
     if result.exact:
         text = f"Scoring the file with {output} gives the target exactly."
     else:
@@ -338,7 +338,7 @@ def calibration_verdict(result: Any, output: str) -> str:
     return text
 
 
-def calibration_json(result: Any, source: str, output: str, old_id: str) -> str:
+def calibration_json(result: Calibration, source: str, output: str, old_id: str) -> str:
     document = {
         "ccgrate_version": ccgrate_version(),
         "framework": old_id,
@@ -357,15 +357,15 @@ def calibration_json(result: Any, source: str, output: str, old_id: str) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def calibration_csv(result: Any) -> str:
+def calibration_csv(result: Calibration) -> str:
     return render_rows_csv(CALIBRATION_COLUMNS, calibration_rows(result))
 
 
-def calibration_markdown(result: Any, output: str) -> str:
+def calibration_markdown(result: Calibration, output: str) -> str:
     return f"{calibration_verdict(result, output)}\n\n" + markdown_table(CALIBRATION_COLUMNS, calibration_rows(result))
 
 
-def print_calibration(console: Any, result: Any, output: str, old_id: str) -> None:
+def print_calibration(console: Console, result: Calibration, output: str, old_id: str) -> None:
     from rich.table import Table
 
     from ccgrate._render.console import plain
@@ -373,9 +373,9 @@ def print_calibration(console: Any, result: Any, output: str, old_id: str) -> No
     what = "" if result.area is None else f" (area {result.area})"
     table = Table(title=f"{old_id} calibrated as {result.framework_id}{what}, written to {output}",
                   title_justify="left")
-    for column, justify in (("Rating", "left"), ("Target", "right"), ("Achieved", "right"), ("Before", "right"),
-                            ("Cut before", "right"), ("Cut after", "right")):
-        table.add_column(column, justify=justify)
+    table.add_column("Rating")
+    for column in ("Target", "Achieved", "Before", "Cut before", "Cut after"):
+        table.add_column(column, justify="right")
     for rating, target, achieved, before, cut_before, cut_after in calibration_rows(result):
         table.add_row(rating, str(target), str(achieved), str(before),
                       "-" if cut_before is None else f"{cut_before:g}", "-" if cut_after is None else f"{cut_after:g}")

@@ -10,9 +10,12 @@ import csv
 import io
 import math
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccgrate._base.errors import printable
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
 
 SCHEMA_VERSION = 4
 
@@ -27,7 +30,7 @@ def ccgrate_version() -> str:
     return __version__
 
 
-def framework_record(fw: Any) -> dict:
+def framework_record(fw: Framework) -> dict[str, Any]:
     return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin,
             "reconstructed": fw.reconstructed}
 

@@ -10,7 +10,7 @@ from ccgrate._render.output import TEXT_FORMATS, OutputFormat, Renderer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ccgrate._analysis.compare import Comparison
+    from ccgrate._analysis.compare import Comparison, OrgChange, Side
     from ccgrate._framework.model import Framework
 
 
@@ -31,12 +31,12 @@ from ccgrate._render.cells import (
 BAR_WIDTH = 20
 
 
-def _side(side: Any) -> dict:
+def _side(side: Side) -> dict[str, Any]:
     return {"period": side.label, "source": side.source, "input_sha256": side.input_sha256,
             "framework": framework_record(side.framework)}
 
 
-def org_record(change: Any) -> dict:
+def org_record(change: OrgChange) -> dict[str, Any]:
     return {
         "org_code": change.org_code,
         "org_name": change.org_name,
@@ -71,7 +71,7 @@ def org_record(change: Any) -> dict:
     }
 
 
-def comparison_record(comparison: Any) -> dict:
+def comparison_record(comparison: Comparison) -> dict[str, Any]:
     return {
         "ccgrate_version": ccgrate_version(),
         "schema_version": SCHEMA_VERSION,
@@ -93,11 +93,11 @@ def comparison_record(comparison: Any) -> dict:
     }
 
 
-def render_json(comparison: Any) -> str:
+def render_json(comparison: Comparison) -> str:
     return json.dumps(comparison_record(comparison), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_ndjson(comparison: Any) -> str:
+def render_ndjson(comparison: Comparison) -> str:
     version = ccgrate_version()
     a, b = comparison.a, comparison.b
     lines = []
@@ -109,7 +109,7 @@ def render_ndjson(comparison: Any) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def csv_rows(comparison: Any) -> tuple[list[str], list[list[Any]]]:
+def csv_rows(comparison: Comparison) -> tuple[list[str], list[list[Any]]]:
     domains = list(dict.fromkeys(d_id for change in comparison.orgs for d_id, *_ in change.domains))
     header = ["org_code", "org_name", "predecessors", "rating_a", "rating_b", "movement", "score_a", "score_b",
               "score_change", "data_part", "framework_part", "improved", "worsened", "unchanged",
@@ -131,18 +131,18 @@ def csv_rows(comparison: Any) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def _provenance(comparison: Any) -> dict[str, str]:
+def _provenance(comparison: Comparison) -> dict[str, str | bool]:
     a, b = comparison.a, comparison.b
     return {"framework_a_reconstructed": a.framework.reconstructed, "framework_b_reconstructed": b.framework.reconstructed,
             "framework_a_sha256": a.framework.sha256, "framework_b_sha256": b.framework.sha256,
             "input_a_sha256": a.input_sha256, "input_b_sha256": b.input_sha256}
 
 
-def render_csv(comparison: Any) -> str:
+def render_csv(comparison: Comparison) -> str:
     return render_rows_csv(*csv_rows(comparison))
 
 
-def render_markdown(comparison: Any) -> str:
+def render_markdown(comparison: Comparison) -> str:
     a, b = comparison.a.label, comparison.b.label
     moves = comparison.movements()
     parts = [
@@ -170,7 +170,7 @@ def render_markdown(comparison: Any) -> str:
 # --- tables for people --------------------------------------------------------------------------
 
 
-def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
+def print_comparison(console: Console, comparison: Comparison, detail: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -198,7 +198,7 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
     if detail:
         for change in comparison.orgs:
             console.print()
-            _print_org(console, comparison, change, Table, Text, plain, rating_text)
+            _print_org(console, comparison, change)
         return
 
     matrix = comparison.matrix()
@@ -223,8 +223,8 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         count_a, count_b = comparison.distribution_a.get(rating, 0), comparison.distribution_b.get(rating, 0)
         if rating == "not rated" and not (count_a or count_b):
             continue
-        label = rating_text(rating) if rating != "not rated" else plain("not rated", style="dim")
-        dist.add_row(label, f"{count_a:>4} {_bar(count_a, top)}", f"{count_b:>4} {_bar(count_b, top)}")
+        shown = rating_text(rating) if rating != "not rated" else plain("not rated", style="dim")
+        dist.add_row(shown, f"{count_a:>4} {_bar(count_a, top)}", f"{count_b:>4} {_bar(count_b, top)}")
     console.print(dist)
 
     movers = [c for c in comparison.orgs if c.movement in ("up", "down")]
@@ -250,7 +250,12 @@ def print_comparison(console: Any, comparison: Any, detail: bool) -> None:
         console.print(table)
 
 
-def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> None:
+def _print_org(console: Console, comparison: Comparison, change: OrgChange) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ccgrate._render.console import WIDE, plain, rating_text
+
     a, b = comparison.a, comparison.b
     head = Text.assemble(plain(f"{change.org_code} {change.org_name}", "bold"), ": ", rating_text(change.rating_a), " -> ",
                          rating_text(change.rating_b), f" ({change.movement})")
@@ -265,8 +270,8 @@ def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> 
     domains = Table(title="Domains", title_justify="left")
     for column in ("Domain", a.label, b.label, "Change"):
         domains.add_column(column, justify="left" if column == "Domain" else "right")
-    for _, name, before, after, delta in change.domains:
-        domains.add_row(name, _score(before), _score(after), _signed(delta))
+    for _, name, score_a, score_b, delta in change.domains:
+        domains.add_row(name, _score(score_a), _score(score_b), _signed(delta))
     console.print(domains)
     if change.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
@@ -278,18 +283,17 @@ def _print_org(console, comparison, change, Table, Text, plain, rating_text) -> 
 
     # One line per indicator at any width: on a narrow terminal bands are written short
     # (Q1, sig. better), values and bands are cut with an ellipsis, and -f csv has them whole.
-    from ccgrate._render.console import WIDE
-
     narrow = console.width < WIDE
     band = _narrow_band if narrow else _band
-    cap = {"max_width": 10} if narrow else {}
+    cap = 10 if narrow else None
     indicators = Table(title="Indicators", title_justify="left", expand=True)
     indicators.add_column("ID", no_wrap=True)
     indicators.add_column("Indicator", no_wrap=True, overflow="ellipsis", ratio=1, min_width=8)
-    indicators.add_column(a.label, justify="right", no_wrap=True, overflow="ellipsis", **cap)
-    indicators.add_column(b.label, justify="right", no_wrap=True, overflow="ellipsis", **cap)
+    indicators.add_column(a.label, justify="right", no_wrap=True, overflow="ellipsis", max_width=cap)
+    indicators.add_column(b.label, justify="right", no_wrap=True, overflow="ellipsis", max_width=cap)
     indicators.add_column("Movement", no_wrap=True)
-    indicators.add_column("Bands", no_wrap=True, overflow="ellipsis", **({"width": 15} if narrow else {"ratio": 1}))
+    indicators.add_column("Bands", no_wrap=True, overflow="ellipsis", width=15 if narrow else None,
+                          ratio=None if narrow else 1)
     elsewhere, shown_bands = [], []
     for i in change.indicators:
         if i.movement in ("only in A", "only in B", "redefined"):
@@ -352,7 +356,7 @@ def _signed(value: float | None) -> str:
     return "-" if value is None else f"{value:+.2f}"
 
 
-def _parts(change: Any) -> str:
+def _parts(change: OrgChange) -> str:
     if change.data_part is None:
         return "-"
     return f"{change.data_part:+.2f} / {change.framework_part:+.2f}"

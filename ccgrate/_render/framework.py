@@ -14,13 +14,13 @@ if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.table import Table
 
-from ccgrate._framework.model import AnyIndicator, Framework, cut_texts, on_cut_words
+from ccgrate._framework.model import AnyIndicator, Framework, QuantileIndicator, cut_texts, on_cut_words
 from ccgrate._render.cells import markdown_table, md_cell
 from ccgrate._render.console import WIDE, compact_reference, plain, rating_text
 from ccgrate._scoring.rules import describe_condition
 
 
-def frameworks_table(entries: list[dict]) -> Table:
+def frameworks_table(entries: list[dict[str, Any]]) -> Table:
     from rich.table import Table
 
     table = Table(title="Built-in frameworks")
@@ -31,7 +31,7 @@ def frameworks_table(entries: list[dict]) -> Table:
     return table
 
 
-def framework_view(fw: Any, width: int = WIDE) -> Group:
+def framework_view(fw: Framework, width: int = WIDE) -> Group:
     # rich only when a table is drawn: the machine formats of `frameworks` do without it.
     from rich.console import Group
     from rich.table import Table
@@ -113,7 +113,7 @@ def framework_view(fw: Any, width: int = WIDE) -> Group:
             i.id,
             i.name,
             *([i.area or ""] if shown["Area"] else []),
-            {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None), ""),
+            {"higher": "↑", "lower": "↓"}.get(getattr(i, "direction", None) or "", ""),
             i.method,
             _narrow_reference(_reference(fw, i), reference_width) if narrow else _reference(fw, i),
             *([f"{i.weight:g}"] if shown["Weight"] else []),
@@ -152,11 +152,14 @@ def _reference(fw: Framework, ind: AnyIndicator) -> str:
     if ind.method == "judgement":
         return " > ".join(fw.levels_of(ind))
     note = on_cut_words(ind.on_cut)
-    cuts = " | ".join(cut_texts(ind.cuts)) if ind.cuts else f"population {ind.quantiles}-tiles"
+    if isinstance(ind, QuantileIndicator) and ind.cuts is None:
+        cuts = f"population {ind.quantiles}-tiles"
+    else:
+        cuts = " | ".join(cut_texts(ind.references))
     return f"{cuts} ({note})" if note else cuts
 
 
-def framework_markdown(fw: Any) -> str:
+def framework_markdown(fw: Framework) -> str:
     """A framework as a Markdown document, for papers and wikis."""
     from ccgrate._scoring.rules import describe_condition
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from ccgrate._analysis.funnel import Funnel, funnel_record
 from ccgrate._render.output import TEXT_FORMATS, OutputFormat, Renderer
@@ -27,23 +27,23 @@ if TYPE_CHECKING:
 STAMP = ["framework_reconstructed", "framework_sha256", "input_sha256", "ccgrate_version"]
 
 
-def render_json(record: dict) -> str:
+def render_json(record: dict[str, Any]) -> str:
     return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_ndjson(record: dict) -> str:
+def render_ndjson(record: dict[str, Any]) -> str:
     """One organisation per line, each with the indicator, period and provenance."""
     context = {key: record[key] for key in ("indicator", "period", "target", "phi", "tau2", *STAMP)}
     context["schema_version"] = SCHEMA_VERSION
     return "".join(json.dumps({**context, **point}, ensure_ascii=False) + "\n" for point in record["points"])
 
 
-def render_csv(record: dict) -> str:
+def render_csv(record: dict[str, Any]) -> str:
     rows = [[point.get(c) for c in COLUMNS] + [record[key] for key in STAMP] for point in record["points"]]
     return render_rows_csv(COLUMNS + STAMP, rows)
 
 
-def render_markdown(record: dict) -> str:
+def render_markdown(record: dict[str, Any]) -> str:
     title = (f"# {record['indicator']} {record['name']}, {record['period']}\n\n"
              f"Target {record['target']}, {record['overdispersion']} over-dispersion (phi {record['phi']}, "
              f"tau2 {record['tau2']}, n {record['n']}).\n\n")
@@ -52,7 +52,7 @@ def render_markdown(record: dict) -> str:
     return title + table + f"\n_{stamp}._\n"
 
 
-def funnel_table(record: dict, highlight: set[str]) -> Table:
+def funnel_table(record: dict[str, Any], highlight: set[str]) -> Table:
     from rich.table import Table
 
     table = Table(
@@ -76,7 +76,7 @@ def funnel_table(record: dict, highlight: set[str]) -> Table:
     return table
 
 
-def _limits(point: dict, level: str) -> str:
+def _limits(point: dict[str, Any], level: str) -> str:
     low, high = point.get(f"lower_{level}"), point.get(f"upper_{level}")
     return "" if low is None else f"{low:.3g}-{high:.3g}"
 

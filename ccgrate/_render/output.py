@@ -18,7 +18,7 @@ from abc import ABC
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 from ccgrate._base.errors import UsageProblem
 from ccgrate._base.streams import open_output, write_text
@@ -60,7 +60,7 @@ class OutputFormat(str, enum.Enum):
 TEXT_FORMATS = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.NDJSON, OutputFormat.CSV, OutputFormat.MARKDOWN)
 
 
-class Renderer(ABC):  # noqa: B024 - every method has a default that says the format is not claimed
+class Renderer(ABC):
     """One result, ready to be written in each of the formats it claims."""
 
     formats: ClassVar[tuple[OutputFormat, ...]]
@@ -124,7 +124,7 @@ def _draw_table(renderer: Renderer, output: Path | None) -> None:
     write_text(as_text(renderer, OutputFormat.TABLE, file_width()), output)
 
 
-def _drawn(renderer: Renderer, console: Any) -> None:
+def _drawn(renderer: Renderer, console: Console) -> None:
     from ccgrate._framework.caveat import caveat
 
     renderer.draw(console)

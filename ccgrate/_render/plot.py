@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from ccgrate._base.errors import printable
+
+if TYPE_CHECKING:
+    from ccgrate._analysis.funnel import Funnel, FunnelPoint
 
 
 class PlottingUnavailable(Exception):
     """matplotlib is not installed."""
 
 
-def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None:
+def draw_funnel(funnel: Funnel, output: IO[bytes], kind: str, highlight: set[str]) -> None:
     """Write the plot to the open binary file `output`, as `kind`: svg, png or pdf."""
     try:
         import matplotlib
@@ -35,13 +38,13 @@ def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None
     ):
         axes.plot(denominators, [limits[key] for _, limits in funnel.curve], style, color="#555555", linewidth=1, label=label)
     axes.axhline(funnel.target, color="#005eb8", linewidth=1.2, label=f"target {funnel.target:.4g}")
-    shown = [p for p in funnel.points if p.denominator and p.z is not None]
+    shown = [p for p in funnel.points if p.denominator and p.numerator is not None and p.z is not None]
     others = [p for p in shown if p.org_code not in highlight]
-    axes.scatter([p.denominator for p in others], [_value(funnel, p) for p in others], s=14, color="#768692",
+    axes.scatter([p.denominator or 0.0 for p in others], [_value(funnel, p) for p in others], s=14, color="#768692",
                  alpha=0.8, label="organisations", zorder=3)
     for p in shown:
         if p.org_code in highlight:
-            axes.scatter([p.denominator], [_value(funnel, p)], s=60, color="#da291c", zorder=4,
+            axes.scatter([p.denominator or 0.0], [_value(funnel, p)], s=60, color="#da291c", zorder=4,
                          label=printable(f"{p.org_code} ({p.band})"))
             axes.annotate(printable(p.org_code), (p.denominator, _value(funnel, p)), textcoords="offset points", xytext=(6, 6))
     axes.set_xscale("log")
@@ -68,8 +71,9 @@ def draw_funnel(funnel: Any, output: IO, kind: str, highlight: set[str]) -> None
     plt.close(figure)
 
 
-def _value(funnel: Any, point: Any) -> float:
+def _value(funnel: Funnel, point: FunnelPoint) -> float:
     """The plotted value: the rate from the counts, on the indicator's scale, so points and limits agree."""
+    assert point.numerator is not None and point.denominator, "only points with counts are drawn"
     return point.numerator / point.denominator * funnel.scale
 
 

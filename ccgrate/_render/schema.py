@@ -8,7 +8,7 @@ those of the README's "Output formats" tables.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,35 +49,35 @@ class IndicatorStats(_Record):
     framework: str
     indicator: str
     method: Literal["quantile", "zscore"]
-    n: Optional[int] = Field(default=None, description="Organisations in the estimate (after trimming).")
-    cuts: Optional[list[float]] = Field(default=None, description="Population quantile cut points.")
-    data: Optional[str] = None
-    transform: Optional[str] = None
-    overdispersion: Optional[str] = None
-    trim: Optional[float] = None
-    trim_method: Optional[str] = None
-    k: Optional[int] = Field(default=None, description="Organisations with usable counts.")
-    excluded: Optional[int] = None
+    n: int | None = Field(default=None, description="Organisations in the estimate (after trimming).")
+    cuts: list[float] | None = Field(default=None, description="Population quantile cut points.")
+    data: str | None = None
+    transform: str | None = None
+    overdispersion: str | None = None
+    trim: float | None = None
+    trim_method: str | None = None
+    k: int | None = Field(default=None, description="Organisations with usable counts.")
+    excluded: int | None = None
     target: Number = None
     phi: Number = None
     tau2: Number = None
-    fixed: Optional[bool] = Field(default=None, description="phi and tau2 came from the framework.")
+    fixed: bool | None = Field(default=None, description="phi and tau2 came from the framework.")
 
 
 class IndicatorRecord(_Record):
     id: str
     domain: str
-    area: Optional[str]
-    value: Union[float, str, None] = Field(description="A number, a judgement level, or null when missing.")
+    area: str | None
+    value: float | str | None = Field(description="A number, a judgement level, or null when missing.")
     numerator: Number
     denominator: Number
-    reference: Optional[str] = Field(description="What the value was compared with.")
-    band: Optional[str]
-    band_rank: Optional[int] = Field(ge=0, description="0 is the best band.")
+    reference: str | None = Field(description="What the value was compared with.")
+    band: str | None
+    band_rank: int | None = Field(ge=0, description="0 is the best band.")
     bands: int = Field(ge=1, description="How many bands.")
     points: Number
     weight: float = Field(ge=0)
-    note: Optional[str] = Field(default=None, description="Why the value was not banded; present only then.")
+    note: str | None = Field(default=None, description="Why the value was not banded; present only then.")
     y: Number = Field(default=None, description="z-score indicators: the transformed rate.")
     target: Number = Field(default=None, description="z-score indicators: the target on the transformed scale.")
     s: Number = Field(default=None, description="z-score indicators: the standard error.")
@@ -89,18 +89,18 @@ class IndicatorRecord(_Record):
 
 class AreaBandRecord(_Record):
     id: str = Field(description="An indicator the area bands its own way (against an ambition, say).")
-    band: Optional[str]
-    band_rank: Optional[int] = Field(ge=0, description="0 is the best band.")
+    band: str | None
+    band_rank: int | None = Field(ge=0, description="0 is the best band.")
     points: Number
-    reference: Optional[str] = Field(description="What the value was compared with.")
+    reference: str | None = Field(description="What the value was compared with.")
 
 
 class RuleFired(_Record):
     rule: str
     effect: Literal["cap", "floor", "set"]
     rating: str = Field(description="The rule's target rating.")
-    before: Optional[str]
-    after: Optional[str]
+    before: str | None
+    after: str | None
     reason: str
 
 
@@ -114,14 +114,14 @@ class Assessment(_Record):
     framework_sha256: str = SHA256
     framework_reconstructed: bool
     source: str
-    input_sha256: Optional[str] = Field(description="The input's content_sha256.")
+    input_sha256: str | None = Field(description="The input's content_sha256.")
     score: Number = Field(ge=0, le=100, description="Overall score 0-100; null when nothing could be scored.")
-    provisional_rating: Optional[str] = Field(description="The rating the score alone gives.")
-    rating: Optional[str] = Field(description="The final rating after the rules; null when not rated.")
+    provisional_rating: str | None = Field(description="The rating the score alone gives.")
+    rating: str | None = Field(description="The final rating after the rules; null when not rated.")
     coverage: float = Field(ge=0, le=1, description="Share of the total indicator weight that had a value.")
     judgements: dict[str, str]
     domains: dict[str, Number]
-    areas: dict[str, Optional[str]]
+    areas: dict[str, str | None]
     area_scores: dict[str, Number]
     area_bands: dict[str, list[AreaBandRecord]] = Field(
         description="For areas with their own rating method: how they banded those of their indicators they band "
@@ -137,13 +137,13 @@ class ScoreDocument(_Record):
 
     ccgrate_version: str
     schema_version: int
-    framework: Optional[FrameworkRecord] = Field(description="The framework used, or null when the run used several.")
+    framework: FrameworkRecord | None = Field(description="The framework used, or null when the run used several.")
     frameworks: list[FrameworkRecord]
     inputs: list[InputRecord]
     indicator_stats: list[IndicatorStats]
     assessments: list[Assessment]
     warnings: list[str]
-    caveat: Optional[str] = Field(description="Set when a framework used is a reconstruction: the line that says so.")
+    caveat: str | None = Field(description="Set when a framework used is a reconstruction: the line that says so.")
 
 
 class ScoreLine(Assessment):
@@ -153,7 +153,7 @@ class ScoreLine(Assessment):
     schema_version: int
 
 
-KINDS = {"score": ScoreDocument, "score-line": ScoreLine}
+KINDS: dict[str, type[BaseModel]] = {"score": ScoreDocument, "score-line": ScoreLine}
 
 
 def output_schema(kind: str) -> dict[str, Any]:

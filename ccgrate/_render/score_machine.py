@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,8 +25,12 @@ from ccgrate._render.cells import (
 )
 from ccgrate._scoring.engine import Assessment
 
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
+    from ccgrate._scoring.run import ScoreRun
 
-def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[str, str]) -> dict:
+
+def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: dict[str, str]) -> dict[str, Any]:
     fw = frameworks[a.framework]
     return {
         "org_code": a.org_code,
@@ -76,15 +80,15 @@ def assessment_record(a: Assessment, frameworks: dict[str, Any], inputs: dict[st
     }
 
 
-def _context(run: Any) -> tuple[dict[str, Any], dict[str, str]]:
+def _context(run: ScoreRun) -> tuple[dict[str, Framework], dict[str, str]]:
     return {fw.id: fw for fw in run.frameworks}, {f.source: f.content_sha256 for f in run.inputs}
 
 
-def render_json(run: Any) -> str:
+def render_json(run: ScoreRun) -> str:
     return "".join(json_chunks(run))
 
 
-def json_chunks(run: Any) -> Iterator[str]:
+def json_chunks(run: ScoreRun) -> Iterator[str]:
     """The JSON document in pieces, one assessment at a time: a national batch of any size is never
     held whole in memory, as records or as text. The pieces join to exactly what
     `json.dumps(document, indent=2)` writes."""
@@ -121,11 +125,11 @@ def json_chunks(run: Any) -> Iterator[str]:
     yield ("]" if separator == "\n" else "\n  ]") + tail + "\n"
 
 
-def render_ndjson(run: Any) -> str:
+def render_ndjson(run: ScoreRun) -> str:
     return "".join(ndjson_chunks(run))
 
 
-def ndjson_chunks(run: Any) -> Iterator[str]:
+def ndjson_chunks(run: ScoreRun) -> Iterator[str]:
     frameworks, inputs = _context(run)
     stamp = {"ccgrate_version": ccgrate_version(), "schema_version": SCHEMA_VERSION}
     for assessment in run.iter_assessments():
@@ -136,7 +140,7 @@ def _score(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def summary_columns(run: Any) -> tuple[list[str], list[str], list[str]]:
+def summary_columns(run: ScoreRun) -> tuple[list[str], list[str], list[str]]:
     """Judgement, domain and area ids across every framework of the run, in framework order."""
     judgements: dict[str, None] = {}
     domains: dict[str, None] = {}
@@ -151,14 +155,14 @@ def summary_columns(run: Any) -> tuple[list[str], list[str], list[str]]:
 SUMMARY_BLOCK = 65_536  # organisations formatted at a time: the text of a block, never of the whole batch
 
 
-def summary_header(run: Any) -> list[str]:
+def summary_header(run: ScoreRun) -> list[str]:
     judgements, domains, areas = summary_columns(run)
     header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
     header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
     return header + ["rules_fired", "missing", "source", *PROVENANCE]
 
 
-def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
+def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
     """The summary CSV's cells a block of organisations at a time, column by column, built from the
     result arrays (no full records): each column is formatted in one pass, a value that is the same
     for every row (period, framework, source, provenance) once."""
@@ -179,13 +183,13 @@ def summary_blocks(run: Any) -> Iterator[list[list[str]]]:
             at = np.asarray(chosen, dtype=np.intp)
             count = len(chosen)
 
-            def scores(values) -> list[str]:
+            def scores(values: np.ndarray) -> list[str]:
                 return _scores(values[at])
 
-            def named(positions, labels) -> list[str]:
+            def named(positions: np.ndarray, labels: Sequence[str]) -> list[str]:
                 # Rating and level names come from the framework: neutralised once here, like the data's cells.
-                labels = [*map(safe_cell, labels), ""]  # position -1 reads ""
-                return [labels[p] for p in positions[at].tolist()]
+                shown = [*map(safe_cell, labels), ""]  # position -1 reads ""
+                return [shown[p] for p in positions[at].tolist()]
 
             coverage = result.coverage[at].tolist()
             shown = {value: number_cell(value) for value in set(coverage)}  # a handful of distinct values
@@ -230,7 +234,7 @@ def _scores(values: np.ndarray) -> list[str]:
     return ["" if v != v else f"{v:.2f}" for v in values.tolist()]
 
 
-def summary_rows(run: Any) -> tuple[list[str], list[list[Any]]]:
+def summary_rows(run: ScoreRun) -> tuple[list[str], list[list[Any]]]:
     """One row per assessment shown (see `summary_blocks`)."""
     rows: list[list[Any]] = []
     for columns in summary_blocks(run):
@@ -249,7 +253,7 @@ EXPLAIN_HEADER = [
 ]
 
 
-def explain_rows(run: Any) -> list[list[Any]]:
+def explain_rows(run: ScoreRun) -> list[list[Any]]:
     frameworks, inputs = _context(run)
     return [row for a in run.assessments for row in explain_record_rows(a, frameworks, inputs)]
 
@@ -266,11 +270,11 @@ def explain_record_rows(a: Assessment, frameworks: dict[str, Any], inputs: dict[
     ]
 
 
-def render_csv(run: Any, explain: bool = False) -> str:
+def render_csv(run: ScoreRun, explain: bool = False) -> str:
     return "".join(csv_chunks(run, explain))
 
 
-def csv_chunks(run: Any, explain: bool = False) -> Iterator[str]:
+def csv_chunks(run: ScoreRun, explain: bool = False) -> Iterator[str]:
     if explain:
         yield csv_lines([[safe_cell(cell)] for cell in EXPLAIN_HEADER])
         frameworks, inputs = _context(run)
@@ -284,13 +288,13 @@ def csv_chunks(run: Any, explain: bool = False) -> Iterator[str]:
         yield csv_lines(columns)
 
 
-def provenance_line(run: Any) -> str:
+def provenance_line(run: ScoreRun) -> str:
     frameworks = "; ".join(f"{fw.id} sha256 {fw.sha256}" for fw in run.frameworks)
     inputs = "; ".join(f"{f.source} sha256 {f.content_sha256} (content)" for f in run.inputs)
     return f"_ccgrate {ccgrate_version()}; framework {frameworks}; input {inputs}._"
 
 
-def render_markdown(run: Any, explain: bool = False) -> str:
+def render_markdown(run: ScoreRun, explain: bool = False) -> str:
     header = ["Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"]
     rows = [
         [a.org_code, a.org_name, a.period, _score(a.score), a.provisional_rating or "not rated", a.rating or "not rated",
@@ -316,14 +320,22 @@ def render_markdown(run: Any, explain: bool = False) -> str:
             parts.append("\n" + markdown_table(["Domain", "Weight", "Score"], [[d.name, d.weight, _score(d.score)] for d in a.domains]))
             if a.areas:
                 own = any(ar.bands for ar in a.areas)
-                parts.append("\n" + markdown_table(
-                    ["Area", "Score", "Rating"] + (["Banded for the area"] if own else []),
-                    [[ar.name, _score(ar.score), ar.rating]
-                     + (["; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above"] if own else [])
-                     for ar in a.areas]))
+                parts.append(
+                    "\n"
+                    + markdown_table(
+                        ["Area", "Score", "Rating"] + (["Banded for the area"] if own else []),
+                        [
+                            [ar.name, _score(ar.score), ar.rating]
+                            + (["; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above"] if own else [])
+                            for ar in a.areas
+                        ],
+                    )
+                )
             for r in a.rules_fired:
-                parts.append(f"\n- Rule `{r.rule}` ({r.effect} {md_cell(r.target)}: {md_cell(r.before)} -> {md_cell(r.after)}): "
-                             f"{md_cell(r.reason)}")
+                parts.append(
+                    f"\n- Rule `{r.rule}` ({r.effect} {md_cell(r.target)}: {md_cell(r.before)} -> {md_cell(r.after)}): "
+                    f"{md_cell(r.reason)}"
+                )
             if a.rules_fired:
                 parts.append("\n")
     return "".join(parts)

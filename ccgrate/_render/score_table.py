@@ -3,7 +3,7 @@ everything that went into each rating. These draw on a console they are given, n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -20,6 +20,9 @@ from ccgrate._render.console import (
     short_number,
 )
 from ccgrate._scoring.engine import Assessment
+
+if TYPE_CHECKING:
+    from ccgrate._scoring.run import ScoreRun
 
 
 def _score(value: float | None) -> str:
@@ -42,7 +45,7 @@ RULES_LEAST = 10
 NAME_LEAST = 14  # a name cut shorter than this no longer says which organisation it is
 
 
-def summary_table(run: Any, width: int = 120) -> Group:
+def summary_table(run: ScoreRun, width: int = 120) -> Group:
     """One line per organisation at any width: ratings abbreviated (with a legend) and then the least
     useful columns left out, in that order, until the name has room; the footer says what was done."""
     assessments = run.assessments
@@ -124,7 +127,8 @@ def summary_table(run: Any, width: int = 120) -> Group:
                              justify="right" if name == "Score" else "left", min_width=columns[name],
                              max_width=columns[name] if name in ("Rules fired", "Source") else None)
     for a, fired in zip(assessments, rules):
-        cells = {"Source": sources.get(a.source, ""), "Code": a.org_code, "Name": plain(a.org_name), "Period": a.period,
+        cells: dict[str, str | Text] = {"Source": sources.get(a.source, ""), "Code": a.org_code, "Name": plain(a.org_name),
+                                        "Period": a.period,
                  "Score": _shown_score(a),
                  "Provisional": rating_cell(a.provisional_rating), "Rating": rating_cell(a.rating), "Rules fired": fired}
         table.add_row(*(cells[name] for name in shown))
@@ -171,15 +175,18 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
     # 200 characters) and give way first; on a narrow terminal values, references and bands are
     # cut too, and references are written compactly. -f json and -f csv carry everything in full.
     narrow = width < WIDE
-    cap = (lambda limit: {"max_width": limit}) if narrow else (lambda limit: {})
-    for name, options in (
+    def cap(limit: int) -> dict[str, Any]:
+        return {"max_width": limit} if narrow else {}
+
+    columns: tuple[tuple[str, dict[str, Any]], ...] = (
         ("ID", {}),
         ("Indicator", {"ratio": 1, "min_width": 8}),
         ("Value", {"justify": "right", **cap(10)}),
         ("Reference", cap(18)),
         ("Band", cap(10)),
         ("Points", {"justify": "right"}),
-    ):
+    )
+    for name, options in columns:
         indicators.add_column(name, no_wrap=True, overflow="ellipsis", **options)
     domain_names = {d.id: d.name for d in a.domains}
     current = None
@@ -227,7 +234,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
         if beside:
             areas.add_column("Banded for the area")
         for ar in a.areas:
-            cells = [ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating)]
+            cells: list[str | Text] = [ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating)]
             if beside:
                 cells.append("; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above")
             areas.add_row(*cells)
@@ -235,11 +242,17 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
         if own and narrow:
             for ar in a.areas:
                 if ar.bands:
-                    parts.append(plain(f"{ar.name} banded for the area: "
-                                       + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands)))
+                    parts.append(
+                        plain(f"{ar.name} banded for the area: " + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands))
+                    )
         if own:
-            parts.append(plain("Areas with a banding of their own are rated against ambitions or fixed levels, not "
-                               f"against other organisations: ccgrate framework show {a.framework} says how.", style="dim"))
+            parts.append(
+                plain(
+                    "Areas with a banding of their own are rated against ambitions or fixed levels, not "
+                    f"against other organisations: ccgrate framework show {a.framework} says how.",
+                    style="dim",
+                )
+            )
     if a.rules_fired:
         rules = Table(title="Rules fired", title_justify="left", show_header=True, expand=True)
         rules.add_column("Rule", no_wrap=True)
@@ -258,7 +271,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
     return Group(*parts)
 
 
-def population_table(run: Any) -> Table | None:
+def population_table(run: ScoreRun) -> Table | None:
     """The statistics that population-based banding used, per file, period and indicator."""
     if not run.indicator_stats:
         return None
@@ -285,8 +298,7 @@ def population_table(run: Any) -> Table | None:
     return table
 
 
-
-def print_run(console: Console, run: Any, explain_each: bool = False) -> None:
+def print_run(console: Console, run: ScoreRun, explain_each: bool = False) -> None:
     if explain_each:
         for index, a in enumerate(run.assessments):
             if index:

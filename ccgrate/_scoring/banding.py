@@ -12,14 +12,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ccgrate._base import digits as shown
 from ccgrate._base.decimals import rate_on_scale, settle_ties
-from ccgrate._framework.model import StandardIndicator, cut_rule, cut_texts
+from ccgrate._framework.model import (
+    Direction,
+    JudgementIndicator,
+    OnCut,
+    StandardIndicator,
+    ZScoreIndicator,
+    cut_rule,
+    cut_texts,
+)
 from ccgrate._scoring import dispersion
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import AnyIndicator, Framework
 
 NONE = -1
 
@@ -75,7 +86,10 @@ FrozenRanks = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 class Banding(Protocol):
-    labels: Sequence[str]
+    @property
+    def labels(self) -> Sequence[str]:
+        """The band names, best first."""
+        ...
 
     def band(self, column: IndicatorColumn) -> Bands:
         """Band every organisation of a population."""
@@ -107,7 +121,7 @@ def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut:
     return (len(edges) - passed).astype(np.int64)
 
 
-def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference, **more) -> Bands:
+def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference: str | list[str], **more: Any) -> Bands:
     rank = np.where(present, rank, NONE)
     table = np.append(np.asarray(points, dtype=np.float64), np.nan)  # position -1 reads NaN
     return Bands(rank, table, reference, **more)
@@ -116,8 +130,8 @@ def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], refe
 class CutBanding:
     """Bands bounded by ascending cut points; a value on a cut point counts in the band `on_cut` says."""
 
-    def __init__(self, cuts: Sequence[float], direction: str, labels: Sequence[str], points: Sequence[float], reference: str,
-                 on_cut: str = "better"):
+    def __init__(self, cuts: Sequence[float], direction: Direction, labels: Sequence[str], points: Sequence[float],
+                 reference: str, on_cut: OnCut = "better"):
         self.cuts = list(cuts)
         self.on_cut = on_cut
         self.direction = direction
@@ -142,8 +156,8 @@ class StandardBanding(CutBanding):
 class PopulationQuantileBanding:
     """Quantiles of the population being scored, recomputed from the values present."""
 
-    def __init__(self, quantiles: int, direction: str, labels: Sequence[str], points: Sequence[float], min_population: int,
-                 on_cut: str = "better"):
+    def __init__(self, quantiles: int, direction: Direction, labels: Sequence[str], points: Sequence[float],
+                 min_population: int, on_cut: OnCut = "better"):
         self.on_cut = on_cut
         self.quantiles = quantiles
         self.direction = direction
@@ -197,11 +211,12 @@ class LevelBanding:
 class SignificantStandardBanding:
     """A standard judged on a Wilson interval from counts; the point estimate where the interval straddles it."""
 
-    def __init__(self, ind: Any, labels: Sequence[str], points: Sequence[float]):
+    def __init__(self, ind: StandardIndicator, labels: Sequence[str], points: Sequence[float]):
         self.labels = list(labels)
         self.points = list(points)
+        assert ind.significance is not None, "make_banding gives a standard without significance a StandardBanding"
         self.direction = ind.direction
-        self.level = ind.significance
+        self.level: float = ind.significance
         self.scale = ind.rate_scale
         self.standard = ind.standard
         self.on_cut = ind.on_cut
@@ -230,7 +245,7 @@ class SignificantStandardBanding:
         detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
         return _result(rank, present, self.points, references, notes=notes, detail=detail, compared=[self.standard])
 
-    def _counted_ranks(self, numerators, denominators, low, high) -> np.ndarray:
+    def _counted_ranks(self, numerators: np.ndarray, denominators: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
         """0 met with confidence, 1 met, 2 not met, 3 missed with confidence."""
         standard = self.standard / self.scale
         higher = self.direction == "higher"
@@ -244,7 +259,7 @@ class SignificantStandardBanding:
         return np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2))).astype(np.int64)
 
     def frozen(self, bands: Bands) -> FrozenRanks:
-        def ranks(values, numerators, denominators):
+        def ranks(values: np.ndarray, numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
             low, high = dispersion.wilson(numerators, denominators, self.level)
             return self._counted_ranks(numerators, denominators, low, high)
 
@@ -269,7 +284,7 @@ def zscore_rank(good: np.ndarray) -> np.ndarray:
 class ZScoreBanding:
     """Bands from over-dispersion-adjusted z-scores, signed by the indicator's good direction."""
 
-    def __init__(self, ind: Any, labels: Sequence[str], points: Sequence[float]):
+    def __init__(self, ind: ZScoreIndicator, labels: Sequence[str], points: Sequence[float]):
         self.ind = ind
         self.labels = list(labels)
         self.points = list(points)
@@ -287,10 +302,12 @@ class ZScoreBanding:
         # The pooled target counts every organisation with counts, zero counts too; a zero count
         # has no log z-score, so under the log transform it is then left out of the rest.
         with_counts = np.flatnonzero(counted)
-        target = ind.target_value
-        if target == "pooled":
+        given = ind.target_value
+        if isinstance(given, str):  # pooled
             total = float(np.sum(denominators[with_counts])) if len(with_counts) else 0.0
             target = float(np.sum(numerators[with_counts])) / total if total else math.nan
+        else:
+            target = given
         if self.kind == "log":
             zero = counted & (numerators == 0)
             notes.update({int(i): "not banded: a zero count has no log z-score" for i in np.flatnonzero(zero)})
@@ -314,7 +331,7 @@ class ZScoreBanding:
             notes.update({int(i): note for i in usable})
             stats.update(n=0, phi=None, tau2=None)
             return _result(np.zeros(count, dtype=np.int64), nothing, self.points, "", notes=notes, stats=stats)
-        t0 = dispersion.transform(self.kind, target)
+        t0 = float(dispersion.transform(self.kind, target))
         safe_d = np.where(counted, denominators, 1.0)
         # Organisations without usable counts get a harmless stand-in rate; their results are masked.
         y = dispersion.transform(self.kind, np.where(counted, np.where(counted, numerators, 1.0) / safe_d, 1.0))
@@ -349,7 +366,7 @@ class ZScoreBanding:
         sign = 1 if self.ind.direction == "higher" else -1
         kind, setting = self.kind, self.ind.overdispersion
 
-        def ranks(values, numerators, denominators):
+        def ranks(values: np.ndarray, numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
             with np.errstate(divide="ignore", invalid="ignore"):
                 y = dispersion.transform(kind, numerators / denominators)
                 z_adj = dispersion.adjusted_z(y, t0, dispersion.standard_error(kind, denominators), setting, phi, tau2)
@@ -358,20 +375,18 @@ class ZScoreBanding:
         return ranks
 
 
-def make_banding(framework: Any, ind: Any) -> Banding:
+def make_banding(framework: Framework, ind: AnyIndicator) -> Banding:
     labels = framework.band_labels(ind)
     points = framework.band_points(ind)
-    if ind.method == "zscore":
+    if isinstance(ind, ZScoreIndicator):
         return ZScoreBanding(ind, labels, points)
-    if ind.method == "standard":
+    if isinstance(ind, StandardIndicator):
         if ind.significance:
             return SignificantStandardBanding(ind, labels, points)
         return StandardBanding(ind, labels, points)
-    if ind.method == "bands" or (ind.method == "quantile" and ind.cuts is not None):
+    if isinstance(ind, JudgementIndicator):
+        return LevelBanding(framework.levels_of(ind), points)
+    if ind.cuts is not None:  # bands, or quantiles with fixed cut points
         return CutBanding(ind.cuts, ind.direction, labels, points,
                           cut_rule(cut_texts(ind.cuts), ind.direction, ind.on_cut), ind.on_cut)
-    if ind.method == "quantile":
-        return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)
-    if ind.method == "judgement":
-        return LevelBanding(framework.levels_of(ind), points)
-    raise ValueError(f"no banding for method {ind.method!r}")
+    return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)

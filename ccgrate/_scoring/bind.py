@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ccgrate._base.decimals import rate_on_scale, settle_ties
 from ccgrate._base.errors import DataError, clip, listed, location
 from ccgrate._base.vocabulary import column_key, is_missing
-from ccgrate._framework.model import AnyIndicator
+from ccgrate._framework.model import AnyIndicator, JudgementIndicator
 from ccgrate._read.cells import parse_number
 from ccgrate._read.dataset import Column, Dataset
 from ccgrate._read.layout import DESCRIPTIVE
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework, NumericIndicator
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class Population:
 
     source: str
     period: str
-    framework: Any
+    framework: Framework
     codes: list[str]
     names: list[str]
     numbers: dict[str, np.ndarray] = field(default_factory=dict)  # numeric indicators; NaN = missing
@@ -66,8 +69,8 @@ class Population:
         fw = self.framework
         values: dict[str, Observation] = {}
         for ind in fw.indicators:
-            if ind.id in self.levels:
-                code = int(self.levels[ind.id][index])
+            if isinstance(ind, JudgementIndicator):
+                code = int(self.levels[ind.id][index]) if ind.id in self.levels else -1
                 if code >= 0:
                     values[ind.id] = Observation(fw.levels_of(ind)[code])
             elif ind.id in self.numbers:
@@ -81,7 +84,7 @@ class Population:
         return OrgInput(self.codes[index], self.names[index], self.period, values, judgements, self.source)
 
     @classmethod
-    def from_orgs(cls, framework: Any, orgs: Sequence[OrgInput], source: str = "", period: str = "") -> Population:
+    def from_orgs(cls, framework: Framework, orgs: Sequence[OrgInput], source: str = "", period: str = "") -> Population:
         """Columns from per-organisation inputs (levels must be the framework's own spellings)."""
         count = len(orgs)
         population = cls(source or (orgs[0].source if orgs else ""), period or (orgs[0].period if orgs else ""),
@@ -93,13 +96,13 @@ class Population:
             )
         for ind in framework.indicators:
             observations = [o.values.get(ind.id) for o in orgs]
-            if ind.method == "judgement":
+            if isinstance(ind, JudgementIndicator):
                 levels = framework.levels_of(ind)
                 if ind.judgement is not None:
                     population.levels[ind.id] = population.judgements[ind.judgement].copy()
                 else:
                     population.levels[ind.id] = np.array(
-                        [levels.index(obs.value) if obs is not None else -1 for obs in observations], dtype=np.int64
+                        [levels.index(str(obs.value)) if obs is not None else -1 for obs in observations], dtype=np.int64
                     )
                 continue
             population.numbers[ind.id] = np.array(
@@ -130,7 +133,7 @@ def level_lookup(levels: Iterable[str], aliases: Mapping[str, str]) -> dict[str,
 
 
 def bind(
-    framework: Any, dataset: Dataset, indices: Sequence[int], period: str, keep: set[str] | None = None
+    framework: Framework, dataset: Dataset, indices: Sequence[int], period: str, keep: set[str] | None = None
 ) -> Population:
     """The records `indices` of `dataset` (one period) read against `framework`.
 
@@ -160,6 +163,7 @@ def bind(
                 elif not _all_blank(column, indices):
                     unknown.append(column.header)
                 continue
+            assert not isinstance(ind, JudgementIndicator), "a judgement indicator's column is read as text"
             _bind_numbers(population, ind, dataset, key, indices, None)
             continue
         texts = _take(column.all_texts(), indices)
@@ -181,7 +185,7 @@ def bind(
             if not all(is_missing(t) for t in set(texts)):
                 ignored[ind.id] = fed_by_judgement[key]
             continue
-        if ind.method == "judgement":
+        if isinstance(ind, JudgementIndicator):
             population.levels[ind.id] = _levels(dataset, column, indices, texts, framework.levels_of(ind), ind.aliases,
                                                 f"indicator {ind.id}")
             continue
@@ -213,7 +217,7 @@ def bind(
 def _all_blank(column: Column, indices: Sequence[int]) -> bool:
     if column.numbers is not None:
         return bool(np.isnan(_take_numbers(column.numbers, indices)).all())
-    return all(is_missing(t) for t in set(_take(column.texts, indices)))
+    return all(is_missing(t) for t in set(_take(column.all_texts(), indices)))
 
 
 def _take_numbers(numbers: np.ndarray, indices: Sequence[int]) -> np.ndarray:
@@ -267,7 +271,7 @@ def parse_numbers(dataset: Dataset, column: Column, indices: Sequence[int], text
     if column.numbers is not None:
         return _take_numbers(column.numbers, indices)
     if texts is None:
-        texts = _take(column.texts, indices)
+        texts = _take(column.all_texts(), indices)
     if not texts:
         return np.zeros(0, dtype=np.float64)
     # Python reads 1_000 and digits of other scripts as numbers; a CSV export never means them so.
@@ -292,7 +296,7 @@ def _plain(text: str) -> bool:
     return text.isascii() and "_" not in text
 
 
-def _bind_numbers(population: Population, ind: Any, dataset: Dataset, key: str, indices: Sequence[int],
+def _bind_numbers(population: Population, ind: NumericIndicator, dataset: Dataset, key: str, indices: Sequence[int],
                   texts: list[str] | None) -> None:
     source = dataset.source
     values = parse_numbers(dataset, dataset.values[key], indices, texts)

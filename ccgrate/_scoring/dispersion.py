@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 Q95 = 1.959964  # two-sided 95%
 Q998 = 3.090232  # two-sided 99.8%
 
-def transform(kind: str, rate):
+def transform(kind: str, rate: ArrayLike) -> np.ndarray:
     """Y for a rate (a number or a numpy array)."""
     if kind == "arcsine":
         return np.arcsin(np.sqrt(rate))
@@ -32,7 +33,7 @@ def transform(kind: str, rate):
     return np.sqrt(rate)
 
 
-def back_transform(kind: str, y):
+def back_transform(kind: str, y: ArrayLike) -> np.ndarray:
     """The original scale of a transformed value, clipped where the transform folds."""
     if kind == "arcsine":
         return np.sin(np.clip(y, 0.0, math.pi / 2)) ** 2
@@ -41,7 +42,7 @@ def back_transform(kind: str, y):
     return np.maximum(y, 0.0) ** 2
 
 
-def standard_error(kind: str, denominator):
+def standard_error(kind: str, denominator: ArrayLike) -> np.ndarray:
     if kind == "log":
         return 1 / np.sqrt(denominator)
     return 1 / (2 * np.sqrt(denominator))
@@ -55,7 +56,7 @@ def quantile7(sorted_values: Sequence[float], fraction: float) -> float:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-def average_ranks(values) -> np.ndarray:
+def average_ranks(values: ArrayLike) -> np.ndarray:
     """Ranks 1..k, ties sharing their average rank."""
     values = np.asarray(values, dtype=np.float64)
     order = np.argsort(values, kind="stable")
@@ -68,7 +69,7 @@ def average_ranks(values) -> np.ndarray:
     return ranks
 
 
-def trimmed(z, trim: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+def trimmed(z: ArrayLike, trim: float, method: str) -> tuple[np.ndarray, np.ndarray]:
     """The positions kept and their (possibly clamped) z-scores."""
     z = np.asarray(z, dtype=np.float64)
     if method == "winsorise":
@@ -90,7 +91,7 @@ class Dispersion:
     tau2: float  # between-organisation variance on the transformed scale (additive)
 
 
-def estimate(z, s, trim: float, method: str) -> Dispersion:
+def estimate(z: ArrayLike, s: ArrayLike, trim: float, method: str) -> Dispersion:
     s = np.asarray(s, dtype=np.float64)
     kept, clamped = trimmed(z, trim, method)
     n = len(kept)
@@ -104,7 +105,7 @@ def estimate(z, s, trim: float, method: str) -> Dispersion:
     return Dispersion(n, phi, tau2)
 
 
-def adjusted_z(y, t0: float, s, setting: str, phi: float, tau2: float):
+def adjusted_z(y: np.ndarray, t0: float, s: np.ndarray, setting: str, phi: float, tau2: float) -> np.ndarray:
     if setting == "additive":
         return (y - t0) / np.sqrt(s * s + tau2)
     if setting == "multiplicative" and phi > 1:
@@ -112,10 +113,10 @@ def adjusted_z(y, t0: float, s, setting: str, phi: float, tau2: float):
     return (y - t0) / s
 
 
-def sigma(s, setting: str, phi: float, tau2: float):
+def sigma(s: float, setting: str, phi: float, tau2: float) -> float:
     """The spread of a funnel at standard error s."""
     if setting == "additive":
-        return np.sqrt(s * s + tau2)
+        return math.sqrt(s * s + tau2)
     if setting == "multiplicative" and phi > 1:
         return math.sqrt(phi) * s
     return s
@@ -132,7 +133,7 @@ def funnel_limits(kind: str, t0: float, s: float, setting: str, phi: float, tau2
     }
 
 
-def wilson(numerator, denominator, level: float):
+def wilson(numerator: np.ndarray, denominator: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion at a two-sided level such as 0.95 (numbers or arrays)."""
     from statistics import NormalDist  # only here: statistics is slow to import
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,11 @@ from ccgrate._scoring.rules import (
     RuleOutcome,
     apply_rules_to_population,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from ccgrate._framework.model import AnyIndicator, Area, Framework
 
 # Scores are defined to two decimals and compared at that precision, so a displayed score of
 # 55.00 is always on the same side of a cut of 55 as the score the rating was made from.
@@ -114,16 +119,6 @@ class Assessment:
     warnings: list[str] = field(default_factory=list)
 
 
-def weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
-    """Mean of (value, weight) pairs as decimals, rounded half up to two decimals; None when none."""
-    from ccgrate._base.decimals import decimal, half_up
-
-    total = sum(decimal(weight) for _, weight in pairs)
-    if not pairs or total <= 0:
-        return None
-    return float(half_up(sum(decimal(value) * decimal(weight) for value, weight in pairs) / total))
-
-
 def positions_against(scores: np.ndarray, cuts: np.ndarray, on_cut: str = "better") -> np.ndarray:
     """Rating positions (best first) of scores, organisations x k, against k sets of cuts, k x cuts.
 
@@ -139,7 +134,7 @@ def positions_against(scores: np.ndarray, cuts: np.ndarray, on_cut: str = "bette
     return position
 
 
-def rating_positions(framework: Any, scores: np.ndarray) -> np.ndarray:
+def rating_positions(framework: Framework, scores: np.ndarray) -> np.ndarray:
     """The rating each score reaches (positions in the scale, best first); -1 for no score."""
     return positions_on(scores, [framework.scale.cuts[r] for r in framework.scale.ratings[:-1]], framework.scale.on_cut)
 
@@ -150,21 +145,17 @@ def positions_on(scores: np.ndarray, cuts: Sequence[float], on_cut: str) -> np.n
     return np.where(np.isnan(scores), -1, positions)
 
 
-def area_positions(framework: Any, area: Any, scores: np.ndarray, used: np.ndarray) -> np.ndarray:
+def area_positions(framework: Framework, area: Area, scores: np.ndarray, used: np.ndarray) -> np.ndarray:
     """An area's rating positions on its own scale: -1 where too few of its indicators are banded."""
     cuts, on_cut = framework.area_cuts(area)
     return np.where(used >= framework.scoring.area_min_indicators, positions_on(scores, cuts, on_cut), -1)
-
-
-def rating_for(framework: Any, score: float) -> str:
-    return framework.scale.ratings[int(rating_positions(framework, np.array([score]))[0])]
 
 
 @dataclass
 class PopulationResult:
     """Every step of the assessment of one population, as arrays over its organisations."""
 
-    framework: Any
+    framework: Framework
     population: Population
     bands: dict[str, Bands]
     stats: dict[str, Any]
@@ -178,7 +169,7 @@ class PopulationResult:
     provisional: np.ndarray  # rating positions, -1 not rated
     rating: np.ndarray
     outcomes: list[RuleOutcome]
-    context: PopulationContext | None = None  # what the rules saw
+    context: PopulationContext  # what the rules saw
     # (area id, indicator id) -> bands, for indicators an area with its own method bands differently
     area_bands: dict[tuple[str, str], Bands] = field(default_factory=dict)
     _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
@@ -251,7 +242,7 @@ class PopulationResult:
         """The full record of one organisation, not kept (unless it already was)."""
         return self._cache[index] if index in self._cache else self._assessment(index)
 
-    def _per_indicator(self) -> list[tuple[Any, Bands, list[str], tuple[float, ...], str | None]]:
+    def _per_indicator(self) -> list[tuple[AnyIndicator, Bands, list[str], tuple[float, ...], str | None]]:
         """What every organisation's record shares for an indicator, worked out once: a national
         batch builds a record per organisation, each with every indicator."""
         if "per_indicator" not in self._notes:
@@ -286,9 +277,9 @@ class PopulationResult:
                 IndicatorResult(
                     id=ind.id, name=ind.name, domain=ind.domain, area=ind.area, method=ind.method, unit=ind.unit,
                     direction=direction, weight=ind.weight,
-                    value=obs.value if present else None,
-                    numerator=obs.numerator if present else None,
-                    denominator=obs.denominator if present else None,
+                    value=obs.value if obs is not None else None,
+                    numerator=obs.numerator if obs is not None else None,
+                    denominator=obs.denominator if obs is not None else None,
                     reference=bands.reference_for(index) if present else "",
                     band=labels[rank] if rank >= 0 else None,
                     band_rank=rank if rank >= 0 else None,
@@ -301,7 +292,9 @@ class PopulationResult:
             )
         totals, area_totals = self._totals()
         domains = [
-            DomainResult(d.id, d.name, d.weight, _maybe(self.domain_scores[index, k]), int(self.domain_used[index, k]), totals[d.id])
+            DomainResult(
+                d.id, d.name, d.weight, _maybe(self.domain_scores[index, k]), int(self.domain_used[index, k]), totals[d.id]
+            )
             for k, d in enumerate(fw.domains)
         ]
         areas = []
@@ -309,21 +302,37 @@ class PopulationResult:
             position = int(self.area_ratings[index, k])
             own = []
             for ind in fw.indicators:
-                bands = self.area_bands.get((a.id, ind.id)) if ind.area == a.id else None
-                if bands is None:
+                own_bands = self.area_bands.get((a.id, ind.id)) if ind.area == a.id else None
+                if own_bands is None:
                     continue
-                rank = int(bands.rank[index])
+                rank = int(own_bands.rank[index])
                 present = ind.id in org.values
-                own.append(AreaBand(ind.id, fw.band_labels(fw.area_indicator(a, ind))[rank] if rank >= 0 else None,
-                                    rank if rank >= 0 else None, bands.points_at(index),
-                                    bands.reference_for(index) if present else ""))
-            areas.append(AreaResult(a.id, a.name, _maybe(self.area_scores[index, k]),
-                                    fw.area_ratings(a)[position] if position >= 0 else None,
-                                    int(self.area_used[index, k]), area_totals[a.id], a.method, tuple(own)))
+                own.append(
+                    AreaBand(
+                        ind.id,
+                        fw.band_labels(fw.area_indicator(a, ind))[rank] if rank >= 0 else None,
+                        rank if rank >= 0 else None,
+                        own_bands.points_at(index),
+                        own_bands.reference_for(index) if present else "",
+                    )
+                )
+            areas.append(
+                AreaResult(
+                    a.id,
+                    a.name,
+                    _maybe(self.area_scores[index, k]),
+                    fw.area_ratings(a)[position] if position >= 0 else None,
+                    int(self.area_used[index, k]),
+                    area_totals[a.id],
+                    a.method,
+                    tuple(own),
+                )
+            )
         ratings = fw.scale.ratings
         fired = [
-            RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[index]], ratings[o.after[index]],
-                      o.rule.reason)
+            RuleFired(
+                o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[index]], ratings[o.after[index]], o.rule.reason
+            )
             for o in self.outcomes
             if o.fired[index]
         ]
@@ -351,7 +360,7 @@ def _maybe(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def assess_population(framework: Any, population: Population | Sequence[OrgInput]) -> PopulationResult:
+def assess_population(framework: Framework, population: Population | Sequence[OrgInput]) -> PopulationResult:
     """Assess every organisation of one population under one framework."""
     if not isinstance(population, Population):
         population = Population.from_orgs(framework, population)
@@ -369,7 +378,7 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
     rank_type = np.int8 if band_counts.max(initial=0) <= np.iinfo(np.int8).max else np.int64
     ranks = np.empty((count, len(indicators)), dtype=rank_type, order="F")
-    tables = []
+    tables: list[np.ndarray] = []
     for k, ind in enumerate(indicators):
         if ind.method == "judgement":
             column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
@@ -388,28 +397,30 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     # Every indicator's points as integers over one common denominator, for exact re-checks.
     integer_points, common = over_common_denominator([fw.exact_points(ind) for ind in indicators])
 
-    def columns_of(select: Callable[[Any], bool]) -> list[int]:
-        return [k for k, ind in enumerate(indicators) if select(ind)]
-
     def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return banded_means(lambda j: tables[chosen[j]][ranks[:, chosen[j]]], ranks[:, chosen],
-                            [weights[c] for c in chosen], [integer_points[c] for c in chosen], common)
+        return banded_means(
+            lambda j: tables[chosen[j]][ranks[:, chosen[j]]],
+            ranks[:, chosen],
+            [weights[c] for c in chosen],
+            [integer_points[c] for c in chosen],
+            common,
+        )
 
     domain_scores = np.full((count, len(fw.domains)), np.nan)
     domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
     for k, domain in enumerate(fw.domains):
-        domain_scores[:, k], domain_used[:, k] = means_of(columns_of(lambda ind, d=domain.id: ind.domain == d))
+        domain_scores[:, k], domain_used[:, k] = means_of([c for c, ind in enumerate(indicators) if ind.domain == domain.id])
     area_scores = np.full((count, len(fw.areas)), np.nan)
     area_used = np.zeros((count, len(fw.areas)), dtype=np.int64)
     area_ratings = np.full((count, len(fw.areas)), -1, dtype=np.int64)
     area_bands: dict[tuple[str, str], Bands] = {}
     for k, area in enumerate(fw.areas):
-        members = columns_of(lambda ind, a=area.id: ind.area == a)
+        members = [c for c, ind in enumerate(indicators) if ind.area == area.id]
         if not area.indicators:
             area_scores[:, k], area_used[:, k] = means_of(members)
         else:
             own = [fw.area_indicator(area, indicators[c]) for c in members]
-            own_bands = []
+            own_bands: list[Bands] = []
             for c, ind in zip(members, own):
                 if ind is indicators[c]:
                     own_bands.append(bands[ind.id])
@@ -418,9 +429,14 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
                     area_bands[(area.id, ind.id)] = own_bands[-1]
             own_integers, own_common = over_common_denominator([fw.exact_points(ind) for ind in own])
             area_scores[:, k], area_used[:, k] = banded_means(
-                lambda j, taken=own_bands: taken[j].points, np.column_stack([b.rank for b in own_bands]),
-                [ind.weight for ind in own], own_integers, own_common)
+                _points_of(own_bands),
+                np.column_stack([b.rank for b in own_bands]),
+                [ind.weight for ind in own],
+                own_integers,
+                own_common,
+            )
         area_ratings[:, k] = area_positions(fw, area, area_scores[:, k], area_used[:, k])
+
     # The overall score is the mean of the published (rounded) domain scores, as a person with the
     # domain table in front of them would compute it.
     def domain_hundredths(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -432,13 +448,15 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
     banded = ranks >= 0
     weight_total = float(sum(weights))
     scored_weight = np.zeros(count)
-    for column, w in enumerate(weights):
-        scored_weight = scored_weight + np.where(banded[:, column], w, 0.0)
+    for k, w in enumerate(weights):
+        scored_weight = scored_weight + np.where(banded[:, k], w, 0.0)
     # Frameworks have at least one indicator, and weights above 0: the total is never 0.
     coverage = scored_weight / weight_total
     exact_weights = [decimal(w) for w in weights]
     short = share_below(
-        scored_weight, weight_total, fw.scoring.min_coverage,
+        scored_weight,
+        weight_total,
+        fw.scoring.min_coverage,
         lambda row: sum((w for w, b in zip(exact_weights, banded[row].tolist()) if b), Fraction(0)),
         sum(exact_weights, Fraction(0)),
     )
@@ -459,11 +477,27 @@ def assess_population(framework: Any, population: Population | Sequence[OrgInput
         worst_band_share=worst,
     )
     rating, outcomes = apply_rules_to_population(fw, provisional, context)
-    return PopulationResult(fw, population, bands, stats, domain_scores, domain_used, area_scores, area_used,
-                            area_ratings, score, coverage, provisional, rating, outcomes, context, area_bands)
+    return PopulationResult(
+        fw,
+        population,
+        bands,
+        stats,
+        domain_scores,
+        domain_used,
+        area_scores,
+        area_used,
+        area_ratings,
+        score,
+        coverage,
+        provisional,
+        rating,
+        outcomes,
+        context,
+        area_bands,
+    )
 
 
-def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: Any) -> np.ndarray:
+def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: DTypeLike) -> np.ndarray:
     """Columns as an organisations x columns matrix stored column by column (Fortran order): each is
     one contiguous copy, and the domains' and areas' selections of columns stay contiguous."""
     matrix = np.empty((count, len(columns)), dtype=dtype, order="F")
@@ -472,11 +506,22 @@ def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: Any) -> np.nd
     return matrix
 
 
-def banded_means(points: Callable[[int], np.ndarray], ranks: np.ndarray, weights: Sequence[float],
-                 integer_points: Sequence[np.ndarray], common: int) -> tuple[np.ndarray, np.ndarray]:
+def _points_of(bands: Sequence[Bands]) -> Callable[[int], np.ndarray]:
+    """Column j of the points of these bandings, made when asked for."""
+    return lambda j: bands[j].points
+
+
+def banded_means(
+    points: Callable[[int], np.ndarray],
+    ranks: np.ndarray,
+    weights: Sequence[float],
+    integer_points: Sequence[np.ndarray],
+    common: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted means of band points (`points(k)` is indicator k's column), half up to two decimals,
     re-checked exactly from the band ranks (organisations x indicators) where a mean lies near a
     rounding boundary; and how many were banded."""
+
     def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         taken = ranks[rows]
         numerators = np.column_stack([integer_points[k][taken[:, k]] for k in range(taken.shape[1])])
@@ -485,7 +530,7 @@ def banded_means(points: Callable[[int], np.ndarray], ranks: np.ndarray, weights
     return rounded_weighted_means(points, list(weights), exact, rows=ranks.shape[0])
 
 
-def assess(framework: Any, orgs: Sequence[OrgInput]) -> list[Assessment]:
+def assess(framework: Framework, orgs: Sequence[OrgInput]) -> list[Assessment]:
     """Assess every organisation of one population under one framework."""
     result = assess_population(framework, orgs)
     return [result.assessment(i) for i in range(len(result))]

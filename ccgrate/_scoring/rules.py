@@ -2,31 +2,21 @@
 
 A rule's conditions all have to hold for it to fire. Each rule sees the rating that the rules
 before it left, so the order in the framework file is the order of precedence. Rules run over a
-whole population at once (`apply_rules_to_population`); `apply_rules` is the same for one
-organisation.
+whole population at once (`apply_rules_to_population`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ccgrate._scoring.bind import level_lookup
 
-
-@dataclass(frozen=True, slots=True)
-class RuleContext:
-    """What rules may look at, for one organisation."""
-
-    score: float | None
-    judgements: Mapping[str, str]
-    domain_scores: Mapping[str, float | None]
-    area_ratings: Mapping[str, str | None]
-    best_band_share: float | None
-    worst_band_share: float | None
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Condition, Framework, Judgement, Rule
 
 
 @dataclass(frozen=True)
@@ -62,7 +52,7 @@ class RuleFired:
 class RuleOutcome:
     """One rule over a population: where it fired, and the ratings before and after it."""
 
-    rule: Any
+    rule: Rule
     fired: np.ndarray  # bool
     before: np.ndarray  # rating positions
     after: np.ndarray
@@ -74,7 +64,7 @@ class RuleOutcome:
 
 
 def apply_rules_to_population(
-    framework: Any, rating: np.ndarray, context: PopulationContext
+    framework: Framework, rating: np.ndarray, context: PopulationContext
 ) -> tuple[np.ndarray, list[RuleOutcome]]:
     """Final rating positions for every organisation (-1, not rated, stays -1) and each rule's outcome."""
     ratings = framework.scale.ratings
@@ -90,7 +80,7 @@ def apply_rules_to_population(
                 wanting |= context.judgements[jid] < 0
             judged = judgements_hold(framework, rule.when, context.judgements, len(rating))
         wanting = wanting & rated
-        fired = _holds(framework, rule.when, rating, context, start=rated & ~wanting & judged)
+        fired = conditions_hold(framework, rule.when, rating, context, start=rated & ~wanting & judged)
         kind, target = rule.effect
         position = ratings.index(target)
         before = rating  # never changed in place: each rule makes a new array
@@ -105,7 +95,7 @@ def apply_rules_to_population(
     return rating, outcomes
 
 
-def judgements_hold(framework: Any, when: Any, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+def judgements_hold(framework: Framework, when: Condition, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
     """Where a rule's judgement conditions hold (they alone do not depend on the scoring)."""
     result = np.ones(count, dtype=bool)
     for jid, levels in when.judgement_conditions().items():
@@ -115,7 +105,7 @@ def judgements_hold(framework: Any, when: Any, judgements: Mapping[str, np.ndarr
     return result
 
 
-def may_fire(framework: Any, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+def may_fire(framework: Framework, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
     """Organisations for which some rule could fire, whatever their scores."""
     result = np.zeros(count, dtype=bool)
     for rule in framework.rules:
@@ -123,7 +113,7 @@ def may_fire(framework: Any, judgements: Mapping[str, np.ndarray], count: int) -
     return result
 
 
-def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationContext,
+def conditions_hold(framework: Framework, when: Condition, rating: np.ndarray, context: PopulationContext,
            start: np.ndarray | None = None) -> np.ndarray:
     """Where a rule's conditions hold; given `start`, where they and `start` hold, judgements taken as read."""
     ratings = framework.scale.ratings
@@ -142,7 +132,7 @@ def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationCon
         if when.best_band_share_at_least is not None:
             result &= context.best_band_share >= when.best_band_share_at_least
     for area_id, wanted in (when.area_rating or {}).items():
-        words = _area_words(framework, area_id)
+        words = area_words(framework, area_id)
         result &= np.isin(context.area_ratings[area_id], [words.index(r) for r in _as_list(wanted)])
     if when.areas_rated_at_most is not None:
         # Each area's scale has as many ratings as the framework's: "at most" compares positions.
@@ -152,48 +142,7 @@ def _holds(framework: Any, when: Any, rating: np.ndarray, context: PopulationCon
     return result
 
 
-def _one(framework: Any, context: RuleContext) -> PopulationContext:
-    """A population of one organisation."""
-    ratings = framework.scale.ratings
-
-    def level(jid: str, judgement: Any) -> int:
-        if jid not in context.judgements:
-            return -1
-        return judgement.levels.index(level_lookup(judgement.levels, judgement.aliases)[context.judgements[jid].lower()])
-
-    def number(value: float | None) -> np.ndarray:
-        return np.array([np.nan if value is None else value])
-
-    return PopulationContext(
-        score=number(context.score),
-        judgements={jid: np.array([level(jid, j)]) for jid, j in framework.judgements.items()},
-        domain_scores={d: number(s) for d, s in context.domain_scores.items()},
-        area_ratings={a: np.array([-1 if r is None else _area_words(framework, a).index(r)])
-                      for a, r in context.area_ratings.items()},
-        best_band_share=number(context.best_band_share),
-        worst_band_share=number(context.worst_band_share),
-    )
-
-
-def apply_rules(framework: Any, rating: str, context: RuleContext) -> tuple[str, list[RuleFired], list[str]]:
-    """For one organisation: the final rating, every rule that fired, and rules not evaluated (and why)."""
-    ratings = framework.scale.ratings
-    final, outcomes = apply_rules_to_population(framework, np.array([ratings.index(rating)]), _one(framework, context))
-    fired = [
-        RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[0]], ratings[o.after[0]], o.rule.reason)
-        for o in outcomes
-        if o.fired[0]
-    ]
-    return ratings[final[0]], fired, [o.skip_message() for o in outcomes if o.skipped[0]]
-
-
-def holds(framework: Any, when: Any, rating: str, context: RuleContext) -> bool:
-    """Whether a rule's conditions hold for one organisation."""
-    position = np.array([framework.scale.ratings.index(rating)])
-    return bool(_holds(framework, when, position, _one(framework, context))[0])
-
-
-def _area_words(framework: Any, area_id: str) -> list[str]:
+def area_words(framework: Framework, area_id: str) -> list[str]:
     return framework.area_ratings(next(a for a in framework.areas if a.id == area_id))
 
 
@@ -201,12 +150,12 @@ def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _canonical_levels(judgement: Any, levels: list[str]) -> set[str]:
+def _canonical_levels(judgement: Judgement, levels: list[str]) -> set[str]:
     lookup = level_lookup(judgement.levels, judgement.aliases)
     return {lookup[level.lower()] for level in levels}
 
 
-def describe_condition(when: Any) -> str:
+def describe_condition(when: Condition) -> str:
     """A rule's conditions in words, for `framework show` and explanations."""
     parts = []
     for jid, levels in when.judgement_conditions().items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccgrate._base.errors import DataError, FrameworkError, NotIndicatorData, listed
 from ccgrate._base.streams import Globbed
@@ -18,6 +18,9 @@ from ccgrate._read.organisations import match_orgs
 from ccgrate._read.reader import read_dataset
 from ccgrate._scoring.bind import Population, bind
 from ccgrate._scoring.engine import Assessment, PopulationResult, assess_population
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class InputFile:
 
 @dataclass
 class ScoreRun:
-    frameworks: list[Any]
+    frameworks: list[Framework]
     inputs: list[InputFile]
     results: list[PopulationResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -64,7 +67,7 @@ class ScoreRun:
 
     def ratings(self) -> list[tuple[str, str, str, str | None]]:
         """(source, code, period, rating or None) of every organisation shown, without full records."""
-        found = []
+        found: list[tuple[str, str, str, str | None]] = []
         for result, chosen in zip(self.results, self.selected):
             population, names = result.population, [*result.framework.scale.ratings, None]
             positions = result.rating.tolist()
@@ -96,7 +99,7 @@ class ScoreRun:
         """(code, period, rating or None) of every organisation shown that is rated below `threshold`
         on its framework's scale, or not rated (the threshold names a rating of every scale used,
         matched without regard to case)."""
-        below = []
+        below: list[tuple[str, str, str | None]] = []
         for result, chosen in zip(self.results, self.selected):
             scale = result.framework.scale.ratings
             limit = next(k for k, rating in enumerate(scale) if rating.casefold() == threshold.casefold())
@@ -120,7 +123,7 @@ class ScoreRun:
                 unrated += 1
         return counts, unrated
 
-    def selected_rows(self):
+    def selected_rows(self) -> Iterator[tuple[PopulationResult, int]]:
         """(result, index) for every organisation shown, in order: for outputs that need no full record."""
         for result, chosen in zip(self.results, self.selected):
             for index in chosen:
@@ -162,10 +165,10 @@ def score_sources(
 def prepare(
     sources: Sequence[tuple[str, bytes]],
     *,
-    framework: str | Any | None = None,
+    framework: str | Framework | None = None,
     periods: Iterable[str] = (),
     reading: Reading = Reading(),
-    only: Callable[[Any], set[str]] | None = None,
+    only: Callable[[Framework], set[str]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Prepared:
     """Read and bind every source, grouped into populations by period.
@@ -245,20 +248,21 @@ def assess_prepared(
     return run
 
 
-def _framework_for(period: str, source: str) -> Any:
+def _framework_for(period: str, source: str) -> Framework:
     try:
         return framework_for_period(period)
     except FrameworkError as error:
         raise FrameworkError(error.message, where=source, hint=error.hint) from None
 
 
-def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[str, list[int]]]:
+def _periods(dataset: Dataset, override: Framework | None, wanted: set[str]) -> list[tuple[str, Sequence[int]]]:
     """The dataset's records by period, each in code order whatever the order of the rows, so that
     sums over a population always run in one order and the same data gives the same bytes."""
-    groups: dict[str, Sequence[int]] = {}
+    groups: dict[str, list[int] | range] = {}
     distinct = set(dataset.periods)
-    if len(distinct) == 1 and None not in distinct:  # the usual file: one year, every row
-        groups[next(iter(distinct))] = range(len(dataset.periods))
+    only = next(iter(distinct)) if len(distinct) == 1 else None
+    if only is not None:  # the usual file: one year, every row
+        groups[only] = range(len(dataset.periods))
     for index, period in enumerate(dataset.periods if not groups else ()):
         if period is None:
             if override is not None:
@@ -271,7 +275,9 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
                     where=dataset.source,
                     hint="add a period column (e.g. 2017/18), or pass --period 2017/18 or --framework ID|PATH",
                 )
-        groups.setdefault(period, []).append(index)  # type: ignore[union-attr]
+        group = groups.setdefault(period, [])
+        assert isinstance(group, list), "a file of one period is grouped whole, above"
+        group.append(index)
     if wanted and not wanted & set(groups):
         raise DataError(
             f"no rows for period {', '.join(sorted(wanted))}",
@@ -279,7 +285,7 @@ def _periods(dataset: Dataset, override: Any, wanted: set[str]) -> list[tuple[st
             hint=f"the file holds {', '.join(sorted(groups))}",
         )
     codes = dataset.codes
-    chosen = []
+    chosen: list[tuple[str, Sequence[int]]] = []
     for period in sorted(groups):
         if wanted and period not in wanted:
             continue

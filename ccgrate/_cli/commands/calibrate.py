@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +18,9 @@ from ccgrate._cli.options import (
 )
 from ccgrate._cli.progress import LateProgress
 from ccgrate._render.output import OutputFormat, as_text, write
+
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
 
 
 @click.command()
@@ -37,8 +40,18 @@ from ccgrate._render.output import OutputFormat, as_text, write
 @format_option((OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CSV, OutputFormat.MARKDOWN))
 @reading_options
 @verbosity_options
-def calibrate(file: str, target: str | None, framework_output: Path, indicator_cuts: bool, new_id: str | None,
-              area: str | None, period: str | None, framework_spec: str | None, output_format: OutputFormat, reading: Any) -> None:
+def calibrate(
+    file: str,
+    target: str | None,
+    framework_output: Path | None,
+    indicator_cuts: bool,
+    new_id: str | None,
+    area: str | None,
+    period: str | None,
+    framework_spec: str | None,
+    output_format: OutputFormat,
+    reading: Reading,
+) -> None:
     """Set a framework's cut points so that scoring FILE gives a target distribution of ratings.
 
     Writes a new framework file: the original text with the scale's cut points (and, with
@@ -68,13 +81,16 @@ def calibrate(file: str, target: str | None, framework_output: Path, indicator_c
         name = Path(file).name if file != "-" else "standard input"
         note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
         progress.step("calibrating")
-        result = core.calibrate(population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id,
-                                note=note, area=area)
+        result = core.calibrate(
+            population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id, note=note, area=area
+        )
     write_text(result.text, framework_output)
     shown = "standard output" if framework_output is None else shown_path(framework_output)
     if not result.exact:
-        notice(f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
-               f"differently{'' if area is None else ' in area ' + area} (see the report)")
+        notice(
+            f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
+            f"differently{'' if area is None else ' in area ' + area} (see the report)"
+        )
     report = CalibrationOutput(result, file, shown, old.id)
     if framework_output is None:
         # The framework is the data on standard output; the report goes to standard error.

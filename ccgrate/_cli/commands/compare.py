@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +22,9 @@ from ccgrate._cli.options import (
 from ccgrate._cli.progress import LateProgress
 from ccgrate._render.output import OutputFormat, write
 
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+
 
 @click.command()
 @click.argument("side_a", metavar="A", type=INPUT)
@@ -38,11 +41,25 @@ from ccgrate._render.output import OutputFormat, write
 @click.option("--combine", type=click.Choice(["auto", "weighted", "mean"]), default="auto", show_default=True,
               help="How predecessors' values are combined: weighted by the map's weight column, or a plain mean "
                    "(auto: weighted when the map has weights). Counts are always summed.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME", help="Show this organisation in detail (repeatable), by code or (part of) its name.")
-@click.option("--indicator", "indicators", multiple=True, metavar="ID",
-              help="Show only these indicators in the detail (repeatable); scores still use them all.")
-@click.option("--fail-if-worse", is_flag=True,
-              help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any matched organisation's rating fell.")
+@click.option(
+    "--org",
+    "orgs",
+    multiple=True,
+    metavar="CODE|NAME",
+    help="Show this organisation in detail (repeatable), by code or (part of) its name.",
+)
+@click.option(
+    "--indicator",
+    "indicators",
+    multiple=True,
+    metavar="ID",
+    help="Show only these indicators in the detail (repeatable); scores still use them all.",
+)
+@click.option(
+    "--fail-if-worse",
+    is_flag=True,
+    help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any matched organisation's rating fell.",
+)
 @format_option()
 @output_option
 @reading_options
@@ -61,7 +78,7 @@ def compare(
     fail_if_worse: bool,
     output_format: OutputFormat,
     output: Path | None,
-    reading: Any,
+    reading: Reading,
 ) -> None:
     """Compare two years: ratings, scores, domains, areas and every indicator, for one CCG or all.
 
@@ -93,15 +110,22 @@ def compare(
     with LateProgress() as progress:
         progress.step(f"scoring and comparing {located[0][0]} and {located[1][0]}")
         comparison = compare_sides(
-            SideInput(*sides[0]), SideInput(*sides[1]), framework_a=framework_a, framework_b=framework_b,
-            mapping=mapping, combine=combine, reading=reading,
+            SideInput(*sides[0]),
+            SideInput(*sides[1]),
+            framework_a=framework_a,
+            framework_b=framework_b,
+            mapping=mapping,
+            combine=combine,
+            reading=reading,
         )
     if orgs:
         comparison.keep_orgs(orgs)
     if indicators:
         comparison.keep_indicators(indicators)
-    info(f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
-         f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}")
+    info(
+        f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
+        f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}"
+    )
     for message in comparison.notes:
         notice(message)
     for message in comparison.warnings:
@@ -125,11 +149,14 @@ def _locate(spec: str, data_file: str | None, data_dir: Path | None) -> tuple[st
         return spec, None
     period = normalise_period(spec)
     if period is None:
-        raise DataError(f'"{printable(spec)}" is neither a file nor a year',
-                        hint="give a data file's path or a year such as 2017 or 2017/18")
+        raise DataError(
+            f'"{printable(spec)}" is neither a file nor a year', hint="give a data file's path or a year such as 2017 or 2017/18"
+        )
     if data_file is not None:
         return data_file, period
-    return year_file(spec, data_dir), period
+    found = year_file(spec, data_dir)
+    assert found is not None, "a year finds its file or says why not"
+    return found, period
 
 
 def _read_one(path: str) -> tuple[str, bytes]:

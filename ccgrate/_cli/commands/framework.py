@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from ccgrate._cli.inputs import guard_output, read_sources
 from ccgrate._cli.messages import say, verbosity_options
 from ccgrate._cli.options import FRAMEWORK, format_option, output_option
 from ccgrate._render.output import OutputFormat, write
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
 
 
 @click.command("frameworks")
@@ -45,7 +49,7 @@ def framework() -> None:
     """
 
 
-def _load(spec: str):
+def _load(spec: str) -> Framework:
     """A built-in id, a path, or - for a framework on standard input."""
     from ccgrate._framework.loader import parse_framework, resolve_framework
 
@@ -103,7 +107,7 @@ def framework_check(paths: tuple[str, ...]) -> None:
         sys.exit(ExitCode.FRAMEWORK)
 
 
-def _load_path(path: str):
+def _load_path(path: str) -> Framework:
     from ccgrate._framework.loader import load_framework
 
     return load_framework(path)

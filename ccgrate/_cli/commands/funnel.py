@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,14 +23,32 @@ from ccgrate._render.output import OutputFormat, write
 IMAGE_SUFFIXES = (".svg", ".png", ".pdf")
 
 
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+
+
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
 @click.option("--indicator", "indicator_id", required=True, metavar="ID", help="The z-score indicator to plot.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME", help="Highlight this organisation (repeatable), by code or (part of) its name.")
+@click.option(
+    "--org",
+    "orgs",
+    multiple=True,
+    metavar="CODE|NAME",
+    help="Highlight this organisation (repeatable), by code or (part of) its name.",
+)
 @click.option("--period", "period", metavar="PERIOD", help="The period, when FILE holds several.")
-@click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK, help="Score with this framework instead of the one for the data's period.")
-@format_option(default=None, help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png "
-               "or .pdf, a table without -o).")
+@click.option(
+    "--framework",
+    "framework_spec",
+    metavar="ID|PATH",
+    type=FRAMEWORK,
+    help="Score with this framework instead of the one for the data's period.",
+)
+@format_option(
+    default=None,
+    help="Print the funnel data instead of drawing (default: draw when -o ends in .svg, .png or .pdf, a table without -o).",
+)
 @output_option
 @reading_options
 @verbosity_options
@@ -42,7 +60,7 @@ def funnel(
     framework_spec: str | None,
     output_format: OutputFormat | None,
     output: Path | None,
-    reading: Any,
+    reading: Reading,
 ) -> None:
     """Funnel plot of one z-score indicator: every organisation against 95% and 99.8% limits.
 
@@ -65,7 +83,9 @@ def funnel(
         # A picture is what -o asks for without -f: never text under an image's name.
         raise click.BadParameter(
             f"{shown_path(output)}: funnel draws {', '.join(IMAGE_SUFFIXES)} files; for the data, give "
-            "-f table|json|ndjson|csv|markdown", param_hint="'-o' / '--output'")
+            "-f table|json|ndjson|csv|markdown",
+            param_hint="'-o' / '--output'",
+        )
     if output_format is None:
         output_format = OutputFormat(output.suffix.lower().lstrip(".")) if output is not None else OutputFormat.TABLE
     wanted = parse_period_option(period) if period else None
@@ -86,5 +106,5 @@ def funnel(
             "pip install '.[plot]'), or print the data with -f table|json|csv",
             ExitCode.DATA,
         ) from None
-    if output_format.picture:
+    if output is not None and output_format.picture:
         notice(f"wrote {shown_path(output)} ({plot.indicator}, {len(plot.points)} organisations)")

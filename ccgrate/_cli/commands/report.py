@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +18,10 @@ from ccgrate._cli.progress import LateProgress
 
 def _terminal() -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
+
+
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
 
 
 @click.command()
@@ -38,7 +42,7 @@ def _terminal() -> bool:
 @reading_options
 @verbosity_options
 def report(files: tuple[str, ...], orgs: tuple[str, ...], previous: str | None, draws: int, whatif: bool | None,
-           framework_spec: str | None, periods: tuple[str, ...], output: Path | None, reading: Any) -> None:
+           framework_spec: str | None, periods: tuple[str, ...], output: Path | None, reading: Reading) -> None:
     """Write one HTML file that shows every rating, why, how sure it is and what would change it.
 
     The file is self-contained (no request to any network), readable without JavaScript, printable

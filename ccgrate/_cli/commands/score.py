@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +25,10 @@ from ccgrate._cli.options import (
 )
 from ccgrate._cli.progress import LateProgress
 from ccgrate._render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+    from ccgrate._scoring.run import ScoreRun
 
 
 @click.command()
@@ -52,7 +56,7 @@ def score(
     fail_below: str | None,
     output_format: OutputFormat,
     output: Path | None,
-    reading: Any,
+    reading: Reading,
 ) -> None:
     """Rate each organisation and period in FILE: CSV or a workbook (.xlsx, .xls, .ods), wide or long.
 
@@ -122,7 +126,7 @@ def score(
             sys.exit(ExitCode.BELOW_THRESHOLD)
 
 
-def summary_lines(run: Any) -> list[str]:
+def summary_lines(run: ScoreRun) -> list[str]:
     """The distribution of ratings, per file when there are several, and in all."""
 
     def line(label: str, source: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,29 +19,73 @@ from ccgrate._cli.options import (
 from ccgrate._cli.progress import LateProgress
 from ccgrate._render.output import OutputFormat, write
 
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+
 
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
 @click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True, help="Monte Carlo draws.")
-@click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Random seed: the same seed gives the same output.")
-@click.option("--vary", "vary", multiple=True, type=click.Choice(["weights", "cuts", "values"], case_sensitive=False),
-              help="What to perturb (repeatable); all three unless given.")
-@click.option("--weight-sd", type=FiniteRange(0, 2), default=0.25, show_default=True, metavar="SD",
-              help="Spread of the log weight multipliers.")
-@click.option("--cut-sd", type=FiniteRange(0, 50), default=2.5, show_default=True, metavar="POINTS",
-              help="Spread of the scale's cut points, in score points.")
-@click.option("--org", "org_codes", multiple=True, metavar="CODE|NAME", help="Show only this organisation, by code or (part of) its name (repeatable); all are drawn.")
-@click.option("--areas", "areas", is_flag=True,
-              help="Also draw each clinical priority area's rating (its own bands and cut points where it has them; "
-                   "an area's own cut points move by the same spread) and report how often each is kept.")
+@click.option(
+    "--seed", type=click.IntRange(0), default=1, show_default=True, help="Random seed: the same seed gives the same output."
+)
+@click.option(
+    "--vary",
+    "vary",
+    multiple=True,
+    type=click.Choice(["weights", "cuts", "values"], case_sensitive=False),
+    help="What to perturb (repeatable); all three unless given.",
+)
+@click.option(
+    "--weight-sd",
+    type=FiniteRange(0, 2),
+    default=0.25,
+    show_default=True,
+    metavar="SD",
+    help="Spread of the log weight multipliers.",
+)
+@click.option(
+    "--cut-sd",
+    type=FiniteRange(0, 50),
+    default=2.5,
+    show_default=True,
+    metavar="POINTS",
+    help="Spread of the scale's cut points, in score points.",
+)
+@click.option(
+    "--org",
+    "org_codes",
+    multiple=True,
+    metavar="CODE|NAME",
+    help="Show only this organisation, by code or (part of) its name (repeatable); all are drawn.",
+)
+@click.option(
+    "--areas",
+    "areas",
+    is_flag=True,
+    help="Also draw each clinical priority area's rating (its own bands and cut points where it has them; "
+    "an area's own cut points move by the same spread) and report how often each is kept.",
+)
 @population_options
 @format_option()
 @output_option
 @reading_options
 @verbosity_options
-def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_sd: float, cut_sd: float,
-                org_codes: tuple[str, ...], areas: bool, period: str | None, framework_spec: str | None,
-                output_format: OutputFormat, output: Path | None, reading: Any) -> None:
+def sensitivity(
+    file: str,
+    draws: int,
+    seed: int,
+    vary: tuple[str, ...],
+    weight_sd: float,
+    cut_sd: float,
+    org_codes: tuple[str, ...],
+    areas: bool,
+    period: str | None,
+    framework_spec: str | None,
+    output_format: OutputFormat,
+    output: Path | None,
+    reading: Reading,
+) -> None:
     """How sure each rating is: Monte Carlo over weights, cut points and the data's own noise.
 
     Each draw multiplies every indicator and domain weight by exp(SD x N(0,1)), moves each of the
@@ -61,8 +105,9 @@ def sensitivity(file: str, draws: int, seed: int, vary: tuple[str, ...], weight_
     from ccgrate._analysis import sensitivity as core
 
     chosen = {v.lower() for v in vary} or {"weights", "cuts", "values"}
-    perturbation = core.Perturbation(weights=weight_sd if "weights" in chosen else 0.0,
-                                     cuts=cut_sd if "cuts" in chosen else 0.0, values="values" in chosen)
+    perturbation = core.Perturbation(
+        weights=weight_sd if "weights" in chosen else 0.0, cuts=cut_sd if "cuts" in chosen else 0.0, values="values" in chosen
+    )
     with LateProgress() as progress:
         progress.step(f"reading {file}")
         population, _ = one_population(file, framework_spec, period, reading, output)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +19,9 @@ from ccgrate._cli.options import (
 from ccgrate._cli.progress import LateProgress
 from ccgrate._render.output import OutputFormat, write
 
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+
 
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
@@ -32,7 +35,7 @@ from ccgrate._render.output import OutputFormat, write
 @reading_options
 @verbosity_options
 def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ...], period: str | None,
-           framework_spec: str | None, output_format: OutputFormat, output: Path | None, reading: Any) -> None:
+           framework_spec: str | None, output_format: OutputFormat, output: Path | None, reading: Reading) -> None:
     """The smallest change that takes an organisation to a target rating, or the rating a change gives.
 
     With --target: the fewest indicators changed (then the fewest band steps), each to the value
@@ -59,6 +62,7 @@ def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ..
             progress.step("rescoring")
             answer = core.with_settings(population, index, settings)
         else:
+            assert target is not None, "--target or --set, checked above"
             progress.step(f"searching for the smallest change that reaches {target}")
             answer = core.what_if(population, index, target)
     from ccgrate._render.analysis import WhatIfOutput
