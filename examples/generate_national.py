@@ -49,13 +49,32 @@ STANDARDS = {
 # distribution, per period, in the indicator's unit.
 SPREADS = {
     "2018/19": {
-        "101a": 4.003, "102a": 4.4477, "103a": 3.5582, "103b": 4.4477, "105a": 9.9333,
-        "105c": 0.9933, "105d": 2.5204, "107b": 1.3047, "122a": 3.5582, "122c": 2.2239,
-        "124b": 12.0089, "126b": 5.0408, "128b": 2.9652, "131a": 9.0437,
+        "101a": 4.003,
+        "102a": 4.4477,
+        "103a": 3.5582,
+        "103b": 4.4477,
+        "105a": 9.9333,
+        "105c": 0.9933,
+        "105d": 2.5204,
+        "107b": 1.3047,
+        "122a": 3.5582,
+        "122c": 2.2239,
+        "124b": 12.0089,
+        "126b": 5.0408,
+        "128b": 2.9652,
+        "131a": 9.0437,
     },
     "2019/20": {
-        "101a": 3.8547, "102a": 4.4477, "103a": 3.5582, "103b": 5.9303, "107b": 1.2009,
-        "122a": 3.5582, "122c": 2.2239, "124b": 12.0089, "126b": 5.0408, "128b": 2.9652,
+        "101a": 3.8547,
+        "102a": 4.4477,
+        "103a": 3.5582,
+        "103b": 5.9303,
+        "107b": 1.2009,
+        "122a": 3.5582,
+        "122c": 2.2239,
+        "124b": 12.0089,
+        "126b": 5.0408,
+        "128b": 2.9652,
         "131a": 6.9681,
     },
 }
@@ -151,7 +170,11 @@ def populations(rng: random.Random) -> dict[str, list[Org]]:
     """The organisations of each period, with mergers, quality that persists, and populations."""
     orgs = [
         Org(
-            n, rng.gauss(0, 1), rng.gauss(0, 1), int(min(max(rng.lognormvariate(math.log(250_000), 0.45), 60_000), 1_200_000)), []
+            n,
+            rng.gauss(0, 1),
+            rng.gauss(0, 1),
+            int(min(max(rng.lognormvariate(math.log(250_000), 0.45), 60_000), 1_200_000)),
+            [],
         )
         for n in range(1, 210)
     ]
@@ -272,7 +295,8 @@ def with_directions(
     rated = {population.codes[i]: result.rating_name(int(result.rating[i])) for i in range(len(population))}
     finance = {org.code: org.finance for org in orgs}
     eligible = sorted(
-        (code for code, rating in rated.items() if rating in allowed), key=lambda code: (code not in before, finance[code], code)
+        (code for code, rating in rated.items() if rating in allowed),
+        key=lambda code: (code not in before, finance[code], code),
     )
     chosen = set(eligible[: UNDER_DIRECTIONS[period]])
     header.append("directions")

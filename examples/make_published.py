@@ -34,8 +34,19 @@ from pathlib import Path
 from ccgrate._framework.loader import framework_for_period
 
 HERE = Path(__file__).resolve().parent
-HEADER = ["Indicator ID", "Indicator Name", "Region", "STP", "CCG Code", "CCG Name", "Reporting Period", "Value",
-          "Unit", "Lower CI", "Upper CI"]
+HEADER = [
+    "Indicator ID",
+    "Indicator Name",
+    "Region",
+    "STP",
+    "CCG Code",
+    "CCG Name",
+    "Reporting Period",
+    "Value",
+    "Unit",
+    "Lower CI",
+    "Upper CI",
+]
 REGION, STP = "London", "Our Healthier South East London"
 # England rows for a few indicators: made-up national figures a publication would put beside the CCGs.
 ENGLAND = {"126a": Decimal("67.5"), "129a": Decimal("89.1"), "123a": Decimal("50.8")}
@@ -62,11 +73,37 @@ def long_rows() -> list[list[object]]:
             low = high = ""
             if isinstance(value, Decimal) and unit == "%":
                 low, high = value - Decimal("1.5"), value + Decimal("1.5")
-            rows.append([key, name, REGION, STP, record["org_code"], record["org_name"], period.replace("/", "-"),
-                         value, "%" if text.endswith("%") else unit, low, high])
+            rows.append(
+                [
+                    key,
+                    name,
+                    REGION,
+                    STP,
+                    record["org_code"],
+                    record["org_name"],
+                    period.replace("/", "-"),
+                    value,
+                    "%" if text.endswith("%") else unit,
+                    low,
+                    high,
+                ]
+            )
             if key in ENGLAND:
-                rows.append([key, name, "", "", "E92000001", "England", period.replace("/", "-"),
-                             ENGLAND[key] + (1 if period == "2017/18" else 0), unit, "", ""])
+                rows.append(
+                    [
+                        key,
+                        name,
+                        "",
+                        "",
+                        "E92000001",
+                        "England",
+                        period.replace("/", "-"),
+                        ENGLAND[key] + (1 if period == "2017/18" else 0),
+                        unit,
+                        "",
+                        "",
+                    ]
+                )
     return rows
 
 

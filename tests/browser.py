@@ -37,20 +37,32 @@ def chrome(width: int = 1280, height: int = 900):
     options = webdriver.ChromeOptions()
     binary = next(shutil.which(name) for name in CHROMIUM if shutil.which(name))
     options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     f"--window-size={width},{height}", "--hide-scrollbars", "--force-device-scale-factor=1",
-                     # Offline: any name a page asks for resolves nowhere.
-                     "--host-resolver-rules=MAP * ~NOTFOUND", "--no-proxy-server"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        # Offline: any name a page asks for resolves nowhere.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--no-proxy-server",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(next(shutil.which(n) for n in DRIVER if shutil.which(n))))
+    driver = webdriver.Chrome(
+        options=options, service=Service(next(shutil.which(n) for n in DRIVER if shutil.which(n)))
+    )
     driver.set_window_size(width, height)
     return driver
 
 
 def open_page(driver, path: Path, width: int) -> None:
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
     driver.get(path.resolve().as_uri())
 
 

@@ -31,7 +31,9 @@ class Invoker:
         self.runner = CliRunner()
 
     def __call__(self, *args, input: str | bytes | None = None, expect: int = 0):
-        result = self.runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="ccgrate")
+        result = self.runner.invoke(
+            cli, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="ccgrate"
+        )
         assert result.exit_code == expect, (
             f"exit {result.exit_code}, expected {expect}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )

@@ -114,7 +114,9 @@ def replaced(old: str, new: str, text: str = BASE_TOML, count: int = 1) -> str:
     return text.replace(old, new, count)
 
 
-def org(code: str = "A", values: dict | None = None, judgements: dict | None = None, period: str = "2017/18") -> OrgInput:
+def org(
+    code: str = "A", values: dict | None = None, judgements: dict | None = None, period: str = "2017/18"
+) -> OrgInput:
     observations = {
         key: value if isinstance(value, Observation) else Observation(value) for key, value in (values or {}).items()
     }

@@ -104,15 +104,21 @@ def mean(pairs: list[tuple[Fraction, Fraction]]) -> Fraction | None:
     return half_up(sum((p * w for p, w in pairs), Fraction(0)) / total)
 
 
-def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int],
-         area_ranks: dict[tuple[str, str], int | None] | None = None) -> dict[str, Any]:
+def rate(
+    fw: Any,
+    ranks: dict[str, int | None],
+    judgements: dict[str, int],
+    area_ranks: dict[tuple[str, str], int | None] | None = None,
+) -> dict[str, Any]:
     """Scores, ratings and rules fired for one organisation, from its band ranks and judgement levels
     (and, for indicators an area bands its own way, their ranks in that banding)."""
     area_ranks = area_ranks or {}
     points = {ind.id: points_of(fw, ind)[ranks[ind.id]] for ind in fw.indicators if ranks.get(ind.id) is not None}
     weight = {ind.id: dec(ind.weight) for ind in fw.indicators}
-    domains = {d.id: mean([(points[i.id], weight[i.id]) for i in fw.indicators if i.domain == d.id and i.id in points])
-               for d in fw.domains}
+    domains = {
+        d.id: mean([(points[i.id], weight[i.id]) for i in fw.indicators if i.domain == d.id and i.id in points])
+        for d in fw.domains
+    }
     areas_scores, area_counts = {}, {}
     for a in fw.areas:
         pairs = []
@@ -127,8 +133,14 @@ def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int],
                 pairs.append((points_of(fw, own)[area_ranks[(a.id, i.id)]], dec(own.weight)))
         areas_scores[a.id], area_counts[a.id] = mean(pairs), len(pairs)
     by_id = {a.id: a for a in fw.areas}
-    areas = {a: (area_position(fw, by_id[a], s) if s is not None and area_counts[a] >= fw.scoring.area_min_indicators
-                 else None) for a, s in areas_scores.items()}
+    areas = {
+        a: (
+            area_position(fw, by_id[a], s)
+            if s is not None and area_counts[a] >= fw.scoring.area_min_indicators
+            else None
+        )
+        for a, s in areas_scores.items()
+    }
     score = mean([(domains[d.id], dec(d.weight)) for d in fw.domains if domains[d.id] is not None])
     coverage = sum((weight[i] for i in points), Fraction(0)) / sum(weight.values(), Fraction(0))
     rated = score is not None and coverage >= dec(fw.scoring.min_coverage)
@@ -137,15 +149,19 @@ def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int],
     if rated:
         banded = [i for i in fw.indicators if i.id in points]
         best = Fraction(sum(1 for i in banded if ranks[i.id] == 0), len(banded)) if banded else None
-        worst = Fraction(sum(1 for i in banded if ranks[i.id] == band_count(fw, i) - 1), len(banded)) if banded else None
+        worst = (
+            Fraction(sum(1 for i in banded if ranks[i.id] == band_count(fw, i) - 1), len(banded)) if banded else None
+        )
         ratings = fw.scale.ratings
         for rule in fw.rules:
             when = rule.when
             needed = when.judgement_conditions()
             if any(judgements.get(j, -1) < 0 for j in needed):
                 continue  # skipped, with a warning
-            holds = all(fw.judgements[j].levels[judgements[j]] in {canonical(fw.judgements[j], w) for w in wanted}
-                        for j, wanted in needed.items())
+            holds = all(
+                fw.judgements[j].levels[judgements[j]] in {canonical(fw.judgements[j], w) for w in wanted}
+                for j, wanted in needed.items()
+            )
             if when.rating is not None:
                 holds &= ratings[position] in ([when.rating] if isinstance(when.rating, str) else when.rating)
             if when.score_below is not None:
@@ -159,7 +175,9 @@ def rate(fw: Any, ranks: dict[str, int | None], judgements: dict[str, int],
                 holds &= areas[a] is not None and area_words(fw, by_id[a])[areas[a]] in wanted
             if when.areas_rated_at_most is not None:
                 limit = ratings.index(when.areas_rated_at_most.rating)
-                holds &= sum(1 for r in areas.values() if r is not None and r >= limit) >= when.areas_rated_at_most.count
+                holds &= (
+                    sum(1 for r in areas.values() if r is not None and r >= limit) >= when.areas_rated_at_most.count
+                )
             if when.worst_band_share_at_least is not None:
                 holds &= worst is not None and worst >= dec(when.worst_band_share_at_least)
             if when.best_band_share_at_least is not None:

@@ -51,18 +51,29 @@ def values(c1: float, c2: float) -> dict:
 
 def test_an_area_bands_its_indicators_its_own_way_and_rates_on_its_own_scale():
     fw = framework(own_method_text())
-    orgs = [org("A", values(95.0, 80.0)), org("B", values(85.0, 80.0)), org("C", values(85.0, 70.0)),
-            org("D", values(70.0, 70.0))]
+    orgs = [
+        org("A", values(95.0, 80.0)),
+        org("B", values(85.0, 80.0)),
+        org("C", values(85.0, 70.0)),
+        org("D", values(70.0, 70.0)),
+    ]
     results = {a.org_code: a for a in assess(fw, orgs)}
     # c1: 90+ is 100 points, 80-90 is 50, below 80 is 0; c2 meets 75 (100) or not (0), weight 1 (not its 2).
-    expected = {"A": (100.0, "Top performing"), "B": (75.0, "Performing well"), "C": (25.0, "Greatest need"),
-                "D": (0.0, "Greatest need")}
+    expected = {
+        "A": (100.0, "Top performing"),
+        "B": (75.0, "Performing well"),
+        "C": (25.0, "Greatest need"),
+        "D": (0.0, "Greatest need"),
+    }
     for code, (score, rating) in expected.items():
         area = results[code].areas[0]
         assert (area.score, area.rating) == (score, rating)
         assert area.method == "Against ambitions."
     bands = results["B"].areas[0].bands
-    assert [(b.id, b.band, b.band_rank, b.points) for b in bands] == [("c1", "80% to 90%", 1, 50.0), ("c2", "met", 0, 100.0)]
+    assert [(b.id, b.band, b.band_rank, b.points) for b in bands] == [
+        ("c1", "80% to 90%", 1, 50.0),
+        ("c2", "met", 0, 100.0),
+    ]
     # The headline banding is unchanged: c1 85 misses the 85 standard only below it.
     assert [i.band for i in results["B"].indicators if i.id == "c1"] == ["met"]
 
@@ -74,10 +85,15 @@ def test_an_area_without_its_own_method_uses_the_headline_bands_and_scale():
 
 
 def test_an_area_scale_alone_keeps_the_headline_bands_with_its_own_cuts():
-    text = own_method_text('[[areas]]\nid = "cancer"\nname = "Cancer"\nscale = { cuts = { Outstanding = 95.0, '
-                           'Good = 90.0, "Requires improvement" = 0 } }\n')
+    text = own_method_text(
+        '[[areas]]\nid = "cancer"\nname = "Cancer"\nscale = { cuts = { Outstanding = 95.0, '
+        'Good = 90.0, "Requires improvement" = 0 } }\n'
+    )
     area = assess(framework(text), [org("A", values(90.0, 85.0)), org("B", values(70.0, 50.0))])
-    assert [(a.areas[0].score, a.areas[0].rating) for a in area] == [(100.0, "Outstanding"), (0.0, "Requires improvement")]
+    assert [(a.areas[0].score, a.areas[0].rating) for a in area] == [
+        (100.0, "Outstanding"),
+        (0.0, "Requires improvement"),
+    ]
 
 
 def cancer_rule(rating: str) -> str:
@@ -96,33 +112,58 @@ def test_rules_read_an_area_rating_in_its_own_words():
     assert [[r.rule for r in a.rules_fired] for a in results] == [[], ["cancer-weak"]]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (('ratings = ["Top performing", "Performing well", "Needs improvement", "Greatest need"]',
-      'ratings = ["Top performing", "Performing well", "Greatest need"]'),
-     "areas[0].scale.ratings (id \"cancer\"): 4 ratings are needed, one for each of the framework's (Outstanding, Good, "
-     "Requires improvement, Inadequate), got 3"),
-    (('"Needs improvement" = 30.0 }', '"Needs improvement" = 30.0, Good = 10.0 }'),
-     'areas[0].scale.cuts.Good (id "cancer"): "Good" is not one of the area\'s ratings (Top performing, Performing well, '
-     'Needs improvement, Greatest need)'),
-    (('"Needs improvement" = 30.0 }', '"Needs improvement" = 70.0 }'),
-     'areas[0].scale.cuts.Needs improvement (id "cancer"): cuts out of order: "Needs improvement" (70) must be below '
-     '"Performing well" (60)'),
-    (('"Needs improvement" = 30.0 }', '"Greatest need" = 30.0 }'),
-     'areas[0].scale.cuts.Greatest need (id "cancer"): the lowest rating takes every score below the others and has no cut'),
-    (('id = "c2"\nmethod = "standard"', 'id = "h1"\nmethod = "standard"'),
-     'areas[0].indicators[1].id (id "cancer"): "h1" is not an indicator of area cancer (its indicators: c1, c2)'),
-    (('id = "c2"\nmethod = "standard"', 'id = "c1"\nmethod = "standard"'),
-     'areas[0].indicators[1].id (id "cancer"): "c1" is banded twice for this area'),
-    (('cuts = [80.0, 90.0]', 'cuts = [90.0, 80.0]'),
-     'areas[0].indicators[0].cuts[1] (id "cancer"): cut points must increase: 80 follows 90'),
-    (('labels = ["90% or more", "80% to 90%", "below 80%"]', 'labels = ["90% or more", "below 90%"]'),
-     'areas[0].indicators[0].labels (id "cancer"): 3 bands need 3 labels, got 2'),
-    (('id = "c1"\nmethod = "bands"', 'id = "c1"\ndomain = "health"\nmethod = "bands"'),
-     "areas[0].indicators[0].domain (id \"cancer\"): domain is the indicator's own; remove it here"),
-    (('"Greatest need" = 1 }', '"Greatest" = 1 }'),
-     'areas[0].published_distribution.Greatest (id "cancer"): "Greatest" is not one of the area\'s ratings '
-     '(Top performing, Performing well, Needs improvement, Greatest need)'),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            (
+                'ratings = ["Top performing", "Performing well", "Needs improvement", "Greatest need"]',
+                'ratings = ["Top performing", "Performing well", "Greatest need"]',
+            ),
+            'areas[0].scale.ratings (id "cancer"): 4 ratings are needed, one for each of the framework\'s (Outstanding, Good, '
+            "Requires improvement, Inadequate), got 3",
+        ),
+        (
+            ('"Needs improvement" = 30.0 }', '"Needs improvement" = 30.0, Good = 10.0 }'),
+            'areas[0].scale.cuts.Good (id "cancer"): "Good" is not one of the area\'s ratings (Top performing, Performing well, '
+            "Needs improvement, Greatest need)",
+        ),
+        (
+            ('"Needs improvement" = 30.0 }', '"Needs improvement" = 70.0 }'),
+            'areas[0].scale.cuts.Needs improvement (id "cancer"): cuts out of order: "Needs improvement" (70) must be below '
+            '"Performing well" (60)',
+        ),
+        (
+            ('"Needs improvement" = 30.0 }', '"Greatest need" = 30.0 }'),
+            'areas[0].scale.cuts.Greatest need (id "cancer"): the lowest rating takes every score below the others and has no cut',
+        ),
+        (
+            ('id = "c2"\nmethod = "standard"', 'id = "h1"\nmethod = "standard"'),
+            'areas[0].indicators[1].id (id "cancer"): "h1" is not an indicator of area cancer (its indicators: c1, c2)',
+        ),
+        (
+            ('id = "c2"\nmethod = "standard"', 'id = "c1"\nmethod = "standard"'),
+            'areas[0].indicators[1].id (id "cancer"): "c1" is banded twice for this area',
+        ),
+        (
+            ("cuts = [80.0, 90.0]", "cuts = [90.0, 80.0]"),
+            'areas[0].indicators[0].cuts[1] (id "cancer"): cut points must increase: 80 follows 90',
+        ),
+        (
+            ('labels = ["90% or more", "80% to 90%", "below 80%"]', 'labels = ["90% or more", "below 90%"]'),
+            'areas[0].indicators[0].labels (id "cancer"): 3 bands need 3 labels, got 2',
+        ),
+        (
+            ('id = "c1"\nmethod = "bands"', 'id = "c1"\ndomain = "health"\nmethod = "bands"'),
+            'areas[0].indicators[0].domain (id "cancer"): domain is the indicator\'s own; remove it here',
+        ),
+        (
+            ('"Greatest need" = 1 }', '"Greatest" = 1 }'),
+            'areas[0].published_distribution.Greatest (id "cancer"): "Greatest" is not one of the area\'s ratings '
+            "(Top performing, Performing well, Needs improvement, Greatest need)",
+        ),
+    ],
+)
 def test_an_area_method_that_cannot_be_used_is_refused_with_its_key_path(change, message):
     with pytest.raises(FrameworkError) as caught:
         framework(own_method_text().replace(*change))
@@ -130,30 +171,44 @@ def test_an_area_method_that_cannot_be_used_is_refused_with_its_key_path(change,
 
 
 def test_a_judgement_indicator_cannot_be_banded_by_an_area():
-    text = replaced('id = "c3"\nname = "Engagement"\ndomain = "care"\n', 'id = "c3"\nname = "Engagement"\ndomain = "care"\n'
-                    'area = "cancer"\n', own_method_text())
-    text = text.replace('id = "c2"\nmethod = "standard"\nstandard = 75.0', 'id = "c3"\nmethod = "standard"\nstandard = 1.0')
+    text = replaced(
+        'id = "c3"\nname = "Engagement"\ndomain = "care"\n',
+        'id = "c3"\nname = "Engagement"\ndomain = "care"\narea = "cancer"\n',
+        own_method_text(),
+    )
+    text = text.replace(
+        'id = "c2"\nmethod = "standard"\nstandard = 75.0', 'id = "c3"\nmethod = "standard"\nstandard = 1.0'
+    )
     with pytest.raises(FrameworkError) as caught:
         framework(text)
-    assert 'areas[0].indicators[1].id (id "cancer"): c3 is a judgement indicator: an area bands it as its levels' \
+    assert (
+        'areas[0].indicators[1].id (id "cancer"): c3 is a judgement indicator: an area bands it as its levels'
         in str(caught.value)
+    )
 
 
 def test_a_rule_on_an_area_rating_must_use_the_area_words():
     text = own_method_text() + cancer_rule("Inadequate")
     with pytest.raises(FrameworkError) as caught:
         framework(text)
-    assert ('rules[2].when.area_rating.cancer (id "cancer-weak"): unknown rating "Inadequate" of area cancer (its '
-            'ratings: Top performing, Performing well, Needs improvement, Greatest need)') in str(caught.value)
+    assert (
+        'rules[2].when.area_rating.cancer (id "cancer-weak"): unknown rating "Inadequate" of area cancer (its '
+        "ratings: Top performing, Performing well, Needs improvement, Greatest need)"
+    ) in str(caught.value)
 
 
 # --- the built-in frameworks ---------------------------------------------------------------------
 
+
 def area_counts(ccgrate, year: str) -> tuple[dict[str, collections.Counter], collections.Counter]:
-    rows = list(csv.DictReader(io.StringIO(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "csv", "-q").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "csv", "-q").stdout))
+    )
     areas = [key for key in rows[0] if key.startswith("area:")]
-    return ({key[5:]: collections.Counter(row[key] for row in rows) for key in areas},
-            collections.Counter(row["rating"] for row in rows))
+    return (
+        {key[5:]: collections.Counter(row[key] for row in rows) for key in areas},
+        collections.Counter(row["rating"] for row in rows),
+    )
 
 
 def test_2016_17_area_ratings_reproduce_the_published_dementia_and_diabetes_distributions(ccgrate):
@@ -194,73 +249,104 @@ def test_json_carries_the_area_bands(ccgrate):
     record = json.loads(ccgrate("score", EXAMPLES / "national-2016-17.csv", "--org", "SYN001", "-f", "json").stdout)
     bands = record["assessments"][0]["area_bands"]
     assert set(bands) == {"dementia", "diabetes"}
-    assert bands["dementia"][0] == {"id": "126a", "band": "below ambition", "band_rank": 2, "points": 100 / 3,
-                                    "reference": "61.7 | 66.7 | 71.7 (higher better)"}
+    assert bands["dementia"][0] == {
+        "id": "126a",
+        "band": "below ambition",
+        "band_rank": 2,
+        "points": 100 / 3,
+        "reference": "61.7 | 66.7 | 71.7 (higher better)",
+    }
 
 
 # --- calibrating an area ------------------------------------------------------------------------------
 
+
 def test_calibrate_sets_an_area_cut_points_to_its_published_distribution(ccgrate, tmp_path):
     out = tmp_path / "fw.toml"
     data = tmp_path / "data.csv"
-    data.write_text("org_code,period,h1,h2,c1,c2,c3,leadership,finance\n" + "".join(
-        f"O{i},2017/18,5,50,{c1},{c2},good,green,green\n"
-        for i, (c1, c2) in enumerate([(95, 80), (85, 80), (85, 70), (70, 70)])))
+    data.write_text(
+        "org_code,period,h1,h2,c1,c2,c3,leadership,finance\n"
+        + "".join(
+            f"O{i},2017/18,5,50,{c1},{c2},good,green,green\n"
+            for i, (c1, c2) in enumerate([(95, 80), (85, 80), (85, 70), (70, 70)])
+        )
+    )
     source = tmp_path / "own.toml"
-    source.write_text(own_method_text().replace('cuts = { "Top performing" = 90.0, "Performing well" = 60.0, '
-                                                '"Needs improvement" = 30.0 }',
-                                                'cuts = { "Top performing" = 99.0, "Performing well" = 98.0, '
-                                                '"Needs improvement" = 97.0 }'))
+    source.write_text(
+        own_method_text().replace(
+            'cuts = { "Top performing" = 90.0, "Performing well" = 60.0, "Needs improvement" = 30.0 }',
+            'cuts = { "Top performing" = 99.0, "Performing well" = 98.0, "Needs improvement" = 97.0 }',
+        )
+    )
     result = ccgrate("calibrate", data, "--framework", source, "--area", "cancer", "-o", out, "-f", "json")
     report = json.loads(result.stdout)
     assert report["area"] == "cancer" and report["exact"]
     assert [r["achieved"] for r in report["ratings"]] == [1, 1, 1, 1]  # 100, 75, 25, 0
     text = out.read_text()
-    assert "the cut points of area cancer were set so that scoring that file gives Top performing 1" in " ".join(text.split())
+    assert "the cut points of area cancer were set so that scoring that file gives Top performing 1" in " ".join(
+        text.split()
+    )
     rows = list(csv.DictReader(io.StringIO(ccgrate("score", data, "--framework", out, "-f", "csv").stdout)))
-    assert [r["area:cancer"] for r in rows] == ["Top performing", "Performing well", "Needs improvement", "Greatest need"]
+    assert [r["area:cancer"] for r in rows] == [
+        "Top performing",
+        "Performing well",
+        "Needs improvement",
+        "Greatest need",
+    ]
     # The headline scale is untouched.
     assert 'cuts = { Outstanding = 75.0, Good = 50.0, "Requires improvement" = 25.0 }' in text
 
 
 def test_calibrate_an_unknown_area_is_refused(ccgrate, tmp_path):
-    result = ccgrate("calibrate", EXAMPLES / "national-2016-17.csv", "--area", "oncology", "-o", tmp_path / "x.toml",
-                     expect=1)
-    assert ('--area: "oncology" is not an area of iaf-2016-17 (its areas: cancer, dementia, diabetes, mental-health, '
-            'learning-disabilities, maternity); give one of its area ids; ccgrate framework show lists them\n') in result.stderr
+    result = ccgrate(
+        "calibrate", EXAMPLES / "national-2016-17.csv", "--area", "oncology", "-o", tmp_path / "x.toml", expect=1
+    )
+    assert (
+        '--area: "oncology" is not an area of iaf-2016-17 (its areas: cancer, dementia, diabetes, mental-health, '
+        "learning-disabilities, maternity); give one of its area ids; ccgrate framework show lists them\n"
+    ) in result.stderr
     assert not (tmp_path / "x.toml").exists()
 
 
 def test_calibrate_an_area_without_a_published_distribution_needs_a_target(ccgrate, tmp_path):
-    result = ccgrate("calibrate", EXAMPLES / "national-2016-17.csv", "--area", "cancer", "-o", tmp_path / "x.toml",
-                     expect=1)
-    assert ('iaf-2016-17 area cancer has no published distribution to calibrate to; give one with --target '
-            '"Outstanding=...,Good=...,Requires improvement=...,Inadequate=..."\n') in result.stderr
+    result = ccgrate(
+        "calibrate", EXAMPLES / "national-2016-17.csv", "--area", "cancer", "-o", tmp_path / "x.toml", expect=1
+    )
+    assert (
+        "iaf-2016-17 area cancer has no published distribution to calibrate to; give one with --target "
+        '"Outstanding=...,Good=...,Requires improvement=...,Inadequate=..."\n'
+    ) in result.stderr
 
 
 def test_the_built_in_dementia_cuts_are_the_calibrated_ones(ccgrate, tmp_path):
     """Calibrating the built-in 2016/17 dementia area to its published distribution moves no cut."""
-    result = ccgrate("calibrate", EXAMPLES / "national-2016-17.csv", "--area", "dementia", "-o", tmp_path / "x.toml",
-                     "-f", "json")
+    result = ccgrate(
+        "calibrate", EXAMPLES / "national-2016-17.csv", "--area", "dementia", "-o", tmp_path / "x.toml", "-f", "json"
+    )
     report = json.loads(result.stdout)
     assert all(r["cut_before"] == r["cut_after"] for r in report["ratings"][:-1])
 
 
 # --- whatif and compare show area ratings made by the area's own method ----------------------------
 
+
 def test_whatif_says_which_area_ratings_a_change_moves(ccgrate):
     args = ("whatif", EXAMPLES / "national-2016-17.csv", "--org", "SYN002", "--set", "126a=60")
     document = json.loads(ccgrate(*args, "-f", "json").stdout)
     # 60 is below the 61.7 band of the dementia ambition (the headline banding only says "not met").
-    assert document["area_changes"] == [{"area": "dementia", "name": "Dementia", "from": "Outstanding",
-                                         "to": "Requires improvement"}]
+    assert document["area_changes"] == [
+        {"area": "dementia", "name": "Dementia", "from": "Outstanding", "to": "Requires improvement"}
+    ]
     rows = list(csv.DictReader(io.StringIO(ccgrate(*args, "-f", "csv").stdout)))
     assert [(r["kind"], r["id"], r["from"], r["to"]) for r in rows] == [
-        ("indicator", "126a", "67.3", "60"), ("area", "dementia", "Outstanding", "Requires improvement")]
+        ("indicator", "126a", "67.3", "60"),
+        ("area", "dementia", "Outstanding", "Requires improvement"),
+    ]
     table = " ".join(ccgrate(*args).stdout.split())
     assert "Area ratings that change with it: Dementia Outstanding -> Requires improvement." in table
-    quiet = json.loads(ccgrate("whatif", EXAMPLES / "national-2016-17.csv", "--org", "SYN002", "--set", "126a=70",
-                               "-f", "json").stdout)
+    quiet = json.loads(
+        ccgrate("whatif", EXAMPLES / "national-2016-17.csv", "--org", "SYN002", "--set", "126a=70", "-f", "json").stdout
+    )
     assert quiet["area_changes"] == []
 
 
@@ -268,10 +354,23 @@ def test_compare_reports_area_ratings_in_the_area_words(ccgrate, tmp_path):
     text = own_method_text()
     (tmp_path / "fw.toml").write_text(text)
     for year, c1 in (("2016", 95), ("2017", 70)):
-        (tmp_path / f"{year}.csv").write_text("org_code,period,h1,h2,c1,c2,c3,leadership,finance\n"
-                                              f"O1,2017/18,5,50,{c1},80,good,green,green\n")
-    document = json.loads(ccgrate("compare", tmp_path / "2016.csv", tmp_path / "2017.csv", "--framework-a",
-                                  tmp_path / "fw.toml", "--framework-b", tmp_path / "fw.toml", "--org", "O1",
-                                  "-f", "json").stdout)
+        (tmp_path / f"{year}.csv").write_text(
+            f"org_code,period,h1,h2,c1,c2,c3,leadership,finance\nO1,2017/18,5,50,{c1},80,good,green,green\n"
+        )
+    document = json.loads(
+        ccgrate(
+            "compare",
+            tmp_path / "2016.csv",
+            tmp_path / "2017.csv",
+            "--framework-a",
+            tmp_path / "fw.toml",
+            "--framework-b",
+            tmp_path / "fw.toml",
+            "--org",
+            "O1",
+            "-f",
+            "json",
+        ).stdout
+    )
     areas = document["organisations"][0]["areas"] if "organisations" in document else document["areas"]
     assert areas["cancer"] == {"a": "Top performing", "b": "Needs improvement"}  # 100, then (0 + 100) / 2

@@ -54,15 +54,22 @@ def test_cut_band_points_and_rank():
 
 @pytest.mark.parametrize(
     ("direction", "on_cut", "value", "label", "sign"),
-    [("higher", "better", 85.0, "met", ">="), ("higher", "better", 84.99, "not met", ">="),
-     ("lower", "better", 15.0, "met", "<="), ("lower", "better", 15.01, "not met", "<="),
-     ("higher", "worse", 85.0, "not met", ">"), ("higher", "worse", 85.01, "met", ">"),
-     ("lower", "worse", 15.0, "not met", "<"), ("lower", "worse", 14.99, "met", "<")],
+    [
+        ("higher", "better", 85.0, "met", ">="),
+        ("higher", "better", 84.99, "not met", ">="),
+        ("lower", "better", 15.0, "met", "<="),
+        ("lower", "better", 15.01, "not met", "<="),
+        ("higher", "worse", 85.0, "not met", ">"),
+        ("higher", "worse", 85.01, "met", ">"),
+        ("lower", "worse", 15.0, "not met", "<"),
+        ("lower", "worse", 14.99, "met", "<"),
+    ],
 )
 def test_standard(direction, on_cut, value, label, sign):
     standard = 85.0 if direction == "higher" else 15.0
-    ind = StandardIndicator(id="x", name="x", domain="d", method="standard", direction=direction, standard=standard,
-                            on_cut=on_cut)
+    ind = StandardIndicator(
+        id="x", name="x", domain="d", method="standard", direction=direction, standard=standard, on_cut=on_cut
+    )
     banding = StandardBanding(ind, ["met", "not met"], [100.0, 0.0])
     bands = banding.band(column([value]))
     assert labels_of(banding, bands) == [label]
@@ -82,8 +89,17 @@ def test_population_quartiles():
     labels, stats = bands_of(banding, [1, 2, 3, 4, 5, 6, 7, 8, 9])
     # cuts at 3, 5, 7 (type 7); a value on a cut counts in the better band
     assert stats == {"method": "quantile", "n": 9, "cuts": [3.0, 5.0, 7.0]}
-    assert labels == ["bottom quartile", "bottom quartile", "third quartile", "third quartile", "second quartile",
-                      "second quartile", "top quartile", "top quartile", "top quartile"]
+    assert labels == [
+        "bottom quartile",
+        "bottom quartile",
+        "third quartile",
+        "third quartile",
+        "second quartile",
+        "second quartile",
+        "top quartile",
+        "top quartile",
+        "top quartile",
+    ]
 
 
 def test_population_quartiles_lower_is_better():
@@ -107,7 +123,11 @@ def test_population_too_small_is_not_banded_and_says_why():
 def test_levels():
     banding = LevelBanding(["green", "amber", "red"], [100.0, 50.0, 0.0])
     bands = banding.band(IndicatorColumn(np.array([1, -1])))
-    assert (labels_of(banding, bands), bands.points[0], bands.reference) == (["amber", None], 50.0, "green > amber > red")
+    assert (labels_of(banding, bands), bands.points[0], bands.reference) == (
+        ["amber", None],
+        50.0,
+        "green > amber > red",
+    )
 
 
 @pytest.mark.parametrize(

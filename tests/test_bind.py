@@ -80,19 +80,29 @@ def test_an_indicator_fed_by_a_judgement():
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("A,Alpha,2017/18,5,1,85,90,excellent,,",
-         'd.csv:2:8: indicator c3: "excellent" is not a level of the scale (good, fair, poor); '
-         "use one of those levels or leave the cell blank"),
-        ("A,Alpha,2017/18,5,1,85,90,good,great,",
-         'd.csv:2:9: leadership judgement: "great" is not a level of the scale (green star, green, amber, red); '
-         "use one of those levels or leave the cell blank"),
-        ("A,Alpha,2017/18,105,1,85,90,good,,",
-         "d.csv:2:4: indicator h1: 105% is outside 0-100; give the value as a percentage between 0 and 100"),
-        ("A,Alpha,2017/18,5,1,-0.5%,90,good,,",
-         "d.csv:2:6: indicator c1: -0.5% is outside 0-100; give the value as a percentage between 0 and 100"),
-        ("A,Alpha,2017/18,5,one,85,90,good,,",
-         'd.csv:2:5: column "h2": "one" is not a number; write a number such as 66.7 '
-         "(a % sign and thousands separators are allowed) or leave the cell blank"),
+        (
+            "A,Alpha,2017/18,5,1,85,90,excellent,,",
+            'd.csv:2:8: indicator c3: "excellent" is not a level of the scale (good, fair, poor); '
+            "use one of those levels or leave the cell blank",
+        ),
+        (
+            "A,Alpha,2017/18,5,1,85,90,good,great,",
+            'd.csv:2:9: leadership judgement: "great" is not a level of the scale (green star, green, amber, red); '
+            "use one of those levels or leave the cell blank",
+        ),
+        (
+            "A,Alpha,2017/18,105,1,85,90,good,,",
+            "d.csv:2:4: indicator h1: 105% is outside 0-100; give the value as a percentage between 0 and 100",
+        ),
+        (
+            "A,Alpha,2017/18,5,1,-0.5%,90,good,,",
+            "d.csv:2:6: indicator c1: -0.5% is outside 0-100; give the value as a percentage between 0 and 100",
+        ),
+        (
+            "A,Alpha,2017/18,5,one,85,90,good,,",
+            'd.csv:2:5: column "h2": "one" is not a number; write a number such as 66.7 '
+            "(a % sign and thousands separators are allowed) or leave the cell blank",
+        ),
     ],
 )
 def test_bad_values_name_line_and_column(row, message):
@@ -102,12 +112,24 @@ def test_bad_values_name_line_and_column(row, message):
 @pytest.mark.parametrize(
     ("numerator", "denominator", "message"),
     [
-        ("-1", "10", 'd.csv:2:4: column "c1_numerator": -1 is not a count; it must be 0 or more; '
-                     "correct the count or leave the cell blank"),
-        ("1", "0", 'd.csv:2:5: column "c1_denominator": 0 is not a count; it must be greater than 0; '
-                   "correct the count or leave the cell blank"),
-        ("1", "-4", 'd.csv:2:5: column "c1_denominator": -4 is not a count; it must be greater than 0; '
-                    "correct the count or leave the cell blank"),
+        (
+            "-1",
+            "10",
+            'd.csv:2:4: column "c1_numerator": -1 is not a count; it must be 0 or more; '
+            "correct the count or leave the cell blank",
+        ),
+        (
+            "1",
+            "0",
+            'd.csv:2:5: column "c1_denominator": 0 is not a count; it must be greater than 0; '
+            "correct the count or leave the cell blank",
+        ),
+        (
+            "1",
+            "-4",
+            'd.csv:2:5: column "c1_denominator": -4 is not a count; it must be greater than 0; '
+            "correct the count or leave the cell blank",
+        ),
     ],
 )
 def test_bad_counts(numerator, denominator, message):

@@ -51,8 +51,10 @@ def test_calibrate_then_score_reproduces_each_published_distribution(year, tmp_p
     assert result.exact and result.achieved == published
     path = tmp_path / "calibrated.toml"
     path.write_text(result.text, encoding="utf-8")
-    again = prepare([(str(EXAMPLES / f"national-{year}.csv"), (EXAMPLES / f"national-{year}.csv").read_bytes())],
-                    framework=str(path)).populations[0]
+    again = prepare(
+        [(str(EXAMPLES / f"national-{year}.csv"), (EXAMPLES / f"national-{year}.csv").read_bytes())],
+        framework=str(path),
+    ).populations[0]
     assert distribution_of(again) == published
 
 
@@ -60,7 +62,9 @@ def _with_cuts(text: str, fw, cuts: tuple[float, float, float]) -> str:
     old = fw.scale.cuts
     line = f'cuts = {{ Outstanding = {old["Outstanding"]}, Good = {old["Good"]}, "Requires improvement" = {old["Requires improvement"]} }}'
     assert line in text
-    return text.replace(line, f'cuts = {{ Outstanding = {cuts[0]}, Good = {cuts[1]}, "Requires improvement" = {cuts[2]} }}')
+    return text.replace(
+        line, f'cuts = {{ Outstanding = {cuts[0]}, Good = {cuts[1]}, "Requires improvement" = {cuts[2]} }}'
+    )
 
 
 def test_cuts_that_already_work_are_kept():
@@ -85,7 +89,9 @@ def test_percentages_are_turned_into_counts_by_largest_remainder():
 
 
 @settings(max_examples=200, deadline=None)
-@given(shares=st.lists(st.floats(0, 100), min_size=4, max_size=4).filter(lambda s: sum(s) > 0), total=st.integers(1, 500))
+@given(
+    shares=st.lists(st.floats(0, 100), min_size=4, max_size=4).filter(lambda s: sum(s) > 0), total=st.integers(1, 500)
+)
 def test_largest_remainder_adds_up_and_stays_within_one(shares, total):
     scaled = {r: s / sum(shares) * total for r, s in zip(RATINGS, shares)}
     counts = core.largest_remainder(scaled, total)
@@ -99,8 +105,14 @@ def test_largest_remainder_adds_up_and_stays_within_one(shares, total):
         ("Outstanding=10,Good=50", "--target: no figure for Requires improvement, Inadequate"),
         ("Great=10", '--target: "Great=10" is not RATING=NUMBER'),
         ("Outstanding=x,Good=1,Requires improvement=1,Inadequate=1", '--target: "x" for Outstanding is not a number'),
-        ("Outstanding=-1,Good=1,Requires improvement=1,Inadequate=1", "--target: Outstanding must be a number of at least 0"),
-        ("Outstanding=1,Good=1,Requires improvement=1,Inadequate=1", "--target adds up to 4: give counts that add up to the 207"),
+        (
+            "Outstanding=-1,Good=1,Requires improvement=1,Inadequate=1",
+            "--target: Outstanding must be a number of at least 0",
+        ),
+        (
+            "Outstanding=1,Good=1,Requires improvement=1,Inadequate=1",
+            "--target adds up to 4: give counts that add up to the 207",
+        ),
     ],
 )
 def test_bad_targets_are_explained(text, message):
@@ -125,7 +137,7 @@ def test_indicator_cuts_are_population_quantiles_that_band_as_the_exact_ones_do(
     result = core.calibrate(population, framework_text(fw), None, indicator_cuts=True)
     quantile_ids = [i.id for i in fw.indicators if i.method == "quantile"]
     assert sorted(result.indicator_cuts) == sorted(quantile_ids)
-    for ind_id, (before, after) in result.indicator_cuts.items():
+    for ind_id, (_before, after) in result.indicator_cuts.items():
         values = population.numbers[ind_id]
         present = np.sort(values[~np.isnan(values)])
         exact = np.quantile(present, [0.25, 0.5, 0.75])
@@ -134,7 +146,9 @@ def test_indicator_cuts_are_population_quantiles_that_band_as_the_exact_ones_do(
         assert np.array_equal(cut_ranks(after, direction, present), cut_ranks(exact, direction, present))
         assert result.framework.indicator(ind_id).cuts == after
     # a quarter of the organisations in each band, up to ties
-    bands = assess_population(result.framework, population.__class__(**{**population.__dict__, "framework": result.framework}))
+    bands = assess_population(
+        result.framework, population.__class__(**{**population.__dict__, "framework": result.framework})
+    )
     shares = np.bincount(bands.bands[quantile_ids[0]].rank[bands.bands[quantile_ids[0]].rank >= 0], minlength=4)
     assert shares.max() - shares.min() <= 3
 
@@ -172,7 +186,9 @@ def test_a_partly_published_distribution_needs_a_target():
 def test_a_framework_without_a_published_distribution_needs_a_target():
     population = national("2017-18")
     text = "\n".join(
-        line for line in framework_text(population.framework).splitlines() if not line.startswith("published_distribution")
+        line
+        for line in framework_text(population.framework).splitlines()
+        if not line.startswith("published_distribution")
     )
     fw = parse_framework(text.encode(), name="bare")
     bare = population.__class__(**{**population.__dict__, "framework": fw})
@@ -212,7 +228,9 @@ def test_command_table_csv_and_markdown(ccgrate, tmp_path):
     assert "iaf-2017-18 calibrated as iaf-2017-18-calibrated" in table
     assert "gives the target exactly" in " ".join(table.split())
     rows = list(
-        csv.DictReader(io.StringIO(ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", out, "-f", "csv").stdout))
+        csv.DictReader(
+            io.StringIO(ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", out, "-f", "csv").stdout)
+        )
     )
     assert [(r["rating"], r["target"], r["achieved"]) for r in rows] == [
         ("Outstanding", "20", "20"),

@@ -83,14 +83,36 @@ def test_framework_show_at_80_columns_keeps_every_cut_point(ccgrate, monkeypatch
 def test_json(ccgrate, monkeypatch):
     monkeypatch.chdir(ROOT)  # the golden file records the path as given
     text = ccgrate("score", "examples/bromley.csv", "-f", "json").stdout
-    golden("score-bromley.json", text.replace(f'"ccgrate_version": "{ccgrate_version()}"', '"ccgrate_version": "<version>"'))
+    golden(
+        "score-bromley.json",
+        text.replace(f'"ccgrate_version": "{ccgrate_version()}"', '"ccgrate_version": "<version>"'),
+    )
     document = json.loads(text)
     assert list(document) == [
-        "ccgrate_version", "schema_version", "framework", "frameworks", "inputs", "indicator_stats", "assessments", "warnings",
-        "caveat"]
+        "ccgrate_version",
+        "schema_version",
+        "framework",
+        "frameworks",
+        "inputs",
+        "indicator_stats",
+        "assessments",
+        "warnings",
+        "caveat",
+    ]
     first = document["assessments"][0]
-    for key in ("org_code", "org_name", "period", "score", "provisional_rating", "rating", "domains", "areas",
-                "indicators", "rules_fired", "missing"):
+    for key in (
+        "org_code",
+        "org_name",
+        "period",
+        "score",
+        "provisional_rating",
+        "rating",
+        "domains",
+        "areas",
+        "indicators",
+        "rules_fired",
+        "missing",
+    ):
         assert key in first
     assert set(first["indicators"][0]) >= {"id", "value", "band", "points"}
 
@@ -143,7 +165,11 @@ def test_csv_explain_has_a_row_per_indicator(ccgrate):
     assert len(rows) == 59 + 51
     dementia = next(r for r in rows if r["period"] == "2017/18" and r["indicator"] == "126a")
     assert (dementia["value"], dementia["band"], dementia["points"], dementia["reference"]) == (
-        "68.9", "met", "100", ">= 66.7")
+        "68.9",
+        "met",
+        "100",
+        ">= 66.7",
+    )
 
 
 def test_markdown(ccgrate):
@@ -168,9 +194,15 @@ def test_a_framework_not_marked_reconstructed_gets_no_caveat(ccgrate, tmp_path):
     text = (ROOT / "frameworks" / "iaf-2017-18.toml").read_text(encoding="utf-8")
     for reconstructed, expected in (("false", None), ("true", "Not official: mine is a reconstruction")):
         path = tmp_path / f"{reconstructed}.toml"
-        path.write_text(text.replace('id = "iaf-2017-18"', 'id = "mine"', 1)
-                        .replace("reconstructed = true", f"reconstructed = {reconstructed}", 1), encoding="utf-8")
-        document = json.loads(ccgrate("score", BROMLEY, "--period", "2017/18", "--framework", path, "-f", "json").stdout)
+        path.write_text(
+            text.replace('id = "iaf-2017-18"', 'id = "mine"', 1).replace(
+                "reconstructed = true", f"reconstructed = {reconstructed}", 1
+            ),
+            encoding="utf-8",
+        )
+        document = json.loads(
+            ccgrate("score", BROMLEY, "--period", "2017/18", "--framework", path, "-f", "json").stdout
+        )
         assert document["frameworks"][0]["reconstructed"] is (reconstructed == "true")
         assert (document["caveat"] or "").startswith(expected or "")
         assert (document["caveat"] is None) is (expected is None)
@@ -194,13 +226,23 @@ def test_rules_fired_are_shown(ccgrate, tmp_path):
     result = ccgrate("score", data, "--framework", framework, "-f", "json")
     (assessment,) = json.loads(result.stdout)["assessments"]
     assert assessment["rules_fired"] == [
-        {"rule": "finance-red", "effect": "cap", "rating": "Requires improvement", "before": "Outstanding",
-         "after": "Requires improvement", "reason": "Deficit."}
+        {
+            "rule": "finance-red",
+            "effect": "cap",
+            "rating": "Requires improvement",
+            "before": "Outstanding",
+            "after": "Requires improvement",
+            "reason": "Deficit.",
+        }
     ]
     assert "finance-red" in ccgrate("score", data, "--framework", framework).stdout
     explained = ccgrate("score", data, "--framework", framework, "--explain").stdout
     rule_row = next(line for line in explained.splitlines() if line.startswith("│ finance-red "))
-    assert [cell.strip() for cell in rule_row.split("│")[1:-1]] == ["finance-red", "cap Requires improvement:", "Deficit."]
+    assert [cell.strip() for cell in rule_row.split("│")[1:-1]] == [
+        "finance-red",
+        "cap Requires improvement:",
+        "Deficit.",
+    ]
 
 
 # --- input and output -----------------------------------------------------------------------
@@ -240,7 +282,11 @@ def test_a_failed_run_leaves_an_existing_output_untouched(ccgrate, tmp_path):
 
 
 def test_filters(ccgrate):
-    rows = list(csv.DictReader(io.StringIO(ccgrate("score", NATIONAL, "--org", "syn002", "--org", "SYN003", "-f", "csv").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(ccgrate("score", NATIONAL, "--org", "syn002", "--org", "SYN003", "-f", "csv").stdout)
+        )
+    )
     assert [r["org_code"] for r in rows] == ["SYN002", "SYN003"]
     rows = list(csv.DictReader(io.StringIO(ccgrate("score", BROMLEY, "--period", "2016-17", "-f", "csv").stdout)))
     assert [r["period"] for r in rows] == ["2016/17"]
@@ -252,7 +298,9 @@ def test_org_filter_does_not_change_population_banding(tmp_path, ccgrate):
     framework = tmp_path / "f.toml"
     framework.write_text(BASE_TOML)
     everyone = json.loads(ccgrate("score", data, "--framework", framework, "-f", "json").stdout)["assessments"]
-    alone = json.loads(ccgrate("score", data, "--framework", framework, "--org", "O8", "-f", "json").stdout)["assessments"]
+    alone = json.loads(ccgrate("score", data, "--framework", framework, "--org", "O8", "-f", "json").stdout)[
+        "assessments"
+    ]
     assert alone == [a for a in everyone if a["org_code"] == "O8"]
 
 
@@ -334,19 +382,25 @@ def test_org_by_code_or_name(ccgrate, spec):
 
 def test_a_misspelt_name_is_suggested(ccgrate):
     assert ccgrate("score", BROMLEY, "--org", "Bromly", expect=1).stderr == (
-        f'Error: no organisation "Bromly" in {BROMLEY}; did you mean 07Q (NHS Bromley CCG)?\n')
+        f'Error: no organisation "Bromly" in {BROMLEY}; did you mean 07Q (NHS Bromley CCG)?\n'
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["score", "x.csv", "--colour"], "No such option '--colour'. (Did you mean one of: '--column', '--org'?)"),
-        (["score", "x.csv", "-f", "xml"], "Invalid value for '-f' / '--format': 'xml' is not one of 'table', 'json', "
-                                          "'ndjson', 'csv', 'markdown'."),
+        (
+            ["score", "x.csv", "-f", "xml"],
+            "Invalid value for '-f' / '--format': 'xml' is not one of 'table', 'json', 'ndjson', 'csv', 'markdown'.",
+        ),
         (["score"], "Missing argument 'FILE...'."),
-        (["score", str(BROMLEY), "--fail-below", "Great"], "Invalid value for --fail-below: 'Great' is not a rating of "
-                                                           "the framework (Outstanding, Good, Requires improvement, "
-                                                           "Inadequate)"),
+        (
+            ["score", str(BROMLEY), "--fail-below", "Great"],
+            "Invalid value for --fail-below: 'Great' is not a rating of "
+            "the framework (Outstanding, Good, Requires improvement, "
+            "Inadequate)",
+        ),
         (["rates"], "No such command 'rates'."),
     ],
 )
@@ -433,16 +487,27 @@ def test_frameworks(ccgrate):
     golden("frameworks.txt", ccgrate("frameworks").stdout)
     listed = json.loads(ccgrate("frameworks", "-f", "json").stdout)
     assert [(f["id"], f["period"], f["indicators"]) for f in listed] == [
-        ("iaf-2016-17", "2016/17", 59), ("iaf-2017-18", "2017/18", 51), ("iaf-2018-19", "2018/19", 50),
-        ("nhsof-2019-20", "2019/20", 43)]
+        ("iaf-2016-17", "2016/17", 59),
+        ("iaf-2017-18", "2017/18", 51),
+        ("iaf-2018-19", "2018/19", 50),
+        ("nhsof-2019-20", "2019/20", 43),
+    ]
     assert ccgrate("frameworks", "-f", "csv").stdout.splitlines()[0] == "id,name,period,indicators,sha256"
 
 
 def test_framework_show(ccgrate):
     text = ccgrate("framework", "show", "iaf-2017-18").stdout
-    for part in ("CCG Improvement and Assessment Framework 2017/18", "Provenance:", "Rating scale", "Judgements",
-                 "Domains", "Clinical priority areas", "Indicators (51)", "Rules (applied in order)",
-                 "deficit-cap"):
+    for part in (
+        "CCG Improvement and Assessment Framework 2017/18",
+        "Provenance:",
+        "Rating scale",
+        "Judgements",
+        "Domains",
+        "Clinical priority areas",
+        "Indicators (51)",
+        "Rules (applied in order)",
+        "deficit-cap",
+    ):
         assert part in text
     document = json.loads(ccgrate("framework", "show", "iaf-2017-18", "-f", "json").stdout)
     assert document["origin"] == "builtin:iaf-2017-18"
@@ -497,10 +562,13 @@ def test_every_command_has_help_with_an_example(ccgrate, name, command):
 def test_stderr_wraps_at_word_boundaries_on_a_terminal():
     from ccgrate._cli.messages import wrapped
 
-    text = "Error: examples/a-very-long-file-name-indeed.csv:2:3: period \"Q4 2017\" is not a year; write periods as 2017/18"
+    text = (
+        'Error: examples/a-very-long-file-name-indeed.csv:2:3: period "Q4 2017" is not a year; write periods as 2017/18'
+    )
     assert wrapped(text, 40) == (
-        "Error:\n  examples/a-very-long-file-name-indeed.csv:2:3:\n  period \"Q4 2017\" is not a year; write\n"
-        "  periods as 2017/18")
+        'Error:\n  examples/a-very-long-file-name-indeed.csv:2:3:\n  period "Q4 2017" is not a year; write\n'
+        "  periods as 2017/18"
+    )
     assert wrapped("short", 40) == "short"
     assert all(len(line) <= 40 or " " not in line.strip() for line in wrapped(text, 40).splitlines())
 
@@ -509,8 +577,11 @@ def _file_parameters(command):
     """Every parameter that names a file (by its metavar or its type)."""
     for param in command.params:
         metavar = param.metavar or ""
-        if any(word in metavar for word in ("FILE", "PATH")) or param.name in ("side_a", "side_b") \
-                or getattr(param.type, "name", "") in ("file", "path", "directory"):
+        if (
+            any(word in metavar for word in ("FILE", "PATH"))
+            or param.name in ("side_a", "side_b")
+            or getattr(param.type, "name", "") in ("file", "path", "directory")
+        ):
             yield param
 
 

@@ -55,9 +55,19 @@ def test_a_year_compared_with_itself_shows_no_change():
 
 
 def test_compare_b_a_mirrors_compare_a_b(c1718, c1817):
-    flip = {"up": "down", "down": "up", "same": "same", "not rated": "not rated",
-            "improved": "worsened", "worsened": "improved", "unchanged": "unchanged", "missing": "missing",
-            "redefined": "redefined", "only in A": "only in B", "only in B": "only in A"}
+    flip = {
+        "up": "down",
+        "down": "up",
+        "same": "same",
+        "not rated": "not rated",
+        "improved": "worsened",
+        "worsened": "improved",
+        "unchanged": "unchanged",
+        "missing": "missing",
+        "redefined": "redefined",
+        "only in A": "only in B",
+        "only in B": "only in A",
+    }
     assert c1718.only_a == c1817.only_b and c1718.only_b == c1817.only_a
     forward = {c.org_code: c for c in c1718.orgs}
     for back in c1817.orgs:
@@ -101,8 +111,20 @@ def test_attribution_by_hand_for_bromley():
 
 
 def test_distributions_are_the_whole_years(c1718):
-    assert c1718.distribution_a == {"Outstanding": 20, "Good": 100, "Requires improvement": 69, "Inadequate": 18, "not rated": 0}
-    assert c1718.distribution_b == {"Outstanding": 24, "Good": 102, "Requires improvement": 58, "Inadequate": 11, "not rated": 0}
+    assert c1718.distribution_a == {
+        "Outstanding": 20,
+        "Good": 100,
+        "Requires improvement": 69,
+        "Inadequate": 18,
+        "not rated": 0,
+    }
+    assert c1718.distribution_b == {
+        "Outstanding": 24,
+        "Good": 102,
+        "Requires improvement": 58,
+        "Inadequate": 11,
+        "not rated": 0,
+    }
 
 
 def test_bromley_shows_its_dementia_and_rtt_improvements():
@@ -111,7 +133,11 @@ def test_bromley_shows_its_dementia_and_rtt_improvements():
     by_id = {i.id: i for i in change.indicators}
     for code in ("126a", "129a"):
         assert (by_id[code].movement, by_id[code].band_a, by_id[code].band_b, by_id[code].band_change) == (
-            "improved", "not met", "met", 1)
+            "improved",
+            "not met",
+            "met",
+            1,
+        )
     assert by_id["122a"].movement == "worsened"  # early diagnosis of cancer, its weakness
     assert (by_id["105c"].movement, by_id["131a"].movement) == ("redefined", "redefined")
     assert by_id["166a"].movement == "only in B" and by_id["161a"].movement == "only in A"
@@ -120,6 +146,7 @@ def test_bromley_shows_its_dementia_and_rtt_improvements():
 def test_two_proportion_test_by_hand(c1718):
     change = next(c for c in c1718.orgs if c.org_code == "SYN001")
     dementia = next(i for i in change.indicators if i.id == "126a")
+
     def counts(period):
         rows = csv.DictReader(io.StringIO((EXAMPLES / f"national-{period}.csv").read_text()))
         row = next(r for r in rows if r["org_code"] == "SYN001")
@@ -159,10 +186,20 @@ def test_predecessors_counts_are_summed_and_values_weighted():
     from ccgrate._scoring.bind import Observation, OrgInput
 
     fw = resolve_framework("iaf-2018-19")
-    a = OrgInput("A", "A", "2018/19", {"126b": Observation(80.0, 80.0, 100.0), "104a": Observation(2000.0),
-                                       "141a": Observation("green")}, {"finance": "green", "leadership": "green"})
-    b = OrgInput("B", "B", "2018/19", {"126b": Observation(70.0, 210.0, 300.0), "104a": Observation(2400.0),
-                                       "141a": Observation("red")}, {"finance": "red", "leadership": "green star"})
+    a = OrgInput(
+        "A",
+        "A",
+        "2018/19",
+        {"126b": Observation(80.0, 80.0, 100.0), "104a": Observation(2000.0), "141a": Observation("green")},
+        {"finance": "green", "leadership": "green"},
+    )
+    b = OrgInput(
+        "B",
+        "B",
+        "2018/19",
+        {"126b": Observation(70.0, 210.0, 300.0), "104a": Observation(2400.0), "141a": Observation("red")},
+        {"finance": "red", "leadership": "green star"},
+    )
     merger = MergerMap({"A": "N", "B": "N"}, {"A": 1.0, "B": 3.0}, "map.csv")
     (weighted,), merged = restate(fw, [a, b], merger, {"N"}, {"N": "New CCG"}, "weighted")
     assert merged == {"N": ["A", "B"]} and weighted.org_name == "New CCG"
@@ -190,19 +227,29 @@ def test_weights_are_required_for_a_weighted_combination():
     orgs = [OrgInput(c, c, "2018/19", {"104a": Observation(1.0)}, {}) for c in ("A", "B")]
     with pytest.raises(DataError) as caught:
         restate(fw, orgs, MergerMap({"A": "N", "B": "N"}, {"A": 1.0}, "map.csv"), {"N"}, {}, "weighted")
-    assert str(caught.value) == "map.csv: no weight for B; give every predecessor a weight, or combine with --combine mean"
+    assert (
+        str(caught.value) == "map.csv: no weight for B; give every predecessor a weight, or combine with --combine mean"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("", "m.csv: the merger map is empty; give a CSV with old_code,new_code[,weight]"),
-        ("old,new\nA,B\n", "m.csv:1: no old_code column in the merger map; give a CSV with the columns old_code,new_code "
-                           "and optionally weight"),
-        ("old_code,new_code\nA,B\nA,C\n", "m.csv:3: A is mapped to both B and C; an organisation can merge into one "
-                                          "successor only"),
-        ("old_code,new_code,weight\nA,B,-3\n", "m.csv:2:3: the weight of A must be a number above 0; give a weight "
-                                               "(such as the registered population) for every row, or leave the column out"),
+        (
+            "old,new\nA,B\n",
+            "m.csv:1: no old_code column in the merger map; give a CSV with the columns old_code,new_code "
+            "and optionally weight",
+        ),
+        (
+            "old_code,new_code\nA,B\nA,C\n",
+            "m.csv:3: A is mapped to both B and C; an organisation can merge into one successor only",
+        ),
+        (
+            "old_code,new_code,weight\nA,B,-3\n",
+            "m.csv:2:3: the weight of A must be a number above 0; give a weight "
+            "(such as the registered population) for every row, or leave the column out",
+        ),
         ("old_code,new_code\nA,\n", "m.csv:2: a code is blank; give both old_code and new_code"),
     ],
 )
@@ -252,13 +299,16 @@ def test_a_year_resolves_in_data_dir_then_here_then_the_bundled_examples(ccgrate
     for directory, year in ((here, "2017-18"), (there, "2018-19"), (here, "2018-19")):
         (directory / f"n-{year}.csv").write_bytes((EXAMPLES / f"national-{year}.csv").read_bytes())
     stderr = ccgrate("compare", "2017", "2018", "--data-dir", there, "-f", "csv").stderr
-    assert stderr.splitlines()[:2] == ["ccgrate: 2017/18: data from n-2017-18.csv",
-                                       f"ccgrate: 2018/19: data from {there / 'n-2018-19.csv'}"]
+    assert stderr.splitlines()[:2] == [
+        "ccgrate: 2017/18: data from n-2017-18.csv",
+        f"ccgrate: 2018/19: data from {there / 'n-2018-19.csv'}",
+    ]
 
 
 def test_a_data_dir_that_is_not_there(ccgrate, tmp_path):
     assert ccgrate("compare", "2017", "2018", "--data-dir", tmp_path / "no", expect=1).stderr == (
-        f"Error: --data-dir {tmp_path / 'no'}: no such directory; give the directory that holds the data files\n")
+        f"Error: --data-dir {tmp_path / 'no'}: no such directory; give the directory that holds the data files\n"
+    )
 
 
 def test_any_command_takes_a_year_for_a_file(ccgrate, tmp_path, monkeypatch):
@@ -299,15 +349,34 @@ def test_bromley_detail(ccgrate):
 
 def test_compare_json(ccgrate):
     document = json.loads(ccgrate("compare", "2016", "2017", "--data", BROMLEY, "-f", "json").stdout)
-    assert list(document) == ["ccgrate_version", "schema_version", "a", "b", "summary", "transition", "distribution",
-                              "organisations", "warnings", "caveat"]
+    assert list(document) == [
+        "ccgrate_version",
+        "schema_version",
+        "a",
+        "b",
+        "summary",
+        "transition",
+        "distribution",
+        "organisations",
+        "warnings",
+        "caveat",
+    ]
     assert document["caveat"].startswith("Not official: iaf-2016-17 and iaf-2017-18 are reconstructions")
     assert document["summary"]["matched"] == 1 and document["summary"]["same"] == 1
     (org,) = document["organisations"]
     assert (org["rating_a"], org["rating_b"], org["data_part"], org["framework_part"]) == ("Good", "Good", 1.29, -2.27)
     dementia = next(i for i in org["indicators"] if i["id"] == "126a")
-    assert dementia == {"id": "126a", "value_a": 64.8, "value_b": 68.9, "band_a": "not met", "band_b": "met",
-                        "movement": "improved", "band_change": 1, "z": None, "significant": None}
+    assert dementia == {
+        "id": "126a",
+        "value_a": 64.8,
+        "value_b": 68.9,
+        "band_a": "not met",
+        "band_b": "met",
+        "movement": "improved",
+        "band_change": 1,
+        "z": None,
+        "significant": None,
+    }
 
 
 def test_compare_ndjson_csv_markdown(ccgrate):
@@ -332,19 +401,25 @@ def test_org_detail_and_unknown_org(ccgrate):
         "Error: SYN003 is in 2017/18 only, so it cannot be compared; organisations in one year only are listed "
         "without --org (--map pairs merged organisations with their successors)\n"
     )
-    assert ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "Synthetic CCG 02", "-q",
-                   expect=1).stderr == (
+    assert ccgrate(
+        "compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "Synthetic CCG 02", "-q", expect=1
+    ).stderr == (
         'Error: "Synthetic CCG 02" is part of the names of 10 organisations in both years: SYN020 (Synthetic CCG '
         "020), SYN021 (Synthetic CCG 021), SYN022 (Synthetic CCG 022), SYN023 (Synthetic CCG 023) and 6 more; give "
-        "the code, or more of the name\n")
+        "the code, or more of the name\n"
+    )
     assert ccgrate("compare", "2017", "2018", "--data-dir", EXAMPLES, "--org", "SYN2O1", "-q", expect=1).stderr == (
         'Error: no organisation "SYN2O1" in both years; did you mean SYN211 (Synthetic CCG 211) or SYN210 (Synthetic '
-        "CCG 210) or SYN201 (Synthetic CCG 201)?\n")
+        "CCG 210) or SYN201 (Synthetic CCG 201)?\n"
+    )
 
 
 def test_indicator_filter(ccgrate):
-    document = json.loads(ccgrate("compare", "2016", "2017", "--data", BROMLEY, "--indicator", "126A",
-                                  "--indicator", "129a", "-f", "json").stdout)
+    document = json.loads(
+        ccgrate(
+            "compare", "2016", "2017", "--data", BROMLEY, "--indicator", "126A", "--indicator", "129a", "-f", "json"
+        ).stdout
+    )
     assert [i["id"] for i in document["organisations"][0]["indicators"]] == ["126a", "129a"]
     assert ccgrate("compare", "2016", "2017", "--data", BROMLEY, "--indicator", "999z", expect=1).stderr == (
         "Error: no indicator 999z in either year's framework; check the indicator ids\n"
@@ -359,5 +434,7 @@ def test_the_national_map_combines_predecessors_by_population():
     change = next(c for c in comparison.orgs if c.org_code == code)
     falls = next(i for i in change.indicators if i.id == "104a")  # a rate without counts
     present = [o for o in olds if rows[o]["104a"]]
-    expected = sum(float(rows[o]["104a"]) * merger.weights[o] for o in present) / sum(merger.weights[o] for o in present)
+    expected = sum(float(rows[o]["104a"]) * merger.weights[o] for o in present) / sum(
+        merger.weights[o] for o in present
+    )
     assert falls.value_a == pytest.approx(expected)

@@ -53,8 +53,11 @@ def test_a_messy_export_is_read_as_meant(ccgrate, monkeypatch):
 
 def test_a_latin1_export_reads_with_its_encoding(ccgrate, monkeypatch):
     monkeypatch.chdir(CORPUS)
-    rows = list(csv.DictReader(io.StringIO(
-        ccgrate("score", "data/messy-export-latin1.csv", "--encoding", "latin-1", "-f", "csv").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(ccgrate("score", "data/messy-export-latin1.csv", "--encoding", "latin-1", "-f", "csv").stdout)
+        )
+    )
     assert rows[0]["org_name"] == "Bromley Caf\u00e9"
 
 
@@ -76,7 +79,9 @@ def test_a_very_long_line(ccgrate, tmp_path):
 def test_a_very_wide_header(ccgrate, tmp_path):
     data = tmp_path / "wide.csv"
     names = [f"x{n:05d}" for n in range(5000)]
-    data.write_text("org_code,period,126a," + ",".join(names) + "\n07Q,2017/18,68.9," + ",".join("1" for _ in names) + "\n")
+    data.write_text(
+        "org_code,period,126a," + ",".join(names) + "\n07Q,2017/18,68.9," + ",".join("1" for _ in names) + "\n"
+    )
     stderr = ccgrate("score", data, "-f", "csv").stderr
     assert stderr.startswith(
         f"warning: {data}: values for columns or indicators that iaf-2017-18 does not define were ignored: "

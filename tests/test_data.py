@@ -23,9 +23,19 @@ def error_of(text: str | bytes, encoding: str = "utf-8-sig") -> str:
 
 @pytest.mark.parametrize(
     ("text", "period"),
-    [("2017/18", "2017/18"), ("2017-18", "2017/18"), ("2017/2018", "2017/18"), ("201718", "2017/18"),
-     ("2017", "2017/18"), (" 2019-20 ", "2019/20"), ("1999/00", "1999/00"), ("2017/19", None), ("17/18", None),
-     ("FY2017", None), ("", None)],
+    [
+        ("2017/18", "2017/18"),
+        ("2017-18", "2017/18"),
+        ("2017/2018", "2017/18"),
+        ("201718", "2017/18"),
+        ("2017", "2017/18"),
+        (" 2019-20 ", "2019/20"),
+        ("1999/00", "1999/00"),
+        ("2017/19", None),
+        ("17/18", None),
+        ("FY2017", None),
+        ("", None),
+    ],
 )
 def test_periods(text, period):
     assert normalise_period(text) == period
@@ -33,9 +43,24 @@ def test_periods(text, period):
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("66.7", 66.7), ("66.7%", 66.7), (" 66.7 % ", 66.7), ("1,234", 1234.0), ("1,234,567.5", 1234567.5),
-     ("-3.5", -3.5), ("+2", 2.0), ("1e3", 1000.0), ("", None), ("  ", None), ("NA", None), ("n/a", None),
-     ("*", None), ("-", None), ("..", None), ("x", None)],
+    [
+        ("66.7", 66.7),
+        ("66.7%", 66.7),
+        (" 66.7 % ", 66.7),
+        ("1,234", 1234.0),
+        ("1,234,567.5", 1234567.5),
+        ("-3.5", -3.5),
+        ("+2", 2.0),
+        ("1e3", 1000.0),
+        ("", None),
+        ("  ", None),
+        ("NA", None),
+        ("n/a", None),
+        ("*", None),
+        ("-", None),
+        ("..", None),
+        ("x", None),
+    ],
 )
 def test_numbers_as_exports_write_them(text, number):
     assert parse_number(Cell(text, 2, 3, "126a"), "d.csv") == number
@@ -44,10 +69,16 @@ def test_numbers_as_exports_write_them(text, number):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("abc", 'd.csv:2:3: column "126a": "abc" is not a number; write a number such as 66.7 '
-                "(a % sign and thousands separators are allowed) or leave the cell blank"),
-        ("1,23", 'd.csv:2:3: column "126a": "1,23" is not a number; write a number such as 66.7 '
-                 "(a % sign and thousands separators are allowed) or leave the cell blank"),
+        (
+            "abc",
+            'd.csv:2:3: column "126a": "abc" is not a number; write a number such as 66.7 '
+            "(a % sign and thousands separators are allowed) or leave the cell blank",
+        ),
+        (
+            "1,23",
+            'd.csv:2:3: column "126a": "1,23" is not a number; write a number such as 66.7 '
+            "(a % sign and thousands separators are allowed) or leave the cell blank",
+        ),
         ("nan", 'd.csv:2:3: column "126a": "nan" is not a finite number; leave the cell blank for a missing value'),
         ("inf", 'd.csv:2:3: column "126a": "inf" is not a finite number; leave the cell blank for a missing value'),
     ],

@@ -12,7 +12,7 @@ from factories import BASE_TOML
 from helpers import EXAMPLES
 
 from ccgrate._base.errors import FrameworkError
-from ccgrate._framework.loader import parse_framework, resolve_framework
+from ccgrate._framework.loader import builtins, load_framework, parse_framework, resolve_framework
 
 DIRECTIONS = """
 [judgements.directions]
@@ -31,15 +31,21 @@ reason = "Under legal directions."
 
 
 def framework_file(tmp_path, extra: str = DIRECTIONS + RULE):
-    text = BASE_TOML.replace("[[domains]]", extra + "\n[[domains]]", 1) if "[[rules]]" not in extra else \
-        BASE_TOML.replace("[[domains]]", DIRECTIONS + "\n[[domains]]", 1) + RULE
+    text = (
+        BASE_TOML.replace("[[domains]]", extra + "\n[[domains]]", 1)
+        if "[[rules]]" not in extra
+        else BASE_TOML.replace("[[domains]]", DIRECTIONS + "\n[[domains]]", 1) + RULE
+    )
     path = tmp_path / "fw.toml"
     path.write_text(text)
     return path
 
 
-DATA = "org_code,period,h1,h2,c1,c2,leadership,finance{extra}\n" + "\n".join(
-    f"X{i},2017/18,5,{50 + i},90,85,green,green{{cell{i}}}" for i in range(6)) + "\n"
+DATA = (
+    "org_code,period,h1,h2,c1,c2,leadership,finance{extra}\n"
+    + "\n".join(f"X{i},2017/18,5,{50 + i},90,85,green,green{{cell{i}}}" for i in range(6))
+    + "\n"
+)
 
 
 def data_file(tmp_path, column: bool, cells: dict[int, str] | None = None):
@@ -83,7 +89,9 @@ def test_without_a_default_a_missing_judgement_still_skips_its_rules(ccgrate, tm
 
 
 def test_a_default_that_is_not_a_level_is_refused():
-    text = BASE_TOML.replace("[[domains]]", DIRECTIONS.replace('default = "no"', 'default = "maybe"') + "\n[[domains]]", 1)
+    text = BASE_TOML.replace(
+        "[[domains]]", DIRECTIONS.replace('default = "no"', 'default = "maybe"') + "\n[[domains]]", 1
+    )
     with pytest.raises(FrameworkError) as caught:
         parse_framework(text.encode(), name="fw.toml")
     assert str(caught.value) == 'fw.toml: judgements.directions.default: "maybe" is not one of the levels (no, yes)'
@@ -94,7 +102,7 @@ def _national_with_directions(tmp_path, year: str, codes: set[str] | None):
     rows = list(csv.reader(io.StringIO((EXAMPLES / f"national-{year}.csv").read_text())))
     column = rows[0].index("directions")
     if codes is None:
-        rows = [row[:column] + row[column + 1:] for row in rows]
+        rows = [row[:column] + row[column + 1 :] for row in rows]
     else:
         for row in rows[1:]:
             row[column] = "yes" if row[0] in codes else ""
@@ -142,12 +150,14 @@ def test_without_a_directions_column_no_ccg_is_under_directions_and_nothing_is_s
 
 @pytest.mark.parametrize(("year", "count"), [("2016-17", 4), ("2017-18", 4), ("2018-19", 3)])
 def test_the_national_examples_put_a_few_ccgs_under_directions_without_moving_the_published_counts(
-        ccgrate, tmp_path, year, count):
+    ccgrate, tmp_path, year, count
+):
     records = json.loads(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q").stdout)["assessments"]
     directed = [r for r in records if r["judgements"]["directions"] == "yes"]
     assert len(directed) == count
-    without = json.loads(ccgrate("score", _national_with_directions(tmp_path, year, None), "-f", "json",
-                                 "-q").stdout)["assessments"]
+    without = json.loads(ccgrate("score", _national_with_directions(tmp_path, year, None), "-f", "json", "-q").stdout)[
+        "assessments"
+    ]
     rating_without = {r["org_code"]: r["rating"] for r in without}
     for record in directed:
         assert "directions" in [f["rule"] for f in record["rules_fired"]]
@@ -158,10 +168,13 @@ def test_the_national_examples_put_a_few_ccgs_under_directions_without_moving_th
     assert collections.Counter(r["rating"] for r in records) == published
 
 
-@pytest.mark.parametrize(("year", "rating", "rule"), [("2017-18", "Requires improvement", "deficit-cap"),
-                                                      ("2018-19", "Inadequate", "overspend")])
-def test_red_finance_caps_a_good_ccg_in_2017_18_and_makes_it_inadequate_in_2018_19(ccgrate, tmp_path, year, rating,
-                                                                                    rule):
+@pytest.mark.parametrize(
+    ("year", "rating", "rule"),
+    [("2017-18", "Requires improvement", "deficit-cap"), ("2018-19", "Inadequate", "overspend")],
+)
+def test_red_finance_caps_a_good_ccg_in_2017_18_and_makes_it_inadequate_in_2018_19(
+    ccgrate, tmp_path, year, rating, rule
+):
     records = json.loads(ccgrate("score", EXAMPLES / f"national-{year}.csv", "-f", "json", "-q").stdout)["assessments"]
     code = next(r["org_code"] for r in records if r["rating"] == "Good" and r["judgements"]["directions"] == "no")
     rows = list(csv.reader(io.StringIO((EXAMPLES / f"national-{year}.csv").read_text())))
@@ -177,12 +190,11 @@ def test_red_finance_caps_a_good_ccg_in_2017_18_and_makes_it_inadequate_in_2018_
     assert rule in [f["rule"] for f in record["rules_fired"]]
     if year == "2018-19":
         assert "North Staffordshire" in record["rules_fired"][-1]["reason"] or any(
-            "North Staffordshire" in f["reason"] for f in record["rules_fired"])
+            "North Staffordshire" in f["reason"] for f in record["rules_fired"]
+        )
 
 
 # --- evidence per year ------------------------------------------------------------------------------
-
-from ccgrate._framework.loader import builtins, load_framework
 
 
 @pytest.mark.parametrize("entry", builtins(), ids=lambda e: e.id)
@@ -216,16 +228,32 @@ def test_indicators_named_in_2016_17_sources_are_no_longer_reconstructed():
         assert (by_id[code].evidence, by_id[code].source_period) == ("name-seen", "2016/17"), code
 
 
-@pytest.mark.parametrize(("evidence", "period", "message"), [
-    ("seen", "2016/17", "indicators[2].evidence (id \"c1\"): seen on a source for 2016/17, not 2017/18: say carried-forward"),
-    ("name-seen", "2016/17", "indicators[2].evidence (id \"c1\"): name-seen on a source for 2016/17, not 2017/18: say "
-                             "carried-forward"),
-    ("carried-forward", "2017/18", "indicators[2].evidence (id \"c1\"): carried-forward needs a source_period before 2017/18"),
-])
+@pytest.mark.parametrize(
+    ("evidence", "period", "message"),
+    [
+        (
+            "seen",
+            "2016/17",
+            'indicators[2].evidence (id "c1"): seen on a source for 2016/17, not 2017/18: say carried-forward',
+        ),
+        (
+            "name-seen",
+            "2016/17",
+            'indicators[2].evidence (id "c1"): name-seen on a source for 2016/17, not 2017/18: say carried-forward',
+        ),
+        (
+            "carried-forward",
+            "2017/18",
+            'indicators[2].evidence (id "c1"): carried-forward needs a source_period before 2017/18',
+        ),
+    ],
+)
 def test_evidence_must_match_the_year_of_its_source(evidence, period, message):
-    text = BASE_TOML.replace('evidence = "seen"\nsource = "https://example.org/annex-2017-18"\nsource_period = "2017/18"\n',
-                             f'evidence = "{evidence}"\nsource = "https://example.org/annex"\n'
-                             + (f'source_period = "{period}"\n' if period else ""))
+    text = BASE_TOML.replace(
+        'evidence = "seen"\nsource = "https://example.org/annex-2017-18"\nsource_period = "2017/18"\n',
+        f'evidence = "{evidence}"\nsource = "https://example.org/annex"\n'
+        + (f'source_period = "{period}"\n' if period else ""),
+    )
     with pytest.raises(FrameworkError) as caught:
         parse_framework(text.encode(), name="fw.toml")
     assert str(caught.value) == f"fw.toml: {message}"

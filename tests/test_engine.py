@@ -54,7 +54,10 @@ def test_scores_by_hand():
     a = assessment_of_a()
     points = {i.id: i.points for i in a.indicators}
     assert points == {"h1": 50.0, "h2": 100.0, "c1": 0.0, "c2": 200 / 3, "c3": 50.0}
-    assert {d.id: d.score for d in a.domains} == {"health": 75.0, "care": 45.83}  # (0 + 2 * 66 2/3 + 50) / 4 = 45.833...
+    assert {d.id: d.score for d in a.domains} == {
+        "health": 75.0,
+        "care": 45.83,
+    }  # (0 + 2 * 66 2/3 + 50) / 4 = 45.833...
     assert a.score == 55.55  # (75 + 2 * 45.83) / 3
     assert (a.provisional_rating, a.rating) == ("Good", "Good")
     assert [(ar.id, ar.score, ar.rating) for ar in a.areas] == [("cancer", 44.44, "Requires improvement")]
@@ -65,7 +68,12 @@ def test_bands_and_references_are_recorded():
     a = assessment_of_a()
     c2 = next(i for i in a.indicators if i.id == "c2")
     assert (c2.value, c2.band, c2.band_rank, c2.band_count, c2.reference) == (
-        75.0, "second quartile", 1, 4, "60 | 70 | 80 (higher better)")
+        75.0,
+        "second quartile",
+        1,
+        4,
+        "60 | 70 | 80 (higher better)",
+    )
     h2 = next(i for i in a.indicators if i.id == "h2")
     assert h2.reference == "population n=4: 1.75 | 2.5 | 3.25 (higher better)"
 
@@ -100,8 +108,10 @@ def test_nothing_scored_is_not_rated():
 
 def test_population_too_small_is_reported_per_organisation():
     (a,) = assess(framework(), [org("A", A_VALUES, {"leadership": "green", "finance": "green"})])
-    assert "indicator h2 not banded: population quantiles need at least 4 organisations with a value, this " \
-           "population has 1; give fixed cuts in the framework" in a.warnings
+    assert (
+        "indicator h2 not banded: population quantiles need at least 4 organisations with a value, this "
+        "population has 1; give fixed cuts in the framework" in a.warnings
+    )
     assert a.missing == []
 
 
@@ -116,7 +126,13 @@ def test_rules_fire_and_are_recorded():
     assert (a.provisional_rating, a.rating) == ("Good", "Requires improvement")
     (fired,) = a.rules_fired
     assert (fired.rule, fired.effect, fired.target, fired.before, fired.after, fired.reason) == (
-        "finance-red", "cap", "Requires improvement", "Good", "Requires improvement", "Deficit.")
+        "finance-red",
+        "cap",
+        "Requires improvement",
+        "Good",
+        "Requires improvement",
+        "Deficit.",
+    )
 
 
 def test_missing_judgement_is_warned_about():
@@ -126,8 +142,16 @@ def test_missing_judgement_is_warned_about():
 
 @pytest.mark.parametrize(
     ("score", "rating"),
-    [(100.0, "Outstanding"), (75.0, "Outstanding"), (74.99, "Good"), (50.0, "Good"), (49.99, "Requires improvement"),
-     (25.0, "Requires improvement"), (24.99, "Inadequate"), (0.0, "Inadequate")],
+    [
+        (100.0, "Outstanding"),
+        (75.0, "Outstanding"),
+        (74.99, "Good"),
+        (50.0, "Good"),
+        (49.99, "Requires improvement"),
+        (25.0, "Requires improvement"),
+        (24.99, "Inadequate"),
+        (0.0, "Inadequate"),
+    ],
 )
 def test_rating_for_cut_points(score, rating):
     assert rating_for(framework(), score) == rating
@@ -185,8 +209,9 @@ def test_means_of_columns_made_one_at_a_time_equal_means_of_the_matrix(rows, col
     from ccgrate._base.decimals import rounded_weighted_means
 
     cells = st.one_of(st.just(float("nan")), st.sampled_from([0.0, 100 / 3, 50.0, 200 / 3, 100.0]))
-    matrix = np.array(data.draw(st.lists(st.lists(cells, min_size=columns, max_size=columns), min_size=rows,
-                                         max_size=rows)))
+    matrix = np.array(
+        data.draw(st.lists(st.lists(cells, min_size=columns, max_size=columns), min_size=rows, max_size=rows))
+    )
     weights = data.draw(st.lists(st.sampled_from([1.0, 0.5, 2.0, 0.1, 3.0]), min_size=columns, max_size=columns))
     made = []
 
@@ -206,8 +231,9 @@ def test_means_of_columns_made_one_at_a_time_equal_means_of_the_matrix(rows, col
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(decimals, weights), min_size=1, max_size=12),
-       st.sampled_from([3, 7, 0.1, 0.3, 1e-3, 12.5, 1e6]))
+@given(
+    st.lists(st.tuples(decimals, weights), min_size=1, max_size=12), st.sampled_from([3, 7, 0.1, 0.3, 1e-3, 12.5, 1e6])
+)
 def test_scaling_every_weight_changes_no_mean(pairs, factor):
     scaled = [(v, float(f"{w * factor:.12g}")) for v, w in pairs]
     from fractions import Fraction

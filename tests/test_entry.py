@@ -41,8 +41,10 @@ def test_help_without_click(flag):
 
 
 def test_version_without_click():
-    code = ("import sys; from ccgrate._cli.entry import main; sys.argv = ['ccgrate', '--version']; main(); "
-            "print('click' in sys.modules, 'pydantic' in sys.modules)")
+    code = (
+        "import sys; from ccgrate._cli.entry import main; sys.argv = ['ccgrate', '--version']; main(); "
+        "print('click' in sys.modules, 'pydantic' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == f"ccgrate {__version__}\nFalse False\n"
 

@@ -33,11 +33,18 @@ def band_of(fw, indicator: str, cells: dict[str, str]) -> str | None:
 
 
 def standard_framework(standard: str, direction: str = "higher", on_cut: str | None = None, significance: bool = False):
-    text = replaced("standard = 85.0", f"standard = {standard}" + (f'\non_cut = "{on_cut}"' if on_cut else "")
-                    + ("\nsignificance = 0.95" if significance else ""))
+    text = replaced(
+        "standard = 85.0",
+        f"standard = {standard}"
+        + (f'\non_cut = "{on_cut}"' if on_cut else "")
+        + ("\nsignificance = 0.95" if significance else ""),
+    )
     if direction == "lower":
-        text = replaced('area = "cancer"\nunit = "%"\ndirection = "higher"\nmethod = "standard"',
-                        'area = "cancer"\nunit = "%"\ndirection = "lower"\nmethod = "standard"', text)
+        text = replaced(
+            'area = "cancer"\nunit = "%"\ndirection = "higher"\nmethod = "standard"',
+            'area = "cancer"\nunit = "%"\ndirection = "lower"\nmethod = "standard"',
+            text,
+        )
     return framework(text)
 
 
@@ -69,17 +76,28 @@ def test_the_issues_577_of_1000_meets_57_7_with_significance():
     fw = standard_framework("57.7", significance=True)
     assert band_of(fw, "c1", {"c1": "", "c1_numerator": "577", "c1_denominator": "1000"}) == "met"
     assert band_of(fw, "c1", {"c1": "", "c1_numerator": "576", "c1_denominator": "1000"}) == "not met"
-    assert band_of(standard_framework("57.7", significance=True, on_cut="worse"), "c1",
-                   {"c1": "", "c1_numerator": "577", "c1_denominator": "1000"}) == "not met"
+    assert (
+        band_of(
+            standard_framework("57.7", significance=True, on_cut="worse"),
+            "c1",
+            {"c1": "", "c1_numerator": "577", "c1_denominator": "1000"},
+        )
+        == "not met"
+    )
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.lists(st.integers(0, 9999), min_size=3, max_size=3, unique=True).map(sorted),
-       st.sampled_from(["better", "worse"]), st.integers(0, 2))
+@given(
+    st.lists(st.integers(0, 9999), min_size=3, max_size=3, unique=True).map(sorted),
+    st.sampled_from(["better", "worse"]),
+    st.integers(0, 2),
+)
 def test_a_value_on_a_cut_lands_on_the_documented_side(hundredths, on_cut, which):
     cuts = [h / 100 for h in hundredths]
-    text = replaced("cuts = [10.0, 20.0]", f"cuts = [{', '.join(repr(c) for c in cuts)}]"
-                    + (f'\non_cut = "{on_cut}"' if on_cut != "better" else ""))
+    text = replaced(
+        "cuts = [10.0, 20.0]",
+        f"cuts = [{', '.join(repr(c) for c in cuts)}]" + (f'\non_cut = "{on_cut}"' if on_cut != "better" else ""),
+    )
     fw = framework(text)  # h1: lower better, four bands
     labels = fw.band_labels(fw.indicator("h1"))
     cut = hundredths[which]
@@ -97,7 +115,7 @@ def test_a_value_on_a_cut_lands_on_the_documented_side(hundredths, on_cut, which
 def test_a_score_on_a_scale_cut(on_cut):
     from ccgrate._scoring.engine import rating_positions
 
-    text = replaced("cuts = { Outstanding = 75.0,", "on_cut = \"%s\"\ncuts = { Outstanding = 75.0," % on_cut)
+    text = replaced("cuts = { Outstanding = 75.0,", f'on_cut = "{on_cut}"\ncuts = {{ Outstanding = 75.0,')
     fw = framework(text)
     import numpy as np
 
@@ -127,8 +145,10 @@ def tripled(text: str, table: str) -> str:
 @pytest.mark.parametrize("year", ["2016-17", "2017-18", "2018-19", "2019-20"])
 @pytest.mark.parametrize("table", ["domains", "indicators"])
 def test_tripling_weights_changes_no_output_but_the_hash(ccgrate, tmp_path, year, table):
-    builtin = FRAMEWORKS / ({"2016-17": "iaf-2016-17", "2017-18": "iaf-2017-18", "2018-19": "iaf-2018-19",
-                             "2019-20": "nhsof-2019-20"}[year] + ".toml")
+    builtin = FRAMEWORKS / (
+        {"2016-17": "iaf-2016-17", "2017-18": "iaf-2017-18", "2018-19": "iaf-2018-19", "2019-20": "nhsof-2019-20"}[year]
+        + ".toml"
+    )
     original = tmp_path / "original.toml"
     original.write_text(builtin.read_text())
     heavier = tmp_path / "tripled.toml"
@@ -151,8 +171,13 @@ def test_tripling_weights_changes_no_output_but_the_hash(ccgrate, tmp_path, year
 
 
 def test_explain_shows_each_value_as_written(ccgrate):
-    rows = list(csv.DictReader(io.StringIO(ccgrate("score", EXAMPLES / "national-2018-19.csv", "--org", "SYN010",
-                                                   "--explain", "-f", "csv").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                ccgrate("score", EXAMPLES / "national-2018-19.csv", "--org", "SYN010", "--explain", "-f", "csv").stdout
+            )
+        )
+    )
     value = {r["indicator"]: r["value"] for r in rows}
     table = ccgrate("score", EXAMPLES / "national-2018-19.csv", "--org", "SYN010", "--explain").stdout
     assert value["107a"] == "1.0555" and "1.0555" in table

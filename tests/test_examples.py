@@ -122,8 +122,13 @@ def test_the_readmes_state_what_the_examples_give(ccgrate, readme):
             continue
         what, _, given = cells
         period = what[:7]
-        rows = list(csv.DictReader(io.StringIO(
-            ccgrate("score", EXAMPLES / f"national-{period.replace('/', '-')}.csv", "-f", "csv", "-q").stdout)))
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    ccgrate("score", EXAMPLES / f"national-{period.replace('/', '-')}.csv", "-f", "csv", "-q").stdout
+                )
+            )
+        )
         column = "rating" if what == period else "area:" + what[8:].removesuffix(" area")
         counts = collections.Counter(row[column] for row in rows)
         assert given == " / ".join(str(counts[r]) for r in order), what

@@ -340,7 +340,9 @@ def test_toml_syntax_error_names_line_and_column():
 
 def test_duplicate_toml_key_is_a_syntax_error():
     text = replaced('name = "Test framework"', 'name = "Test framework"\nname = "Again"')
-    assert first_problem(text) == ("test.toml:4:15: TOML syntax error: a key is given twice; fix the syntax (https://toml.io)")
+    assert first_problem(text) == (
+        "test.toml:4:15: TOML syntax error: a key is given twice; fix the syntax (https://toml.io)"
+    )
 
 
 def test_an_unclosed_string_is_named_as_such():

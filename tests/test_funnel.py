@@ -27,7 +27,12 @@ def funnel_126b():
 def test_points_are_the_banding_results(funnel_126b):
     run, funnel = funnel_126b
     assert (funnel.indicator, funnel.period, funnel.target, funnel.transform, funnel.overdispersion) == (
-        "126b", "2018/19", 77.0, "arcsine", "additive")
+        "126b",
+        "2018/19",
+        77.0,
+        "arcsine",
+        "additive",
+    )
     (stats,) = [e for e in run.indicator_stats if e["indicator"] == "126b"]
     assert (funnel.phi, funnel.tau2, funnel.n) == (stats["phi"], stats["tau2"], stats["n"])
     by_code = {p.org_code: p for p in funnel.points}
@@ -74,7 +79,10 @@ def test_square_root_limits_are_squared_back(setting):
 
 def test_log_limits_are_exponentiated():
     limits = funnel_limits("log", 0.0, 0.1, "none", 1.0, 0.0)
-    assert (limits["lower_95"], limits["upper_95"]) == (pytest.approx(math.exp(-Q95 * 0.1)), pytest.approx(math.exp(Q95 * 0.1)))
+    assert (limits["lower_95"], limits["upper_95"]) == (
+        pytest.approx(math.exp(-Q95 * 0.1)),
+        pytest.approx(math.exp(Q95 * 0.1)),
+    )
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -84,7 +92,16 @@ def test_funnel_json(ccgrate):
     record = json.loads(ccgrate("funnel", NATIONAL, "--indicator", "126b", "-f", "json").stdout)
     assert set(record) >= {"indicator", "period", "target", "phi", "tau2", "n", "points", "curve"}
     assert len(record["points"]) == 195 and len(record["curve"]) == 120
-    assert set(record["points"][0]) >= {"org_code", "value", "denominator", "z", "z_adj", "band", "lower_95", "upper_998"}
+    assert set(record["points"][0]) >= {
+        "org_code",
+        "value",
+        "denominator",
+        "z",
+        "z_adj",
+        "band",
+        "lower_95",
+        "upper_998",
+    }
 
 
 def test_funnel_csv(ccgrate):
@@ -175,7 +192,9 @@ def test_several_periods_need_a_choice(ccgrate, tmp_path):
         "Error: indicator 126b appears in several periods (2018/19, 2019/20); choose one with --period\n"
     )
     rows = list(
-        csv.DictReader(io.StringIO(ccgrate("funnel", data, "--indicator", "126b", "--period", "2019-20", "-f", "csv").stdout))
+        csv.DictReader(
+            io.StringIO(ccgrate("funnel", data, "--indicator", "126b", "--period", "2019-20", "-f", "csv").stdout)
+        )
     )
     assert len(rows) == 25 and rows[0]["value"] == "70"  # derived from the counts: 700 / 1000
 
@@ -188,5 +207,7 @@ def test_output_that_funnel_cannot_draw_is_refused_not_filled_with_text(ccgrate,
         "give -f table|json|ndjson|csv|markdown\n"
     )
     assert not target.exists()
-    ccgrate("funnel", EXAMPLES / "national-2018-19.csv", "--indicator", "126b", "-f", "csv", "-o", tmp_path / "data.csv")
+    ccgrate(
+        "funnel", EXAMPLES / "national-2018-19.csv", "--indicator", "126b", "-f", "csv", "-o", tmp_path / "data.csv"
+    )
     assert (tmp_path / "data.csv").read_text().startswith("org_code,")

@@ -24,7 +24,7 @@ def run(raw: bytes, *options: str):
 
 
 cells = st.one_of(
-    st.sampled_from(["", "NA", "12.5", "1,234", "66.7%", "green", "purple", "nan", "-1", "1e400", "2017/18", "\"", ","]),
+    st.sampled_from(["", "NA", "12.5", "1,234", "66.7%", "green", "purple", "nan", "-1", "1e400", "2017/18", '"', ","]),
     st.text(max_size=8),
 )
 
@@ -40,7 +40,7 @@ def test_random_csv_text(rows):
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_mutated_example(data):
-    run(mutate(data, BROMLEY, [bytes([b]) for b in b",\n\"%;\t0x\xff"]))
+    run(mutate(data, BROMLEY, [bytes([b]) for b in b',\n"%;\t0x\xff']))
 
 
 @settings(max_examples=60, deadline=None)
@@ -61,7 +61,7 @@ def test_mutated_framework_loads_or_is_refused_cleanly(data):
     for _ in range(data.draw(st.integers(1, 4))):
         position = data.draw(st.integers(0, len(text) - 1))
         replacement = data.draw(st.sampled_from(['"', "=", "[", "]", "\n", "0", "-1", "x", "", "{", "}", ",", "1e999"]))
-        text = text[:position] + replacement + text[position + 1:]
+        text = text[:position] + replacement + text[position + 1 :]
     try:
         parse_framework(text.encode(), name="fuzz.toml")
     except FrameworkError as error:
@@ -113,8 +113,25 @@ def mutate(data, raw: bytes, pieces: list[bytes]) -> bytes:
     return bytes(raw)
 
 
-HOSTILE_PIECES = [b",", b"\n", b'"', b"%", b";", b"0", b"-", b"1e308", b"\x1b[31m", b"\xe2\x80\xae", b"[bold]", b":smile:",
-                  b"=cmd|' /C calc'!A0", b"none", b"NA", b"9007199254740993", b"\xff"]
+HOSTILE_PIECES = [
+    b",",
+    b"\n",
+    b'"',
+    b"%",
+    b";",
+    b"0",
+    b"-",
+    b"1e308",
+    b"\x1b[31m",
+    b"\xe2\x80\xae",
+    b"[bold]",
+    b":smile:",
+    b"=cmd|' /C calc'!A0",
+    b"none",
+    b"NA",
+    b"9007199254740993",
+    b"\xff",
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -133,10 +150,12 @@ def custom_data(rows: int = 30) -> bytes:
     for i in range(rows):
         denominator = rng.randint(50, 500)
         numerator = rng.randint(denominator // 2, denominator)
-        lines.append(f"X{i:03d},Org {i},2017/18,{rng.uniform(0, 30):.1f},{rng.uniform(20, 80):.1f},"
-                     f"{100 * numerator / denominator:.2f},{numerator},{denominator},{rng.uniform(50, 90):.1f},"
-                     f"{rng.choice(['good', 'fair', 'poor'])},{rng.choice(['green star', 'green', 'amber', 'red'])},"
-                     f"{rng.choice(['green', 'amber', 'red'])}")
+        lines.append(
+            f"X{i:03d},Org {i},2017/18,{rng.uniform(0, 30):.1f},{rng.uniform(20, 80):.1f},"
+            f"{100 * numerator / denominator:.2f},{numerator},{denominator},{rng.uniform(50, 90):.1f},"
+            f"{rng.choice(['good', 'fair', 'poor'])},{rng.choice(['green star', 'green', 'amber', 'red'])},"
+            f"{rng.choice(['green', 'amber', 'red'])}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -151,7 +170,9 @@ FRAMEWORK_COMMANDS = [
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_a_framework_that_loads_works_with_every_command(tmp_path_factory, data):
     """Mutate the test framework; whenever `framework check` accepts it, every command must run."""
@@ -160,7 +181,9 @@ def test_a_framework_that_loads_works_with_every_command(tmp_path_factory, data)
     from ccgrate._base.errors import FrameworkError
     from ccgrate._framework.loader import parse_framework
 
-    text = BASE_TOML + """
+    text = (
+        BASE_TOML
+        + """
 [[rules]]
 id = "area-worst"
 when = { area_rating = { cancer = "Inadequate" } }
@@ -179,6 +202,7 @@ when = { worst_band_share_at_least = 0.5, best_band_share_at_least = 0.1 }
 cap = "Requires improvement"
 reason = "Shares."
 """
+    )
     # Change whole tokens (a number, a quoted name), so that most variants are still frameworks.
     import re
 
@@ -186,11 +210,30 @@ reason = "Shares."
     for _ in range(data.draw(st.integers(1, 3))):
         token = tokens[data.draw(st.integers(0, len(tokens) - 1))]
         if token.group().startswith('"'):
-            new = data.draw(st.sampled_from(['"Gold"', '"good"', '"x"', '"red"', '"green"', '"Outstanding"', '"Good"',
-                                             '"Inadequate"', '"cancer"', '"health"', '"care"', '"lower"', '"[b]"']))
+            new = data.draw(
+                st.sampled_from(
+                    [
+                        '"Gold"',
+                        '"good"',
+                        '"x"',
+                        '"red"',
+                        '"green"',
+                        '"Outstanding"',
+                        '"Good"',
+                        '"Inadequate"',
+                        '"cancer"',
+                        '"health"',
+                        '"care"',
+                        '"lower"',
+                        '"[b]"',
+                    ]
+                )
+            )
         else:
-            new = data.draw(st.sampled_from(["0", "0.5", "1", "2", "9", "50", "100", "1e-9", "1e9", "99.99", "75", "25"]))
-        text = text[:token.start()] + new + text[token.end():]
+            new = data.draw(
+                st.sampled_from(["0", "0.5", "1", "2", "9", "50", "100", "1e-9", "1e9", "99.99", "75", "25"])
+            )
+        text = text[: token.start()] + new + text[token.end() :]
         tokens = list(re.finditer(r'(?<![\w.])\d+(?:\.\d+)?(?![\w.])|"[^"\n]*"', text))
     try:
         fw = parse_framework(text.encode(), name="fuzz.toml")
@@ -205,8 +248,12 @@ reason = "Shares."
     share = dict.fromkeys(ratings, 0)
     for k in range(len(raw.splitlines()) - 1):
         share[ratings[k % len(ratings)]] += 1
-    fill = {"best": ratings[0], "fw": str(path), "same": str(folder / "same.csv"),
-            "even": ",".join(f"{r}={n}" for r, n in share.items())}
+    fill = {
+        "best": ratings[0],
+        "fw": str(path),
+        "same": str(folder / "same.csv"),
+        "even": ",".join(f"{r}={n}" for r, n in share.items()),
+    }
     command = [part.format(**fill) for part in data.draw(st.sampled_from(FRAMEWORK_COMMANDS))]
     if "--framework-a" not in command:
         command += ["--framework", str(path)]

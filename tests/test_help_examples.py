@@ -59,18 +59,30 @@ def workspace(tmp_path_factory):
     # The user's own files that some examples name.
     shutil.copy(ROOT / "examples" / "national-2018-19.csv", place / "mydata.csv")
     text = (ROOT / "frameworks" / "iaf-2018-19.toml").read_text(encoding="utf-8")
-    (place / "my-framework.toml").write_text(text.replace('id = "iaf-2018-19"', 'id = "my-framework"', 1),
-                                            encoding="utf-8")
+    (place / "my-framework.toml").write_text(
+        text.replace('id = "iaf-2018-19"', 'id = "my-framework"', 1), encoding="utf-8"
+    )
     return place
 
 
 @pytest.mark.parametrize(("where", "example"), EXAMPLES, ids=[e for _, e in EXAMPLES])
 def test_the_example_runs(workspace, where, example):
-    environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "COLUMNS": "80",
-                   "PYTHON": sys.executable}
+    environment = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "COLUMNS": "80",
+        "PYTHON": sys.executable,
+    }
     command = example.replace("python -m", f"{sys.executable} -m")
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=workspace, capture_output=True, text=True,
-                          env=environment, stdin=subprocess.DEVNULL, timeout=120)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     allowed = {0, 4} if ("--fail-below" in example or "--fail-if-worse" in example) else {0}
     assert done.returncode in allowed, done.stderr
     assert "Error" not in done.stderr and "Traceback" not in done.stderr

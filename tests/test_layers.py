@@ -75,7 +75,8 @@ def test_no_module_imports_a_layer_above_its_own(module):
         other = layer(imported)
         assert other is not None, f"{module} imports {imported}, which is in no layer"
         assert other == own or other in MAY_IMPORT[own], (
-            f"{module} ({own}) imports {imported} ({other}); {own} may import {sorted(MAY_IMPORT[own])}")
+            f"{module} ({own}) imports {imported} ({other}); {own} may import {sorted(MAY_IMPORT[own])}"
+        )
 
 
 def test_the_package_root_imports_nothing_but_the_entry_point():

@@ -111,16 +111,27 @@ def report_output():
 
 
 SAMPLES = {
-    "ScoreOutput": score_output, "ComparisonOutput": comparison_output, "WhatIfOutput": whatif_output,
-    "SensitivityOutput": sensitivity_output, "CalibrationOutput": calibration_output, "FunnelOutput": funnel_output,
-    "FrameworkOutput": framework_output, "FrameworkListOutput": framework_list_output, "SchemaOutput": schema_output,
+    "ScoreOutput": score_output,
+    "ComparisonOutput": comparison_output,
+    "WhatIfOutput": whatif_output,
+    "SensitivityOutput": sensitivity_output,
+    "CalibrationOutput": calibration_output,
+    "FunnelOutput": funnel_output,
+    "FrameworkOutput": framework_output,
+    "FrameworkListOutput": framework_list_output,
+    "SchemaOutput": schema_output,
     "ReportOutput": report_output,
 }
 # Which command writes which result, and the result its -f offers formats for.
 COMMANDS = {
-    "score": "ScoreOutput", "compare": "ComparisonOutput", "whatif": "WhatIfOutput",
-    "sensitivity": "SensitivityOutput", "calibrate": "CalibrationOutput", "funnel": "FunnelOutput",
-    "framework show": "FrameworkOutput", "frameworks": "FrameworkListOutput",
+    "score": "ScoreOutput",
+    "compare": "ComparisonOutput",
+    "whatif": "WhatIfOutput",
+    "sensitivity": "SensitivityOutput",
+    "calibrate": "CalibrationOutput",
+    "funnel": "FunnelOutput",
+    "framework show": "FrameworkOutput",
+    "frameworks": "FrameworkListOutput",
 }
 
 
@@ -144,10 +155,18 @@ def test_every_kind_of_result_has_a_sample_here():
     assert renderers() == set(SAMPLES)
 
 
-MODULES = {"ScoreOutput": "score", "ComparisonOutput": "comparison", "WhatIfOutput": "analysis",
-           "SensitivityOutput": "analysis", "CalibrationOutput": "analysis", "FunnelOutput": "funnel",
-           "FrameworkOutput": "framework", "FrameworkListOutput": "framework", "SchemaOutput": "framework",
-           "ReportOutput": "html"}
+MODULES = {
+    "ScoreOutput": "score",
+    "ComparisonOutput": "comparison",
+    "WhatIfOutput": "analysis",
+    "SensitivityOutput": "analysis",
+    "CalibrationOutput": "analysis",
+    "FunnelOutput": "funnel",
+    "FrameworkOutput": "framework",
+    "FrameworkListOutput": "framework",
+    "SchemaOutput": "framework",
+    "ReportOutput": "html",
+}
 
 
 def claimed(name: str) -> tuple[OutputFormat, ...]:
@@ -198,8 +217,9 @@ def test_a_format_a_result_does_not_claim_is_refused_before_anything_is_written(
 
 
 @pytest.mark.parametrize("fmt", [OutputFormat.TABLE, OutputFormat.MARKDOWN])
-@pytest.mark.parametrize("name", ["ScoreOutput", "ComparisonOutput", "WhatIfOutput", "SensitivityOutput",
-                                  "FunnelOutput"])
+@pytest.mark.parametrize(
+    "name", ["ScoreOutput", "ComparisonOutput", "WhatIfOutput", "SensitivityOutput", "FunnelOutput"]
+)
 def test_a_table_or_markdown_made_with_a_reconstruction_ends_with_the_caveat(tmp_path, name, fmt):
     target = tmp_path / f"out.{fmt}"
     write(sample(name), fmt, target)

@@ -58,8 +58,9 @@ def test_the_schema_is_strict_about_fields(ccgrate):
     with pytest.raises(AssertionError, match="surprise"):
         check_score_output(json.dumps(document))
     document["assessments"][0].pop("surprise")
-    document["assessments"][0]["rules_fired"] = [{"rule": "x", "effect": "boost", "rating": "Good", "before": None,
-                                                  "after": None, "reason": ""}]
+    document["assessments"][0]["rules_fired"] = [
+        {"rule": "x", "effect": "boost", "rating": "Good", "before": None, "after": None, "reason": ""}
+    ]
     with pytest.raises(AssertionError, match="boost"):
         check_score_output(json.dumps(document))
     document["assessments"][0]["rules_fired"] = []
@@ -119,15 +120,18 @@ def test_streamed_json_is_the_whole_document_json_writes(ccgrate):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 6).flatmap(lambda width: st.lists(st.lists(st.booleans(), min_size=width, max_size=width),
-                                                        max_size=12)))
+@given(
+    st.integers(0, 6).flatmap(
+        lambda width: st.lists(st.lists(st.booleans(), min_size=width, max_size=width), max_size=12)
+    )
+)
 def test_joined_lists_each_rows_marked_columns_in_order(rows):
     from ccgrate._render.score_machine import _joined
 
     width = len(rows[0]) if rows else 0
     labels = [f"c{k}" for k in range(width)]
     marked = np.array(rows, dtype=bool).reshape(len(rows), width)
-    assert _joined(marked, labels) == [";".join(l for l, m in zip(labels, row) if m) for row in rows]
+    assert _joined(marked, labels) == [";".join(label for label, m in zip(labels, row) if m) for row in rows]
 
 
 def test_streamed_json_leaves_no_pile_of_cycles_for_a_disabled_collector():

@@ -37,7 +37,8 @@ def test_verbose_says_what_was_read(ccgrate):
 
 def test_quiet_and_verbose_together_is_a_usage_error(ccgrate):
     assert ccgrate("score", BROMLEY, "-q", "-v", expect=2).stderr.endswith(
-        "Error: -q/--quiet and -v/--verbose cannot be used together\n")
+        "Error: -q/--quiet and -v/--verbose cannot be used together\n"
+    )
 
 
 def test_summary(ccgrate):
@@ -61,7 +62,9 @@ def test_a_batch_tags_each_result_and_sums_up(ccgrate, monkeypatch):
     ]
     # then each national population's distribution, against what was published
     assert [line.split(",")[0] for line in result.stderr.splitlines()[3:]] == [
-        "ccgrate: 2016/17 distribution under iaf-2016-17", "ccgrate: 2017/18 distribution under iaf-2017-18"]
+        "ccgrate: 2016/17 distribution under iaf-2016-17",
+        "ccgrate: 2017/18 distribution under iaf-2017-18",
+    ]
 
 
 def test_a_quoted_glob_is_expanded(ccgrate, monkeypatch):
@@ -69,7 +72,8 @@ def test_a_quoted_glob_is_expanded(ccgrate, monkeypatch):
     rows = list(csv.DictReader(io.StringIO(ccgrate("score", "national-201[67]-*.csv", "-f", "csv").stdout)))
     assert len(rows) == 416
     assert ccgrate("score", "nothing-*.csv", expect=1).stderr == (
-        "Error: no file matches nothing-*.csv; check the pattern (quote it to let ccgrate expand it)\n")
+        "Error: no file matches nothing-*.csv; check the pattern (quote it to let ccgrate expand it)\n"
+    )
 
 
 def test_a_batch_table_has_a_source_column(ccgrate, monkeypatch):
@@ -81,8 +85,9 @@ def test_a_batch_table_has_a_source_column(ccgrate, monkeypatch):
 def run_shell(command: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, **env}
     environment.pop("NO_COLOR", None) if "NO_COLOR" not in env else None
-    return subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT,
-                          env=environment)
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT, env=environment
+    )
 
 
 def ccgrate_command() -> str:
@@ -93,22 +98,38 @@ def test_a_closed_pipe_is_not_an_error():
     result = run_shell(f"{ccgrate_command()} score examples/national-2018-19.csv -f csv | head -n 1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("org_code,") and result.stdout.count("\n") == 1
-    assert result.stderr.startswith("ccgrate: 2018/19 distribution under iaf-2018-19") and result.stderr.count("\n") == 1
+    assert (
+        result.stderr.startswith("ccgrate: 2018/19 distribution under iaf-2018-19") and result.stderr.count("\n") == 1
+    )
 
 
 def test_stdin_through_a_real_pipe():
-    result = run_shell(f"cat examples/bromley.csv | {ccgrate_command()} score - -f json | {sys.executable} -m json.tool")
+    result = run_shell(
+        f"cat examples/bromley.csv | {ccgrate_command()} score - -f json | {sys.executable} -m json.tool"
+    )
     assert result.returncode == 0 and '"org_code": "07Q"' in result.stdout
 
 
-@pytest.mark.parametrize(("env", "coloured"), [({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
-                                             ({}, False), ({"FORCE_COLOR": "1", "TERM": "dumb"}, False)])
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [
+        ({"FORCE_COLOR": "1"}, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        ({}, False),
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, False),
+    ],
+)
 def test_colour_only_when_asked_for_a_terminal(env, coloured):
     """A pipe gets none; FORCE_COLOR stands in for a terminal; NO_COLOR and TERM=dumb turn colour off."""
     environment = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
     environment.update(env)
-    result = subprocess.run([sys.executable, "-m", "ccgrate", "score", "examples/bromley.csv"], capture_output=True,
-                            text=True, cwd=ROOT, env=environment)
+    result = subprocess.run(
+        [sys.executable, "-m", "ccgrate", "score", "examples/bromley.csv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+    )
     assert ("\x1b[32m" in result.stdout) is coloured  # Good is green
 
 
@@ -120,8 +141,12 @@ def test_shell_completion_scripts(shell):
 
 
 def test_completion_of_a_format():
-    environment = {**os.environ, "_CCGRATE_COMPLETE": "bash_complete", "COMP_WORDS": "ccgrate score x.csv -f n",
-                   "COMP_CWORD": "4"}
+    environment = {
+        **os.environ,
+        "_CCGRATE_COMPLETE": "bash_complete",
+        "COMP_WORDS": "ccgrate score x.csv -f n",
+        "COMP_CWORD": "4",
+    }
     result = subprocess.run([sys.executable, "-m", "ccgrate"], capture_output=True, text=True, env=environment)
     assert result.stdout.split() == ["plain,ndjson"]
 
@@ -129,8 +154,12 @@ def test_completion_of_a_format():
 def test_tables_fit_the_terminal(ccgrate, monkeypatch):
     for width in ("60", "80", "120"):
         monkeypatch.setenv("COLUMNS", width)
-        for args in (("score", BROMLEY), ("score", BROMLEY, "--explain"), ("frameworks",),
-                     ("compare", "2017", "2018", "--data-dir", EXAMPLES)):
+        for args in (
+            ("score", BROMLEY),
+            ("score", BROMLEY, "--explain"),
+            ("frameworks",),
+            ("compare", "2017", "2018", "--data-dir", EXAMPLES),
+        ):
             text = ccgrate(*args).stdout
             assert max(len(line) for line in text.splitlines()) <= int(width), (args, width)
 
@@ -183,13 +212,16 @@ class RecordedProgress:
         RecordedProgress.seen.append(("advance", done, total))
 
 
-@pytest.mark.parametrize("module, args", [
-    ("sensitivity", ("sensitivity", EXAMPLES / "national-2018-19.csv", "--draws", "300", "-f", "csv")),
-    ("whatif", ("whatif", EXAMPLES / "national-2017-18.csv", "--org", "SYN083", "--target", "Good", "-f", "csv")),
-    ("calibrate", ("calibrate", EXAMPLES / "national-2017-18.csv", "-o", "-", "-f", "csv")),
-    ("compare", ("compare", EXAMPLES / "national-2017-18.csv", EXAMPLES / "national-2018-19.csv", "-f", "csv")),
-    ("score", ("score", EXAMPLES / "national-2017-18.csv", "-f", "csv")),
-])
+@pytest.mark.parametrize(
+    "module, args",
+    [
+        ("sensitivity", ("sensitivity", EXAMPLES / "national-2018-19.csv", "--draws", "300", "-f", "csv")),
+        ("whatif", ("whatif", EXAMPLES / "national-2017-18.csv", "--org", "SYN083", "--target", "Good", "-f", "csv")),
+        ("calibrate", ("calibrate", EXAMPLES / "national-2017-18.csv", "-o", "-", "-f", "csv")),
+        ("compare", ("compare", EXAMPLES / "national-2017-18.csv", EXAMPLES / "national-2018-19.csv", "-f", "csv")),
+        ("score", ("score", EXAMPLES / "national-2017-18.csv", "-f", "csv")),
+    ],
+)
 def test_every_command_that_can_run_long_shows_progress(ccgrate, monkeypatch, module, args):
     import importlib
 

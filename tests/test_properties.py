@@ -22,8 +22,11 @@ value_strategies = {
 }
 org_values = st.fixed_dictionaries({}, optional=value_strategies)
 judgements = st.fixed_dictionaries(
-    {}, optional={"leadership": st.sampled_from(["green star", "green", "amber", "red"]),
-                  "finance": st.sampled_from(["green", "amber", "red"])}
+    {},
+    optional={
+        "leadership": st.sampled_from(["green star", "green", "amber", "red"]),
+        "finance": st.sampled_from(["green", "amber", "red"]),
+    },
 )
 populations = st.lists(st.tuples(org_values, judgements), min_size=1, max_size=12)
 
@@ -80,7 +83,7 @@ def test_improving_one_indicator_never_lowers_the_score(population, indicator, s
 def without_indicator(indicator: str) -> str:
     head, *blocks = BASE_TOML.split("[[indicators]]")
     last = blocks[-1]
-    rules = last[last.index("[[rules]]"):]
+    rules = last[last.index("[[rules]]") :]
     blocks[-1] = last[: last.index("[[rules]]")]
     kept = [b for b in blocks if f'id = "{indicator}"' not in b]
     return head + "".join("[[indicators]]" + b for b in kept) + rules
@@ -92,7 +95,9 @@ def test_a_missing_value_counts_as_if_the_indicator_were_not_in_the_framework(po
     """Never as zero: leaving a value out gives the score of a framework without that indicator."""
     orgs = build(population)
     first = orgs[0]
-    dropped = org(first.org_code, {k: v.value for k, v in first.values.items() if k != indicator}, dict(first.judgements))
+    dropped = org(
+        first.org_code, {k: v.value for k, v in first.values.items() if k != indicator}, dict(first.judgements)
+    )
     with_gap = by_code(assess(FW, [dropped, *orgs[1:]]))[first.org_code]
     reduced = by_code(assess(framework(without_indicator(indicator)), orgs))[first.org_code]
     assert with_gap.score == reduced.score

@@ -26,7 +26,9 @@ def console_runs() -> list[tuple[str, str]]:
 
 def sh_blocks(section: str | None = None) -> list[str]:
     """Every line of the ```sh blocks, of one `## ` section of the README or of all of it."""
-    text = README if section is None else re.search(rf"^## {re.escape(section)}\n(.*?)(?=^## |\Z)", README, re.S | re.M)[1]
+    text = (
+        README if section is None else re.search(rf"^## {re.escape(section)}\n(.*?)(?=^## |\Z)", README, re.S | re.M)[1]
+    )
     return [line for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
 
 
@@ -40,12 +42,12 @@ def test_terminal_runs_in_the_readme_are_real(ccgrate, monkeypatch, tmp_path, co
     keep = None
     if "|" in words:
         pipe = words.index("|")
-        words, (tool, flag, count) = words[:pipe], words[pipe + 1:]
+        words, (tool, flag, count) = words[:pipe], words[pipe + 1 :]
         assert tool in ("head", "tail") and flag == "-n"
         keep = (tool, int(count))
     lines = ccgrate(*words[1:]).stdout.rstrip("\n").split("\n")
     if keep:
-        lines = lines[: keep[1]] if keep[0] == "head" else lines[-keep[1]:]
+        lines = lines[: keep[1]] if keep[0] == "head" else lines[-keep[1] :]
     assert [line.rstrip() for line in lines] == shown.rstrip("\n").split("\n")
 
 
@@ -54,8 +56,9 @@ def test_the_readme_shows_a_score_run_first():
 
 
 def test_two_setup_commands_and_ci_runs_the_test_command_exactly():
-    install_and_run, install_and_test = [line for line in sh_blocks("Set-up on a fresh machine")
-                                         if line.startswith("python3 -m venv")]
+    install_and_run, install_and_test = [
+        line for line in sh_blocks("Set-up on a fresh machine") if line.startswith("python3 -m venv")
+    ]
     assert install_and_run.endswith("pip install . && ccgrate score examples/bromley.csv")
     assert install_and_test.endswith("pip install '.[test]' && pytest")
     assert install_and_test in CI.splitlines()

@@ -91,7 +91,9 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(ccgrate, t
     monkeypatch.setattr(os, "replace", fail_midway)
     result = ccgrate("score", NATIONAL, "-f", "csv", "-o", target, expect=1)
     monkeypatch.setattr(os, "replace", real_replace)
-    assert result.stderr == f"Error: {target}: cannot write: No space left on device; free some space or write elsewhere\n"
+    assert (
+        result.stderr == f"Error: {target}: cannot write: No space left on device; free some space or write elsewhere\n"
+    )
     assert target.read_text() == "the previous ratings\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ratings.csv"]
 
@@ -156,7 +158,7 @@ def test_formula_names_are_neutralised_in_csv_and_markdown(ccgrate, tmp_path, na
 
 # --- no code from data ----------------------------------------------------------------------------
 
-HOSTILE = r'''
+HOSTILE = r"""
 [framework]
 id = "hostile"
 name = "__import__('os').system('touch PWNED')"
@@ -191,7 +193,7 @@ id = "r"
 when = { finance = "red" }
 cap = "Requires improvement"
 reason = "__import__('subprocess').run(['touch', 'PWNED'])"
-'''
+"""
 
 
 def test_a_framework_cannot_make_ccgrate_run_anything(ccgrate, tmp_path, monkeypatch):
@@ -209,8 +211,11 @@ def test_a_framework_cannot_make_ccgrate_run_anything(ccgrate, tmp_path, monkeyp
             monkeypatch.setattr(builtins, name, forbidden)
     monkeypatch.setattr(os, "system", forbidden)
     monkeypatch.setattr(subprocess, "Popen", forbidden)
-    for args in (["score", data, "--framework", framework, "-f", "json", "--explain"],
-                 ["framework", "show", framework], ["framework", "check", framework]):
+    for args in (
+        ["score", data, "--framework", framework, "-f", "json", "--explain"],
+        ["framework", "show", framework],
+        ["framework", "check", framework],
+    ):
         ccgrate(*args)
     assert not (tmp_path / "PWNED").exists()
     shown = ccgrate("framework", "show", framework).stdout
@@ -281,6 +286,7 @@ def test_the_content_hash_is_recomputed_by_hand_from_the_readme(ccgrate, name):
 
     text = (EXAMPLES / name).read_text(encoding="utf-8-sig")
     rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+
     def digest(row: list[str]) -> bytes:
         return hashlib.sha256("\x1f".join(row).encode("utf-8")).digest()
 

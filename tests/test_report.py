@@ -72,18 +72,26 @@ def test_the_national_report_has_every_part_and_stays_small(ccgrate, tmp_path):
     assert "Distribution of ratings" in text and "Every organisation" in text
     assert "Where organisations sit, indicator by indicator" in text
     # Published distribution beside the one given (2018/19: 24 / 102 / 58 / 11).
-    assert re.search(r"Outstanding</span></th><td class=\"num\">24</td><td class=\"num\">12%</td><td class=\"num\">24<", html)
+    assert re.search(
+        r"Outstanding</span></th><td class=\"num\">24</td><td class=\"num\">12%</td><td class=\"num\">24<", html
+    )
     # Every chart has a text alternative; every table header cell a scope.
     for tag, attributes in tags.tags:
         if tag == "svg":
-            assert attributes.get("role") == "img" and (attributes.get("aria-label") or attributes.get("aria-labelledby"))
+            assert attributes.get("role") == "img" and (
+                attributes.get("aria-label") or attributes.get("aria-labelledby")
+            )
         if tag == "th":
             assert attributes.get("scope") in ("col", "row")
     # Too many sections for the search: each names the command instead.
-    assert re.search(r"ccgrate whatif \S*national-2018-19.csv --org SYN001 --period 2018/19 --target Outstanding<", html)
+    assert re.search(
+        r"ccgrate whatif \S*national-2018-19.csv --org SYN001 --period 2018/19 --target Outstanding<", html
+    )
 
 
-@pytest.mark.parametrize("args", [(BROMLEY,), (NATIONAL, "--org", "SYN001", "--previous", EXAMPLES / "national-2017-18.csv")])
+@pytest.mark.parametrize(
+    "args", [(BROMLEY,), (NATIONAL, "--org", "SYN001", "--previous", EXAMPLES / "national-2017-18.csv")]
+)
 def test_markup_the_template_makes_is_never_escaped_into_text(ccgrate, tmp_path, args):
     # Markup escaped by mistake survives parsing as an attribute holding quotes or angle brackets
     # (class=&#34;num&#34; is the class '"num"') or as text that shows a tag.
@@ -109,8 +117,9 @@ def test_every_mark_of_a_box_plot_is_drawn_whole(ccgrate, tmp_path):
 
 
 def test_previous_year_and_draws_add_transitions_movers_and_probabilities(ccgrate, tmp_path):
-    html = make(ccgrate, tmp_path, NATIONAL, "--previous", EXAMPLES / "national-2017-18.csv", "--draws", "50",
-                "--org", "SYN001")
+    html = make(
+        ccgrate, tmp_path, NATIONAL, "--previous", EXAMPLES / "national-2017-18.csv", "--draws", "50", "--org", "SYN001"
+    )
     assert "Against the previous year" in html and "Largest movers by score" in html
     assert re.search(r"\d+ organisations in both years", html)
     assert "Sure</button>" in html and "Sensitivity: " in html and "of the draws" in html
@@ -127,11 +136,16 @@ def test_every_string_from_data_and_frameworks_is_escaped(ccgrate, tmp_path):
 
     hostile = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{ 7*7 }}</style>'
     framework = tmp_path / "hostile.toml"
-    framework.write_text(HOSTILE.replace("eval('1+1')", hostile.replace('"', '\\"'))
-                         .replace("open('PWNED', 'w').write('x')", hostile.replace('"', '\\"')))
+    framework.write_text(
+        HOSTILE.replace("eval('1+1')", hostile.replace('"', '\\"')).replace(
+            "open('PWNED', 'w').write('x')", hostile.replace('"', '\\"')
+        )
+    )
     data = tmp_path / "d.csv"
-    data.write_text('org_code,org_name,period,x1,finance\nA,"' + hostile.replace('"', '""') + '",2017/18,60,red\n'
-                    'B,"<b>bold</b>",2017/18,40,green\n')
+    data.write_text(
+        'org_code,org_name,period,x1,finance\nA,"' + hostile.replace('"', '""') + '",2017/18,60,red\n'
+        'B,"<b>bold</b>",2017/18,40,green\n'
+    )
     html = make(ccgrate, tmp_path, data, "--framework", framework)
     tags = parsed(html)
     assert [t for t, _ in tags.tags if t in ("script", "img", "b")] == ["script"]
@@ -162,10 +176,12 @@ def reports(tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("reports")
     made = {}
-    for name, args in {"national": [str(NATIONAL)], "one": [str(BROMLEY), "--org", "07Q"],
-                       "three": [str(NATIONAL), "--org", "SYN001", "--org", "SYN002", "--org", "SYN004",
-                                 "--no-whatif"],
-                       "single": [str(NATIONAL), "--org", "SYN001", "--no-whatif"]}.items():
+    for name, args in {
+        "national": [str(NATIONAL)],
+        "one": [str(BROMLEY), "--org", "07Q"],
+        "three": [str(NATIONAL), "--org", "SYN001", "--org", "SYN002", "--org", "SYN004", "--no-whatif"],
+        "single": [str(NATIONAL), "--org", "SYN001", "--no-whatif"],
+    }.items():
         out = directory / f"{name}.html"
         with pytest.raises(SystemExit) as caught:
             main(["report", *args, "-o", str(out), "-q"])
@@ -203,7 +219,9 @@ def test_the_table_sorts(driver, reports):
     def scores() -> list[float]:
         return driver.execute_script(
             "return Array.from(arguments[0].tBodies[0].rows).map(r => r.cells[3].getAttribute('data-v'))"
-            ".filter(v => v !== '').map(parseFloat)", table)
+            ".filter(v => v !== '').map(parseFloat)",
+            table,
+        )
 
     score_button.click()
     first = scores()
@@ -215,8 +233,9 @@ def test_the_table_sorts(driver, reports):
     assert header.get_attribute("aria-sort") == "descending"
     filter_box = driver.find_element("css selector", "input[type=search]")
     filter_box.send_keys("SYN001")
-    visible = driver.execute_script("return Array.from(arguments[0].tBodies[0].rows).filter(r => !r.hidden).length",
-                                    table)
+    visible = driver.execute_script(
+        "return Array.from(arguments[0].tBodies[0].rows).filter(r => !r.hidden).length", table
+    )
     assert visible == 1
 
 

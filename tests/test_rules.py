@@ -41,10 +41,13 @@ class RuleContext:
 
 def one_organisation(framework: Framework, context: RuleContext) -> PopulationContext:
     """A population of one organisation."""
+
     def level(jid: str, judgement: Judgement) -> int:
         if jid not in context.judgements:
             return -1
-        return judgement.levels.index(level_lookup(judgement.levels, judgement.aliases)[context.judgements[jid].lower()])
+        return judgement.levels.index(
+            level_lookup(judgement.levels, judgement.aliases)[context.judgements[jid].lower()]
+        )
 
     def number(value: float | None) -> np.ndarray:
         return np.array([np.nan if value is None else value])
@@ -53,8 +56,10 @@ def one_organisation(framework: Framework, context: RuleContext) -> PopulationCo
         score=number(context.score),
         judgements={jid: np.array([level(jid, j)]) for jid, j in framework.judgements.items()},
         domain_scores={d: number(s) for d, s in context.domain_scores.items()},
-        area_ratings={a: np.array([-1 if r is None else area_words(framework, a).index(r)])
-                      for a, r in context.area_ratings.items()},
+        area_ratings={
+            a: np.array([-1 if r is None else area_words(framework, a).index(r)])
+            for a, r in context.area_ratings.items()
+        },
         best_band_share=number(context.best_band_share),
         worst_band_share=number(context.worst_band_share),
     )
@@ -67,7 +72,9 @@ def apply_rules(framework: Framework, rating: str, context: RuleContext) -> tupl
         framework, np.array([ratings.index(rating)]), one_organisation(framework, context)
     )
     fired = [
-        RuleFired(o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[0]], ratings[o.after[0]], o.rule.reason)
+        RuleFired(
+            o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[0]], ratings[o.after[0]], o.rule.reason
+        )
         for o in outcomes
         if o.fired[0]
     ]
@@ -85,14 +92,14 @@ def with_rules(rules: str):
 
 
 def context(**overrides) -> RuleContext:
-    values = dict(
-        score=60.0,
-        judgements={"leadership": "green", "finance": "green"},
-        domain_scores={"health": 70.0, "care": 55.0},
-        area_ratings={"cancer": "Good"},
-        best_band_share=0.4,
-        worst_band_share=0.1,
-    )
+    values = {
+        "score": 60.0,
+        "judgements": {"leadership": "green", "finance": "green"},
+        "domain_scores": {"health": 70.0, "care": 55.0},
+        "area_ratings": {"cancer": "Good"},
+        "best_band_share": 0.4,
+        "worst_band_share": 0.1,
+    }
     values.update(overrides)
     return RuleContext(**values)
 
@@ -126,7 +133,9 @@ def test_rules_apply_in_order_each_seeing_the_rating_so_far():
         rule('{ finance = "red" }', 'cap = "Requires improvement"', "cap")
         + rule('{ rating = "Requires improvement", leadership = "green star" }', 'floor = "Good"', "floor")
     )
-    rating, fired, _ = apply_rules(fw, "Outstanding", context(judgements={"finance": "red", "leadership": "green star"}))
+    rating, fired, _ = apply_rules(
+        fw, "Outstanding", context(judgements={"finance": "red", "leadership": "green star"})
+    )
     assert rating == "Good"
     assert [(f.rule, f.before, f.after) for f in fired] == [
         ("cap", "Outstanding", "Requires improvement"),

@@ -135,7 +135,8 @@ def test_binomial_cdf_agrees_with_scipy(denominator, share, x):
     count = max(1.0, round(denominator * share))
     point = np.floor(x * denominator)
     assert count_cdf(point, count, denominator, True) == pytest.approx(
-        stats.binom.cdf(point, denominator, count / denominator), abs=5e-3)
+        stats.binom.cdf(point, denominator, count / denominator), abs=5e-3
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -232,10 +233,15 @@ def test_an_area_banding_equal_to_the_headline_one_draws_the_same_counts():
 
     population = national("2016-17")
     fw = population.framework
-    ind = next(i for i in fw.indicators if i.area == "cancer" and i.id in population.numerators
-               and i.method == "quantile" and i.cuts is not None)
-    own = (f'[[areas.indicators]]\nid = "{ind.id}"\nmethod = "bands"\ncuts = {list(ind.cuts)}\n'
-           f'labels = {json.dumps(fw.band_labels(ind))}\n\n')
+    ind = next(
+        i
+        for i in fw.indicators
+        if i.area == "cancer" and i.id in population.numerators and i.method == "quantile" and i.cuts is not None
+    )
+    own = (
+        f'[[areas.indicators]]\nid = "{ind.id}"\nmethod = "bands"\ncuts = {list(ind.cuts)}\n'
+        f"labels = {json.dumps(fw.band_labels(ind))}\n\n"
+    )
     text = framework_text(fw).replace('[[areas]]\nid = "dementia"', own + '[[areas]]\nid = "dementia"', 1)
     same = parse_framework(text.encode(), name="same.toml")
     assert [o.id for o in same.areas[0].indicators] == [ind.id]
@@ -250,15 +256,44 @@ def test_an_area_banding_equal_to_the_headline_one_draws_the_same_counts():
 def test_areas_are_reported_only_when_asked_for(ccgrate):
     plain = ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "-f", "csv").stdout
     assert "p_same_area" not in plain
-    rows = list(csv.DictReader(io.StringIO(ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50",
-                                                   "--areas", "-f", "csv").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                ccgrate(
+                    "sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "--areas", "-f", "csv"
+                ).stdout
+            )
+        )
+    )
     assert [key for key in rows[0] if key.startswith("p_same_area:")] == [
-        "p_same_area:cancer", "p_same_area:dementia", "p_same_area:diabetes", "p_same_area:mental-health",
-        "p_same_area:learning-disabilities", "p_same_area:maternity"]
+        "p_same_area:cancer",
+        "p_same_area:dementia",
+        "p_same_area:diabetes",
+        "p_same_area:mental-health",
+        "p_same_area:learning-disabilities",
+        "p_same_area:maternity",
+    ]
     assert all(0 <= float(row["p_same_area:dementia"]) <= 1 for row in rows)
-    document = json.loads(ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "--areas",
-                                  "--org", "SYN001", "-f", "json").stdout)
-    assert set(document["organisations"][0]["p_same_area"]) == {"cancer", "dementia", "diabetes", "mental-health",
-                                                                "learning-disabilities", "maternity"}
+    document = json.loads(
+        ccgrate(
+            "sensitivity",
+            EXAMPLES / "national-2016-17.csv",
+            "--draws",
+            "50",
+            "--areas",
+            "--org",
+            "SYN001",
+            "-f",
+            "json",
+        ).stdout
+    )
+    assert set(document["organisations"][0]["p_same_area"]) == {
+        "cancer",
+        "dementia",
+        "diabetes",
+        "mental-health",
+        "learning-disabilities",
+        "maternity",
+    }
     table = ccgrate("sensitivity", EXAMPLES / "national-2016-17.csv", "--draws", "50", "--areas").stdout
     assert "Area ratings kept in at least 90% of draws: cancer" in " ".join(table.split())

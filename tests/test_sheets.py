@@ -29,8 +29,11 @@ def ratings(ccgrate, *args: str) -> list[dict]:
     return [{k: v for k, v in a.items() if k not in ("source", "input_sha256")} for a in found]
 
 
-@pytest.mark.parametrize("other", [EXAMPLES / "bromley-long.csv", EXAMPLES / "bromley.xlsx", SHEETS / "bromley.xls",
-                                   SHEETS / "bromley.ods"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "other",
+    [EXAMPLES / "bromley-long.csv", EXAMPLES / "bromley.xlsx", SHEETS / "bromley.xls", SHEETS / "bromley.ods"],
+    ids=lambda p: p.name,
+)
 def test_every_layout_gives_the_ratings_of_the_wide_csv(ccgrate, other):
     wide = ratings(ccgrate, str(EXAMPLES / "bromley.csv"), "--explain")
     assert ratings(ccgrate, str(other), "--explain") == wide
@@ -50,8 +53,10 @@ def test_the_published_layout_says_what_it_set_aside(ccgrate):
 
 def test_the_example_workbook_names_its_sheet_and_skips_titles(ccgrate):
     result = ccgrate("score", str(EXAMPLES / "bromley.xlsx"), "-f", "csv")
-    assert f"ccgrate: {EXAMPLES / 'bromley.xlsx'}:Data: the header is on row 4; 2 rows of titles above it skipped\n" \
+    assert (
+        f"ccgrate: {EXAMPLES / 'bromley.xlsx'}:Data: the header is on row 4; 2 rows of titles above it skipped\n"
         in result.stderr
+    )
     assert f",{EXAMPLES / 'bromley.xlsx'}:Data," in result.stdout  # the source says which sheet
 
 
@@ -59,8 +64,9 @@ def test_published_files_are_current():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, str(EXAMPLES / "make_published.py"), "--check"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "make_published.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -104,7 +110,9 @@ def test_numbers_come_through_as_numbers_and_error_cells_as_missing():
 
 
 def test_the_first_sheet_with_an_organisation_code_column_is_read():
-    raw = book(("Contents", [["About this file"], ["code of practice"]]), ("Values", [HEADER, ["07Q", "B", "2017/18", 1, 2]]))
+    raw = book(
+        ("Contents", [["About this file"], ["code of practice"]]), ("Values", [HEADER, ["07Q", "B", "2017/18", 1, 2]])
+    )
     assert read(raw).source == "d.xlsx:Values"
 
 
@@ -116,13 +124,16 @@ def test_sheet_by_name_or_number(sheet):
 
 def test_an_unknown_sheet_lists_the_sheets():
     raw = book(("First", [HEADER, ["07Q", "B", "2017/18", 1, 2]]), ("Second", [HEADER]))
-    assert error_of(raw, sheet="Third") == ('d.xlsx: no sheet "Third"; the workbook\'s sheets are First, Second '
-                                            "(--sheet takes a name or a number from 1 to 2)")
+    assert error_of(raw, sheet="Third") == (
+        'd.xlsx: no sheet "Third"; the workbook\'s sheets are First, Second '
+        "(--sheet takes a name or a number from 1 to 2)"
+    )
 
 
 def test_sheet_is_refused_for_csv():
     assert error_of(b"org_code,period\n07Q,2017/18\n", "d.csv", sheet="1") == (
-        "d.csv: --sheet applies to spreadsheets, and this is a CSV file; leave out --sheet")
+        "d.csv: --sheet applies to spreadsheets, and this is a CSV file; leave out --sheet"
+    )
 
 
 def test_a_date_where_a_number_belongs_names_the_cell(ccgrate, tmp_path):
@@ -130,7 +141,8 @@ def test_a_date_where_a_number_belongs_names_the_cell(ccgrate, tmp_path):
     path.write_bytes(book(("Data", [["title"], HEADER, ["07Q", "B", "2017/18", datetime.date(1900, 3, 8), 92.4]])))
     assert ccgrate("score", str(path), expect=1).stderr == (
         f'Error: {path}:Data!D3: column "126a": "1900-03-08" is a date, not a number; the spreadsheet formatted the '
-        "cell as a date: format the column as Number and save it again\n")
+        "cell as a date: format the column as Number and save it again\n"
+    )
 
 
 def test_text_where_a_number_belongs_names_the_cell(ccgrate, tmp_path):
@@ -138,19 +150,24 @@ def test_text_where_a_number_belongs_names_the_cell(ccgrate, tmp_path):
     path.write_bytes(book(("My data", [HEADER, ["07Q", "B", "2017/18", True, 92.4]])))
     assert ccgrate("score", str(path), expect=1).stderr == (
         f'Error: {path}:My data!D2: column "126a": "TRUE" is not a number; write a number such as 66.7 (a % sign and '
-        "thousands separators are allowed) or leave the cell blank\n")
+        "thousands separators are allowed) or leave the cell blank\n"
+    )
 
 
 def test_merged_header_cells_are_named():
     raw = book(("Data", [["Org Code", "Values", None], ["07Q", 1, 2]]), merge="B1:C1")
-    assert error_of(raw) == ("d.xlsx:Data!C1: header cells B1:C1 are merged, so only the first names a column; "
-                             "unmerge them in the spreadsheet and give every column a header of its own")
+    assert error_of(raw) == (
+        "d.xlsx:Data!C1: header cells B1:C1 are merged, so only the first names a column; "
+        "unmerge them in the spreadsheet and give every column a header of its own"
+    )
 
 
 def test_a_duplicate_row_names_sheet_rows():
     raw = book(("Data", [HEADER, ["07Q", "B", "2017/18", 1, 2], ["07Q", "B", "2017/18", 1, 2]]))
-    assert error_of(raw) == ("d.xlsx:Data!3:3: a second row for 07Q 2017/18 (the first is on row 2); "
-                             "keep one row per organisation and period")
+    assert error_of(raw) == (
+        "d.xlsx:Data!3:3: a second row for 07Q 2017/18 (the first is on row 2); "
+        "keep one row per organisation and period"
+    )
 
 
 def test_empty_trailing_columns_are_not_columns():
@@ -185,9 +202,20 @@ def test_column_letters(column, letters):
 # --- published CSV layouts -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["Org Code", "Organisation Code", "ODS Code", "CCG Code", "Commissioner Code",
-                                  "Sub ICB Location Code", "SICBL Code",
-                                  "org-code", "ORG_CODE"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "Org Code",
+        "Organisation Code",
+        "ODS Code",
+        "CCG Code",
+        "Commissioner Code",
+        "Sub ICB Location Code",
+        "SICBL Code",
+        "org-code",
+        "ORG_CODE",
+    ],
+)
 @pytest.mark.parametrize("indicator", ["Indicator ID", "Indicator Code", "Metric ID", "indicator"])
 @pytest.mark.parametrize("period", ["Reporting Period", "Financial Year", "Year"])
 @pytest.mark.parametrize("value", ["Value", "Indicator Value", "Metric Value"])
@@ -199,9 +227,14 @@ def test_nhs_header_names_make_a_long_file(code, indicator, period, value):
     assert dataset.notes == ["d.csv: column not used: Indicator Name"]
 
 
-@pytest.mark.parametrize(("numerator", "denominator"), [("Numerator", "Denominator"),
-                                                        ("Indicator Numerator", "Indicator Denominator"),
-                                                        ("Metric Numerator", "Metric Denominator")])
+@pytest.mark.parametrize(
+    ("numerator", "denominator"),
+    [
+        ("Numerator", "Denominator"),
+        ("Indicator Numerator", "Indicator Denominator"),
+        ("Metric Numerator", "Metric Denominator"),
+    ],
+)
 def test_numerator_and_denominator_spellings(numerator, denominator):
     text = f"Org Code,Period,Indicator ID,Value,{numerator},{denominator}\n07Q,2017/18,126a,50,1,2\n"
     dataset = read(text.encode(), "d.csv")
@@ -212,12 +245,15 @@ def test_column_maps_any_header_to_a_role_or_an_indicator():
     text = "Organisation ODS,When,Dementia diagnosis rate\n07Q,2017/18,68.9\n"
     columns = (("org_code", "Organisation ODS"), ("period", "when"), ("126a", "Dementia diagnosis rate"))
     dataset = read(text.encode(), "d.csv", columns=columns)
-    assert dataset.codes == ["07Q"] and dataset.periods == ["2017/18"] and dataset.values["126a"].all_texts() == ["68.9"]
+    assert (
+        dataset.codes == ["07Q"] and dataset.periods == ["2017/18"] and dataset.values["126a"].all_texts() == ["68.9"]
+    )
 
 
 def test_column_naming_a_header_that_is_not_there():
     assert error_of(b"org_code,period\n07Q,2017/18\n", "d.csv", columns=(("value", "Amount"),)) == (
-        "d.csv:1: --column value=amount: the header has no such column; the header holds org_code, period")
+        "d.csv:1: --column value=amount: the header has no such column; the header holds org_code, period"
+    )
 
 
 def test_column_chooses_between_two_code_columns():
@@ -228,13 +264,15 @@ def test_column_chooses_between_two_code_columns():
 def test_column_option_on_the_command_line(ccgrate, tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("Ref,Year,Indicator,Amount\n07Q,2017/18,126a,68.9\n", encoding="utf-8")
-    stdout = ccgrate("score", str(path), "--column", "org_code=Ref", "--column", "value=Amount", "-q", "-f",
-                     "csv").stdout
+    stdout = ccgrate(
+        "score", str(path), "--column", "org_code=Ref", "--column", "value=Amount", "-q", "-f", "csv"
+    ).stdout
     assert stdout.splitlines()[1].startswith("07Q,,2017/18,iaf-2017-18,")
     assert ccgrate("score", str(path), "--column", "Ref", expect=2).stderr.endswith(
         "Error: Invalid value for '--column': \"Ref\" is not ROLE=HEADER; write e.g. --column "
-        "org_code=\"Organisation ODS Code\" (roles: org_code, org_name, period, indicator, value, numerator, "
-        "denominator, or an indicator id)\n")
+        'org_code="Organisation ODS Code" (roles: org_code, org_name, period, indicator, value, numerator, '
+        "denominator, or an indicator id)\n"
+    )
 
 
 def test_title_lines_above_a_csv_header_are_skipped():
@@ -252,13 +290,24 @@ def test_quarterly_periods_are_read_as_their_year(text):
     assert dataset.notes == [f"d.csv: quarterly periods read as their financial year ({text} as 2017/18)"]
 
 
-@pytest.mark.parametrize("code,name", [("E92000001", "England"), ("ENG", ""), ("Y56", "London"), ("XXX", "England"),
-                                       ("E40000003", "London"), ("Q71", "London area")])
+@pytest.mark.parametrize(
+    "code,name",
+    [
+        ("E92000001", "England"),
+        ("ENG", ""),
+        ("Y56", "London"),
+        ("XXX", "England"),
+        ("E40000003", "London"),
+        ("Q71", "London area"),
+    ],
+)
 def test_totals_rows_are_skipped_with_a_note(code, name):
     dataset = read(f"org_code,org_name,period,126a\n07Q,B,2017/18,1\n{code},{name},2017/18,2\n".encode(), "d.csv")
     assert dataset.codes == ["07Q"]
-    assert dataset.notes == [f"d.csv: skipped 1 row of national or regional totals ({code}, on line 3): ccgrate "
-                             "rates organisations, not totals"]
+    assert dataset.notes == [
+        f"d.csv: skipped 1 row of national or regional totals ({code}, on line 3): ccgrate "
+        "rates organisations, not totals"
+    ]
 
 
 def test_a_file_of_totals_only_is_kept():
@@ -271,8 +320,10 @@ def test_descriptive_columns_of_a_wide_file_are_a_note_not_a_warning(ccgrate, tm
     path.write_text("Region,STP,Org Code,Period,126a,Mystery\nLondon,SEL,07Q,2017/18,68.9,3\n", encoding="utf-8")
     stderr = ccgrate("score", str(path), "-f", "csv").stderr
     assert f"ccgrate: {path}: columns not used: Region, STP\n" in stderr
-    assert f"warning: {path}: values for columns or indicators that iaf-2017-18 does not define were ignored: " \
-           "Mystery\n" in stderr
+    assert (
+        f"warning: {path}: values for columns or indicators that iaf-2017-18 does not define were ignored: "
+        "Mystery\n" in stderr
+    )
 
 
 def test_period_chooses_the_framework_for_a_file_without_periods(ccgrate, tmp_path):

@@ -31,14 +31,20 @@ METHODS = {
     "zscore-fixed": 'method = "zscore"\ntarget = 55.5\ntau2 = 0.001\nmin_population = 50\n',
     "zscore-pooled": 'method = "zscore"\n',
 }
-CASES = [(method, direction, on_cut) for method in METHODS for direction in ("higher", "lower")
-         for on_cut in (("better", "worse") if not method.startswith("zscore") else (None,))]
+CASES = [
+    (method, direction, on_cut)
+    for method in METHODS
+    for direction in ("higher", "lower")
+    for on_cut in (("better", "worse") if not method.startswith("zscore") else (None,))
+]
 
 
 def probe_framework(method: str, direction: str, on_cut: str | None) -> str:
     keys = METHODS[method] + (f'on_cut = "{on_cut}"\n' if on_cut else "")
-    probe = (f'[[indicators]]\nid = "p1"\nname = "Probe"\ndomain = "health"\nunit = "%"\n'
-             f'direction = "{direction}"\n{keys}evidence = "reconstructed"\n')
+    probe = (
+        f'[[indicators]]\nid = "p1"\nname = "Probe"\ndomain = "health"\nunit = "%"\n'
+        f'direction = "{direction}"\n{keys}evidence = "reconstructed"\n'
+    )
     assert H1 in BASE_TOML
     return BASE_TOML.replace(H1, probe)
 
@@ -76,8 +82,12 @@ def test_show_and_explain_agree(ccgrate, monkeypatch, tmp_path, method, directio
     worse = on_cut == "worse"
 
     if method.startswith("standard"):
-        sign = {("higher", "better"): ">=", ("higher", "worse"): ">", ("lower", "better"): "<=",
-                ("lower", "worse"): "<"}[(direction, on_cut)]
+        sign = {
+            ("higher", "better"): ">=",
+            ("higher", "worse"): ">",
+            ("lower", "better"): "<=",
+            ("lower", "worse"): "<",
+        }[(direction, on_cut)]
         assert show.startswith(f"{sign} 55.5") and explain.startswith(f"{sign} 55.5"), (show, explain)
         if method == "standard":
             assert show == explain
@@ -105,7 +115,8 @@ def test_a_ratio_in_per_cent_reads_its_target_in_per_cent_as_its_values_are(tmp_
     """A value in per cent is 100 times its rate, for a ratio as for a proportion; a target is in the
     indicator's unit. So a ratio's target of 100% is a ratio of 1, where its values are centred."""
     text = probe_framework("zscore-pooled", "lower", None).replace(
-        'method = "zscore"\n', 'method = "zscore"\ndata = "ratio"\ntarget = 100.0\noverdispersion = "none"\n')
+        'method = "zscore"\n', 'method = "zscore"\ndata = "ratio"\ntarget = 100.0\noverdispersion = "none"\n'
+    )
     path = tmp_path / "fw.toml"
     path.write_text(text, encoding="utf-8")
     data = tmp_path / "data.csv"

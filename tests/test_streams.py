@@ -25,8 +25,15 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 def run(*args: str, stdin=None, preexec=None, env=None, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ccgrate", *map(str, args)], capture_output="stdout" not in kwargs, text=True,
-        stdin=stdin, preexec_fn=preexec, env={**os.environ, **(env or {})}, cwd=ROOT, timeout=120, **kwargs,
+        [sys.executable, "-m", "ccgrate", *map(str, args)],
+        capture_output="stdout" not in kwargs,
+        text=True,
+        stdin=stdin,
+        preexec_fn=preexec,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        timeout=120,
+        **kwargs,
     )
 
 
@@ -102,44 +109,60 @@ def test_dash_means_standard_output(ccgrate):
 def test_an_empty_output_name_is_a_usage_error(ccgrate):
     result = ccgrate("score", BROMLEY, "-o", "", expect=2)
     assert result.stderr.endswith(
-        "Error: Invalid value for '-o' / '--output': the file name is empty; give a file name, or - for standard output\n")
+        "Error: Invalid value for '-o' / '--output': the file name is empty; give a file name, or - for standard output\n"
+    )
 
 
 def test_a_directory_as_output_is_a_usage_error(ccgrate, tmp_path):
     result = ccgrate("score", BROMLEY, "-o", tmp_path, expect=2)
-    assert result.stderr.endswith(f"Error: Invalid value for '-o' / '--output': {tmp_path} is a directory; give a file name\n")
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '-o' / '--output': {tmp_path} is a directory; give a file name\n"
+    )
 
 
 @pytest.mark.parametrize("how", ["same", "symlink", "hardlink", "dotted"])
 def test_an_output_that_is_an_input_is_refused_before_anything_is_written(ccgrate, tmp_path, how):
     data = tmp_path / "data.csv"
     data.write_bytes(BROMLEY.read_bytes())
-    output = {"same": data, "symlink": tmp_path / "link.csv", "hardlink": tmp_path / "hard.csv",
-              "dotted": tmp_path / "." / "data.csv"}[how]
+    output = {
+        "same": data,
+        "symlink": tmp_path / "link.csv",
+        "hardlink": tmp_path / "hard.csv",
+        "dotted": tmp_path / "." / "data.csv",
+    }[how]
     if how == "symlink":
         output.symlink_to(data)
     if how == "hardlink":
         os.link(data, output)
     result = ccgrate("score", data, "-f", "csv", "-o", output, expect=2)
-    assert result.stderr == f"Error: -o {output} is also an input of this run ({data}); write the output to another file\n"
+    assert (
+        result.stderr == f"Error: -o {output} is also an input of this run ({data}); write the output to another file\n"
+    )
     assert data.read_bytes() == BROMLEY.read_bytes()
 
 
-@pytest.mark.parametrize("command", [
-    ["compare", "A", "B", "-o", "A"],
-    ["compare", "A", "B", "--map", "MAP", "-o", "MAP"],
-    ["whatif", "A", "--org", "SYN001", "--target", "Good", "-o", "A"],
-    ["sensitivity", "A", "--draws", "10", "-o", "A"],
-    ["calibrate", "A", "-o", "A"],
-    ["calibrate", "A", "--framework", "FW", "-o", "FW"],
-    ["funnel", "A", "--indicator", "126b", "-o", "A"],
-    ["framework", "show", "FW", "-o", "FW"],
-    ["score", "A", "--framework", "FW", "-o", "FW"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "A", "B", "-o", "A"],
+        ["compare", "A", "B", "--map", "MAP", "-o", "MAP"],
+        ["whatif", "A", "--org", "SYN001", "--target", "Good", "-o", "A"],
+        ["sensitivity", "A", "--draws", "10", "-o", "A"],
+        ["calibrate", "A", "-o", "A"],
+        ["calibrate", "A", "--framework", "FW", "-o", "FW"],
+        ["funnel", "A", "--indicator", "126b", "-o", "A"],
+        ["framework", "show", "FW", "-o", "FW"],
+        ["score", "A", "--framework", "FW", "-o", "FW"],
+    ],
+)
 def test_every_command_refuses_to_write_over_its_inputs(ccgrate, tmp_path, command):
     files = {"A": tmp_path / "a.csv", "B": tmp_path / "b.csv", "MAP": tmp_path / "map.csv", "FW": tmp_path / "fw.toml"}
-    sources = {"A": NATIONAL, "B": EXAMPLES / "national-2019-20.csv", "MAP": EXAMPLES / "national-mergers.csv",
-               "FW": ROOT / "frameworks" / "iaf-2018-19.toml"}
+    sources = {
+        "A": NATIONAL,
+        "B": EXAMPLES / "national-2019-20.csv",
+        "MAP": EXAMPLES / "national-mergers.csv",
+        "FW": ROOT / "frameworks" / "iaf-2018-19.toml",
+    }
     for key, path in files.items():
         path.write_bytes(sources[key].read_bytes())
     args = [str(files.get(arg, arg)) for arg in command]
@@ -166,14 +189,17 @@ def test_a_builtin_framework_file_is_never_an_output(ccgrate):
 def test_calibrate_to_standard_output_sends_the_report_to_stderr(ccgrate):
     result = ccgrate("calibrate", EXAMPLES / "national-2017-18.csv", "-o", "-", "-f", "csv")
     assert result.stdout.startswith('[framework]\nid = "iaf-2017-18-calibrated"\n')
-    assert result.stderr.splitlines()[:2] == ["rating,target,achieved,before,cut_before,cut_after",
-                                              "Outstanding,20,20,20,75,75"]
+    assert result.stderr.splitlines()[:2] == [
+        "rating,target,achieved,before,cut_before,cut_after",
+        "Outstanding,20,20,20,75,75",
+    ]
 
 
 def test_writes_to_an_unwritable_place_name_the_file(ccgrate, tmp_path):
     missing = tmp_path / "no" / "such" / "dir" / "x.csv"
     assert ccgrate("score", BROMLEY, "-o", missing, expect=1).stderr == (
-        f"Error: {missing}: cannot write: No such file or directory; check that the directory exists\n")
+        f"Error: {missing}: cannot write: No such file or directory; check that the directory exists\n"
+    )
 
 
 @pytest.mark.skipif(not IS_ROOT or not Path("/bin/mount").exists(), reason="mounting a small tmpfs needs root")
@@ -187,7 +213,10 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path):
         target.write_text("the old ratings\n")
         result = run("score", NATIONAL, "-f", "json", "-o", target, "-q")
         assert result.returncode == 1
-        assert result.stderr == f"Error: {target}: cannot write: No space left on device; free some space or write elsewhere\n"
+        assert (
+            result.stderr
+            == f"Error: {target}: cannot write: No space left on device; free some space or write elsewhere\n"
+        )
         assert target.read_text() == "the old ratings\n"
         assert sorted(p.name for p in disk.iterdir()) == ["ratings.json"]
     finally:
@@ -238,25 +267,29 @@ def test_a_closed_standard_error_fails_only_when_something_must_be_said():
     assert result.returncode == 1 and result.stdout == ""
 
 
-@pytest.mark.parametrize("command", [
-    ["score", "examples/national-2018-19.csv"],
-    ["score", "examples/national-2018-19.csv", "--explain"],
-    ["score", "examples/national-2018-19.csv", "-f", "json"],
-    ["score", "examples/national-2018-19.csv", "-f", "ndjson"],
-    ["score", "examples/national-2018-19.csv", "-f", "markdown", "--explain"],
-    ["compare", "examples/national-2017-18.csv", "examples/national-2018-19.csv"],
-    ["compare", "examples/national-2017-18.csv", "examples/national-2018-19.csv", "-f", "csv"],
-    ["sensitivity", "examples/national-2018-19.csv", "--draws", "200"],
-    ["sensitivity", "examples/national-2018-19.csv", "--draws", "200", "-f", "json"],
-    ["whatif", "examples/national-2018-19.csv", "--org", "SYN010", "--target", "Outstanding"],
-    ["funnel", "examples/national-2018-19.csv", "--indicator", "126b"],
-    ["framework", "show", "iaf-2018-19"],
-    ["framework", "schema"],
-    ["frameworks"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["score", "examples/national-2018-19.csv"],
+        ["score", "examples/national-2018-19.csv", "--explain"],
+        ["score", "examples/national-2018-19.csv", "-f", "json"],
+        ["score", "examples/national-2018-19.csv", "-f", "ndjson"],
+        ["score", "examples/national-2018-19.csv", "-f", "markdown", "--explain"],
+        ["compare", "examples/national-2017-18.csv", "examples/national-2018-19.csv"],
+        ["compare", "examples/national-2017-18.csv", "examples/national-2018-19.csv", "-f", "csv"],
+        ["sensitivity", "examples/national-2018-19.csv", "--draws", "200"],
+        ["sensitivity", "examples/national-2018-19.csv", "--draws", "200", "-f", "json"],
+        ["whatif", "examples/national-2018-19.csv", "--org", "SYN010", "--target", "Outstanding"],
+        ["funnel", "examples/national-2018-19.csv", "--indicator", "126b"],
+        ["framework", "show", "iaf-2018-19"],
+        ["framework", "schema"],
+        ["frameworks"],
+    ],
+)
 def test_a_closed_pipe_exits_quietly_for_every_command(command):
-    process = subprocess.Popen([sys.executable, "-m", "ccgrate", *command, "-q"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccgrate", *command, "-q"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.read(1)
     process.stdout.close()
@@ -272,7 +305,8 @@ def test_a_closed_pipe_exits_quietly_for_every_command(command):
 
 def test_a_device_is_refused_as_input(ccgrate):
     assert ccgrate("score", "/dev/zero", expect=1).stderr == (
-        "Error: /dev/zero: is a device, not a file; give a regular file, a pipe or standard input\n")
+        "Error: /dev/zero: is a device, not a file; give a regular file, a pipe or standard input\n"
+    )
 
 
 def test_a_device_on_standard_input_is_refused():
@@ -290,20 +324,24 @@ def test_an_endless_pipe_stops_at_the_input_limit():
     zero.kill()
     zero.wait()
     assert result.returncode == 1
-    assert result.stderr == ("Error: <stdin>: is larger than the input limit of 1,000,000 bytes; split the file, or raise "
-                             "the limit with CCGRATE_MAX_INPUT_BYTES\n")
+    assert result.stderr == (
+        "Error: <stdin>: is larger than the input limit of 1,000,000 bytes; split the file, or raise "
+        "the limit with CCGRATE_MAX_INPUT_BYTES\n"
+    )
 
 
 def test_a_regular_file_over_the_limit_is_refused_before_it_is_read(ccgrate, monkeypatch):
     monkeypatch.setenv("CCGRATE_MAX_INPUT_BYTES", "100")
     assert ccgrate("score", BROMLEY, expect=1).stderr == (
         f"Error: {BROMLEY}: is larger than the input limit of 100 bytes; split the file, or raise the limit with "
-        "CCGRATE_MAX_INPUT_BYTES\n")
+        "CCGRATE_MAX_INPUT_BYTES\n"
+    )
 
 
 def test_a_framework_that_is_a_device_is_refused(ccgrate):
     assert ccgrate("framework", "check", "/dev/zero", expect=3).stderr == (
-        "Error: /dev/zero: is a device, not a file; give the path of a framework TOML file\n")
+        "Error: /dev/zero: is a device, not a file; give the path of a framework TOML file\n"
+    )
 
 
 def test_a_file_name_that_is_not_utf8_is_written_safely_everywhere(tmp_path):
@@ -312,23 +350,31 @@ def test_a_file_name_that_is_not_utf8_is_written_safely_everywhere(tmp_path):
         handle.write(BROMLEY.read_bytes())
     shown = f"{tmp_path}/caf\\xe9.csv"
     for output_format in ("json", "ndjson", "csv", "markdown", "table"):
-        result = subprocess.run([sys.executable, "-m", "ccgrate", "score", name, "-f", output_format, "-v"], cwd=ROOT,
-                                capture_output=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "ccgrate", "score", name, "-f", output_format, "-v"],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         result.stdout.decode("utf-8")
         assert shown.encode() in result.stderr
 
 
-@pytest.mark.parametrize(("encoding", "message"), [
-    ("punycode", '"punycode" is not a text encoding'),
-    ("rot13", '"rot13" is not a text encoding'),
-    ("base64", '"base64" is not a text encoding'),
-    ("no-such-thing", 'unknown encoding "no-such-thing"'),
-])
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("punycode", '"punycode" is not a text encoding'),
+        ("rot13", '"rot13" is not a text encoding'),
+        ("base64", '"base64" is not a text encoding'),
+        ("no-such-thing", 'unknown encoding "no-such-thing"'),
+    ],
+)
 def test_encoding_accepts_text_encodings_only(ccgrate, encoding, message):
     result = ccgrate("score", BROMLEY, "--encoding", encoding, expect=2)
     assert result.stderr.endswith(
-        f"Error: Invalid value for '--encoding': {message}; use a name such as utf-8, cp1252 or latin-1\n")
+        f"Error: Invalid value for '--encoding': {message}; use a name such as utf-8, cp1252 or latin-1\n"
+    )
 
 
 # --- signals ------------------------------------------------------------------------------------
@@ -338,8 +384,12 @@ def test_encoding_accepts_text_encodings_only(ccgrate, encoding, message):
 def big_input(tmp_path_factory) -> Path:
     """A national file large enough that writing its JSON takes a while (synthetic, fixed seed)."""
     path = tmp_path_factory.mktemp("big") / "big.csv"
-    result = subprocess.run([sys.executable, str(ROOT / "tests" / "bench" / "generate.py"), "8000"], capture_output=True,
-                            check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "generate.py"), "8000"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     path.write_bytes(result.stdout)
     return path
 
@@ -349,8 +399,11 @@ def big_input(tmp_path_factory) -> Path:
 def test_a_signal_during_a_write_never_damages_the_output(tmp_path, big_input, signum, delay):
     target = tmp_path / "ratings.json"
     target.write_text("the old ratings\n")
-    process = subprocess.Popen([sys.executable, "-m", "ccgrate", "score", str(big_input), "-f", "json", "-o", str(target),
-                                "-q"], cwd=ROOT, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccgrate", "score", str(big_input), "-f", "json", "-o", str(target), "-q"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(delay)
     process.send_signal(signum)
     stderr = process.communicate(timeout=120)[1].decode()

@@ -86,23 +86,31 @@ def test_each_value_is_at_the_exact_edge(year, pick, target):
         assert fw.band_labels(ind)[reached] == change.band_after
         numerators = population.numerators.get(ind.id)
         denominators = population.denominators.get(ind.id)
-        counted = (numerators is not None and denominators is not None and not np.isnan(numerators[index])
-                   and not np.isnan(denominators[index]) and ind.uses_counts)
+        counted = (
+            numerators is not None
+            and denominators is not None
+            and not np.isnan(numerators[index])
+            and not np.isnan(denominators[index])
+            and ind.uses_counts
+        )
         if counted:
             count = round(change.after * denominators[index] / ind.rate_scale)
             assert change.after == count * ind.rate_scale / denominators[index]  # a whole count
             back = (count - 1 if ind.direction == "higher" else count + 1) * ind.rate_scale / denominators[index]
         else:
             places = whatif.data_places(population, ind)
-            unit = 10.0 ** -places
+            unit = 10.0**-places
             assert round(change.after, places) == change.after  # at the data's precision
             back = round(change.after - unit if ind.direction == "higher" else change.after + unit, places)
         assert whatif.band_rank(population, index, ind, back) > reached
 
 
 def test_the_issues_edges_are_proposed_exactly(ccgrate):
-    document = json.loads(ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding",
-                                  "-f", "json").stdout)
+    document = json.loads(
+        ccgrate(
+            "whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json"
+        ).stdout
+    )
     to = {c["indicator"]: c["to"] for c in document["changes"]}
     assert 3.93 in to.values() and 9.6 in to.values()
 
@@ -110,9 +118,13 @@ def test_the_issues_edges_are_proposed_exactly(ccgrate):
 def test_each_suggested_value_sits_in_its_new_band_and_moves_in_the_good_direction():
     population, base = national()
     fw = population.framework
-    index = next(i for i in range(len(population))
-                 if base.rating[i] == 2 and population.judgements["finance"][i] == 0
-                 and population.judgements["leadership"][i] <= 1)
+    index = next(
+        i
+        for i in range(len(population))
+        if base.rating[i] == 2
+        and population.judgements["finance"][i] == 0
+        and population.judgements["leadership"][i] <= 1
+    )
     answer = whatif.what_if(population, index, "Good")
     assert answer.reachable and answer.changes
     for change in answer.changes:
@@ -201,7 +213,9 @@ def test_table_names_the_blocking_rule(ccgrate):
 
 
 def test_json_has_reachable_changes_and_rating_after(ccgrate):
-    text = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json").stdout
+    text = ccgrate(
+        "whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json"
+    ).stdout
     document = json.loads(text)
     assert document["reachable"] is True and document["rating_after"] == "Outstanding"
     assert document["rating_before"] == "Good"
@@ -222,12 +236,27 @@ def test_csv_ndjson_and_markdown_list_the_same_changes(ccgrate):
 
 
 def test_set_rescores_with_the_given_values(ccgrate):
-    result = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--set", "122a=55", "--set", "finance=red",
-                     "-f", "json")
+    result = ccgrate(
+        "whatif",
+        BROMLEY,
+        "--period",
+        "2017/18",
+        "--org",
+        "07Q",
+        "--set",
+        "122a=55",
+        "--set",
+        "finance=red",
+        "-f",
+        "json",
+    )
     document = json.loads(result.stdout)
     assert document["rating_before"] == "Good"
     assert document["rating_after"] == "Requires improvement"
-    assert [(c["indicator"], c["band_to"]) for c in document["changes"]] == [("122a", "top quartile"), ("finance", "red")]
+    assert [(c["indicator"], c["band_to"]) for c in document["changes"]] == [
+        ("122a", "top quartile"),
+        ("finance", "red"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -236,10 +265,16 @@ def test_set_rescores_with_the_given_values(ccgrate):
         (("--org", "07Q"), 2, "give either --target RATING or one or more --set ID=VALUE"),
         (("--org", "07Q", "--target", "Good", "--set", "122a=1"), 2, "give either --target RATING"),
         (("--org", "07Q", "--period", "2017/18", "--target", "Great"), 2, "'Great' is not a rating of the framework"),
-        (("--org", "07Q", "--period", "2017/18", "--set", "126a=140"), 1,
-         "--set 126a: 140% is outside 0-100; give a percentage between 0 and 100"),
-        (("--org", "07Q", "--period", "2017/18", "--set", "126a=-3"), 1,
-         "--set 126a: -3% is outside 0-100; give a percentage between 0 and 100"),
+        (
+            ("--org", "07Q", "--period", "2017/18", "--set", "126a=140"),
+            1,
+            "--set 126a: 140% is outside 0-100; give a percentage between 0 and 100",
+        ),
+        (
+            ("--org", "07Q", "--period", "2017/18", "--set", "126a=-3"),
+            1,
+            "--set 126a: -3% is outside 0-100; give a percentage between 0 and 100",
+        ),
         (("--org", "XXX", "--period", "2017/18", "--target", "Good"), 1, 'no organisation "XXX" in'),
         (("--org", "07Q", "--target", "Good"), 1, "holds several periods (2016/17, 2017/18); choose one with --period"),
         (("--org", "07Q", "--period", "2017/18", "--set", "finance=purple"), 1, '"purple" is not a level'),
@@ -255,7 +290,9 @@ def test_golden_table_and_json(ccgrate):
     from helpers import golden
 
     golden("whatif-syn083.txt", ccgrate("whatif", NATIONAL, "--org", "SYN083", "--target", "Good").stdout)
-    text = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json").stdout
+    text = ccgrate(
+        "whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "json"
+    ).stdout
     document = json.loads(text)
     document["ccgrate_version"] = "<version>"
     golden("whatif-bromley.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -263,24 +300,34 @@ def test_golden_table_and_json(ccgrate):
 
 def test_machine_rows_say_whose_change_it_is(ccgrate):
     """A loop over organisations concatenates: every row and line names the organisation, period and target."""
-    text = ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "csv").stdout
+    text = ccgrate(
+        "whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "csv"
+    ).stdout
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0])[:4] == ["org_code", "period", "target", "kind"]
     assert {(r["org_code"], r["period"], r["target"]) for r in rows} == {("07Q", "2017/18", "Outstanding")}
-    for line in ccgrate("whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding",
-                        "-f", "ndjson").stdout.splitlines():
+    for line in ccgrate(
+        "whatif", BROMLEY, "--period", "2017/18", "--org", "07Q", "--target", "Outstanding", "-f", "ndjson"
+    ).stdout.splitlines():
         record = json.loads(line)
-        assert (record["org_code"], record["period"], record["target"], record["schema_version"]) == \
-            ("07Q", "2017/18", "Outstanding", SCHEMA_VERSION)
+        assert (record["org_code"], record["period"], record["target"], record["schema_version"]) == (
+            "07Q",
+            "2017/18",
+            "Outstanding",
+            SCHEMA_VERSION,
+        )
 
 
-@pytest.mark.parametrize("command", [
-    ["score", str(BROMLEY)],
-    ["compare", "2016", "2017", "--data", str(BROMLEY)],
-    ["sensitivity", str(EXAMPLES / "national-2018-19.csv"), "--draws", "20"],
-    ["funnel", str(EXAMPLES / "national-2018-19.csv"), "--indicator", "126b"],
-    ["frameworks"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["score", str(BROMLEY)],
+        ["compare", "2016", "2017", "--data", str(BROMLEY)],
+        ["sensitivity", str(EXAMPLES / "national-2018-19.csv"), "--draws", "20"],
+        ["funnel", str(EXAMPLES / "national-2018-19.csv"), "--indicator", "126b"],
+        ["frameworks"],
+    ],
+)
 def test_every_ndjson_line_carries_the_schema_version(ccgrate, command):
     lines = ccgrate(*command, "-f", "ndjson", "-q").stdout.splitlines()
     assert lines and all(json.loads(line)["schema_version"] == SCHEMA_VERSION for line in lines)

@@ -103,16 +103,21 @@ def band_each(fw, ind_id: str, observations: dict) -> tuple[dict, dict | None]:
         detail = None
         if bands.detail is not None and rank >= 0:
             detail = {name: float(values[position]) for name, values in bands.detail.items()}
-        results[key] = Band(banding.labels[rank] if rank >= 0 else None,
-                            float(bands.points[position]) if rank >= 0 else None,
-                            bands.reference_for(position), bands.notes.get(position), detail)
+        results[key] = Band(
+            banding.labels[rank] if rank >= 0 else None,
+            float(bands.points[position]) if rank >= 0 else None,
+            bands.reference_for(position),
+            bands.notes.get(position),
+            detail,
+        )
     return results, bands.stats
 
 
 def banded(fw, O, D, direction_key="c2"):
     ind = fw.indicator(direction_key)
     observations = {
-        i: Observation(100 * o / d if ind.unit == "%" else o / d, float(o), float(d)) for i, (o, d) in enumerate(zip(O, D))
+        i: Observation(100 * o / d if ind.unit == "%" else o / d, float(o), float(d))
+        for i, (o, d) in enumerate(zip(O, D))
     }
     return band_each(fw, direction_key, observations)
 
@@ -134,7 +139,14 @@ def test_zscores_agree_with_the_reference(data, transform, overdispersion, trim_
     )
     result, stats = banded(fw, O, D)
     expected = reference(
-        O, D, data=data, transform=transform, target=target, overdispersion=overdispersion, trim=0.1, trim_method=trim_method
+        O,
+        D,
+        data=data,
+        transform=transform,
+        target=target,
+        overdispersion=overdispersion,
+        trim=0.1,
+        trim_method=trim_method,
     )
     assert stats["phi"] == pytest.approx(expected["phi"], rel=1e-9)
     assert stats["tau2"] == pytest.approx(expected["tau2"], rel=1e-9, abs=1e-12)
@@ -313,7 +325,8 @@ def test_standard_with_significance(numerator, denominator, label):
     result, _ = band_each(fw, "c1", {0: Observation(100 * numerator / denominator, numerator, denominator)})
     assert result[0].label == label
     assert (
-        result[0].points == {"significantly met": 100.0, "met": 200 / 3, "not met": 100 / 3, "significantly missed": 0.0}[label]
+        result[0].points
+        == {"significantly met": 100.0, "met": 200 / 3, "not met": 100 / 3, "significantly missed": 0.0}[label]
     )
 
 
@@ -337,8 +350,14 @@ def test_standard_with_significance_but_no_counts_uses_the_value():
             {"data": "ratio", "transform": "arcsine"},
             'indicators[3].transform (id "c2"): "arcsine" does not suit ratio data (use log or sqrt)',
         ),
-        ({"target": 0.0}, 'indicators[3].target (id "c2"): a percentage target must lie strictly between 0 and 100, got 0'),
-        ({"data": "ratio", "target": -1.0}, 'indicators[3].target (id "c2"): a ratio target must be greater than 0, got -1'),
+        (
+            {"target": 0.0},
+            'indicators[3].target (id "c2"): a percentage target must lie strictly between 0 and 100, got 0',
+        ),
+        (
+            {"data": "ratio", "target": -1.0},
+            'indicators[3].target (id "c2"): a ratio target must be greater than 0, got -1',
+        ),
         (
             {"trim_method": "truncate", "trim": 0.0},
             'indicators[3].trim (id "c2"): truncating needs a trim above 0 and at most 1/3, got 0',

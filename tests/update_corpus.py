@@ -25,8 +25,14 @@ def main(patterns: list[str]) -> None:
         args = list(case["args"])
         if patterns and not any(p in " ".join(args) for p in patterns):
             continue
-        done = subprocess.run([sys.executable, "-m", "ccgrate", *args], cwd=CORPUS, capture_output=True, text=True,
-                              env=environment, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, "-m", "ccgrate", *args],
+            cwd=CORPUS,
+            capture_output=True,
+            text=True,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+        )
         if done.returncode != case["exit"] or done.stderr != case["stderr"]:
             print(f"updated: {' '.join(args)}")
             case["exit"] = done.returncode

@@ -25,7 +25,9 @@ def rerun(block: str, scratch: Path, environment: dict[str, str]) -> str:
     rebuilt = [chunks[0]]
     for chunk in chunks[1:]:
         command = chunk.partition("\n")[0]
-        output = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=scratch, env=environment).stdout
+        output = subprocess.run(
+            command, shell=True, capture_output=True, text=True, cwd=scratch, env=environment
+        ).stdout
         lines = [line.rstrip() for line in output.rstrip("\n").split("\n")]
         rebuilt.append(command + "\n" + "\n".join(lines) + "\n")
     return "$ ".join(rebuilt)
@@ -39,8 +41,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
         (scratch / "examples").symlink_to(ROOT / "examples")
-        text = re.sub(r"(```console\n)(.*?)(```)", lambda m: m.group(1) + rerun(m.group(2), scratch, environment) + m.group(3),
-                      text, flags=re.S)
+        text = re.sub(
+            r"(```console\n)(.*?)(```)",
+            lambda m: m.group(1) + rerun(m.group(2), scratch, environment) + m.group(3),
+            text,
+            flags=re.S,
+        )
     README.write_text(text, encoding="utf-8")
     return 0
 

@@ -75,7 +75,7 @@ class Calibration:
 
 
 def parse_target(text: str, ratings: list[str], rated: int) -> dict[str, int]:
-    """"Outstanding=9.7,Good=48.3,..." as counts: counts that add up to the rated organisations, or percentages."""
+    """ "Outstanding=9.7,Good=48.3,..." as counts: counts that add up to the rated organisations, or percentages."""
     found: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:
@@ -83,8 +83,10 @@ def parse_target(text: str, ratings: list[str], rated: int) -> dict[str, int]:
         name, sep, number = part.partition("=")
         rating = next((r for r in ratings if r.lower() == name.strip().lower()), None)
         if not sep or rating is None:
-            raise DataError(f'--target: "{part}" is not RATING=NUMBER for a rating of the scale ({", ".join(ratings)})',
-                            hint='write for example --target "Outstanding=10,Good=48,Requires improvement=33,Inadequate=9"')
+            raise DataError(
+                f'--target: "{part}" is not RATING=NUMBER for a rating of the scale ({", ".join(ratings)})',
+                hint='write for example --target "Outstanding=10,Good=48,Requires improvement=33,Inadequate=9"',
+            )
         try:
             value = float(number)
         except ValueError:
@@ -223,7 +225,7 @@ def calibrate(
     else:
         table = document["areas"][area_index]
         cuts_table = tomlkit.inline_table()
-        cuts_table.update({rating: value for rating, value in zip(ratings[:-1], cuts_after)})
+        cuts_table.update(dict(zip(ratings[:-1], cuts_after)))
         if "scale" in table:
             table["scale"]["cuts"] = cuts_table
         else:
@@ -243,7 +245,9 @@ def calibrate(
             f"scoring that file gives {_describe(achieved, ratings)} (target {_describe(target, ratings)})"
         )
         if changed_indicators:
-            record += f", after the quantile cut points of {len(changed_indicators)} indicators were set from its values"
+            record += (
+                f", after the quantile cut points of {len(changed_indicators)} indicators were set from its values"
+            )
         meta["provenance"] = _multiline(original_provenance + "\n\n" + textwrap.fill(record + ".", 100) + "\n")
         return tomlkit.dumps(document)
 
@@ -330,7 +334,9 @@ class _Search:
         count = len(result)
         # An organisation reaches the rating above a cut at gap p when its score is at least distinct[p - 1].
         thresholds = np.where(candidates > 0, self.distinct[np.maximum(candidates - 1, 0)], np.inf)  # k x cuts
-        provisional = positions_against(np.repeat(self.all_scores[:, None], len(candidates), axis=1), thresholds, self.on_cut)
+        provisional = positions_against(
+            np.repeat(self.all_scores[:, None], len(candidates), axis=1), thresholds, self.on_cut
+        )
         provisional = np.where(self.rated[:, None], provisional, np.int8(-1))
         if self.area is not None:
             final = provisional
@@ -353,8 +359,12 @@ class _Search:
             if area.scale is not None:
                 areas[area.id] = np.repeat(result.area_ratings[:, index], k)
                 continue
-            positions = positions_against(np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds, fw.scale.on_cut)
-            enough = (result.area_used[:, index] >= fw.scoring.area_min_indicators) & ~np.isnan(result.area_scores[:, index])
+            positions = positions_against(
+                np.repeat(result.area_scores[:, index, None], k, axis=1), thresholds, fw.scale.on_cut
+            )
+            enough = (result.area_used[:, index] >= fw.scoring.area_min_indicators) & ~np.isnan(
+                result.area_scores[:, index]
+            )
             areas[area.id] = np.where(enough[:, None], positions, np.int8(-1)).ravel()
         context = result.context
         return PopulationContext(

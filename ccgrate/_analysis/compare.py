@@ -117,11 +117,19 @@ class Comparison:
         for label, only in ((self.a.label, self.only_a), (self.b.label, self.only_b)):
             lonely = [code for code, _ in only if code.upper() in typed]
             if lonely:
-                raise DataError(f"{lonely[0]} is in {label} only, so it cannot be compared",
-                                hint="organisations in one year only are listed without --org (--map pairs merged "
-                                     "organisations with their successors)")
-        wanted = set(match_orgs(specs, {c.org_code: c.org_name for c in self.orgs}, "both years",
-                                hint="check the code; organisations in one year only are listed without --org"))
+                raise DataError(
+                    f"{lonely[0]} is in {label} only, so it cannot be compared",
+                    hint="organisations in one year only are listed without --org (--map pairs merged "
+                    "organisations with their successors)",
+                )
+        wanted = set(
+            match_orgs(
+                specs,
+                {c.org_code: c.org_name for c in self.orgs},
+                "both years",
+                hint="check the code; organisations in one year only are listed without --org",
+            )
+        )
         self.orgs = [c for c in self.orgs if c.org_code in wanted]
 
     def keep_indicators(self, ids: Sequence[str]) -> None:
@@ -130,7 +138,9 @@ class Comparison:
         known = {i.id.lower() for c in self.orgs for i in c.indicators}
         absent = sorted(chosen - known)
         if absent:
-            raise DataError(f"no indicator {', '.join(absent)} in either year's framework", hint="check the indicator ids")
+            raise DataError(
+                f"no indicator {', '.join(absent)} in either year's framework", hint="check the indicator ids"
+            )
         self.orgs = [replace(c, indicators=[i for i in c.indicators if i.id.lower() in chosen]) for c in self.orgs]
 
 
@@ -245,7 +255,9 @@ def _areas(a: Assessment, b: Assessment) -> list[tuple[str, str, str | None, str
     return [(ar.id, ar.name, ratings_a[ar.id], ar.rating) for ar in b.areas if ar.id in ratings_a]
 
 
-def _indicators(fa: Framework, fb: Framework, a: Assessment, b: Assessment, same_meaning: set[str]) -> list[IndicatorChange]:
+def _indicators(
+    fa: Framework, fb: Framework, a: Assessment, b: Assessment, same_meaning: set[str]
+) -> list[IndicatorChange]:
     results_a = {i.id: i for i in a.indicators}
     results_b = {i.id: i for i in b.indicators}
     order = [i.id for i in fa.indicators] + [i.id for i in fb.indicators if i.id not in results_a]
@@ -256,15 +268,32 @@ def _indicators(fa: Framework, fb: Framework, a: Assessment, b: Assessment, same
         assert some is not None
         if ra is None or rb is None:
             movement = "only in A" if rb is None else "only in B"
-            changes.append(IndicatorChange(ind_id, some.name, some.unit, ra.value if ra else None, rb.value if rb else None,
-                                           ra.band if ra else None, rb.band if rb else None, movement, None))
+            changes.append(
+                IndicatorChange(
+                    ind_id,
+                    some.name,
+                    some.unit,
+                    ra.value if ra else None,
+                    rb.value if rb else None,
+                    ra.band if ra else None,
+                    rb.band if rb else None,
+                    movement,
+                    None,
+                )
+            )
             continue
         if ind_id not in same_meaning:
-            changes.append(IndicatorChange(ind_id, rb.name, rb.unit, ra.value, rb.value, ra.band, rb.band, "redefined", None))
+            changes.append(
+                IndicatorChange(ind_id, rb.name, rb.unit, ra.value, rb.value, ra.band, rb.band, "redefined", None)
+            )
             continue
         movement = _value_movement(fb.indicator(ind_id), ra.value, rb.value, fb)
         same_bands = fa.band_labels(fa.indicator(ind_id)) == fb.band_labels(fb.indicator(ind_id))
-        band_change = ra.band_rank - rb.band_rank if same_bands and ra.band_rank is not None and rb.band_rank is not None else None
+        band_change = (
+            ra.band_rank - rb.band_rank
+            if same_bands and ra.band_rank is not None and rb.band_rank is not None
+            else None
+        )
         z = _two_proportion_z(fb.indicator(ind_id), ra, rb)
         changes.append(
             IndicatorChange(
@@ -362,7 +391,9 @@ def compare_sides(
             warnings.append(f"{mapping.source}: no organisation of one side merged into one of the other")
     how = combine if combine != "auto" else ("weighted" if mapping is not None and mapping.weights else "mean")
 
-    def on_other_boundaries(side: str, framework: Framework, orgs: list[OrgInput]) -> tuple[list[OrgInput], dict[str, list[str]]]:
+    def on_other_boundaries(
+        side: str, framework: Framework, orgs: list[OrgInput]
+    ) -> tuple[list[OrgInput], dict[str, list[str]]]:
         if restated != side:
             return list(orgs), {}
         targets, names = (set(names_b), names_b) if side == "a" else (set(names_a), names_a)
@@ -376,7 +407,11 @@ def compare_sides(
 
     cross_a = cross_b = None
     if (fa.id, fa.sha256) != (fb.id, fb.sha256):
-        keep = {i.lower() for i in comparable(fa, fb)} | {j.lower() for j in fa.judgements} | {j.lower() for j in fb.judgements}
+        keep = (
+            {i.lower() for i in comparable(fa, fb)}
+            | {j.lower() for j in fa.judgements}
+            | {j.lower() for j in fb.judgements}
+        )
         try:
             cross_a = _cross_scores(side_a, fb, keep, reading, lambda orgs: on_other_boundaries("a", fb, orgs)[0])
             cross_b = _cross_scores(side_b, fa, keep, reading, lambda orgs: on_other_boundaries("b", fa, orgs)[0])
@@ -418,7 +453,11 @@ def _cross_scores(
     boundaries: Callable[[list[OrgInput]], list[OrgInput]],
 ) -> dict[str, float | None]:
     """Each organisation's score for this side's data under another framework."""
-    prepared = prepare([(side.name, side.raw)], framework=framework, periods=_wanted(side), reading=reading, only=lambda fw: keep)
+    prepared = prepare(
+        [(side.name, side.raw)], framework=framework, periods=_wanted(side), reading=reading, only=lambda fw: keep
+    )
     population = _single(prepared, side.name)
     result = assess_population(framework, boundaries([population.org(i) for i in range(len(population))]))
-    return {code: (None if np.isnan(score) else float(score)) for code, score in zip(result.population.codes, result.score)}
+    return {
+        code: (None if np.isnan(score) else float(score)) for code, score in zip(result.population.codes, result.score)
+    }

@@ -44,7 +44,8 @@ class DistributionCheck:
         if self.published:
             total = sum(self.published.values()) if set(self.published) == set(self.ratings) else None
             published = ", ".join(
-                f"{r} {n}" + (f" ({n / total:.1%})" if total else "") for r, n in self.published.items())
+                f"{r} {n}" + (f" ({n / total:.1%})" if total else "") for r, n in self.published.items()
+            )
             text += f"; published: {published}"
         return text
 
@@ -74,7 +75,9 @@ def check(result: PopulationResult) -> DistributionCheck | None:
             if rating in counts and expected_total:
                 expected = number / expected_total
                 if abs(found.share(rating) - expected) > SHARE_TOLERANCE:
-                    found.problems.append(f"{rating} is {found.share(rating):.1%} here against {expected:.1%} published")
+                    found.problems.append(
+                        f"{rating} is {found.share(rating):.1%} here against {expected:.1%} published"
+                    )
     else:
         worst = ratings[-1]
         if found.share(worst) >= WORST_ALARM:

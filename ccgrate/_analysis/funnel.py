@@ -70,7 +70,9 @@ def build_funnel(run: ScoreRun, indicator_id: str, period: str | None = None) ->
         entries = [e for e in entries if e["period"] == period]
     if len(entries) > 1:
         periods = ", ".join(e["period"] for e in entries)
-        raise DataError(f"indicator {indicator_id} appears in several periods ({periods})", hint="choose one with --period")
+        raise DataError(
+            f"indicator {indicator_id} appears in several periods ({periods})", hint="choose one with --period"
+        )
     if not entries:
         raise DataError(f"indicator {indicator_id} has no z-scores for period {period}", hint="check --period")
     entry = entries[0]
@@ -89,7 +91,9 @@ def build_funnel(run: ScoreRun, indicator_id: str, period: str | None = None) ->
     setting, phi, tau2 = entry["overdispersion"], entry["phi"], entry["tau2"]
 
     def limits(denominator: float) -> dict[str, float]:
-        raw = dispersion.funnel_limits(kind, t0, float(dispersion.standard_error(kind, denominator)), setting, phi, tau2)
+        raw = dispersion.funnel_limits(
+            kind, t0, float(dispersion.standard_error(kind, denominator)), setting, phi, tau2
+        )
         return {key: value * scale for key, value in raw.items()}
 
     points = []
@@ -101,18 +105,37 @@ def build_funnel(run: ScoreRun, indicator_id: str, period: str | None = None) ->
         detail = result.detail or {}
         points.append(
             FunnelPoint(
-                a.org_code, a.org_name, result.value, result.numerator, result.denominator,
-                detail.get("z"), detail.get("z_adj"), result.band,
-                limits(result.denominator) if result.denominator else {}, result.note,
+                a.org_code,
+                a.org_name,
+                result.value,
+                result.numerator,
+                result.denominator,
+                detail.get("z"),
+                detail.get("z_adj"),
+                result.band,
+                limits(result.denominator) if result.denominator else {},
+                result.note,
             )
         )
     denominators = [p.denominator for p in points if p.denominator and p.z is not None]
     low, high = min(denominators), max(denominators)
     steps = [low * (high / low) ** (i / (CURVE_POINTS - 1)) for i in range(CURVE_POINTS)] if high > low else [low]
     return Funnel(
-        indicator=ind.id, name=ind.name, unit=ind.unit, direction=ind.direction, period=entry["period"],
-        source=entry["source"], framework=fw.id, target=entry["target"], transform=kind, overdispersion=setting,
-        phi=phi, tau2=tau2, n=entry["n"], scale=scale, points=points,
+        indicator=ind.id,
+        name=ind.name,
+        unit=ind.unit,
+        direction=ind.direction,
+        period=entry["period"],
+        source=entry["source"],
+        framework=fw.id,
+        target=entry["target"],
+        transform=kind,
+        overdispersion=setting,
+        phi=phi,
+        tau2=tau2,
+        n=entry["n"],
+        scale=scale,
+        points=points,
         curve=[(d, limits(d)) for d in steps],
         framework_sha256=fw.sha256,
         framework_reconstructed=fw.reconstructed,

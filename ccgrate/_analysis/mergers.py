@@ -42,8 +42,9 @@ def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Merger
             lines.append(previous_end + 1)
             previous_end = reader.line_num
     except csv.Error as error:
-        raise DataError(f"unreadable CSV: {error}", where=location(source, previous_end + 1),
-                        hint="check the quoting on this line") from None
+        raise DataError(
+            f"unreadable CSV: {error}", where=location(source, previous_end + 1), hint="check the quoting on this line"
+        ) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise DataError("the merger map is empty", where=source, hint="give a CSV with old_code,new_code[,weight]")
     header = [cell.strip().lower().replace(" ", "_") for cell in rows[0]]
@@ -73,8 +74,11 @@ def read_mapping(raw: bytes, source: str, encoding: str = "utf-8-sig") -> Merger
         old = read_code(row[old_at], location(source, line, old_at + 1), "old_code")
         new = read_code(row[new_at], location(source, line, new_at + 1), "new_code")
         if old == new:
-            raise DataError(f"{old} is mapped to itself", where=location(source, line),
-                            hint="a row maps an organisation that merged away to its successor")
+            raise DataError(
+                f"{old} is mapped to itself",
+                where=location(source, line),
+                hint="a row maps an organisation that merged away to its successor",
+            )
         if old in successor and successor[old] != new:
             raise DataError(
                 f"{old} is mapped to both {successor[old]} and {new}",
@@ -105,10 +109,12 @@ def _refuse_cycles(successor: dict[str, str], line_of: dict[str, int], source: s
         current = start
         while current in successor and current not in done:
             if current in on_path:
-                loop = path[path.index(current):] + [current]
-                raise DataError(f"the mergers go round in a circle: {' -> '.join(loop)}",
-                                where=location(source, line_of[current]),
-                                hint="each organisation merges into one that still exists")
+                loop = path[path.index(current) :] + [current]
+                raise DataError(
+                    f"the mergers go round in a circle: {' -> '.join(loop)}",
+                    where=location(source, line_of[current]),
+                    hint="each organisation merges into one that still exists",
+                )
             on_path.add(current)
             path.append(current)
             current = successor[current]
@@ -152,11 +158,15 @@ def restate(
             restated.append(members[0])
             continue
         merged[code] = sorted(m.org_code for m in members)
-        restated.append(_combined(framework, code, names.get(code, " + ".join(merged[code])), members, mapping, combine))
+        restated.append(
+            _combined(framework, code, names.get(code, " + ".join(merged[code])), members, mapping, combine)
+        )
     return restated, merged
 
 
-def _combined(framework: Framework, code: str, name: str, members: list[OrgInput], mapping: MergerMap, combine: str) -> OrgInput:
+def _combined(
+    framework: Framework, code: str, name: str, members: list[OrgInput], mapping: MergerMap, combine: str
+) -> OrgInput:
     def weight(org: OrgInput) -> float:
         if combine != "weighted":
             return 1.0

@@ -115,9 +115,17 @@ class Report:
     frameworks: list[dict[str, Any]]
 
 
-def build_report(run: ScoreRun, *, previous: ScoreRun | None = None, sensitivities: Sequence[Sensitivity | None] = (),
-                 whatif: bool | None = None, version: str = "", caveat: str | None = None,
-                 previous_source: str | None = None, progress: Callable[[str], None] | None = None) -> Report:
+def build_report(
+    run: ScoreRun,
+    *,
+    previous: ScoreRun | None = None,
+    sensitivities: Sequence[Sensitivity | None] = (),
+    whatif: bool | None = None,
+    version: str = "",
+    caveat: str | None = None,
+    previous_source: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
     """The report of a scoring run. `sensitivities` has one result (or None) per population;
     `whatif` None means: for the sections when there are few of them."""
     inputs = {f.source: f.content_sha256 for f in run.inputs}
@@ -133,15 +141,26 @@ def build_report(run: ScoreRun, *, previous: ScoreRun | None = None, sensitiviti
         for index in chosen:
             if progress is not None:
                 progress(f"section {len(sections) + 1:,} of {total_sections:,}")
-            sections.append(_section(result, index, spreads, inputs.get(result.population.source, ""), search,
-                                     sensitivity))
-    title = ("ccgrate report: " + ", ".join(dict.fromkeys(o.period for o in overviews))) if overviews else "ccgrate report"
+            sections.append(
+                _section(result, index, spreads, inputs.get(result.population.source, ""), search, sensitivity)
+            )
+    title = (
+        ("ccgrate report: " + ", ".join(dict.fromkeys(o.period for o in overviews))) if overviews else "ccgrate report"
+    )
     return Report(
-        title=title, version=version, caveat=caveat, overviews=overviews, sections=sections,
-        inputs=[{"source": f.source, "sha256": f.sha256, "content_sha256": f.content_sha256, "rows": f.rows}
-                for f in run.inputs],
-        frameworks=[{"id": fw.id, "name": fw.framework.name, "sha256": fw.sha256, "reconstructed": fw.reconstructed}
-                    for fw in run.frameworks],
+        title=title,
+        version=version,
+        caveat=caveat,
+        overviews=overviews,
+        sections=sections,
+        inputs=[
+            {"source": f.source, "sha256": f.sha256, "content_sha256": f.content_sha256, "rows": f.rows}
+            for f in run.inputs
+        ],
+        frameworks=[
+            {"id": fw.id, "name": fw.framework.name, "sha256": fw.sha256, "reconstructed": fw.reconstructed}
+            for fw in run.frameworks
+        ],
     )
 
 
@@ -149,8 +168,13 @@ def _label(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text).strip("-").lower()
 
 
-def _overview(result: PopulationResult, number: int, sensitivity: Sensitivity | None, previous: ScoreRun | None,
-              previous_source: str | None) -> Overview:
+def _overview(
+    result: PopulationResult,
+    number: int,
+    sensitivity: Sensitivity | None,
+    previous: ScoreRun | None,
+    previous_source: str | None,
+) -> Overview:
     from ccgrate._analysis.distribution import check
 
     fw, population = result.framework, result.population
@@ -160,36 +184,59 @@ def _overview(result: PopulationResult, number: int, sensitivity: Sensitivity | 
     found = check(result)
     published = dict(fw.framework.published_distribution or {}) if found is not None else {}
     published_total = sum(published.values()) if published else None
-    distribution = [{"rating": r, "count": counts[r], "share": counts[r] / rated if rated else 0.0,
-                     "published": published.get(r), "published_share":
-                         (published[r] / published_total) if published_total and r in published else None}
-                    for r in ratings]
+    distribution = [
+        {
+            "rating": r,
+            "count": counts[r],
+            "share": counts[r] / rated if rated else 0.0,
+            "published": published.get(r),
+            "published_share": (published[r] / published_total) if published_total and r in published else None,
+        }
+        for r in ratings
+    ]
     unrated = len(population) - rated
     if unrated:
-        distribution.append({"rating": "not rated", "count": unrated, "share": None, "published": None,
-                             "published_share": None})
+        distribution.append(
+            {"rating": "not rated", "count": unrated, "share": None, "published": None, "published_share": None}
+        )
     columns = [d.name for d in fw.domains] + [a.name for a in fw.areas]
     probabilities = sensitivity.probabilities if sensitivity is not None else None
     rows = []
     for index in range(len(population)):
         rating = result.rating[index]
         row = {
-            "code": population.codes[index], "name": population.names[index],
+            "code": population.codes[index],
+            "name": population.names[index],
             "anchor": _anchor(population.codes[index], population.period),
-            "rating": ratings[rating] if rating >= 0 else None, "rank": int(rating) if rating >= 0 else len(ratings),
+            "rating": ratings[rating] if rating >= 0 else None,
+            "rank": int(rating) if rating >= 0 else len(ratings),
             "score": _finite(result.score[index]),
             "cells": [_finite(v) for v in result.domain_scores[index].tolist()]
-            + [fw.area_ratings(area)[int(r)] if r >= 0 else None for area, r in zip(fw.areas, result.area_ratings[index])],
+            + [
+                fw.area_ratings(area)[int(r)] if r >= 0 else None
+                for area, r in zip(fw.areas, result.area_ratings[index])
+            ],
             "area_ranks": [int(r) for r in result.area_ratings[index]],
             "rules": [o.rule.id for o in result.outcomes if o.fired[index]],
         }
         if probabilities is not None:
             row["p_same"] = float(probabilities[index, rating]) if rating >= 0 else None
         rows.append(row)
-    overview = Overview(_anchor("overview", population.period, str(number)), population.period, fw.id,
-                        fw.framework.name, population.source, ratings, distribution, published_total, columns,
-                        len(fw.domains), rows,
-                        _strips(result), draws=sensitivity.draws if sensitivity is not None else None)
+    overview = Overview(
+        _anchor("overview", population.period, str(number)),
+        population.period,
+        fw.id,
+        fw.framework.name,
+        population.source,
+        ratings,
+        distribution,
+        published_total,
+        columns,
+        len(fw.domains),
+        rows,
+        _strips(result),
+        draws=sensitivity.draws if sensitivity is not None else None,
+    )
     if previous is not None:
         _compare(overview, result, previous, previous_source)
     return overview
@@ -217,24 +264,41 @@ def _strips(result: PopulationResult) -> list[Strip]:
         compared = [c for c in bands.compared if math.isfinite(c)]
         low = float(min(values[present].min(), *compared)) if compared else float(values[present].min())
         high = float(max(values[present].max(), *compared)) if compared else float(values[present].max())
-        span = (high - low) or 1.0
-
-        def x(value: float) -> float:
-            return round(8 + (value - low) / span * (STRIP_WIDTH - 16), 1)
+        x = _strip_position(low, (high - low) or 1.0)
 
         labels = fw.band_labels(ind)
         dots = []
         for index in np.flatnonzero(present).tolist():
             rank = int(bands.rank[index])
             band = labels[rank] if 0 <= rank < len(labels) else "not banded"
-            dots.append((x(float(values[index])), rank, f"{population.codes[index]}: {_number(values[index])} ({band})"))
+            dots.append(
+                (x(float(values[index])), rank, f"{population.codes[index]}: {_number(values[index])} ({band})")
+            )
         median = float(np.median(values[present]))
-        summary = (f"{counted(int(present.sum()), 'organisation')} from {_number(values[present].min())} to "
-                   f"{_number(values[present].max())} (median {_number(median)})"
-                   + (f"; bands divided at {', '.join(_number(c) for c in compared)}" if compared else ""))
-        strips.append(Strip(ind.id, ind.name, ind.unit, getattr(ind, "direction", None), dots,
-                            [(x(c), _number(c)) for c in compared], low, high, summary))
+        summary = (
+            f"{counted(int(present.sum()), 'organisation')} from {_number(values[present].min())} to "
+            f"{_number(values[present].max())} (median {_number(median)})"
+            + (f"; bands divided at {', '.join(_number(c) for c in compared)}" if compared else "")
+        )
+        strips.append(
+            Strip(
+                ind.id,
+                ind.name,
+                ind.unit,
+                getattr(ind, "direction", None),
+                dots,
+                [(x(c), _number(c)) for c in compared],
+                low,
+                high,
+                summary,
+            )
+        )
     return strips
+
+
+def _strip_position(low: float, span: float) -> Callable[[float], float]:
+    """Where a value sits across a strip whose values run from `low` over `span`."""
+    return lambda value: round(8 + (value - low) / span * (STRIP_WIDTH - 16), 1)
 
 
 def counted(count: int, noun: str) -> str:
@@ -257,18 +321,51 @@ def _spreads(result: PopulationResult) -> dict[str, Spread | None]:
     return spreads
 
 
-def _section(result: PopulationResult, index: int, spreads: dict[str, Spread | None], input_sha256: str, search: bool,
-             sensitivity: Sensitivity | None) -> Section:
+def _section(
+    result: PopulationResult,
+    index: int,
+    spreads: dict[str, Spread | None],
+    input_sha256: str,
+    search: bool,
+    sensitivity: Sensitivity | None,
+) -> Section:
     fw, population = result.framework, result.population
     a = result.assessment(index)
     ratings = list(fw.scale.ratings)
     sentence = _sentence(a)
-    rules = [{"rule": r.rule, "effect": r.effect, "target": r.target, "before": r.before, "after": r.after,
-              "reason": r.reason, "changed": r.before != r.after} for r in a.rules_fired]
-    domains = [{"name": d.name, "score": d.score, "weight": d.weight, "spread": spreads.get(f"domain:{d.id}"),
-                "scored": d.scored, "total": d.total} for d in a.domains]
-    areas = [{"name": ar.name, "score": ar.score, "rating": ar.rating, "method": ar.method,
-              "spread": spreads.get(f"area:{ar.id}")} for ar in a.areas]
+    rules = [
+        {
+            "rule": r.rule,
+            "effect": r.effect,
+            "target": r.target,
+            "before": r.before,
+            "after": r.after,
+            "reason": r.reason,
+            "changed": r.before != r.after,
+        }
+        for r in a.rules_fired
+    ]
+    domains = [
+        {
+            "name": d.name,
+            "score": d.score,
+            "weight": d.weight,
+            "spread": spreads.get(f"domain:{d.id}"),
+            "scored": d.scored,
+            "total": d.total,
+        }
+        for d in a.domains
+    ]
+    areas = [
+        {
+            "name": ar.name,
+            "score": ar.score,
+            "rating": ar.rating,
+            "method": ar.method,
+            "spread": spreads.get(f"area:{ar.id}"),
+        }
+        for ar in a.areas
+    ]
     indicators = []
     for i in a.indicators:
         position = None
@@ -277,24 +374,56 @@ def _section(result: PopulationResult, index: int, spreads: dict[str, Spread | N
             present = values[~np.isnan(values)]
             better = (present < i.value) if i.direction != "lower" else (present > i.value)
             position = f"{int(better.sum())} of {len(present) - 1}" if len(present) > 1 else None
-        indicators.append({"id": i.id, "name": i.name, "domain": i.domain, "value": _shown_value(i.value, i.unit),
-                           "band": i.band, "band_rank": i.band_rank, "bands": i.band_count, "reference": i.reference,
-                           "position": position, "points": i.points})
+        indicators.append(
+            {
+                "id": i.id,
+                "name": i.name,
+                "domain": i.domain,
+                "value": _shown_value(i.value, i.unit),
+                "band": i.band,
+                "band_rank": i.band_rank,
+                "bands": i.band_count,
+                "reference": i.reference,
+                "position": position,
+                "points": i.points,
+            }
+        )
     whatif, command = None, None
     rating = result.rating[index]
     if rating > 0:
         target = ratings[rating - 1]
-        command = (f"ccgrate whatif {shlex.quote(population.source)} --org {shlex.quote(a.org_code)} "
-                   f"--period {a.period} --target {shlex.quote(target)}")
+        command = (
+            f"ccgrate whatif {shlex.quote(population.source)} --org {shlex.quote(a.org_code)} "
+            f"--period {a.period} --target {shlex.quote(target)}"
+        )
         if search:
             whatif = _whatif(population, index, target)
     probabilities = None
     if sensitivity is not None:
         shares = sensitivity.probabilities[index].tolist()
         probabilities = [(r, shares[k]) for k, r in enumerate(ratings)] + [("not rated", shares[-1])]
-    return Section(_anchor(a.org_code, a.period), a.org_code, a.org_name, a.period, fw.id, a.rating,
-                   a.provisional_rating, a.score, a.coverage, sentence, rules, domains, areas, indicators, whatif,
-                   command, probabilities, list(a.warnings), fw.sha256, input_sha256)
+    return Section(
+        _anchor(a.org_code, a.period),
+        a.org_code,
+        a.org_name,
+        a.period,
+        fw.id,
+        a.rating,
+        a.provisional_rating,
+        a.score,
+        a.coverage,
+        sentence,
+        rules,
+        domains,
+        areas,
+        indicators,
+        whatif,
+        command,
+        probabilities,
+        list(a.warnings),
+        fw.sha256,
+        input_sha256,
+    )
 
 
 def _shown_value(value: float | str | None, unit: str) -> str:
@@ -322,11 +451,26 @@ def _whatif(population: Population, index: int, target: str) -> dict[str, Any]:
     from ccgrate._analysis.whatif import what_if
 
     answer = what_if(population, index, target)
-    return {"target": target, "reachable": answer.reachable, "note": answer.note,
-            "rating_after": answer.rating_after, "score_after": answer.score_after,
-            "changes": [{"kind": c.kind, "id": c.id, "name": c.name, "before": c.before, "after": c.after,
-                         "band_before": c.band_before, "band_after": c.band_after} for c in answer.changes],
-            "blocking": [f"{rule}: {reason}" for rule, reason in answer.blocking]}
+    return {
+        "target": target,
+        "reachable": answer.reachable,
+        "note": answer.note,
+        "rating_after": answer.rating_after,
+        "score_after": answer.score_after,
+        "changes": [
+            {
+                "kind": c.kind,
+                "id": c.id,
+                "name": c.name,
+                "before": c.before,
+                "after": c.after,
+                "band_before": c.band_before,
+                "band_after": c.band_after,
+            }
+            for c in answer.changes
+        ],
+        "blocking": [f"{rule}: {reason}" for rule, reason in answer.blocking],
+    }
 
 
 def _compare(overview: Overview, result: PopulationResult, previous: ScoreRun, previous_source: str | None) -> None:
@@ -347,11 +491,25 @@ def _compare(overview: Overview, result: PopulationResult, previous: ScoreRun, p
         old_rating, old_score = before[row["code"]]
         matrix[old_rating if old_rating in ratings else "not rated"][row["rating"] or "not rated"] += 1
         if old_score is not None and row["score"] is not None:
-            movers.append({"code": row["code"], "name": row["name"], "anchor": row["anchor"], "before": old_rating,
-                           "after": row["rating"], "score_before": old_score, "score_after": row["score"],
-                           "change": row["score"] - old_score})
+            movers.append(
+                {
+                    "code": row["code"],
+                    "name": row["name"],
+                    "anchor": row["anchor"],
+                    "before": old_rating,
+                    "after": row["rating"],
+                    "score_before": old_score,
+                    "score_after": row["score"],
+                    "change": row["score"] - old_score,
+                }
+            )
     movers.sort(key=lambda m: (-abs(m["change"]), m["code"]))
     matched = sum(sum(r.values()) for r in matrix.values())
-    overview.transitions = {"labels": labels, "matrix": matrix, "matched": matched, "source": previous_source,
-                            "unmatched": len(overview.rows) - matched}
+    overview.transitions = {
+        "labels": labels,
+        "matrix": matrix,
+        "matched": matched,
+        "source": previous_source,
+        "unmatched": len(overview.rows) - matched,
+    }
     overview.movers = movers[:10]

@@ -209,14 +209,18 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
         drawn = []
         for (area, own, own_bands, _), table in zip(frozen, cutoffs):
             points = np.append(np.asarray(fw.band_points(own), dtype=np.float64), np.nan)
-            drawn.append(_Drawn(area, table[:, moving], own.direction == "higher", points, own_bands.points[rows[moving]]))
+            drawn.append(
+                _Drawn(area, table[:, moving], own.direction == "higher", points, own_bands.points[rows[moving]])
+            )
         found.append(_Resampled(column, rows[moving], drawn))
     return found
 
 
 def _own_bandings(fw: Framework, ind: AnyIndicator) -> list[tuple[str, AnyIndicator]]:
     """The areas that band this indicator their own way, with that banding."""
-    return [(area.id, own) for area in fw.areas if ind.area == area.id and (own := fw.area_indicator(area, ind)) is not ind]
+    return [
+        (area.id, own) for area in fw.areas if ind.area == area.id and (own := fw.area_indicator(area, ind)) is not ind
+    ]
 
 
 def _cutoffs(
@@ -345,7 +349,8 @@ class _Scorer:
         self.domain_present = (~np.isnan(base.domain_scores)).astype(np.float64)
         self.domain_gaps = [bool(np.isnan(base.domain_scores[:, k]).any()) for k in range(len(fw.domains))]
         self.stacked = {
-            tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]]) for columns in self.domain_columns
+            tuple(columns): np.vstack([self.points[:, columns], self.present[:, columns]])
+            for columns in self.domain_columns
         }
         self.area_enough = base.area_used >= fw.scoring.area_min_indicators
         self.rule_rows = np.flatnonzero(may_fire(fw, base.population.judgements, len(base)) & self.rated)
@@ -359,14 +364,18 @@ class _Scorer:
             area_points = (
                 np.column_stack(
                     [
-                        base.area_bands[(area.id, ind.id)].points if (area.id, ind.id) in base.area_bands else points[:, c]
+                        base.area_bands[(area.id, ind.id)].points
+                        if (area.id, ind.id) in base.area_bands
+                        else points[:, c]
                         for c, ind in zip(self.area_columns[k], own)
                     ]
                 )
                 if own
                 else np.zeros((len(base), 0))
             )
-            self.area_stacked.append(np.vstack([np.nan_to_num(area_points), (~np.isnan(area_points)).astype(np.float64)]))
+            self.area_stacked.append(
+                np.vstack([np.nan_to_num(area_points), (~np.isnan(area_points)).astype(np.float64)])
+            )
             self.area_weights.append(np.array([ind.weight for ind in own]))
             self.area_cuts.append(np.array(fw.area_cuts(area)[0]) if area.scale is not None else None)
         self.moves_own_cuts = self.draws_areas and any(cuts is not None for cuts in self.area_cuts)
@@ -381,10 +390,16 @@ class _Scorer:
                 wanting[self.rule_rows],
                 judgements_hold(fw, rule.when, judgements, len(base))[self.rule_rows],
             )
-        self.needs_shares = any(w.worst_band_share_at_least is not None or w.best_band_share_at_least is not None for w in whens)
+        self.needs_shares = any(
+            w.worst_band_share_at_least is not None or w.best_band_share_at_least is not None for w in whens
+        )
 
     def draw(
-        self, rng: np.random.Generator, size: int, perturbation: Perturbation, area_rng: np.random.Generator | None = None
+        self,
+        rng: np.random.Generator,
+        size: int,
+        perturbation: Perturbation,
+        area_rng: np.random.Generator | None = None,
     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """Final rating positions, scores and each area's rating positions, organisations x draws."""
         fw, count = self.fw, len(self.base)
@@ -439,7 +454,9 @@ class _Scorer:
 
         if not perturbation.weights and not changes:
             # Nothing moves the scores: the engine's, to the bit.
-            domain_scores = [np.repeat(self.base.domain_scores[:, k, None], size, axis=1) for k in range(len(fw.domains))]
+            domain_scores = [
+                np.repeat(self.base.domain_scores[:, k, None], size, axis=1) for k in range(len(fw.domains))
+            ]
             score = np.repeat(self.base.score[:, None], size, axis=1)
         else:
             domain_scores, score = self._scores(means, weights, domain_weights, count, size)
@@ -460,7 +477,9 @@ class _Scorer:
                     area_cuts = area_cuts + perturbation.cuts * (area_rng or rng).standard_normal(area_cuts.shape)
                     area_cuts = -np.sort(-area_cuts, axis=1)
             areas[area.id] = np.where(
-                self.area_enough[:, k, None] & ~np.isnan(scores), positions_against(scores, area_cuts, on_cut), np.int8(-1)
+                self.area_enough[:, k, None] & ~np.isnan(scores),
+                positions_against(scores, area_cuts, on_cut),
+                np.int8(-1),
             )
         final = provisional
         rows = self.rule_rows
@@ -472,7 +491,12 @@ class _Scorer:
         return final, np.where(self.rated[:, None], score, np.nan), areas
 
     def _scores(
-        self, means: Callable[[list[int]], np.ndarray], weights: np.ndarray, domain_weights: np.ndarray, count: int, size: int
+        self,
+        means: Callable[[list[int]], np.ndarray],
+        weights: np.ndarray,
+        domain_weights: np.ndarray,
+        count: int,
+        size: int,
     ) -> tuple[list[np.ndarray], np.ndarray]:
         """Domain scores and overall scores, organisations x draws."""
         domain_scores = [means(columns) for columns in self.domain_columns]
@@ -521,12 +545,15 @@ class _Scorer:
         return PopulationContext(
             score=flat(score),
             judgements={},
-            domain_scores={d.id: flat(domain_scores[k]) for k, d in enumerate(fw.domains)} if self.needs_domains else {},
+            domain_scores={d.id: flat(domain_scores[k]) for k, d in enumerate(fw.domains)}
+            if self.needs_domains
+            else {},
             area_ratings=area_ratings,
             best_band_share=best,
             worst_band_share=worst,
             judgement_masks={
-                rule: (np.repeat(wanting, size), np.repeat(holds, size)) for rule, (wanting, holds) in self.rule_masks.items()
+                rule: (np.repeat(wanting, size), np.repeat(holds, size))
+                for rule, (wanting, holds) in self.rule_masks.items()
             },
         )
 

@@ -125,7 +125,9 @@ def parse_setting(framework: Framework, text: str) -> tuple[str, str, float | st
     from ccgrate._scoring.bind import level_lookup
 
     if "=" not in text:
-        raise DataError(f'--set "{text}" is not ID=VALUE', hint="write for example --set 126a=70 or --set finance=green")
+        raise DataError(
+            f'--set "{text}" is not ID=VALUE', hint="write for example --set 126a=70 or --set finance=green"
+        )
     key, _, raw = text.partition("=")
     key, raw = key.strip(), raw.strip()
     for jid, judgement in framework.judgements.items():
@@ -133,7 +135,8 @@ def parse_setting(framework: Framework, text: str) -> tuple[str, str, float | st
             level = level_lookup(judgement.levels, judgement.aliases).get(raw.lower())
             if level is None:
                 raise DataError(
-                    f'--set {key}: "{raw}" is not a level ({", ".join(judgement.levels)})', hint="use one of those levels"
+                    f'--set {key}: "{raw}" is not a level ({", ".join(judgement.levels)})',
+                    hint="use one of those levels",
                 )
             return "judgement", jid, level
     for ind in framework.indicators:
@@ -208,7 +211,16 @@ def with_settings(population: Population, index: int, settings: Sequence[str]) -
         rank_before, rank_after = old[ind_id].band_rank, new[ind_id].band_rank
         steps = rank_before - rank_after if rank_before is not None and rank_after is not None else 0
         answer.changes.append(
-            Change("indicator", ind_id, old[ind_id].name, old[ind_id].value, value, old[ind_id].band, new[ind_id].band, steps)
+            Change(
+                "indicator",
+                ind_id,
+                old[ind_id].name,
+                old[ind_id].value,
+                value,
+                old[ind_id].band,
+                new[ind_id].band,
+                steps,
+            )
         )
     answer.changes.extend(_judgement_change(fw, before, jid, level) for jid, level in judgements.items())
     answer.area_changes = area_changes(before, after)
@@ -222,7 +234,9 @@ def _judgement_change(fw: Framework, before: Assessment, jid: str, level: str) -
     return Change("judgement", jid, fw.judgements[jid].name, old, level, old, level, steps)
 
 
-def rescore(population: Population, index: int, values: Mapping[str, float | str], judgements: Mapping[str, str]) -> Assessment:
+def rescore(
+    population: Population, index: int, values: Mapping[str, float | str], judgements: Mapping[str, str]
+) -> Assessment:
     result = assess_population(population.framework, with_changes(population, index, values, judgements))
     return result.assessment(index)
 
@@ -236,7 +250,9 @@ def band_rank(population: Population, index: int, ind: AnyIndicator, value: floa
     if ind.method == "judgement":
         column = IndicatorColumn(changed.levels[ind.id])
     else:
-        column = IndicatorColumn(changed.numbers[ind.id], changed.numerators.get(ind.id), changed.denominators.get(ind.id))
+        column = IndicatorColumn(
+            changed.numbers[ind.id], changed.numerators.get(ind.id), changed.denominators.get(ind.id)
+        )
     return int(make_banding(population.framework, ind).band(column).rank[index])
 
 
@@ -477,7 +493,9 @@ def _judgement_options(fw: Framework, before: Assessment) -> list[dict[str, str]
             choices.append([(jid, None, 0)])
             continue
         current = judgement.levels.index(before.judgements[jid])
-        choices.append([(jid, judgement.levels[p] if p != current else None, current - p) for p in range(current, -1, -1)])
+        choices.append(
+            [(jid, judgement.levels[p] if p != current else None, current - p) for p in range(current, -1, -1)]
+        )
     options: list[tuple[int, dict[str, str]]] = []
     for combo in itertools.product(*choices):
         steps = sum(step for _, _, step in combo)
@@ -558,7 +576,11 @@ def _moves(population: Population, index: int, start: Assessment) -> dict[str, l
                 value = value_for(population, index, ind, rank, result.value)
             if value is None:
                 continue
-            gain = (domain_weight[ind.domain] / total_weight) * (ind.weight / present_weight[ind.domain]) * (points[rank] - now)
+            gain = (
+                (domain_weight[ind.domain] / total_weight)
+                * (ind.weight / present_weight[ind.domain])
+                * (points[rank] - now)
+            )
             options.append(_Move(ind, result.band_rank - rank, rank, value, gain))
         if options:
             found[ind.id] = options
@@ -583,8 +605,7 @@ def _plans(moves: dict[str, list[_Move]], needed: float, limit: int = 8) -> Iter
     if count is None:
         return
     for k in range(count, min(count + 3, len(items)) + 1):
-        for plan in _fewest_steps(items, k, needed)[:limit]:
-            yield plan
+        yield from _fewest_steps(items, k, needed)[:limit]
 
 
 def _fewest_steps(items: Sequence[list[_Move]], k: int, needed: float) -> list[list[_Move]]:
@@ -603,7 +624,9 @@ def _fewest_steps(items: Sequence[list[_Move]], k: int, needed: float) -> list[l
                     grown[key] = (total, chosen + (move,))
         states = grown
     plans = [
-        (steps, -gain, list(chosen)) for (used, steps), (gain, chosen) in states.items() if used == k and gain >= needed - 1e-9
+        (steps, -gain, list(chosen))
+        for (used, steps), (gain, chosen) in states.items()
+        if used == k and gain >= needed - 1e-9
     ]
     plans.sort(key=lambda plan: (plan[0], plan[1]))
     return [chosen for _, _, chosen in plans]

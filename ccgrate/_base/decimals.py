@@ -59,8 +59,12 @@ def over_common_denominator(tables: Sequence[Sequence[Fraction]]) -> tuple[list[
     return [np.array([int(f * common) for f in table] + [0], dtype=object) for table in tables], common
 
 
-def rounded_weighted_means(values: np.ndarray | Callable[[int], np.ndarray], weights: Sequence[float],
-                           exact_rows: ExactRows, rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def rounded_weighted_means(
+    values: np.ndarray | Callable[[int], np.ndarray],
+    weights: Sequence[float],
+    exact_rows: ExactRows,
+    rows: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise weighted means over columns, NaN ignored, rounded half up to two decimals.
 
     `values` is a rows x columns matrix, or a function giving column k of `rows` (so that a
@@ -96,19 +100,23 @@ def rounded_weighted_means(values: np.ndarray | Callable[[int], np.ndarray], wei
         numerators, present, denominator = exact_rows(near)
         whole = integer_weights(weights)
         # int64 where nothing can overflow, Python integers (object arrays) otherwise.
-        largest = 200 * max(whole, default=1) * max(int(np.abs(numerators).max(initial=0)), denominator) * \
-            max(len(whole), 1)
+        largest = (
+            200 * max(whole, default=1) * max(int(np.abs(numerators).max(initial=0)), denominator) * max(len(whole), 1)
+        )
         kind = np.int64 if largest < 2**62 else object
         p = np.where(present, numerators, 0).astype(kind)
         integer_w = np.array(whole, dtype=kind)
         weight_sum = (present.astype(kind) * integer_w).sum(axis=1)
         weighted = (p * integer_w).sum(axis=1)
-        result[near] = ((200 * weighted + denominator * weight_sum) // (2 * denominator * weight_sum)).astype(np.float64)
+        result[near] = ((200 * weighted + denominator * weight_sum) // (2 * denominator * weight_sum)).astype(
+            np.float64
+        )
     return result / 100, used
 
 
-def share_below(part: np.ndarray, total: float, least: float, part_exact: Callable[[int], Fraction],
-                total_exact: Fraction) -> np.ndarray:
+def share_below(
+    part: np.ndarray, total: float, least: float, part_exact: Callable[[int], Fraction], total_exact: Fraction
+) -> np.ndarray:
     """part / total < least, per row, exactly (decided again in fractions where it is close)."""
     import numpy as np
 
@@ -131,8 +139,9 @@ def rate_on_scale(numerators: np.ndarray, denominators: np.ndarray, scale: float
     return rates
 
 
-def settle_ties(values: np.ndarray, numerators: np.ndarray, denominators: np.ndarray, scale: float,
-                references: Sequence[float]) -> np.ndarray:
+def settle_ties(
+    values: np.ndarray, numerators: np.ndarray, denominators: np.ndarray, scale: float, references: Sequence[float]
+) -> np.ndarray:
     """Rates from counts that came out equal, as doubles, to a cut point or standard they are not
     exactly equal to, moved one double towards their true side, so that every comparison with a
     reference is exact."""

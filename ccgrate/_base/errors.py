@@ -25,7 +25,8 @@ def printable(text: str, keep: str = "") -> str:
         return text
     return "".join(
         char.encode("unicode_escape", "backslashreplace").decode("ascii")
-        if unicodedata.category(char) in _UNSHOWN and char not in keep else char
+        if unicodedata.category(char) in _UNSHOWN and char not in keep
+        else char
         for char in text
     )
 

@@ -103,8 +103,9 @@ def expand_inputs(files: Iterable[str]) -> list[str]:
         if name != "-" and not os.path.lexists(name) and glob.has_magic(name):
             matches = sorted(glob.glob(name))
             if not matches:
-                raise DataError(f"no file matches {shown_path(name)}",
-                                hint="check the pattern (quote it to let ccgrate expand it)")
+                raise DataError(
+                    f"no file matches {shown_path(name)}", hint="check the pattern (quote it to let ccgrate expand it)"
+                )
             names.extend(map(Globbed, matches))
             continue
         names.append(name)
@@ -122,11 +123,15 @@ def read_input(name: str) -> bytes:
     except NotReadable as problem:
         raise DataError(problem.message, where=shown, hint=problem.hint) from None
     except OSError as error:
-        raise DataError(f"cannot read: {error.strerror or error}", where=shown,
-                        hint="check the path (use - to read standard input)") from None
+        raise DataError(
+            f"cannot read: {error.strerror or error}", where=shown, hint="check the path (use - to read standard input)"
+        ) from None
     if raw is None:
-        raise DataError(f"is larger than the input limit of {limit:,} bytes", where=shown,
-                        hint=f"split the file, or raise the limit with {INPUT_LIMIT_VARIABLE}")
+        raise DataError(
+            f"is larger than the input limit of {limit:,} bytes",
+            where=shown,
+            hint=f"split the file, or raise the limit with {INPUT_LIMIT_VARIABLE}",
+        )
     return raw
 
 
@@ -178,7 +183,9 @@ def read_bounded(source: str | os.PathLike[str] | IO[bytes], limit: int) -> byte
 # --- outputs --------------------------------------------------------------------------------------
 
 
-def refuse_output_among_inputs(output: str | os.PathLike[str] | None, inputs: Iterable[str | os.PathLike[str] | None]) -> None:
+def refuse_output_among_inputs(
+    output: str | os.PathLike[str] | None, inputs: Iterable[str | os.PathLike[str] | None]
+) -> None:
     """`-o` must not name a file the run reads (through any path or link): it would be destroyed."""
     if output is None or not os.path.exists(output):
         return
@@ -326,8 +333,9 @@ def _write_error(shown: str, error: OSError) -> OutputError:
         errno.ENOENT: "check that the directory exists",
         errno.ENOTDIR: "check that the directory exists",
     }
-    return OutputError(f"cannot write: {reason}", where=shown,
-                       hint=hints.get(error.errno or 0, "check the path given to -o"))
+    return OutputError(
+        f"cannot write: {reason}", where=shown, hint=hints.get(error.errno or 0, "check the path given to -o")
+    )
 
 
 def write_text(text: str | Iterable[str], output: str | os.PathLike[str] | None) -> None:

@@ -8,22 +8,72 @@ import re
 # Cells that mean "no value" in real exports: blank, NA markers and the suppression signs used
 # by NHS Digital (*) and ONS (x, ..).
 # Excel's error values (#N/A, #DIV/0!) are missing values too, in a workbook or a CSV saved from one.
-MISSING_MARKERS = frozenset({"", "na", "n/a", "null", "none", "-", "*", "..", "x", ":",
-                             "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"})
+MISSING_MARKERS = frozenset(
+    {
+        "",
+        "na",
+        "n/a",
+        "null",
+        "none",
+        "-",
+        "*",
+        "..",
+        "x",
+        ":",
+        "#n/a",
+        "#div/0!",
+        "#value!",
+        "#ref!",
+        "#name?",
+        "#num!",
+        "#null!",
+    }
+)
 
 
 # Header names as NHS England, NHS Digital and ONS publications write them, compared after
 # `column_key` (lower case, spaces and dashes as _). Anything else can be named with --column.
 ROLE_NAMES = {
-    "org_code": ("org_code", "code", "ccg_code", "organisation_code", "organization_code", "ods_code",
-                 "org_ods_code", "ccg_ods_code", "commissioner_code", "commissioner_org_code", "org_id",
-                 # CCGs' successors since July 2022, under which NHS publications now list CCG-level data
-                 "sub_icb_location_code", "sub_icb_code", "sicbl_code"),
-    "org_name": ("org_name", "name", "ccg_name", "organisation_name", "organization_name", "commissioner_name",
-                 "organisation", "organization", "sub_icb_location_name", "sub_icb_name", "sicbl_name"),
+    "org_code": (
+        "org_code",
+        "code",
+        "ccg_code",
+        "organisation_code",
+        "organization_code",
+        "ods_code",
+        "org_ods_code",
+        "ccg_ods_code",
+        "commissioner_code",
+        "commissioner_org_code",
+        "org_id",
+        # CCGs' successors since July 2022, under which NHS publications now list CCG-level data
+        "sub_icb_location_code",
+        "sub_icb_code",
+        "sicbl_code",
+    ),
+    "org_name": (
+        "org_name",
+        "name",
+        "ccg_name",
+        "organisation_name",
+        "organization_name",
+        "commissioner_name",
+        "organisation",
+        "organization",
+        "sub_icb_location_name",
+        "sub_icb_name",
+        "sicbl_name",
+    ),
     "period": ("period", "year", "reporting_period", "financial_year", "time_period", "fin_year", "reporting_year"),
-    "indicator": ("indicator", "indicator_id", "indicator_code", "indicator_ref", "metric_id", "metric_code",
-                  "measure_id"),
+    "indicator": (
+        "indicator",
+        "indicator_id",
+        "indicator_code",
+        "indicator_ref",
+        "metric_id",
+        "metric_code",
+        "measure_id",
+    ),
     "value": ("value", "indicator_value", "metric_value", "measure_value"),
     "numerator": ("numerator", "indicator_numerator", "metric_numerator", "num"),
     "denominator": ("denominator", "indicator_denominator", "metric_denominator", "denom"),

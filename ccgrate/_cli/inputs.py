@@ -60,8 +60,10 @@ def year_file(spec: str, data_dir: Path | None = None) -> str | None:
         data_dir = Path(os.environ["CCGRATE_DATA_DIR"])
     found = locate_year(period, data_dir)
     if found.bundled:
-        notice(f"{period}: no data file in {data_dir or 'the current directory'}, so the bundled example "
-               f"{shown_path(found.path)} is used: SYNTHETIC data (made-up organisations, not published figures)")
+        notice(
+            f"{period}: no data file in {data_dir or 'the current directory'}, so the bundled example "
+            f"{shown_path(found.path)} is used: SYNTHETIC data (made-up organisations, not published figures)"
+        )
     else:
         notice(f"{period}: data from {shown_path(found.path)}")
     return str(found.path)
@@ -80,13 +82,19 @@ def guard_output(output: Path | None, *inputs: str | Path | None) -> None:
 
 def population_options(command: Command) -> Command:
     """--period and --framework: which one population of FILE the command works on."""
-    command = click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK,
-                           help="Use this framework instead of the one for the data's period.")(command)
+    command = click.option(
+        "--framework",
+        "framework_spec",
+        metavar="ID|PATH",
+        type=FRAMEWORK,
+        help="Use this framework instead of the one for the data's period.",
+    )(command)
     return click.option("--period", metavar="PERIOD", help="The period, when FILE holds several.")(command)
 
 
-def one_population(file: str, framework_spec: str | None, period: str | None, reading: Reading,
-                   output: Path | None = None) -> tuple[Population, InputFile]:
+def one_population(
+    file: str, framework_spec: str | None, period: str | None, reading: Reading, output: Path | None = None
+) -> tuple[Population, InputFile]:
     """The one population (file and period) these commands work on."""
     from ccgrate._scoring.run import parse_period_option, prepare
 

@@ -33,11 +33,19 @@ def _verbosity(flag: str, level: int) -> Callable[[click.Context, click.Paramete
 def verbosity_options(command: Command) -> Command:
     """-q/--quiet: only data and errors; -v/--verbose: also what was read and how long it took."""
     command = click.option(
-        "-v", "--verbose", is_flag=True, expose_value=False, callback=_verbosity("verbose", 1),
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity("verbose", 1),
         help="Also say on stderr what was read, with which framework, and how long it took.",
     )(command)
     return click.option(
-        "-q", "--quiet", is_flag=True, expose_value=False, callback=_verbosity("quiet", -1),
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity("quiet", -1),
         help="Say nothing on stderr but errors (and what --summary asks for).",
     )(command)
 
@@ -86,8 +94,7 @@ def wrapped(text: str, width: int) -> str:
 
     if len(text) <= width:
         return text
-    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  ", break_long_words=False,
-                                   break_on_hyphens=False))
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False))
 
 
 def _stderr_terminal_width() -> int:

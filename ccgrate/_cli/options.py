@@ -30,8 +30,11 @@ def _output_format(_ctx: click.Context, _param: click.Parameter, value: str | No
     return None if value is None else OutputFormat(value.lower())
 
 
-def format_option(formats: tuple[OutputFormat, ...] = TEXT_FORMATS, default: OutputFormat | None = OutputFormat.TABLE,
-                  help: str = "Output format: a table for people, or a stable machine format.") -> Callable[[Command], Command]:
+def format_option(
+    formats: tuple[OutputFormat, ...] = TEXT_FORMATS,
+    default: OutputFormat | None = OutputFormat.TABLE,
+    help: str = "Output format: a table for people, or a stable machine format.",
+) -> Callable[[Command], Command]:
     """-f/--format among the formats the command's result claims (tests/cli holds the two equal),
     handed to the command as an OutputFormat."""
     return click.option(
@@ -137,10 +140,13 @@ def _text_encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     try:
         found = codecs.lookup(value)
     except (LookupError, TypeError, ValueError):
-        raise click.BadParameter(f'unknown encoding "{printable(value)}"; use a name such as utf-8, cp1252 or latin-1') from None
+        raise click.BadParameter(
+            f'unknown encoding "{printable(value)}"; use a name such as utf-8, cp1252 or latin-1'
+        ) from None
     if not getattr(found, "_is_text_encoding", True) or found.name in NOT_FILE_ENCODINGS:
         raise click.BadParameter(
-            f'"{printable(value)}" is not a text encoding; use a name such as utf-8, cp1252 or latin-1') from None
+            f'"{printable(value)}" is not a text encoding; use a name such as utf-8, cp1252 or latin-1'
+        ) from None
     return value
 
 
@@ -153,7 +159,8 @@ def _column_roles(_ctx: click.Context, _param: click.Parameter, values: tuple[st
         if not equals or not role.strip() or not header.strip():
             raise click.BadParameter(
                 f'"{printable(value)}" is not ROLE=HEADER; write e.g. --column org_code="Organisation ODS Code" '
-                "(roles: org_code, org_name, period, indicator, value, numerator, denominator, or an indicator id)")
+                "(roles: org_code, org_name, period, indicator, value, numerator, denominator, or an indicator id)"
+            )
         pairs.append((COLUMN_ALIASES.get(column_key(role), role.strip().lower()), header.strip()))
     return tuple(pairs)
 
@@ -162,19 +169,35 @@ def reading_options(command: Command) -> Command:
     """--encoding, --sheet and --column, handed to the command as one `reading`."""
 
     @functools.wraps(command)
-    def with_reading(*args: Any, encoding: str, sheet: str | None, columns: tuple[tuple[str, str], ...], **kwargs: Any) -> Any:
+    def with_reading(
+        *args: Any, encoding: str, sheet: str | None, columns: tuple[tuple[str, str], ...], **kwargs: Any
+    ) -> Any:
         from ccgrate._read.dataset import Reading
 
         return command(*args, reading=Reading(encoding, sheet, columns), **kwargs)
 
     for option in (
-        click.option("--column", "columns", multiple=True, metavar="ROLE=HEADER", callback=_column_roles,
-                     help="Read the column HEADER as ROLE (org_code, org_name, period, indicator, value, numerator, "
-                     "denominator, or an indicator id); repeatable."),
-        click.option("--sheet", metavar="NAME|N",
-                     help="The sheet of a workbook to read (default: the first with an organisation code column)."),
-        click.option("--encoding", default="utf-8-sig", show_default=True, callback=_text_encoding,
-                     help="Text encoding of CSV data files (e.g. cp1252 for files saved by Excel on Windows)."),
+        click.option(
+            "--column",
+            "columns",
+            multiple=True,
+            metavar="ROLE=HEADER",
+            callback=_column_roles,
+            help="Read the column HEADER as ROLE (org_code, org_name, period, indicator, value, numerator, "
+            "denominator, or an indicator id); repeatable.",
+        ),
+        click.option(
+            "--sheet",
+            metavar="NAME|N",
+            help="The sheet of a workbook to read (default: the first with an organisation code column).",
+        ),
+        click.option(
+            "--encoding",
+            default="utf-8-sig",
+            show_default=True,
+            callback=_text_encoding,
+            help="Text encoding of CSV data files (e.g. cp1252 for files saved by Excel on Windows).",
+        ),
     ):
         with_reading = option(with_reading)
     return with_reading  # type: ignore[return-value]  # it takes reading for encoding, sheet and columns
@@ -195,7 +218,8 @@ def rating_choice(value: str | None, option: str, scales: list[list[str]] | None
         match = next((rating for rating in scale if rating.casefold() == wanted), None)
         if match is None:
             names = ", ".join(scale)
-            raise click.BadParameter(f"{printable(repr(value))} is not a rating of the framework ({names})",
-                                     param_hint=option)
+            raise click.BadParameter(
+                f"{printable(repr(value))} is not a rating of the framework ({names})", param_hint=option
+            )
         found.append(match)
     return found[0]

@@ -40,8 +40,9 @@ class LateProgress:
             if self._timer is None:
                 return
             console = self._console or make_console(stderr=True)
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                                      console=console, transient=True)
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+            )
             done, total = self._done or (0, None)
             self._task = self._progress.add_task(self._text, total=total, completed=done)
             cursor_hidden[0] = True

@@ -33,8 +33,14 @@ if TYPE_CHECKING:
 
 
 # The code that validates a framework and defines what a cached one is, relative to the package.
-_MODULES = ("_framework/model.py", "_framework/checks.py", "_framework/loader.py", "_framework/cache.py",
-            "_base/decimals.py", "_base/vocabulary.py")
+_MODULES = (
+    "_framework/model.py",
+    "_framework/checks.py",
+    "_framework/loader.py",
+    "_framework/cache.py",
+    "_base/decimals.py",
+    "_base/vocabulary.py",
+)
 
 
 def cache_dir() -> Path | None:

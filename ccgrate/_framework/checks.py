@@ -58,18 +58,26 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
 
     judgement_ids = list(fw.judgements)
     for index in _dupes(judgement_ids):
-        add((f"judgements.{judgement_ids[index]}", f'duplicate judgement id "{judgement_ids[index]}" (ids differing only '
-             "in case or spaces are the same id)"))
+        add(
+            (
+                f"judgements.{judgement_ids[index]}",
+                f'duplicate judgement id "{judgement_ids[index]}" (ids differing only '
+                "in case or spaces are the same id)",
+            )
+        )
     for jid, judgement in fw.judgements.items():
         path = f"judgements.{jid}"
         if not IDENTIFIER.fullmatch(jid):
             add((path, "a judgement id must be letters, digits, '.', '_' or '-', starting with a letter or digit"))
         elif is_reserved_column(jid) or jid in CONDITION_KEYS:
-            add((path, f'"{jid}" is a column name a data file already uses or a condition; choose another judgement id'))
+            add(
+                (path, f'"{jid}" is a column name a data file already uses or a condition; choose another judgement id')
+            )
         add_levels(problems, path, judgement.levels, judgement.aliases)
         if judgement.default is not None and judgement.default not in judgement.levels:
-            problems.append((f"{path}.default", f'"{judgement.default}" is not one of the levels '
-                                                f'({", ".join(judgement.levels)})'))
+            problems.append(
+                (f"{path}.default", f'"{judgement.default}" is not one of the levels ({", ".join(judgement.levels)})')
+            )
 
     domain_ids = [d.id for d in fw.domains]
     area_ids = [a.id for a in fw.areas]
@@ -87,8 +95,13 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
     for index, ind in enumerate(fw.indicators):
         path = f"indicators[{index}]"
         if is_reserved_column(ind.id) or ind.id.lower() in lower_judgements:
-            add((f"{path}.id", f'"{ind.id}" is a column name a data file already uses (or a judgement id); choose another '
-                 "indicator id"))
+            add(
+                (
+                    f"{path}.id",
+                    f'"{ind.id}" is a column name a data file already uses (or a judgement id); choose another '
+                    "indicator id",
+                )
+            )
         if ind.domain not in domain_ids:
             add((f"{path}.domain", f'unknown domain "{ind.domain}" (domains: {", ".join(domain_ids)})'))
         used_domains.add(ind.domain)
@@ -152,8 +165,13 @@ def _check_weights(fw: Framework) -> list[tuple[str, str]]:
     for kind, items in groups:
         for index, item in enumerate(items):
             if item.weight is not None and not low <= item.weight <= high:
-                problems.append((f"{kind}[{index}].weight", f"{item.weight:g} is outside {low:g} to {high:g}; weights are "
-                                 "relative, so scale them all into that range"))
+                problems.append(
+                    (
+                        f"{kind}[{index}].weight",
+                        f"{item.weight:g} is outside {low:g} to {high:g}; weights are "
+                        "relative, so scale them all into that range",
+                    )
+                )
     return problems
 
 
@@ -163,8 +181,12 @@ def add_levels(problems: list[tuple[str, str]], path: str, levels: list[str], al
     for alias in aliases:
         _check_name(problems, f"{path}.aliases.{alias}", alias, "alias")
     for index in _dupes(levels):
-        problems.append((f"{path}.levels[{index}]", f'duplicate level "{levels[index]}" (levels differing only in case or '
-                         "spaces are the same level)"))
+        problems.append(
+            (
+                f"{path}.levels[{index}]",
+                f'duplicate level "{levels[index]}" (levels differing only in case or spaces are the same level)',
+            )
+        )
     lowered = {level.lower() for level in levels}
     for alias, target in aliases.items():
         if target.lower() not in lowered:
@@ -185,31 +207,53 @@ def _check_evidence(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[s
     return []
 
 
-def _check_scale(problems: list[tuple[str, str]], path: str, ratings: list[str], cuts: dict[str, float], known: str,
-                 score: str, names_written: bool = True) -> None:
+def _check_scale(
+    problems: list[tuple[str, str]],
+    path: str,
+    ratings: list[str],
+    cuts: dict[str, float],
+    known: str,
+    score: str,
+    names_written: bool = True,
+) -> None:
     """A rating scale (the framework's, or an area's own): distinct names, a cut for every rating but
     the last, none for the last, in decreasing order."""
     for index, rating in enumerate(ratings if names_written else []):
         _check_name(problems, f"{path}.ratings[{index}]", rating, "rating")
     for index in _dupes(ratings):
-        problems.append((f"{path}.ratings[{index}]", f'duplicate rating "{ratings[index]}" (names differing only in '
-                         "case or spaces are the same name)"))
+        problems.append(
+            (
+                f"{path}.ratings[{index}]",
+                f'duplicate rating "{ratings[index]}" (names differing only in case or spaces are the same name)',
+            )
+        )
     for name in cuts:
         if name not in ratings:
             problems.append((f"{path}.cuts.{name}", f'"{name}" is not {known} ({", ".join(ratings)})'))
         elif name == ratings[-1]:
-            problems.append((f"{path}.cuts.{name}", "the lowest rating takes every score below the others and has no cut"))
+            problems.append(
+                (f"{path}.cuts.{name}", "the lowest rating takes every score below the others and has no cut")
+            )
     expected = ratings[:-1]
     missing = [r for r in expected if r not in cuts]
     if missing:
-        problems.append((f"{path}.cuts", f"no cut for {', '.join(repr(r) for r in missing)}; give the least {score} for "
-                         "each rating but the last"))
+        problems.append(
+            (
+                f"{path}.cuts",
+                f"no cut for {', '.join(repr(r) for r in missing)}; give the least {score} for "
+                "each rating but the last",
+            )
+        )
         return
     values = [cuts[r] for r in expected]
     for better, worse, value, lower in zip(expected, expected[1:], values, values[1:]):
         if not value > lower:
-            problems.append((f"{path}.cuts.{worse}", f'cuts out of order: "{worse}" ({lower:g}) must be below '
-                             f'"{better}" ({value:g})'))
+            problems.append(
+                (
+                    f"{path}.cuts.{worse}",
+                    f'cuts out of order: "{worse}" ({lower:g}) must be below "{better}" ({value:g})',
+                )
+            )
 
 
 def _check_area(fw: Framework, area: Area, path: str) -> list[tuple[str, str]]:
@@ -219,14 +263,30 @@ def _check_area(fw: Framework, area: Area, path: str) -> list[tuple[str, str]]:
     if area.scale is not None:
         words = fw.area_ratings(area)
         if len(words) != len(fw.scale.ratings):
-            problems.append((f"{path}.scale.ratings", f"{len(fw.scale.ratings)} ratings are needed, one for each of the "
-                             f"framework's ({', '.join(fw.scale.ratings)}), got {len(words)}"))
-        _check_scale(problems, f"{path}.scale", words, area.scale.cuts, "one of the area's ratings", "area score",
-                     names_written=area.scale.ratings is not None)
+            problems.append(
+                (
+                    f"{path}.scale.ratings",
+                    f"{len(fw.scale.ratings)} ratings are needed, one for each of the "
+                    f"framework's ({', '.join(fw.scale.ratings)}), got {len(words)}",
+                )
+            )
+        _check_scale(
+            problems,
+            f"{path}.scale",
+            words,
+            area.scale.cuts,
+            "one of the area's ratings",
+            "area score",
+            names_written=area.scale.ratings is not None,
+        )
     for name in area.published_distribution or {}:
         if name not in fw.area_ratings(area):
-            problems.append((f"{path}.published_distribution.{name}", f'"{name}" is not one of the area\'s ratings '
-                             f'({", ".join(fw.area_ratings(area))})'))
+            problems.append(
+                (
+                    f"{path}.published_distribution.{name}",
+                    f'"{name}" is not one of the area\'s ratings ({", ".join(fw.area_ratings(area))})',
+                )
+            )
     members = {ind.id: ind for ind in fw.indicators if ind.area == area.id}
     seen: set[str] = set()
     for index, own in enumerate(area.indicators):
@@ -238,7 +298,9 @@ def _check_area(fw: Framework, area: Area, path: str) -> list[tuple[str, str]]:
         ind = members.get(own.id)
         if ind is None:
             known = ", ".join(members) or "none"
-            problems.append((f"{where}.id", f'"{own.id}" is not an indicator of area {area.id} (its indicators: {known})'))
+            problems.append(
+                (f"{where}.id", f'"{own.id}" is not an indicator of area {area.id} (its indicators: {known})')
+            )
             continue
         if ind.method == "judgement":
             problems.append((f"{where}.id", f"{own.id} is a judgement indicator: an area bands it as its levels"))
@@ -255,7 +317,9 @@ def _check_method(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str
     if ind.method in ("bands", "quantile") and ind.cuts is not None:
         cuts = ind.cuts
         if ind.method == "quantile" and len(cuts) != ind.quantiles - 1:
-            problems.append((f"{path}.cuts", f"{ind.quantiles} quantiles need {ind.quantiles - 1} cut points, got {len(cuts)}"))
+            problems.append(
+                (f"{path}.cuts", f"{ind.quantiles} quantiles need {ind.quantiles - 1} cut points, got {len(cuts)}")
+            )
         for position, (low, high) in enumerate(zip(cuts, cuts[1:])):
             if not high > low:
                 problems.append((f"{path}.cuts[{position + 1}]", f"cut points must increase: {high:g} follows {low:g}"))
@@ -280,11 +344,15 @@ def _check_method(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str
     if ind.labels is not None and ind.method == "judgement":
         problems.append((f"{path}.labels", "a judgement indicator's bands are its levels; remove labels"))
     elif len(labels) != _band_count(fw, ind):
-        problems.append((f"{path}.labels", f"{_band_count(fw, ind)} bands need {_band_count(fw, ind)} labels, got {len(labels)}"))
+        problems.append(
+            (f"{path}.labels", f"{_band_count(fw, ind)} bands need {_band_count(fw, ind)} labels, got {len(labels)}")
+        )
     if ind.points is not None:
         count = _band_count(fw, ind)
         if len(ind.points) != count:
-            problems.append((f"{path}.points", f"{count} bands need {count} points (best band first), got {len(ind.points)}"))
+            problems.append(
+                (f"{path}.points", f"{count} bands need {count} points (best band first), got {len(ind.points)}")
+            )
         elif any(worse > better for better, worse in zip(ind.points, ind.points[1:])):
             problems.append((f"{path}.points", "points must not increase from the best band to the worst"))
     return problems
@@ -302,7 +370,9 @@ def _check_zscore(ind: ZScoreIndicator, path: str) -> list[tuple[str, str]]:
             top = 100 if ind.unit == "%" else 1
             if not 0 < ind.target < top:
                 unit = "a percentage" if top == 100 else "a proportion"
-                problems.append((f"{path}.target", f"{unit} target must lie strictly between 0 and {top}, got {ind.target:g}"))
+                problems.append(
+                    (f"{path}.target", f"{unit} target must lie strictly between 0 and {top}, got {ind.target:g}")
+                )
         elif ind.target <= 0:
             problems.append((f"{path}.target", f"a ratio target must be greater than 0, got {ind.target:g}"))
     if ind.trim_method == "truncate" and not 0 < ind.trim <= 1 / 3:
@@ -357,14 +427,20 @@ def _check_rule(
         words = fw.area_ratings(fw.areas[area_ids.index(area_id)])
         for item in [value] if isinstance(value, str) else value:
             if item not in words:
-                problems.append((f"{path}.when.area_rating.{area_id}", f'unknown rating "{item}" of area {area_id} '
-                                 f'(its ratings: {", ".join(words)})'))
+                problems.append(
+                    (
+                        f"{path}.when.area_rating.{area_id}",
+                        f'unknown rating "{item}" of area {area_id} (its ratings: {", ".join(words)})',
+                    )
+                )
     if when.areas_rated_at_most is not None:
         check_ratings("areas_rated_at_most.rating", when.areas_rated_at_most.rating)
     for key, value in (when.model_extra or {}).items():
         if key not in fw.judgements:
             known = ", ".join(sorted(CONDITION_KEYS | set(fw.judgements)))
-            problems.append((f"{path}.when.{key}", f'unknown condition "{key}": not a judgement or condition (known: {known})'))
+            problems.append(
+                (f"{path}.when.{key}", f'unknown condition "{key}": not a judgement or condition (known: {known})')
+            )
             continue
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values) or not values:
@@ -375,7 +451,10 @@ def _check_rule(
         for level in values:
             if level.lower() not in known_levels:
                 problems.append(
-                    (f"{path}.when.{key}", f'unknown level "{level}" of judgement {key} ({", ".join(judgement.levels)})')
+                    (
+                        f"{path}.when.{key}",
+                        f'unknown level "{level}" of judgement {key} ({", ".join(judgement.levels)})',
+                    )
                 )
     if not when.model_dump(exclude_none=True) and not when.model_extra:
         problems.append((f"{path}.when", "a rule needs at least one condition"))

@@ -124,8 +124,11 @@ def load_framework(path: Path | str, *, origin: str | None = None) -> Framework:
     except OSError as error:
         raise FrameworkError(f"cannot read the framework file: {error.strerror or error}", where=shown) from None
     if raw is None:
-        raise FrameworkError(f"is larger than {FRAMEWORK_LIMIT:,} bytes, too large for a framework file", where=shown,
-                             hint="give the path of a framework TOML file")
+        raise FrameworkError(
+            f"is larger than {FRAMEWORK_LIMIT:,} bytes, too large for a framework file",
+            where=shown,
+            hint="give the path of a framework TOML file",
+        )
     return parse_framework(raw, name=shown, origin=origin or shown)
 
 
@@ -148,14 +151,18 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Fram
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise FrameworkError(
-            f"byte 0x{raw[error.start]:02x} is not UTF-8 text", where=f"{name}:{line}:{column}",
+            f"byte 0x{raw[error.start]:02x} is not UTF-8 text",
+            where=f"{name}:{line}:{column}",
             hint="save the framework as UTF-8",
         ) from None
     try:
         data = tomllib.loads(text)
     except RecursionError:
-        raise FrameworkError("TOML nested too deeply to be a framework", where=name,
-                             hint="a framework nests tables and arrays a few levels deep at most") from None
+        raise FrameworkError(
+            "TOML nested too deeply to be a framework",
+            where=name,
+            hint="a framework nests tables and arrays a few levels deep at most",
+        ) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = _TOML_POSITION.search(message)
@@ -169,8 +176,11 @@ def parse_framework(raw: bytes, *, name: str, origin: str | None = None) -> Fram
             hint="fix the syntax (https://toml.io)",
         ) from None
     if _depth(data) > MAX_DEPTH:
-        raise FrameworkError(f"TOML nested more than {MAX_DEPTH} levels deep", where=name,
-                             hint="a framework nests tables and arrays a few levels deep at most")
+        raise FrameworkError(
+            f"TOML nested more than {MAX_DEPTH} levels deep",
+            where=name,
+            hint="a framework nests tables and arrays a few levels deep at most",
+        )
     try:
         framework = Framework.model_validate(data)
     except ValidationError as error:
@@ -293,6 +303,7 @@ def framework_text(fw: Framework) -> str:
     except OSError as error:
         raise FrameworkError(f"cannot read the framework file again: {error.strerror}", where=origin) from None
     if hashlib.sha256(raw).hexdigest() != fw.sha256:
-        raise FrameworkError("the framework file changed while ccgrate was using it", where=origin,
-                             hint="run the command again")
+        raise FrameworkError(
+            "the framework file changed while ccgrate was using it", where=origin, hint="run the command again"
+        )
     return raw.decode("utf-8-sig")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -19,8 +19,10 @@ Direction = Literal["higher", "lower"]
 # Which band a value exactly on a cut point (or standard) falls in: the better one (the value
 # reaches the cut: >= for higher-better) or the worse one (the value must pass it: >).
 OnCut = Literal["better", "worse"]
-ON_CUT_DESCRIPTION = ("better (default): a value exactly on a cut point counts in the better band; worse: it must pass "
-                      "the cut (strictly above for higher-better, strictly below for lower-better).")
+ON_CUT_DESCRIPTION = (
+    "better (default): a value exactly on a cut point counts in the better band; worse: it must pass "
+    "the cut (strictly above for higher-better, strictly below for lower-better)."
+)
 # How far the code and name of an indicator are established by a public source for the
 # framework's own year (see EVIDENCE_DESCRIPTION).
 Evidence = Literal["seen", "name-seen", "carried-forward", "reconstructed"]
@@ -29,14 +31,15 @@ EVIDENCE_DESCRIPTION = (
     "for this framework's year (source_period must be that year); name-seen = the indicator named in a source for "
     "this year, its code not seen; carried-forward = seen or named only in an earlier year's source (source_period "
     "says which) and assumed to continue; reconstructed = not found in any source. Required of the built-in "
-    "frameworks; optional in your own.")
+    "frameworks; optional in your own."
+)
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=64)]
 Score = Annotated[float, Field(ge=0, le=100)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Rating = Annotated[str, Field(min_length=1)]
-OneOrMore = Union[str, list[str]]
+OneOrMore = str | list[str]
 
 IDENTIFIER = re.compile(IDENTIFIER_PATTERN.strip("^$"))
 
@@ -105,8 +108,6 @@ class Domain(_Strict):
     description: str | None = None
 
 
-
-
 class Scoring(_Strict):
     min_coverage: Share = Field(
         default=0.0,
@@ -126,11 +127,14 @@ class _IndicatorBase(_Strict):
     weight: float = Field(default=1.0, gt=0)
     evidence: Evidence | None = Field(default=None, description=EVIDENCE_DESCRIPTION)
     source: str | None = None
-    source_period: str | None = Field(default=None, pattern=r"^\d{4}/\d{2}$",
-                                      description="The assessment year the source documents, e.g. 2016/17.")
+    source_period: str | None = Field(
+        default=None, pattern=r"^\d{4}/\d{2}$", description="The assessment year the source documents, e.g. 2016/17."
+    )
     note: str | None = None
     labels: list[str] | None = Field(default=None, description="Band names, best first.")
-    points: list[Score] | None = Field(default=None, description="Points per band, best first (default: evenly 100 to 0).")
+    points: list[Score] | None = Field(
+        default=None, description="Points per band, best first (default: evenly 100 to 0)."
+    )
 
     # What every layer asks of an indicator is answered here, once: binding, banding, the analyses
     # and every renderer read these, so that no two places can decide it differently.
@@ -216,8 +220,10 @@ class StandardIndicator(_NumericIndicator):
 
     method: Literal["standard"]
     standard: float
-    on_cut: OnCut = Field(default="better", description="A value exactly on the standard: better (default) meets it, "
-                          "worse does not (it must pass it).")
+    on_cut: OnCut = Field(
+        default="better",
+        description="A value exactly on the standard: better (default) meets it, worse does not (it must pass it).",
+    )
     significance: float | None = Field(
         default=None, gt=0.5, lt=1, description="Level of the Wilson interval, e.g. 0.95; needs counts."
     )
@@ -270,7 +276,9 @@ class ZScoreIndicator(_NumericIndicator):
     )
     phi: float | None = Field(default=None, gt=0, description="Fixed dispersion ratio for smaller populations.")
     tau2: float | None = Field(
-        default=None, ge=0, description="Fixed between-organisation variance (transformed scale) for smaller populations."
+        default=None,
+        ge=0,
+        description="Fixed between-organisation variance (transformed scale) for smaller populations.",
     )
 
     @property
@@ -280,7 +288,7 @@ class ZScoreIndicator(_NumericIndicator):
 
     @property
     def target_value(self) -> float | str:
-        """"pooled", or the target as a rate (a proportion between 0 and 1, or a ratio)."""
+        """ "pooled", or the target as a rate (a proportion between 0 and 1, or a ratio)."""
         if self.target is None:
             return "pooled" if self.data == "proportion" else 1.0
         if self.target == "pooled":
@@ -334,8 +342,8 @@ Indicator = Annotated[
     Field(discriminator="method"),
 ]
 # Any indicator, as a type for signatures (an area's own banding of one is a subclass of these).
-AnyIndicator = Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator, JudgementIndicator]
-NumericIndicator = Union[BandsIndicator, StandardIndicator, QuantileIndicator, ZScoreIndicator]
+AnyIndicator = BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator | JudgementIndicator
+NumericIndicator = BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator
 # The transforms that suit each kind of data, the default first.
 TRANSFORMS = {"proportion": ("arcsine",), "ratio": ("log", "sqrt")}
 METHODS = ("bands", "standard", "quantile", "zscore", "judgement")
@@ -347,9 +355,13 @@ class AreaScale(_Strict):
     """An area's own rating scale: its words (as many as the framework's, best first) and cut points."""
 
     ratings: list[Rating] | None = Field(
-        default=None, description="The area's rating words, best first, one for each of the framework's ratings "
-        "(the 2015/16 baseline said Top performing ... Greatest need for improvement). Default: the framework's.")
-    cuts: dict[str, Score] = Field(description="The lowest area score (0-100) for each of the area's ratings but the last.")
+        default=None,
+        description="The area's rating words, best first, one for each of the framework's ratings "
+        "(the 2015/16 baseline said Top performing ... Greatest need for improvement). Default: the framework's.",
+    )
+    cuts: dict[str, Score] = Field(
+        description="The lowest area score (0-100) for each of the area's ratings but the last."
+    )
     on_cut: OnCut = Field(default="better", description="An area score exactly on a cut: " + ON_CUT_DESCRIPTION)
 
 
@@ -404,12 +416,16 @@ class Area(_Strict):
     name: str = Field(min_length=1)
     description: str | None = None
     method: str | None = Field(default=None, description="How the area was rated, in words (shown with its rating).")
-    scale: AreaScale | None = Field(default=None, description="The area's own cut points (and words); default: the "
-                                    "framework's scale.")
-    indicators: list[AreaIndicator] = Field(default_factory=list, description="Indicators of this area banded "
-                                            "differently for the area rating, each by its id.")
+    scale: AreaScale | None = Field(
+        default=None, description="The area's own cut points (and words); default: the framework's scale."
+    )
+    indicators: list[AreaIndicator] = Field(
+        default_factory=list,
+        description="Indicators of this area banded differently for the area rating, each by its id.",
+    )
     published_distribution: dict[str, int] | None = Field(
-        default=None, description="Published number of organisations per area rating for this period, where known.")
+        default=None, description="Published number of organisations per area rating for this period, where known."
+    )
 
 
 class AreasRatedAtMost(_Strict):

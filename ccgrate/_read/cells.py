@@ -29,7 +29,9 @@ _PERIOD_LONGEST = 24
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$|\d{1,2}/\d{1,2}/\d{2,4}$")
 
 
-_QUARTER = re.compile(r"(?i)(?:q[1-4]|quarter[ \t]*[1-4])[ \t,]+([^ \t].{3,23})|(.{4,24}?)[ \t,]+(?:q[1-4]|quarter[ \t]*[1-4])")
+_QUARTER = re.compile(
+    r"(?i)(?:q[1-4]|quarter[ \t]*[1-4])[ \t,]+([^ \t].{3,23})|(.{4,24}?)[ \t,]+(?:q[1-4]|quarter[ \t]*[1-4])"
+)
 
 
 def normalise_period(text: str) -> str | None:

@@ -151,7 +151,9 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
         for first in range(0, count, CHUNK_ROWS):
             last = min(first + CHUNK_ROWS, count)
             lo, hi = int(row_starts[first]), int(row_ends[last - 1])
-            bounds = _field_bounds(body[lo:hi], row_starts[first:last] - lo, row_ends[first:last] - lo, width, delimiter_byte)
+            bounds = _field_bounds(
+                body[lo:hi], row_starts[first:last] - lo, row_ends[first:last] - lo, width, delimiter_byte
+            )
             assert bounds is not None, "the same block was read in the first pass"
             chunk = raw[body_start + lo : body_start + hi]
             for index in as_text:
@@ -268,7 +270,9 @@ def _parse(
         s, e = starts[:, columns], ends[:, columns]
         empty = s == e
         failed = {
-            index for k, index in enumerate(columns) if _numbers(block, s[~empty[:, k], k], e[~empty[:, k], k], delimiter) is None
+            index
+            for k, index in enumerate(columns)
+            if _numbers(block, s[~empty[:, k], k], e[~empty[:, k], k], delimiter) is None
         }
     assert failed, "a block that fails has a column that fails alone"
     return np.empty(0), failed
@@ -286,7 +290,9 @@ def _columns_with_odd_bytes(block: np.ndarray, starts: np.ndarray, columns: list
     return set(np.unique(field % starts.shape[1]).tolist()) & set(columns)
 
 
-def _whole_rows(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int], delimiter: int) -> np.ndarray | None:
+def _whole_rows(
+    block: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[int], delimiter: int
+) -> np.ndarray | None:
     """The block read whole by numpy's text reader, without gathering the numeric fields: the other
     columns' fields (codes, names) are first overwritten with zeros, so that one check of every byte
     covers the block, and then skipped; an empty field is given the text nan (after the check, so

@@ -25,13 +25,16 @@ def content_hash(header: list[str], records: list[list[str]], separators: bool |
     if separators is None:
         separators = any("\x1e" in cell or "\x1f" in cell for row in [header, *records] for cell in row)
     if separators:
+
         def encoded(row: list[str]) -> bytes:
             buffer = io.StringIO()
             csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(row)
             return buffer.getvalue().encode("utf-8", "surrogatepass")
     else:
+
         def encoded(row: list[str]) -> bytes:
             return "\x1f".join(row).encode("utf-8", "surrogatepass")
+
     sha256 = hashlib.sha256
     digests = b"".join([sha256(encoded(row)).digest() for row in records])
     return combine_digests(sha256(encoded(header)).digest(), digests, separators)

@@ -13,14 +13,56 @@ from ccgrate._read.dataset import Reading, Row, Table
 
 # Columns that publications carry beside the data and that no framework rates: set aside with a
 # note rather than read as indicators of a wide file.
-DESCRIPTIVE = frozenset({
-    "region", "region_code", "region_name", "nhs_region", "commissioning_region", "stp", "stp_code", "stp_name",
-    "ics", "ics_code", "ics_name", "icb", "icb_code", "icb_name", "indicator_name", "metric_name", "measure_name",
-    "indicator_description", "unit", "units", "lower_ci", "upper_ci", "lower_confidence_limit",
-    "upper_confidence_limit", "lci", "uci", "ci_lower", "ci_upper", "domain", "clinical_priority_area", "area",
-    "ons_code", "ccg_ons_code", "la_code", "publication_date", "date", "notes", "note", "comment", "comments",
-    "source", "polarity", "england_value", "national_value", "rag", "rank",
-})
+DESCRIPTIVE = frozenset(
+    {
+        "region",
+        "region_code",
+        "region_name",
+        "nhs_region",
+        "commissioning_region",
+        "stp",
+        "stp_code",
+        "stp_name",
+        "ics",
+        "ics_code",
+        "ics_name",
+        "icb",
+        "icb_code",
+        "icb_name",
+        "indicator_name",
+        "metric_name",
+        "measure_name",
+        "indicator_description",
+        "unit",
+        "units",
+        "lower_ci",
+        "upper_ci",
+        "lower_confidence_limit",
+        "upper_confidence_limit",
+        "lci",
+        "uci",
+        "ci_lower",
+        "ci_upper",
+        "domain",
+        "clinical_priority_area",
+        "area",
+        "ons_code",
+        "ccg_ons_code",
+        "la_code",
+        "publication_date",
+        "date",
+        "notes",
+        "note",
+        "comment",
+        "comments",
+        "source",
+        "polarity",
+        "england_value",
+        "national_value",
+        "rag",
+        "rank",
+    }
+)
 
 
 COUNT_SUFFIXES = ("_numerator", "_denominator")
@@ -44,8 +86,10 @@ _TOTAL_NAMES = frozenset({"england", "national", "total", "england total", "all 
 
 # Any of them, somewhere among the codes or names joined by line ends: a first look that passes over
 # most files in one C-level search (a superset of the rule in `total_rows`, never fewer).
-_TOTAL_ANYWHERE = re.compile(rf"(?im)^[^\S\n]*(?:{_TOTAL_CODES.pattern.split(')', 1)[1]}|"
-                             rf"{'|'.join(map(re.escape, sorted(_TOTAL_NAMES)))})[^\S\n]*$")
+_TOTAL_ANYWHERE = re.compile(
+    rf"(?im)^[^\S\n]*(?:{_TOTAL_CODES.pattern.split(')', 1)[1]}|"
+    rf"{'|'.join(map(re.escape, sorted(_TOTAL_NAMES)))})[^\S\n]*$"
+)
 
 
 _TOTAL_NAME_ANYWHERE = re.compile(rf"(?im)^[^\S\n]*(?:{'|'.join(map(re.escape, sorted(_TOTAL_NAMES)))})[^\S\n]*$")
@@ -55,7 +99,8 @@ def total_rows(codes: Sequence[str], names: Sequence[str] | None) -> tuple[list[
     """Rows that are national or regional totals, and the rows kept; None when there are none
     (most files: one C-level search over all codes and names tells)."""
     if not _TOTAL_ANYWHERE.search("\n".join(codes)) and (
-            names is None or not _TOTAL_NAME_ANYWHERE.search("\n".join(names))):
+        names is None or not _TOTAL_NAME_ANYWHERE.search("\n".join(names))
+    ):
         return None
     totals, kept = [], []
     for index, code in enumerate(codes):
@@ -75,21 +120,33 @@ def totals_note(source: str, totals: list[tuple[int, str]]) -> str:
     codes = listed([clip(c) for c in dict.fromkeys(code for _, code in totals)], 3)
     where = listed([str(line) for line, _ in totals], 5)
     word = row_word(source)
-    return (f"{source}: skipped {len(totals)} row{'s' if len(totals) > 1 else ''} of national or regional totals "
-            f"({codes}, on {word}{'s' if len(totals) > 1 else ''} {where}): ccgrate rates organisations, not totals")
+    return (
+        f"{source}: skipped {len(totals)} row{'s' if len(totals) > 1 else ''} of national or regional totals "
+        f"({codes}, on {word}{'s' if len(totals) > 1 else ''} {where}): ccgrate rates organisations, not totals"
+    )
 
 
 def without_totals(names: list[str], body: list[Row], table: Table) -> list[Row]:
     code_at = names.index("org_code")
     name_at = names.index("org_name") if "org_name" in names else None
-    found = total_rows([row[code_at] for _, row in body],
-                       [row[name_at] for _, row in body] if name_at is not None else None)
+    found = total_rows(
+        [row[code_at] for _, row in body], [row[name_at] for _, row in body] if name_at is not None else None
+    )
     if found is None:
         return body
     totals, kept = found
-    table.notes.append(totals_note(table.source, [
-        (body[i][0], body[i][1][code_at].strip() or (body[i][1][name_at].strip() if name_at is not None else ""))
-        for i in totals]))
+    table.notes.append(
+        totals_note(
+            table.source,
+            [
+                (
+                    body[i][0],
+                    body[i][1][code_at].strip() or (body[i][1][name_at].strip() if name_at is not None else ""),
+                )
+                for i in totals
+            ],
+        )
+    )
     return [body[i] for i in kept]
 
 
@@ -97,8 +154,9 @@ def row_word(source: str) -> str:
     return "row" if getattr(source, "sheet", None) is not None else "line"
 
 
-def check_unique_records(codes: Sequence[str], periods: Sequence[str | None], lines: Sequence[int],
-                         source: str) -> None:
+def check_unique_records(
+    codes: Sequence[str], periods: Sequence[str | None], lines: Sequence[int], source: str
+) -> None:
     """One row per organisation and period (one set operation when they are, as they nearly always are)."""
     if len(set(zip(codes, periods))) == len(codes):
         return
@@ -157,7 +215,7 @@ def header_roles(table: Table, reading: Reading) -> list[str]:
         if text not in found_mapped:
             shown = [clip(h.strip()) for h in header if h.strip()]
             raise DataError(
-                f'--column {role}={clip(text)}: the header has no such column',
+                f"--column {role}={clip(text)}: the header has no such column",
                 where=location(source, line),
                 hint=f"the header holds {listed(shown, 8)}",
             )
@@ -182,8 +240,9 @@ def _nameless_column(table: Table, index: int) -> DataError:
                 where=location(table.source, line, index),
                 hint="unmerge them in the spreadsheet and give every column a header of its own",
             )
-    return DataError("a header cell is empty", where=location(table.source, line, index),
-                     hint="give every column a name")
+    return DataError(
+        "a header cell is empty", where=location(table.source, line, index), hint="give every column a name"
+    )
 
 
 def record_identities(names: list[str], body: list[Row], source: str) -> tuple[list[str], list[str], list[str | None]]:
@@ -192,8 +251,9 @@ def record_identities(names: list[str], body: list[Row], source: str) -> tuple[l
     return identity_columns(columns, [line for line, _ in body], source)
 
 
-def identity_columns(columns: dict[str, tuple[int, list[str]]], lines: Sequence[int],
-                     source: str) -> tuple[list[str], list[str], list[str | None]]:
+def identity_columns(
+    columns: dict[str, tuple[int, list[str]]], lines: Sequence[int], source: str
+) -> tuple[list[str], list[str], list[str | None]]:
     """The codes, names and periods of a file's rows from its identity columns (role -> the column's
     position in the file from 0, and its cells), checked a column at a time. A file with several
     faults reports the first in row order, the code before the period within a row."""
@@ -212,13 +272,16 @@ def identity_columns(columns: dict[str, tuple[int, list[str]]], lines: Sequence[
         if None in known.values():
             first_bad_period = periods.index(None)
     first_fault = min(first_blank, first_bad_period)
-    if not "".join(codes[:first_fault + 1]).isprintable():
+    if not "".join(codes[: first_fault + 1]).isprintable():
         for i in range(min(first_fault + 1, count)):
             if not codes[i].isprintable():
                 codes[i] = read_code(raw_codes[i], location(source, lines[i], code_at + 1))
     if first_blank < count and first_blank <= first_bad_period:
-        raise DataError("org_code is blank", where=location(source, lines[first_blank], code_at + 1),
-                        hint="every row needs an organisation code")
+        raise DataError(
+            "org_code is blank",
+            where=location(source, lines[first_blank], code_at + 1),
+            hint="every row needs an organisation code",
+        )
     if first_bad_period < count:
         assert period_texts is not None and period_at is not None
         raise DataError(
@@ -242,5 +305,7 @@ def period_notes(period_texts: list[str] | None, source: str) -> list[str]:
     quarters = sorted({text.strip() for text in set(period_texts) if read_period(text)[1]})
     if not quarters:
         return []
-    return [f"{source}: quarterly periods read as their financial year "
-            f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"]
+    return [
+        f"{source}: quarterly periods read as their financial year "
+        f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"
+    ]

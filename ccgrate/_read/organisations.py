@@ -8,8 +8,13 @@ from collections.abc import Iterable, Mapping
 from ccgrate._base.errors import DataError, clip, listed
 
 
-def match_orgs(specs: Iterable[str], known: Mapping[str, str], where: str, *,
-               hint: str = "check the code against the org_code column, or give part of the name") -> list[str]:
+def match_orgs(
+    specs: Iterable[str],
+    known: Mapping[str, str],
+    where: str,
+    *,
+    hint: str = "check the code against the org_code column, or give part of the name",
+) -> list[str]:
     """The code of each organisation `specs` name, in order, each once. `known` maps every code to
     its name. A spec is tried as a code (any case), then as a whole name, then as a part of one
     name; nothing found, or a part found in several names, is an error that says what is close."""
@@ -49,8 +54,11 @@ def _suggestion(text: str, known: Mapping[str, str]) -> str | None:
     close += [names[n] for n in difflib.get_close_matches(text.casefold(), list(names), n=3, cutoff=0.6)]
     # A misspelt word of a name ("Bromly"): names are long, so whole-name closeness misses it.
     typed = text.casefold()
-    close += [code for code, name in known.items()
-              if name and difflib.get_close_matches(typed, name.casefold().split(), n=1, cutoff=0.75)]
+    close += [
+        code
+        for code, name in known.items()
+        if name and difflib.get_close_matches(typed, name.casefold().split(), n=1, cutoff=0.75)
+    ]
     close = list(dict.fromkeys(close))[:3]
     if not close:
         return None

@@ -34,8 +34,9 @@ def read_dataset(raw: bytes, source: str, reading: Reading | str = Reading(), *,
         table = read_sheet(raw, source, reading)
     else:
         if reading.sheet is not None:
-            raise DataError("--sheet applies to spreadsheets, and this is a CSV file", where=source,
-                            hint="leave out --sheet")
+            raise DataError(
+                "--sheet applies to spreadsheets, and this is a CSV file", where=source, hint="leave out --sheet"
+            )
         if fast:
             from ccgrate._read.fast import read_fast
 
@@ -71,9 +72,9 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
     return dataset
 
 
-
-def _read_wide(names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str,
-               decimal_comma: bool) -> Dataset:
+def _read_wide(
+    names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str, decimal_comma: bool
+) -> Dataset:
     codes, org_names, periods = record_identities(names, body, source)
     check_unique_records(codes, periods, [line for line, _ in body], source)
     lines = [line for line, _ in body]
@@ -93,8 +94,9 @@ def _read_wide(names: list[str], header: list[str], body: list[Row], source: str
     return dataset
 
 
-def _read_long(names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str,
-               decimal_comma: bool) -> Dataset:
+def _read_long(
+    names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str, decimal_comma: bool
+) -> Dataset:
     columns = {name: index for index, name in enumerate(names)}
     # Publications put names, units, confidence limits and regions beside each value.
     set_aside = [clip(header[i].strip()) for i, n in enumerate(names) if n and n not in ROLES]
@@ -111,7 +113,9 @@ def _read_long(names: list[str], header: list[str], body: list[Row], source: str
     for (line, row), code, name, period in zip(body, codes, org_names, periods):
         indicator = row[indicator_at].strip()
         if not indicator:
-            raise DataError("indicator is blank", where=location(source, line, indicator_at + 1), hint="name the indicator id")
+            raise DataError(
+                "indicator is blank", where=location(source, line, indicator_at + 1), hint="name the indicator id"
+            )
         key = indicator.lower()
         seen_key = (code, period, key)
         if seen_key in first_seen:
@@ -136,7 +140,11 @@ def _read_long(names: list[str], header: list[str], body: list[Row], source: str
             if part in columns:
                 cells[part].setdefault(key, {})[record] = (row[columns[part]], line)
     count = len(dataset.codes)
-    for part, store in (("value", dataset.values), ("numerator", dataset.numerators), ("denominator", dataset.denominators)):
+    for part, store in (
+        ("value", dataset.values),
+        ("numerator", dataset.numerators),
+        ("denominator", dataset.denominators),
+    ):
         for key, by_record in cells[part].items():
             texts = [""] * count
             lines = list(dataset.lines)

@@ -45,7 +45,9 @@ def decode(raw: bytes, source: str, encoding: str = "utf-8-sig") -> str:
             hint=hint,
         ) from None
     except LookupError:
-        raise DataError(f'unknown encoding "{encoding}"', hint="use an encoding name such as utf-8, cp1252 or latin-1") from None
+        raise DataError(
+            f'unknown encoding "{encoding}"', hint="use an encoding name such as utf-8, cp1252 or latin-1"
+        ) from None
 
 
 def read_csv_table(raw: bytes, source: str, reading: Reading) -> Table:
@@ -69,18 +71,29 @@ def read_csv_table(raw: bytes, source: str, reading: Reading) -> Table:
                 previous_end = reader.line_num
         except csv.Error as error:
             raise DataError(
-                f"unreadable CSV: {error}", where=location(source, header_index + previous_end + 1),
-                hint="check the quoting on this line"
+                f"unreadable CSV: {error}",
+                where=location(source, header_index + previous_end + 1),
+                hint="check the quoting on this line",
             ) from None
     header_line, header = rows[0]
     # Python reads 1_000 and digits of other scripts as numbers, and no export means them so: where
     # the file's cells hold neither, no column needs looking at again for them.
     body_text = text[skipped:].split("\n", 1)[1] if "\n" in text[skipped:] else ""
-    table = Table(source, hashlib.sha256(raw).hexdigest(), header_line, header, rows[1:],
-                  "\x1e" in text or "\x1f" in text, body_text.isascii() and "_" not in body_text, delimiter == ";")
+    table = Table(
+        source,
+        hashlib.sha256(raw).hexdigest(),
+        header_line,
+        header,
+        rows[1:],
+        "\x1e" in text or "\x1f" in text,
+        body_text.isascii() and "_" not in body_text,
+        delimiter == ";",
+    )
     if header_index:
-        table.notes.append(f"{source}: the header is on line {header_line}; the "
-                           f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped")
+        table.notes.append(
+            f"{source}: the header is on line {header_line}; the "
+            f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped"
+        )
     for line, row in table.body:
         if len(row) != len(header) and (row and (row[0].strip() or "".join(row).strip())):
             raise DataError(
@@ -97,8 +110,11 @@ def find_csv_header(text: str, reading: Reading) -> tuple[int, str]:
     and the delimiter it holds most of (and the reader then says what is missing)."""
     lines = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
     for index, line in enumerate(lines):
-        found = [(len(cells), delimiter) for delimiter in (",", ";", "\t")
-                 if is_header(cells := [c.strip().strip('"') for c in line.rstrip("\r").split(delimiter)], reading)]
+        found = [
+            (len(cells), delimiter)
+            for delimiter in (",", ";", "\t")
+            if is_header(cells := [c.strip().strip('"') for c in line.rstrip("\r").split(delimiter)], reading)
+        ]
         if found:
             return index, max(found)[1]
     first = lines[0]

@@ -32,16 +32,25 @@ def read_sheet(raw: bytes, source: str, reading: Reading) -> Table:
     try:
         import python_calamine
     except ImportError:  # pragma: no cover - a dependency; only a broken installation lacks it
-        raise DataError("reading spreadsheets needs python-calamine", where=source,
-                        hint="pip install python-calamine, or export the sheet as CSV") from None
+        raise DataError(
+            "reading spreadsheets needs python-calamine",
+            where=source,
+            hint="pip install python-calamine, or export the sheet as CSV",
+        ) from None
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
     except python_calamine.PasswordError:
-        raise DataError("the workbook is protected by a password", where=source,
-                        hint="save a copy without the password, or export the sheet as CSV") from None
+        raise DataError(
+            "the workbook is protected by a password",
+            where=source,
+            hint="save a copy without the password, or export the sheet as CSV",
+        ) from None
     except Exception as error:  # calamine's errors for a damaged or unknown file share no base class
-        raise DataError(f"cannot read it as a spreadsheet ({clip(str(error), 80)})", where=source,
-                        hint="open and save it again in Excel or LibreOffice, or export the sheet as CSV") from None
+        raise DataError(
+            f"cannot read it as a spreadsheet ({clip(str(error), 80)})",
+            where=source,
+            hint="open and save it again in Excel or LibreOffice, or export the sheet as CSV",
+        ) from None
     worksheets = [sheet.name for sheet in book.sheets_metadata if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet]
     if not worksheets:
         raise DataError("the workbook has no worksheets", where=source, hint="give a workbook with a sheet of data")
@@ -51,31 +60,38 @@ def read_sheet(raw: bytes, source: str, reading: Reading) -> Table:
     try:
         rows = [[_text(cell) for cell in row] for row in sheet.to_python(skip_empty_area=False)]
     except Exception as error:
-        raise DataError(f"cannot read the sheet ({clip(str(error), 80)})", where=where,
-                        hint="open and save it again in Excel or LibreOffice, or export the sheet as CSV") from None
+        raise DataError(
+            f"cannot read the sheet ({clip(str(error), 80)})",
+            where=where,
+            hint="open and save it again in Excel or LibreOffice, or export the sheet as CSV",
+        ) from None
     header_index = next((i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if is_header(row, reading)), None)
     if header_index is None:
         first = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), 0)
         header_index = first
     if not rows:
         raise DataError("the sheet is empty", where=where, hint="choose the sheet of data with --sheet NAME")
-    texts = [cell for row in rows[header_index + 1:] for cell in row]
+    texts = [cell for row in rows[header_index + 1 :] for cell in row]
     body_text = "".join(texts)
     table = Table(
         where,
         hashlib.sha256(raw).hexdigest(),
         header_index + 1,
         rows[header_index],
-        [(line, row) for line, row in enumerate(rows[header_index + 1:], start=header_index + 2)],
+        [(line, row) for line, row in enumerate(rows[header_index + 1 :], start=header_index + 2)],
         "\x1e" in body_text or "\x1f" in body_text or any("\x1e" in c or "\x1f" in c for c in rows[header_index]),
         body_text.isascii() and "_" not in body_text,
-        merged=[(top + 1, left + 1, bottom + 1, right + 1)
-                for (top, left), (bottom, right) in (getattr(sheet, "merged_cell_ranges", None) or [])],
+        merged=[
+            (top + 1, left + 1, bottom + 1, right + 1)
+            for (top, left), (bottom, right) in (getattr(sheet, "merged_cell_ranges", None) or [])
+        ],
     )
     titles = sum(1 for row in rows[:header_index] if any(c.strip() for c in row))
     if titles:
-        table.notes.append(f"{where}: the header is on row {header_index + 1}; "
-                           f"{'the row' if titles == 1 else f'{titles} rows'} of titles above it skipped")
+        table.notes.append(
+            f"{where}: the header is on row {header_index + 1}; "
+            f"{'the row' if titles == 1 else f'{titles} rows'} of titles above it skipped"
+        )
     return table
 
 
@@ -90,9 +106,12 @@ def _chosen_sheet(book: CalamineWorkbook, worksheets: list[str], source: str, re
                 return found[0]
         if wanted.strip().isdigit() and 1 <= int(wanted) <= len(worksheets):
             return worksheets[int(wanted) - 1]
-        raise DataError(f'no sheet "{clip(wanted)}"', where=source,
-                        hint=f"the workbook's sheets are {listed([clip(n) for n in worksheets], 8)} "
-                             f"(--sheet takes a name or a number from 1 to {len(worksheets)})")
+        raise DataError(
+            f'no sheet "{clip(wanted)}"',
+            where=source,
+            hint=f"the workbook's sheets are {listed([clip(n) for n in worksheets], 8)} "
+            f"(--sheet takes a name or a number from 1 to {len(worksheets)})",
+        )
     for name in worksheets:
         try:
             top = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)

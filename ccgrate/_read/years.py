@@ -47,7 +47,9 @@ def locate_year(period: str, data_dir: Path | None = None) -> YearFile:
     """A year's data file: in `data_dir` (when given), then the current directory, then the examples
     that ship with ccgrate."""
     if data_dir is not None and not data_dir.is_dir():
-        raise DataError(f"--data-dir {data_dir}: no such directory", hint="give the directory that holds the data files")
+        raise DataError(
+            f"--data-dir {data_dir}: no such directory", hint="give the directory that holds the data files"
+        )
     places = [(data_dir, False)] if data_dir is not None else []
     places += [(Path("."), False), (bundled_examples(), True)]
     seen: set[Path] = set()

@@ -33,9 +33,16 @@ WHO = ["org_code", "period", "target"]
 
 
 def _change(change: Change) -> dict[str, Any]:
-    return {"kind": change.kind, "indicator": change.id, "name": change.name, "from": machine_number(change.before),
-            "to": machine_number(change.after), "band_from": change.band_before, "band_to": change.band_after,
-            "steps": change.steps}
+    return {
+        "kind": change.kind,
+        "indicator": change.id,
+        "name": change.name,
+        "from": machine_number(change.before),
+        "to": machine_number(change.after),
+        "band_from": change.band_before,
+        "band_to": change.band_after,
+        "steps": change.steps,
+    }
 
 
 def whatif_record(answer: WhatIf) -> dict[str, Any]:
@@ -55,8 +62,9 @@ def whatif_record(answer: WhatIf) -> dict[str, Any]:
         "reachable": answer.reachable,
         "changes": [_change(c) for c in answer.changes],
         "blocking_rules": [{"rule": rule, "reason": reason} for rule, reason in answer.blocking],
-        "area_changes": [{"area": area, "name": name, "from": old, "to": new}
-                         for area, name, old, new in answer.area_changes],
+        "area_changes": [
+            {"area": area, "name": name, "from": old, "to": new} for area, name, old, new in answer.area_changes
+        ],
         "note": answer.note,
     }
 
@@ -66,26 +74,47 @@ def whatif_json(answer: WhatIf) -> str:
 
 
 def whatif_ndjson(answer: WhatIf) -> str:
-    context = {"org_code": answer.org_code, "period": answer.period, "target": answer.target,
-               "framework_reconstructed": answer.framework_reconstructed, "schema_version": SCHEMA_VERSION}
+    context = {
+        "org_code": answer.org_code,
+        "period": answer.period,
+        "target": answer.target,
+        "framework_reconstructed": answer.framework_reconstructed,
+        "schema_version": SCHEMA_VERSION,
+    }
     lines = [json.dumps({**context, **_change(c)}, ensure_ascii=False) for c in answer.changes]
-    lines += [json.dumps({**context, "kind": "area", "indicator": area, "name": name, "from": old, "to": new,
-                          "band_from": None, "band_to": None, "steps": None}, ensure_ascii=False)
-              for area, name, old, new in answer.area_changes]
+    lines += [
+        json.dumps(
+            {
+                **context,
+                "kind": "area",
+                "indicator": area,
+                "name": name,
+                "from": old,
+                "to": new,
+                "band_from": None,
+                "band_to": None,
+                "steps": None,
+            },
+            ensure_ascii=False,
+        )
+        for area, name, old, new in answer.area_changes
+    ]
     return "".join(line + "\n" for line in lines)
 
 
 def _rows(answer: WhatIf) -> list[list[Any]]:
     """The changes, then (kind "area") the area ratings they change, as a consequence."""
-    return ([[c.kind, c.id, c.name, c.before, c.after, c.band_before, c.band_after, c.steps] for c in answer.changes]
-            + [["area", area, name, old, new, None, None, None] for area, name, old, new in answer.area_changes])
+    return [[c.kind, c.id, c.name, c.before, c.after, c.band_before, c.band_after, c.steps] for c in answer.changes] + [
+        ["area", area, name, old, new, None, None, None] for area, name, old, new in answer.area_changes
+    ]
 
 
 def whatif_csv(answer: WhatIf) -> str:
     who = [answer.org_code, answer.period, answer.target]
     flag = ["true" if answer.framework_reconstructed else "false"]
-    return render_rows_csv(WHO + CHANGE_COLUMNS + ["framework_reconstructed"],
-                           [who + row + flag for row in _rows(answer)])
+    return render_rows_csv(
+        WHO + CHANGE_COLUMNS + ["framework_reconstructed"], [who + row + flag for row in _rows(answer)]
+    )
 
 
 def whatif_markdown(answer: WhatIf) -> str:
@@ -106,7 +135,8 @@ def _summary(answer: WhatIf) -> str:
         text += f". {answer.note.rstrip('.')}"
     if answer.area_changes:
         text += ". Area ratings that change with it: " + "; ".join(
-            f"{name} {old or 'not rated'} -> {new or 'not rated'}" for _, name, old, new in answer.area_changes)
+            f"{name} {old or 'not rated'} -> {new or 'not rated'}" for _, name, old, new in answer.area_changes
+        )
     return text + "."
 
 
@@ -127,7 +157,9 @@ def print_whatif(console: Console, answer: WhatIf, settings: bool) -> None:
         rows = []
         for c in answer.changes:
             band = (f"{c.band_before} -> {c.band_after}" if c.band_before != c.band_after else c.band_after) or "-"
-            rows.append([c.id, c.name, _value(c.before), _value(c.after), band.replace("quartile", "qtl") if shorten else band])
+            rows.append(
+                [c.id, c.name, _value(c.before), _value(c.after), band.replace("quartile", "qtl") if shorten else band]
+            )
         return rows
 
     def needed(rows: list[list[str]]) -> list[int]:
@@ -141,9 +173,15 @@ def print_whatif(console: Console, answer: WhatIf, settings: bool) -> None:
     for number, header in enumerate(headers):
         # On a narrow terminal long values (a judgement level) give way too, to an ellipsis.
         limit = 10 if narrow and header in ("From", "To") else 24
-        table.add_column(header, no_wrap=True, overflow="ellipsis", justify="right" if header in ("From", "To") else "left",
-                         ratio=1 if number == 1 else None, min_width=12 if number == 1 else min(widths[number], limit),
-                         max_width=limit if narrow and number > 1 else None)
+        table.add_column(
+            header,
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if header in ("From", "To") else "left",
+            ratio=1 if number == 1 else None,
+            min_width=12 if number == 1 else min(widths[number], limit),
+            max_width=limit if narrow and number > 1 else None,
+        )
     for row in rows:
         table.add_row(row[0], plain(row[1]), *row[2:])
     console.print(table)
@@ -168,9 +206,12 @@ def _slug(rating: str) -> str:
 
 def sensitivity_columns(result: Sensitivity) -> list[str]:
     ratings = result.framework.scale.ratings
-    return (["org_code", "org_name", "period", "score", "rating"] + [f"p_{_slug(r)}" for r in ratings]
-            + ["p_not_rated", "p_same_rating", "rank_median", "rank_p05", "rank_p95"]
-            + [f"p_same_area:{area}" for area in result.area_counts])
+    return (
+        ["org_code", "org_name", "period", "score", "rating"]
+        + [f"p_{_slug(r)}" for r in ratings]
+        + ["p_not_rated", "p_same_rating", "rank_median", "rank_p05", "rank_p95"]
+        + [f"p_same_area:{area}" for area in result.area_counts]
+    )
 
 
 def _probability(value: float) -> float | None:
@@ -188,10 +229,17 @@ def sensitivity_rows(result: Sensitivity, selected: list[int]) -> list[list[Any]
     rows = []
     for i in selected:
         score = None if base.score[i] != base.score[i] else float(base.score[i])
-        rows.append([population.codes[i], population.names[i], population.period, score, base.rating_name(int(base.rating[i]))]
-                    + [_probability(p) for p in probabilities[i]]
-                    + [_probability(same[i]), _rank(result.rank_median[i]), _rank(result.rank_low[i]), _rank(result.rank_high[i])]
-                    + [_probability(shares[i]) for shares in areas])
+        rows.append(
+            [population.codes[i], population.names[i], population.period, score, base.rating_name(int(base.rating[i]))]
+            + [_probability(p) for p in probabilities[i]]
+            + [
+                _probability(same[i]),
+                _rank(result.rank_median[i]),
+                _rank(result.rank_low[i]),
+                _rank(result.rank_high[i]),
+            ]
+            + [_probability(shares[i]) for shares in areas]
+        )
     return rows
 
 
@@ -218,38 +266,56 @@ def sensitivity_json(result: Sensitivity, selected: list[int]) -> str:
     organisations = []
     for row in sensitivity_rows(result, selected):
         record = dict(zip(columns, row))
-        organisations.append({
-            "org_code": record["org_code"], "org_name": record["org_name"], "period": record["period"],
-            "score": record["score"], "rating": record["rating"],
-            "probabilities": {**{r: record[f"p_{_slug(r)}"] for r in ratings}, "not rated": record["p_not_rated"]},
-            "p_same_rating": record["p_same_rating"],
-            "rank": {"median": record["rank_median"], "p05": record["rank_p05"], "p95": record["rank_p95"]},
-            **({"p_same_area": {area: record[f"p_same_area:{area}"] for area in result.area_counts}}
-               if result.area_counts else {}),
-        })
+        organisations.append(
+            {
+                "org_code": record["org_code"],
+                "org_name": record["org_name"],
+                "period": record["period"],
+                "score": record["score"],
+                "rating": record["rating"],
+                "probabilities": {**{r: record[f"p_{_slug(r)}"] for r in ratings}, "not rated": record["p_not_rated"]},
+                "p_same_rating": record["p_same_rating"],
+                "rank": {"median": record["rank_median"], "p05": record["rank_p05"], "p95": record["rank_p95"]},
+                **(
+                    {"p_same_area": {area: record[f"p_same_area:{area}"] for area in result.area_counts}}
+                    if result.area_counts
+                    else {}
+                ),
+            }
+        )
     document = {"ccgrate_version": ccgrate_version(), **sensitivity_settings(result), "organisations": organisations}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def sensitivity_ndjson(result: Sensitivity, selected: list[int]) -> str:
     columns = sensitivity_columns(result)
-    settings = {"draws": result.draws, "seed": result.seed, "framework_reconstructed": result.framework.reconstructed,
-                "schema_version": SCHEMA_VERSION}
-    return "".join(json.dumps({**dict(zip(columns, row)), **settings}, ensure_ascii=False) + "\n"
-                   for row in sensitivity_rows(result, selected))
+    settings = {
+        "draws": result.draws,
+        "seed": result.seed,
+        "framework_reconstructed": result.framework.reconstructed,
+        "schema_version": SCHEMA_VERSION,
+    }
+    return "".join(
+        json.dumps({**dict(zip(columns, row)), **settings}, ensure_ascii=False) + "\n"
+        for row in sensitivity_rows(result, selected)
+    )
 
 
 def sensitivity_csv(result: Sensitivity, selected: list[int]) -> str:
     flag = ["true" if result.framework.reconstructed else "false"]
-    return render_rows_csv(sensitivity_columns(result) + ["framework_reconstructed"],
-                           [row + flag for row in sensitivity_rows(result, selected)])
+    return render_rows_csv(
+        sensitivity_columns(result) + ["framework_reconstructed"],
+        [row + flag for row in sensitivity_rows(result, selected)],
+    )
 
 
 def sensitivity_caption(result: Sensitivity) -> str:
     text = f"{result.draws:,} draws, seed {result.seed}: {result.perturbation.describe()}"
     if result.perturbation.values:
         count = len(result.resampled)
-        text += f" ({count} indicator{'s' if count != 1 else ''} with counts)" if count else " (the file gives no counts)"
+        text += (
+            f" ({count} indicator{'s' if count != 1 else ''} with counts)" if count else " (the file gives no counts)"
+        )
     return text
 
 
@@ -257,8 +323,10 @@ def sensitivity_summary(result: Sensitivity) -> str:
     same = result.same_rating()
     rated = same[same == same]
     steady = int((rated >= 0.9).sum())
-    text = (f"{steady} of {len(rated)} rated organisations keep their rating in at least 90% of draws; "
-            f"{int((rated < 0.5).sum())} keep it in fewer than half.")
+    text = (
+        f"{steady} of {len(rated)} rated organisations keep their rating in at least 90% of draws; "
+        f"{int((rated < 0.5).sum())} keep it in fewer than half."
+    )
     areas = result.same_area_rating()
     if areas:
         kept = []
@@ -270,8 +338,9 @@ def sensitivity_summary(result: Sensitivity) -> str:
 
 
 def sensitivity_markdown(result: Sensitivity, selected: list[int]) -> str:
-    return (f"{sensitivity_caption(result)}. {sensitivity_summary(result)}\n\n"
-            + markdown_table(sensitivity_columns(result), sensitivity_rows(result, selected)))
+    return f"{sensitivity_caption(result)}. {sensitivity_summary(result)}\n\n" + markdown_table(
+        sensitivity_columns(result), sensitivity_rows(result, selected)
+    )
 
 
 def print_sensitivity(console: Console, result: Sensitivity, selected: list[int]) -> None:
@@ -282,9 +351,15 @@ def print_sensitivity(console: Console, result: Sensitivity, selected: list[int]
 
     ratings = result.framework.scale.ratings
     wide = console.width >= 110
-    table = Table(title=f"How sure each rating is: {sensitivity_caption(result)}", title_justify="left",
-                  caption="P(X): the share of draws rated X ('.' none); rank by score, 1 the highest",
-                  caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = Table(
+        title=f"How sure each rating is: {sensitivity_caption(result)}",
+        title_justify="left",
+        caption="P(X): the share of draws rated X ('.' none); rank by score, 1 the highest",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     table.add_column("Code", no_wrap=True)
     if wide:
         table.add_column("Name", ratio=1)
@@ -295,11 +370,17 @@ def print_sensitivity(console: Console, result: Sensitivity, selected: list[int]
     table.add_column("Rank (5-95%)", justify="right", no_wrap=True)
     for row in sensitivity_rows(result, selected):
         code, name, _, score, rating = row[:5]
-        shares = row[5:5 + len(ratings)]
-        median, low, high = row[6 + len(ratings) + 1:6 + len(ratings) + 4]
+        shares = row[5 : 5 + len(ratings)]
+        median, low, high = row[6 + len(ratings) + 1 : 6 + len(ratings) + 4]
         rank = "-" if median is None else f"{median} ({low}-{high})"
-        table.add_row(code, *([name] if wide else []), "-" if score is None else f"{score:.2f}",
-                      rating_text(rating), *[_share(p) for p in shares], rank)
+        table.add_row(
+            code,
+            *([name] if wide else []),
+            "-" if score is None else f"{score:.2f}",
+            rating_text(rating),
+            *[_share(p) for p in shares],
+            rank,
+        )
     console.print(table)
     console.print(sensitivity_summary(result))
 
@@ -318,21 +399,33 @@ CALIBRATION_COLUMNS = ["rating", "target", "achieved", "before", "cut_before", "
 
 
 def calibration_rows(result: Calibration) -> list[list[Any]]:
-    return [[r, result.target[r], result.achieved[r], result.before[r], result.cuts_before.get(r), result.cuts_after.get(r)]
-            for r in result.target]
+    return [
+        [r, result.target[r], result.achieved[r], result.before[r], result.cuts_before.get(r), result.cuts_after.get(r)]
+        for r in result.target
+    ]
 
 
 def calibration_verdict(result: Calibration, output: str) -> str:
     if result.exact:
         text = f"Scoring the file with {output} gives the target exactly."
     else:
-        text = (f"Closest reachable: {_organisations(result.differences)} rated "
-                "differently from the target; organisations with the same score cannot be split"
-                + (", and the rules decide where some organisations end up whatever the cuts." if result.area is None
-                   else "."))
+        text = (
+            f"Closest reachable: {_organisations(result.differences)} rated "
+            "differently from the target; organisations with the same score cannot be split"
+            + (
+                ", and the rules decide where some organisations end up whatever the cuts."
+                if result.area is None
+                else "."
+            )
+        )
         if result.ties:
-            text += " Shared scores at the cuts: " + "; ".join(
-                f"{count} organisations at {score:.2f} (the {rating} cut)" for rating, score, count in result.ties) + "."
+            text += (
+                " Shared scores at the cuts: "
+                + "; ".join(
+                    f"{count} organisations at {score:.2f} (the {rating} cut)" for rating, score, count in result.ties
+                )
+                + "."
+            )
     if result.indicator_cuts:
         text += f" Quantile cut points of {len(result.indicator_cuts)} indicators were set from the file's values."
     return text
@@ -350,8 +443,9 @@ def calibration_json(result: Calibration, source: str, output: str, old_id: str)
         "exact": result.exact,
         "differences": result.differences,
         "ratings": [dict(zip(CALIBRATION_COLUMNS, row)) for row in calibration_rows(result)],
-        "indicator_cuts": [{"indicator": i, "before": before, "after": after}
-                           for i, (before, after) in result.indicator_cuts.items()],
+        "indicator_cuts": [
+            {"indicator": i, "before": before, "after": after} for i, (before, after) in result.indicator_cuts.items()
+        ],
         "ties": [{"cut": rating, "score": score, "organisations": count} for rating, score, count in result.ties],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -371,14 +465,21 @@ def print_calibration(console: Console, result: Calibration, output: str, old_id
     from ccgrate._render.console import plain
 
     what = "" if result.area is None else f" (area {result.area})"
-    table = Table(title=f"{old_id} calibrated as {result.framework_id}{what}, written to {output}",
-                  title_justify="left")
+    table = Table(
+        title=f"{old_id} calibrated as {result.framework_id}{what}, written to {output}", title_justify="left"
+    )
     table.add_column("Rating")
     for column in ("Target", "Achieved", "Before", "Cut before", "Cut after"):
         table.add_column(column, justify="right")
     for rating, target, achieved, before, cut_before, cut_after in calibration_rows(result):
-        table.add_row(rating, str(target), str(achieved), str(before),
-                      "-" if cut_before is None else f"{cut_before:g}", "-" if cut_after is None else f"{cut_after:g}")
+        table.add_row(
+            rating,
+            str(target),
+            str(achieved),
+            str(before),
+            "-" if cut_before is None else f"{cut_before:g}",
+            "-" if cut_after is None else f"{cut_after:g}",
+        )
     console.print(table)
     console.print(plain(calibration_verdict(result, output)))
 

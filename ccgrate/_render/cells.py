@@ -31,8 +31,14 @@ def ccgrate_version() -> str:
 
 
 def framework_record(fw: Framework) -> dict[str, Any]:
-    return {"id": fw.id, "name": fw.framework.name, "period": fw.framework.period, "sha256": fw.sha256, "origin": fw.origin,
-            "reconstructed": fw.reconstructed}
+    return {
+        "id": fw.id,
+        "name": fw.framework.name,
+        "period": fw.framework.period,
+        "sha256": fw.sha256,
+        "origin": fw.origin,
+        "reconstructed": fw.reconstructed,
+    }
 
 
 def machine_number(value: Any) -> Any:

@@ -32,8 +32,12 @@ BAR_WIDTH = 20
 
 
 def _side(side: Side) -> dict[str, Any]:
-    return {"period": side.label, "source": side.source, "input_sha256": side.input_sha256,
-            "framework": framework_record(side.framework)}
+    return {
+        "period": side.label,
+        "source": side.source,
+        "input_sha256": side.input_sha256,
+        "framework": framework_record(side.framework),
+    }
 
 
 def org_record(change: OrgChange) -> dict[str, Any]:
@@ -102,29 +106,70 @@ def render_ndjson(comparison: Comparison) -> str:
     a, b = comparison.a, comparison.b
     lines = []
     for change in comparison.orgs:
-        record = {"period_a": a.label, "period_b": b.label, "framework_a": a.framework.id, "framework_b": b.framework.id,
-                  **org_record(change), **_provenance(comparison), "ccgrate_version": version,
-                  "schema_version": SCHEMA_VERSION}
+        record = {
+            "period_a": a.label,
+            "period_b": b.label,
+            "framework_a": a.framework.id,
+            "framework_b": b.framework.id,
+            **org_record(change),
+            **_provenance(comparison),
+            "ccgrate_version": version,
+            "schema_version": SCHEMA_VERSION,
+        }
         lines.append(json.dumps(record, ensure_ascii=False))
     return "".join(line + "\n" for line in lines)
 
 
 def csv_rows(comparison: Comparison) -> tuple[list[str], list[list[Any]]]:
     domains = list(dict.fromkeys(d_id for change in comparison.orgs for d_id, *_ in change.domains))
-    header = ["org_code", "org_name", "predecessors", "rating_a", "rating_b", "movement", "score_a", "score_b",
-              "score_change", "data_part", "framework_part", "improved", "worsened", "unchanged",
-              "significantly_improved", "significantly_worsened"]
-    header += [f"domain_change:{d}" for d in domains] + ["rules_a", "rules_b", *_provenance(comparison), "ccgrate_version"]
+    header = [
+        "org_code",
+        "org_name",
+        "predecessors",
+        "rating_a",
+        "rating_b",
+        "movement",
+        "score_a",
+        "score_b",
+        "score_change",
+        "data_part",
+        "framework_part",
+        "improved",
+        "worsened",
+        "unchanged",
+        "significantly_improved",
+        "significantly_worsened",
+    ]
+    header += [f"domain_change:{d}" for d in domains] + [
+        "rules_a",
+        "rules_b",
+        *_provenance(comparison),
+        "ccgrate_version",
+    ]
     stamp = [*_provenance(comparison).values(), ccgrate_version()]
     rows = []
     for change in comparison.orgs:
         counts = change.counts()
         deltas = {d_id: delta for d_id, _, _, _, delta in change.domains}
         rows.append(
-            [change.org_code, change.org_name, ";".join(change.predecessors), change.rating_a, change.rating_b,
-             change.movement, change.score_a, change.score_b, change.score_change, change.data_part,
-             change.framework_part, counts["improved"], counts["worsened"], counts["unchanged"],
-             counts["significantly improved"], counts["significantly worsened"]]
+            [
+                change.org_code,
+                change.org_name,
+                ";".join(change.predecessors),
+                change.rating_a,
+                change.rating_b,
+                change.movement,
+                change.score_a,
+                change.score_b,
+                change.score_change,
+                change.data_part,
+                change.framework_part,
+                counts["improved"],
+                counts["worsened"],
+                counts["unchanged"],
+                counts["significantly improved"],
+                counts["significantly worsened"],
+            ]
             + [deltas.get(d) for d in domains]
             + [";".join(change.rules_a), ";".join(change.rules_b), *stamp]
         )
@@ -133,9 +178,14 @@ def csv_rows(comparison: Comparison) -> tuple[list[str], list[list[Any]]]:
 
 def _provenance(comparison: Comparison) -> dict[str, str | bool]:
     a, b = comparison.a, comparison.b
-    return {"framework_a_reconstructed": a.framework.reconstructed, "framework_b_reconstructed": b.framework.reconstructed,
-            "framework_a_sha256": a.framework.sha256, "framework_b_sha256": b.framework.sha256,
-            "input_a_sha256": a.input_sha256, "input_b_sha256": b.input_sha256}
+    return {
+        "framework_a_reconstructed": a.framework.reconstructed,
+        "framework_b_reconstructed": b.framework.reconstructed,
+        "framework_a_sha256": a.framework.sha256,
+        "framework_b_sha256": b.framework.sha256,
+        "input_a_sha256": a.input_sha256,
+        "input_b_sha256": b.input_sha256,
+    }
 
 
 def render_csv(comparison: Comparison) -> str:
@@ -184,9 +234,8 @@ def print_comparison(console: Console, comparison: Comparison, detail: bool) -> 
         )
     )
     moves = comparison.movements()
-    summary = (
-        f"{len(comparison.orgs)} matched: {moves['up']} up, {moves['down']} down, {moves['same']} the same"
-        + (f", {moves['not rated']} not rated in one year" if moves["not rated"] else "")
+    summary = f"{len(comparison.orgs)} matched: {moves['up']} up, {moves['down']} down, {moves['same']} the same" + (
+        f", {moves['not rated']} not rated in one year" if moves["not rated"] else ""
     )
     if comparison.merged:
         summary += f"; {len(comparison.merged)} merged organisations compared with their predecessors combined"
@@ -208,8 +257,11 @@ def print_comparison(console: Console, comparison: Comparison, detail: bool) -> 
         transition.add_column(_short(rating), justify="right")
     transition.add_column("Total", justify="right")
     for ra in comparison.ratings:
-        transition.add_row(_short_text(ra, rating_text), *(str(matrix[ra][rb]) for rb in comparison.ratings),
-                           str(sum(matrix[ra].values())))
+        transition.add_row(
+            _short_text(ra, rating_text),
+            *(str(matrix[ra][rb]) for rb in comparison.ratings),
+            str(sum(matrix[ra].values())),
+        )
     totals = [sum(matrix[ra][rb] for ra in comparison.ratings) for rb in comparison.ratings]
     transition.add_row(plain("Total", style="bold"), *(str(t) for t in totals), str(sum(totals)), end_section=True)
     console.print(transition)
@@ -241,9 +293,13 @@ def print_comparison(console: Console, comparison: Comparison, detail: bool) -> 
         if comparison.attribution:
             table.add_column("data / framework", justify="right", no_wrap=True)
         for change in sorted(movers, key=lambda c: (c.movement != "up", c.org_code)):
-            row = [change.org_code, *([change.org_name] if with_names else []),
-                   _short_text(change.rating_a, rating_text), _short_text(change.rating_b, rating_text),
-                   _signed(change.score_change)]
+            row = [
+                change.org_code,
+                *([change.org_name] if with_names else []),
+                _short_text(change.rating_a, rating_text),
+                _short_text(change.rating_b, rating_text),
+                _signed(change.score_change),
+            ]
             if comparison.attribution:
                 row.append(_parts(change))
             table.add_row(*row)
@@ -257,8 +313,14 @@ def _print_org(console: Console, comparison: Comparison, change: OrgChange) -> N
     from ccgrate._render.console import WIDE, plain, rating_text
 
     a, b = comparison.a, comparison.b
-    head = Text.assemble(plain(f"{change.org_code} {change.org_name}", "bold"), ": ", rating_text(change.rating_a), " -> ",
-                         rating_text(change.rating_b), f" ({change.movement})")
+    head = Text.assemble(
+        plain(f"{change.org_code} {change.org_name}", "bold"),
+        ": ",
+        rating_text(change.rating_a),
+        " -> ",
+        rating_text(change.rating_b),
+        f" ({change.movement})",
+    )
     head.append(f"\nScore {_score(change.score_a)} -> {_score(change.score_b)} ({_signed(change.score_change)}")
     if change.data_part is not None:
         head.append(f": data {_signed(change.data_part)}, framework {_signed(change.framework_part)}")
@@ -292,8 +354,9 @@ def _print_org(console: Console, comparison: Comparison, change: OrgChange) -> N
     indicators.add_column(a.label, justify="right", no_wrap=True, overflow="ellipsis", max_width=cap)
     indicators.add_column(b.label, justify="right", no_wrap=True, overflow="ellipsis", max_width=cap)
     indicators.add_column("Movement", no_wrap=True)
-    indicators.add_column("Bands", no_wrap=True, overflow="ellipsis", width=15 if narrow else None,
-                          ratio=None if narrow else 1)
+    indicators.add_column(
+        "Bands", no_wrap=True, overflow="ellipsis", width=15 if narrow else None, ratio=None if narrow else 1
+    )
     elsewhere, shown_bands = [], []
     for i in change.indicators:
         if i.movement in ("only in A", "only in B", "redefined"):
@@ -304,24 +367,33 @@ def _print_org(console: Console, comparison: Comparison, change: OrgChange) -> N
             movement.append(" *", style="bold")
         bands = f"{band(i.band_a)} -> {band(i.band_b)}" if i.band_a != i.band_b else band(i.band_a)
         shown_bands += [i.band_a or "", i.band_b or ""]
-        indicators.add_row(i.id, plain(i.name), _value(i.value_a, i.unit), _value(i.value_b, i.unit), movement,
-                           bands)
+        indicators.add_row(i.id, plain(i.name), _value(i.value_a, i.unit), _value(i.value_b, i.unit), movement, bands)
     console.print(indicators)
-    said = {"quartile": "Q1 top quartile ... Q4 bottom", "as expected": "expected: as expected",
-            "significantly": "sig. significantly"}
+    said = {
+        "quartile": "Q1 top quartile ... Q4 bottom",
+        "as expected": "expected: as expected",
+        "significantly": "sig. significantly",
+    }
     legend = [text for word, text in said.items() if any(word in label for label in shown_bands)]
     if narrow and legend:
         console.print(plain(f"Bands: {'; '.join(legend)} (-f csv has them in full).", style="dim"))
     counts = change.counts()
-    notes = (f"{counts['improved']} improved, {counts['worsened']} worsened, {counts['unchanged']} unchanged; "
-             "* marks a change significant at 95% (two-proportion test on the counts)")
+    notes = (
+        f"{counts['improved']} improved, {counts['worsened']} worsened, {counts['unchanged']} unchanged; "
+        "* marks a change significant at 95% (two-proportion test on the counts)"
+    )
     if elsewhere:
         notes += f"\nNot compared: {', '.join(elsewhere)}"
     notes += f"\nRules fired: {a.label}: {', '.join(change.rules_a) or 'none'}; {b.label}: {', '.join(change.rules_b) or 'none'}"
     console.print(notes)
 
 
-QUARTERS = {"top quartile": "Q1 (top)", "second quartile": "Q2", "third quartile": "Q3", "bottom quartile": "Q4 (bottom)"}
+QUARTERS = {
+    "top quartile": "Q1 (top)",
+    "second quartile": "Q2",
+    "third quartile": "Q3",
+    "bottom quartile": "Q4 (bottom)",
+}
 
 
 def _band(label: str | None) -> str:

@@ -36,7 +36,8 @@ def _console_class() -> Any:
             # piece): rich's own control segments (cursor moves) pass; no other text reaches the
             # terminal with a control character in it.
             return super()._render_buffer(
-                segment if segment.control or segment.text.isprintable()
+                segment
+                if segment.control or segment.text.isprintable()
                 else Segment(printable(segment.text, keep="\n"), segment.style, segment.control)
                 for segment in buffer
             )
@@ -86,6 +87,6 @@ WIDE = 120  # from this width on, tables show everything in full
 
 def compact_reference(text: str) -> str:
     """8 | 10.7 | 13.4 (lower better) as 8|10.7|13.4 ↓: a reference that fits a narrow column."""
-    return (text.replace(" (lower better)", " ↓").replace(" (higher better)", " ↑").replace(" | ", "|")
-            .replace(" > ", ">"))
-
+    return (
+        text.replace(" (lower better)", " ↓").replace(" (higher better)", " ↑").replace(" | ", "|").replace(" > ", ">")
+    )

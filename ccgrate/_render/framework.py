@@ -86,7 +86,9 @@ def framework_view(fw: Framework, width: int = WIDE) -> Group:
     equal_weights = len({i.weight for i in fw.indicators}) == 1
     shown = {"Area": not narrow, "Weight": not (narrow and equal_weights)}
     indicators.add_column("ID", no_wrap=True)
-    indicators.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1 if narrow else 3, min_width=12 if narrow else 16)
+    indicators.add_column(
+        "Name", no_wrap=True, overflow="ellipsis", ratio=1 if narrow else 3, min_width=12 if narrow else 16
+    )
     if shown["Area"]:
         indicators.add_column("Area", no_wrap=True)
     indicators.add_column("Dir", no_wrap=True)
@@ -122,7 +124,9 @@ def framework_view(fw: Framework, width: int = WIDE) -> Group:
         indicators.add_row(*cells)
     parts.append(indicators)
     if narrow:
-        said = ["recon. reconstructed"] + ([f"every weight is {fw.indicators[0].weight:g}"] if not shown["Weight"] else [])
+        said = ["recon. reconstructed"] + (
+            [f"every weight is {fw.indicators[0].weight:g}"] if not shown["Weight"] else []
+        )
         parts.append(plain(f"{'; '.join(said)}; areas as listed above.", style="dim"))
     rules = Table(title="Rules (applied in order)", title_justify="left")
     rules.add_column("#", justify="right")
@@ -165,29 +169,52 @@ def framework_markdown(fw: Framework) -> str:
 
     meta = fw.framework
     provenance = "\n\n".join(md_cell(" ".join(part.split())) for part in meta.provenance.strip().split("\n\n"))
-    parts = [f"# {md_cell(meta.name)}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"]
+    parts = [
+        f"# {md_cell(meta.name)}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"
+    ]
     parts.append(markdown_table(["Rating", "Least score"], [[r, fw.scale.cuts.get(r)] for r in fw.scale.ratings]))
     if fw.judgements:
         parts.append("\n## Judgements\n\n")
-        parts.append(markdown_table(["Id", "Name", "Levels (best first)"],
-                                    [[jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else "")]
-                                     for jid, j in fw.judgements.items()]))
+        parts.append(
+            markdown_table(
+                ["Id", "Name", "Levels (best first)"],
+                [
+                    [jid, j.name, " > ".join(j.levels) + (f" (default {j.default})" if j.default else "")]
+                    for jid, j in fw.judgements.items()
+                ],
+            )
+        )
     parts.append("\n## Domains\n\n")
     parts.append(markdown_table(["Id", "Name", "Weight"], [[d.id, d.name, d.weight] for d in fw.domains]))
     if fw.areas:
         parts.append("\n## Clinical priority areas\n\n")
         own = any(fw.has_own_method(a) for a in fw.areas)
-        parts.append(markdown_table(["Id", "Name", "Indicators"] + (["Own rating method"] if own else []), [
-            [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)]
-            + ([fw.describe_area_method(a) or "headline bands and cuts"] if own else []) for a in fw.areas]))
+        parts.append(
+            markdown_table(
+                ["Id", "Name", "Indicators"] + (["Own rating method"] if own else []),
+                [
+                    [a.id, a.name, ", ".join(i.id for i in fw.indicators if i.area == a.id)]
+                    + ([fw.describe_area_method(a) or "headline bands and cuts"] if own else [])
+                    for a in fw.areas
+                ],
+            )
+        )
     parts.append("\n## Indicators\n\n")
     rows = []
     for i in fw.indicators:
-        rows.append([i.id, i.name, i.domain, i.area, i.unit, getattr(i, "direction", None), i.method, i.weight, i.evidence])
-    parts.append(markdown_table(["Id", "Name", "Domain", "Area", "Unit", "Direction", "Method", "Weight", "Evidence"], rows))
+        rows.append(
+            [i.id, i.name, i.domain, i.area, i.unit, getattr(i, "direction", None), i.method, i.weight, i.evidence]
+        )
+    parts.append(
+        markdown_table(["Id", "Name", "Domain", "Area", "Unit", "Direction", "Method", "Weight", "Evidence"], rows)
+    )
     parts.append("\n## Rules (applied in order)\n\n")
-    parts.append(markdown_table(["Rule", "When", "Effect", "Reason"], [
-        [r.id, describe_condition(r.when), " ".join(r.effect), r.reason] for r in fw.rules]))
+    parts.append(
+        markdown_table(
+            ["Rule", "When", "Effect", "Reason"],
+            [[r.id, describe_condition(r.when), " ".join(r.effect), r.reason] for r in fw.rules],
+        )
+    )
     return "".join(parts)
 
 
@@ -222,8 +249,10 @@ class FrameworkListOutput(Renderer):
     formats = TEXT_FORMATS
 
     def __init__(self, frameworks: Sequence[Framework]):
-        self.entries = [dict(zip(LISTING, [fw.id, fw.framework.name, fw.framework.period, len(fw.indicators), fw.sha256]))
-                        for fw in frameworks]
+        self.entries = [
+            dict(zip(LISTING, [fw.id, fw.framework.name, fw.framework.period, len(fw.indicators), fw.sha256]))
+            for fw in frameworks
+        ]
 
     def draw(self, console: Console) -> None:
         console.print(frameworks_table(self.entries))

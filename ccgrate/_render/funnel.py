@@ -19,8 +19,20 @@ import json
 from ccgrate._render.cells import SCHEMA_VERSION, markdown_table, render_rows_csv
 from ccgrate._render.console import short_number
 
-COLUMNS = ["org_code", "org_name", "value", "numerator", "denominator", "z", "z_adj", "band",
-           "lower_998", "lower_95", "upper_95", "upper_998"]
+COLUMNS = [
+    "org_code",
+    "org_name",
+    "value",
+    "numerator",
+    "denominator",
+    "z",
+    "z_adj",
+    "band",
+    "lower_998",
+    "lower_95",
+    "upper_95",
+    "upper_998",
+]
 if TYPE_CHECKING:
     from rich.table import Table
 
@@ -44,9 +56,11 @@ def render_csv(record: dict[str, Any]) -> str:
 
 
 def render_markdown(record: dict[str, Any]) -> str:
-    title = (f"# {record['indicator']} {record['name']}, {record['period']}\n\n"
-             f"Target {record['target']}, {record['overdispersion']} over-dispersion (phi {record['phi']}, "
-             f"tau2 {record['tau2']}, n {record['n']}).\n\n")
+    title = (
+        f"# {record['indicator']} {record['name']}, {record['period']}\n\n"
+        f"Target {record['target']}, {record['overdispersion']} over-dispersion (phi {record['phi']}, "
+        f"tau2 {record['tau2']}, n {record['n']}).\n\n"
+    )
     table = markdown_table(COLUMNS, [[point.get(c) for c in COLUMNS] for point in record["points"]])
     stamp = "; ".join(f"{key} {record[key]}" for key in STAMP)
     return title + table + f"\n_{stamp}._\n"

@@ -34,8 +34,13 @@ def render_report(report: Report) -> str:
         return Markup('<span class="{}">{}</span>').format(classes, words)
 
     def pct(share: float | None) -> str:
-        return "" if share is None or (isinstance(share, float) and math.isnan(share)) else f"{share:.0%}" \
-            if share >= 0.1 or share == 0 else f"{share:.1%}"
+        return (
+            ""
+            if share is None or (isinstance(share, float) and math.isnan(share))
+            else f"{share:.0%}"
+            if share >= 0.1 or share == 0
+            else f"{share:.1%}"
+        )
 
     def score(value: float | None) -> str:
         return "" if value is None else f"{value:.2f}"
@@ -44,12 +49,17 @@ def render_report(report: Report) -> str:
         return "" if value is None else repr(round(float(value), 6))
 
     def bars(given: float | None, published: float | None, rating: str) -> Markup:
-        parts = [Markup('<svg viewBox="0 0 100 22" preserveAspectRatio="none" role="img" aria-label="{}">').format(
-            f"{rating}: {pct(given)} given" + (f", {pct(published)} published" if published is not None else ""))]
+        parts = [
+            Markup('<svg viewBox="0 0 100 22" preserveAspectRatio="none" role="img" aria-label="{}">').format(
+                f"{rating}: {pct(given)} given" + (f", {pct(published)} published" if published is not None else "")
+            )
+        ]
         if given is not None:
             parts.append(Markup('<rect class="given" x="0" y="2" height="8" width="{:.2f}"/>').format(100 * given))
         if published is not None:
-            parts.append(Markup('<rect class="published" x="0" y="12" height="8" width="{:.2f}"/>').format(100 * published))
+            parts.append(
+                Markup('<rect class="published" x="0" y="12" height="8" width="{:.2f}"/>').format(100 * published)
+            )
         parts.append(Markup("</svg>"))
         return Markup("").join(parts)
 
@@ -65,14 +75,24 @@ def render_report(report: Report) -> str:
         def x(v: float) -> float:
             return round(5 + (v - low) / ((high - low) or 1.0) * 190, 1)
 
-        words = (f"{name}: {score(value) or 'no score'}; all {spread.count} organisations from {spread.low:.1f} to "
-                 f"{spread.high:.1f}, middle half {spread.q1:.1f} to {spread.q3:.1f}, median {spread.median:.1f}")
-        svg = Markup('<svg viewBox="0 0 200 20" preserveAspectRatio="none" role="img" aria-label="{}">'
-                     '<line class="whisker" x1="{}" x2="{}" y1="10" y2="10"/>'
-                     '<rect class="box" x="{}" y="4" width="{}" height="12"/>'
-                     '<line class="whisker" x1="{}" x2="{}" y1="4" y2="16"/>').format(
-            words, x(spread.low), x(spread.high), x(spread.q1), round(max(x(spread.q3) - x(spread.q1), 0.5), 1),
-            x(spread.median), x(spread.median))
+        words = (
+            f"{name}: {score(value) or 'no score'}; all {spread.count} organisations from {spread.low:.1f} to "
+            f"{spread.high:.1f}, middle half {spread.q1:.1f} to {spread.q3:.1f}, median {spread.median:.1f}"
+        )
+        svg = Markup(
+            '<svg viewBox="0 0 200 20" preserveAspectRatio="none" role="img" aria-label="{}">'
+            '<line class="whisker" x1="{}" x2="{}" y1="10" y2="10"/>'
+            '<rect class="box" x="{}" y="4" width="{}" height="12"/>'
+            '<line class="whisker" x1="{}" x2="{}" y1="4" y2="16"/>'
+        ).format(
+            words,
+            x(spread.low),
+            x(spread.high),
+            x(spread.q1),
+            round(max(x(spread.q3) - x(spread.q1), 0.5), 1),
+            x(spread.median),
+            x(spread.median),
+        )
         if value is not None:
             svg += Markup('<path class="mark" d="M{0} 2 l4 8 l-4 8 l-4 -8 z"/>').format(x(value))
         return svg + Markup("</svg>")
@@ -81,8 +101,11 @@ def render_report(report: Report) -> str:
         if indicator["band"] is None:
             return Markup('<span class="muted">not banded</span>')
         rank, count = indicator["band_rank"], indicator["bands"]
-        return Markup("{} ({}/{})").format(indicator["band"], rank + 1, count) \
-            if rank is not None and count else escape(indicator["band"])
+        return (
+            Markup("{} ({}/{})").format(indicator["band"], rank + 1, count)
+            if rank is not None and count
+            else escape(indicator["band"])
+        )
 
     ratings_in_order: dict[str, int] = {}
     for overview in report.overviews:
@@ -93,9 +116,19 @@ def render_report(report: Report) -> str:
         return None if rating is None else ratings_in_order.get(rating)
 
     template = environment.get_template("report.html.j2")
-    return template.render(report=report, badge=badge, pct=pct, score=score, sortnum=sortnum, bars=bars, box=box,
-                           band=band, counted=counted, strip_width=int(STRIP_WIDTH),
-                           section_anchors={s.anchor for s in report.sections})
+    return template.render(
+        report=report,
+        badge=badge,
+        pct=pct,
+        score=score,
+        sortnum=sortnum,
+        bars=bars,
+        box=box,
+        band=band,
+        counted=counted,
+        strip_width=int(STRIP_WIDTH),
+        section_anchors={s.anchor for s in report.sections},
+    )
 
 
 class ReportOutput(Renderer):

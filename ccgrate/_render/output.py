@@ -86,8 +86,10 @@ def write(renderer: Renderer, fmt: OutputFormat, output: Path | None) -> None:
     """Write a result in a format to FILE (None: standard output); a file is replaced only by a
     complete output."""
     if fmt not in renderer.formats:
-        raise UsageProblem(f"{type(renderer).__name__} cannot be written as {fmt}",
-                           hint=f"choose one of {', '.join(map(str, renderer.formats))}")
+        raise UsageProblem(
+            f"{type(renderer).__name__} cannot be written as {fmt}",
+            hint=f"choose one of {', '.join(map(str, renderer.formats))}",
+        )
     match fmt:
         case OutputFormat.TABLE:
             _draw_table(renderer, output)

@@ -36,17 +36,34 @@ def draw_funnel(funnel: Funnel, output: IO[bytes], kind: str, highlight: set[str
         ("lower_95", "--", None),
         ("lower_998", ":", None),
     ):
-        axes.plot(denominators, [limits[key] for _, limits in funnel.curve], style, color="#555555", linewidth=1, label=label)
+        axes.plot(
+            denominators, [limits[key] for _, limits in funnel.curve], style, color="#555555", linewidth=1, label=label
+        )
     axes.axhline(funnel.target, color="#005eb8", linewidth=1.2, label=f"target {funnel.target:.4g}")
     shown = [p for p in funnel.points if p.denominator and p.numerator is not None and p.z is not None]
     others = [p for p in shown if p.org_code not in highlight]
-    axes.scatter([p.denominator or 0.0 for p in others], [_value(funnel, p) for p in others], s=14, color="#768692",
-                 alpha=0.8, label="organisations", zorder=3)
+    axes.scatter(
+        [p.denominator or 0.0 for p in others],
+        [_value(funnel, p) for p in others],
+        s=14,
+        color="#768692",
+        alpha=0.8,
+        label="organisations",
+        zorder=3,
+    )
     for p in shown:
         if p.org_code in highlight:
-            axes.scatter([p.denominator or 0.0], [_value(funnel, p)], s=60, color="#da291c", zorder=4,
-                         label=printable(f"{p.org_code} ({p.band})"))
-            axes.annotate(printable(p.org_code), (p.denominator, _value(funnel, p)), textcoords="offset points", xytext=(6, 6))
+            axes.scatter(
+                [p.denominator or 0.0],
+                [_value(funnel, p)],
+                s=60,
+                color="#da291c",
+                zorder=4,
+                label=printable(f"{p.org_code} ({p.band})"),
+            )
+            axes.annotate(
+                printable(p.org_code), (p.denominator, _value(funnel, p)), textcoords="offset points", xytext=(6, 6)
+            )
     axes.set_xscale("log")
     thousands = FuncFormatter(lambda x, _: f"{x:,.0f}")
     axes.xaxis.set_major_formatter(thousands)
@@ -54,8 +71,11 @@ def draw_funnel(funnel: Funnel, output: IO[bytes], kind: str, highlight: set[str
     axes.tick_params(axis="x", which="minor", labelsize=7)
     axes.set_xlabel("denominator (log scale)")
     axes.set_ylabel(funnel.unit or "value")
-    adjustment = {"additive": f"additive, tau² {funnel.tau2:.3g}", "multiplicative": f"multiplicative, phi {funnel.phi:.3g}",
-                  "none": "no over-dispersion adjustment"}[funnel.overdispersion]
+    adjustment = {
+        "additive": f"additive, tau² {funnel.tau2:.3g}",
+        "multiplicative": f"multiplicative, phi {funnel.phi:.3g}",
+        "none": "no over-dispersion adjustment",
+    }[funnel.overdispersion]
     heading = printable(f"{funnel.indicator} {_short(funnel.name)}, {funnel.period}")
     axes.set_title(f"{heading}\n{len(shown)} organisations; {adjustment}", fontsize=10)
     axes.legend(fontsize=8, loc="best")
@@ -64,8 +84,14 @@ def draw_funnel(funnel: Funnel, output: IO[bytes], kind: str, highlight: set[str
     if funnel.framework_reconstructed:
         # The picture travels without the terminal's last line, so it carries the caveat itself.
         figure.subplots_adjust(bottom=figure.subplotpars.bottom + 0.05)
-        figure.text(0.01, 0.01, f"Not official: {funnel.framework} is a reconstruction of NHS England's method from "
-                    "public sources; these are not NHS England's results.", fontsize=7, color="#333333")
+        figure.text(
+            0.01,
+            0.01,
+            f"Not official: {funnel.framework} is a reconstruction of NHS England's method from "
+            "public sources; these are not NHS England's results.",
+            fontsize=7,
+            color="#333333",
+        )
     metadata = {"Date": None} if kind in ("svg", "pdf") else {}
     figure.savefig(output, format=kind, metadata=metadata)
     plt.close(figure)

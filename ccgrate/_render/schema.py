@@ -8,13 +8,13 @@ those of the README's "Output formats" tables.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SHA256 = Field(pattern="^[0-9a-f]{64}$")
 # Statistics are full doubles; null where the arithmetic has no finite answer (JSON has no NaN).
-Number = Optional[float]
+Number = float | None
 
 
 class _Record(BaseModel):
@@ -29,8 +29,9 @@ class FrameworkRecord(_Record):
     period: str
     sha256: str = SHA256
     origin: str = Field(description="builtin:<id>, or the path given.")
-    reconstructed: bool = Field(description="The framework reconstructs a method from public sources: its ratings are "
-                                            "not the official ones.")
+    reconstructed: bool = Field(
+        description="The framework reconstructs a method from public sources: its ratings are not the official ones."
+    )
 
 
 class InputRecord(_Record):
@@ -125,7 +126,8 @@ class Assessment(_Record):
     area_scores: dict[str, Number]
     area_bands: dict[str, list[AreaBandRecord]] = Field(
         description="For areas with their own rating method: how they banded those of their indicators they band "
-        "differently from the headline rating.")
+        "differently from the headline rating."
+    )
     indicators: list[IndicatorRecord]
     rules_fired: list[RuleFired]
     missing: list[str]
@@ -162,8 +164,14 @@ def output_schema(kind: str) -> dict[str, Any]:
 
     model = KINDS[kind]
     schema = model.model_json_schema()
-    schema["properties"]["schema_version"] = {"const": SCHEMA_VERSION, "title": "Schema Version",
-                                              "description": "The version of this format."}
+    schema["properties"]["schema_version"] = {
+        "const": SCHEMA_VERSION,
+        "title": "Schema Version",
+        "description": "The version of this format.",
+    }
     title = "ccgrate score -f json" if kind == "score" else "ccgrate score -f ndjson (one line)"
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title,
-            **{key: value for key, value in schema.items() if key != "title"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        **{key: value for key, value in schema.items() if key != "title"},
+    }

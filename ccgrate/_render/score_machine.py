@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,9 +49,20 @@ def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: d
         "domains": {d.id: d.score for d in a.domains},
         "areas": {ar.id: ar.rating for ar in a.areas},
         "area_scores": {ar.id: ar.score for ar in a.areas},
-        "area_bands": {ar.id: [{"id": b.id, "band": b.band, "band_rank": b.band_rank, "points": b.points,
-                                "reference": b.reference or None} for b in ar.bands]
-                       for ar in a.areas if ar.bands},
+        "area_bands": {
+            ar.id: [
+                {
+                    "id": b.id,
+                    "band": b.band,
+                    "band_rank": b.band_rank,
+                    "points": b.points,
+                    "reference": b.reference or None,
+                }
+                for b in ar.bands
+            ]
+            for ar in a.areas
+            if ar.bands
+        },
         "indicators": [
             {
                 "id": i.id,
@@ -72,7 +83,14 @@ def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: d
             for i in a.indicators
         ],
         "rules_fired": [
-            {"rule": r.rule, "effect": r.effect, "rating": r.target, "before": r.before, "after": r.after, "reason": r.reason}
+            {
+                "rule": r.rule,
+                "effect": r.effect,
+                "rating": r.target,
+                "before": r.before,
+                "after": r.after,
+                "reason": r.reason,
+            }
             for r in a.rules_fired
         ],
         "missing": list(a.missing),
@@ -100,10 +118,18 @@ def json_chunks(run: ScoreRun) -> Iterator[str]:
         "framework": records[0] if len(records) == 1 else None,
         "frameworks": records,
         "inputs": [
-            {"source": f.source, "sha256": f.sha256, "content_sha256": f.content_sha256, "shape": f.shape, "rows": f.rows}
+            {
+                "source": f.source,
+                "sha256": f.sha256,
+                "content_sha256": f.content_sha256,
+                "shape": f.shape,
+                "rows": f.rows,
+            }
             for f in run.inputs
         ],
-        "indicator_stats": [{key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats],
+        "indicator_stats": [
+            {key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats
+        ],
         "assessments": [],
         "warnings": list(run.warnings),
         "caveat": caveat(run.frameworks),
@@ -176,37 +202,45 @@ def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
         area_at = {a.id: k for k, a in enumerate(fw.areas)}
         ids = [ind.id for ind in fw.indicators]
         missing = result.missing()
-        constant_tail = [safe_cell(population.source), flag_cell(fw.reconstructed), fw.sha256,
-                         inputs.get(population.source) or "", version]
+        constant_tail = [
+            safe_cell(population.source),
+            flag_cell(fw.reconstructed),
+            fw.sha256,
+            inputs.get(population.source) or "",
+            version,
+        ]
         for first in range(0, len(selected), SUMMARY_BLOCK):
-            chosen = selected[first:first + SUMMARY_BLOCK]
+            chosen = selected[first : first + SUMMARY_BLOCK]
             at = np.asarray(chosen, dtype=np.intp)
             count = len(chosen)
 
-            def scores(values: np.ndarray) -> list[str]:
-                return _scores(values[at])
-
-            def named(positions: np.ndarray, labels: Sequence[str]) -> list[str]:
-                # Rating and level names come from the framework: neutralised once here, like the data's cells.
-                shown = [*map(safe_cell, labels), ""]  # position -1 reads ""
-                return [shown[p] for p in positions[at].tolist()]
-
+            scores, named = _block_cells(at)
             coverage = result.coverage[at].tolist()
             shown = {value: number_cell(value) for value in set(coverage)}  # a handful of distinct values
             columns: list[list[str]] = [
-                safe_texts([codes[i] for i in chosen]), safe_texts([names[i] for i in chosen]),
-                [population.period] * count, [fw.id] * count, scores(result.score),
-                named(result.provisional, fw.scale.ratings), named(result.rating, fw.scale.ratings),
+                safe_texts([codes[i] for i in chosen]),
+                safe_texts([names[i] for i in chosen]),
+                [population.period] * count,
+                [fw.id] * count,
+                scores(result.score),
+                named(result.provisional, fw.scale.ratings),
+                named(result.rating, fw.scale.ratings),
                 [shown[value] for value in coverage],
             ]
             for jid in judgements:
-                columns.append(named(population.judgements[jid], fw.judgements[jid].levels)
-                               if jid in fw.judgements else [""] * count)
+                columns.append(
+                    named(population.judgements[jid], fw.judgements[jid].levels)
+                    if jid in fw.judgements
+                    else [""] * count
+                )
             for d in domains:
                 columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * count)
             for a in areas:
-                columns.append(named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
-                               if a in area_at else [""] * count)
+                columns.append(
+                    named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
+                    if a in area_at
+                    else [""] * count
+                )
             fired = np.zeros((count, len(result.outcomes)), dtype=bool)
             for k, outcome in enumerate(result.outcomes):
                 fired[:, k] = outcome.fired[at]
@@ -214,6 +248,22 @@ def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
             columns.append(_joined(missing[at], ids))
             columns.extend([value] * count for value in constant_tail)
             yield columns
+
+
+def _block_cells(
+    at: np.ndarray,
+) -> tuple[Callable[[np.ndarray], list[str]], Callable[[np.ndarray, Sequence[str]], list[str]]]:
+    """How a block of organisations (`at`, their positions) writes its scores and its named positions."""
+
+    def scores(values: np.ndarray) -> list[str]:
+        return _scores(values[at])
+
+    def named(positions: np.ndarray, labels: Sequence[str]) -> list[str]:
+        # Rating and level names come from the framework: neutralised once here, like the data's cells.
+        shown = [*map(safe_cell, labels), ""]  # position -1 reads ""
+        return [shown[p] for p in positions[at].tolist()]
+
+    return scores, named
 
 
 def _joined(marked: np.ndarray, labels: Sequence[str]) -> list[str]:
@@ -247,9 +297,29 @@ PROVENANCE = ["framework_reconstructed", "framework_sha256", "input_sha256", "cc
 
 
 EXPLAIN_HEADER = [
-    "org_code", "org_name", "period", "framework", "indicator", "name", "domain", "area", "unit", "direction",
-    "value", "numerator", "denominator", "reference", "band", "band_rank", "bands", "points", "weight", "z", "z_adj",
-    "note", *PROVENANCE,
+    "org_code",
+    "org_name",
+    "period",
+    "framework",
+    "indicator",
+    "name",
+    "domain",
+    "area",
+    "unit",
+    "direction",
+    "value",
+    "numerator",
+    "denominator",
+    "reference",
+    "band",
+    "band_rank",
+    "bands",
+    "points",
+    "weight",
+    "z",
+    "z_adj",
+    "note",
+    *PROVENANCE,
 ]
 
 
@@ -262,10 +332,31 @@ def explain_record_rows(a: Assessment, frameworks: dict[str, Any], inputs: dict[
     fw = frameworks[a.framework]
     provenance = [flag_cell(fw.reconstructed), fw.sha256, inputs.get(a.source), ccgrate_version()]
     return [
-        [a.org_code, a.org_name, a.period, a.framework, i.id, i.name, i.domain, i.area, i.unit, i.direction,
-         i.value, i.numerator, i.denominator, i.reference, i.band, i.band_rank, i.band_count, i.points,
-         i.weight, machine_number((i.detail or {}).get("z")), machine_number((i.detail or {}).get("z_adj")), i.note,
-         *provenance]
+        [
+            a.org_code,
+            a.org_name,
+            a.period,
+            a.framework,
+            i.id,
+            i.name,
+            i.domain,
+            i.area,
+            i.unit,
+            i.direction,
+            i.value,
+            i.numerator,
+            i.denominator,
+            i.reference,
+            i.band,
+            i.band_rank,
+            i.band_count,
+            i.points,
+            i.weight,
+            machine_number((i.detail or {}).get("z")),
+            machine_number((i.detail or {}).get("z_adj")),
+            i.note,
+            *provenance,
+        ]
         for i in a.indicators
     ]
 
@@ -280,8 +371,11 @@ def csv_chunks(run: ScoreRun, explain: bool = False) -> Iterator[str]:
         frameworks, inputs = _context(run)
         for assessment in run.iter_assessments():
             rows = explain_record_rows(assessment, frameworks, inputs)
-            yield csv_lines([list(column) for column in zip(*([safe_cell(cell) for cell in row] for row in rows))]) \
-                if rows else ""
+            yield (
+                csv_lines([list(column) for column in zip(*([safe_cell(cell) for cell in row] for row in rows))])
+                if rows
+                else ""
+            )
         return
     yield csv_lines([[safe_cell(cell)] for cell in summary_header(run)])
     for columns in summary_blocks(run):
@@ -297,8 +391,15 @@ def provenance_line(run: ScoreRun) -> str:
 def render_markdown(run: ScoreRun, explain: bool = False) -> str:
     header = ["Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired"]
     rows = [
-        [a.org_code, a.org_name, a.period, _score(a.score), a.provisional_rating or "not rated", a.rating or "not rated",
-         ", ".join(r.rule for r in a.rules_fired)]
+        [
+            a.org_code,
+            a.org_name,
+            a.period,
+            _score(a.score),
+            a.provisional_rating or "not rated",
+            a.rating or "not rated",
+            ", ".join(r.rule for r in a.rules_fired),
+        ]
         for a in run.assessments
     ]
     parts = [markdown_table(header, rows)]
@@ -317,7 +418,12 @@ def render_markdown(run: ScoreRun, explain: bool = False) -> str:
                     [[i.id, i.name, i.value, i.reference, i.band, i.points] for i in a.indicators],
                 )
             )
-            parts.append("\n" + markdown_table(["Domain", "Weight", "Score"], [[d.name, d.weight, _score(d.score)] for d in a.domains]))
+            parts.append(
+                "\n"
+                + markdown_table(
+                    ["Domain", "Weight", "Score"], [[d.name, d.weight, _score(d.score)] for d in a.domains]
+                )
+            )
             if a.areas:
                 own = any(ar.bands for ar in a.areas)
                 parts.append(

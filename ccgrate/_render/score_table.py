@@ -110,27 +110,44 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
     def rating_cell(rating: str | None) -> Text:
         if not short:
             return rating_text(rating)
-        return plain("-", style="dim") if rating is None else plain(abbreviation(rating),
-                                                                    style=RATING_STYLES.get(rating, "bold"))
+        return (
+            plain("-", style="dim")
+            if rating is None
+            else plain(abbreviation(rating), style=RATING_STYLES.get(rating, "bold"))
+        )
 
     table = Table(title=title)
     headers = {"Rating": "Rtg", "Provisional": "Prov"} if short else {}
     if "Rules fired" in columns and columns["Rules fired"] < len("Rules fired"):
         headers["Rules fired"] = "Rules"
-    shown = [name for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired")
-             if name == "Name" or name in columns]
+    shown = [
+        name
+        for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired")
+        if name == "Name" or name in columns
+    ]
     for name in shown:
         if name == "Name":
             table.add_column("Name", no_wrap=True, overflow="ellipsis", min_width=4, max_width=max(4, room()))
         else:
-            table.add_column(headers.get(name, name), no_wrap=True, overflow="ellipsis",
-                             justify="right" if name == "Score" else "left", min_width=columns[name],
-                             max_width=columns[name] if name in ("Rules fired", "Source") else None)
+            table.add_column(
+                headers.get(name, name),
+                no_wrap=True,
+                overflow="ellipsis",
+                justify="right" if name == "Score" else "left",
+                min_width=columns[name],
+                max_width=columns[name] if name in ("Rules fired", "Source") else None,
+            )
     for a, fired in zip(assessments, rules):
-        cells: dict[str, str | Text] = {"Source": sources.get(a.source, ""), "Code": a.org_code, "Name": plain(a.org_name),
-                                        "Period": a.period,
-                 "Score": _shown_score(a),
-                 "Provisional": rating_cell(a.provisional_rating), "Rating": rating_cell(a.rating), "Rules fired": fired}
+        cells: dict[str, str | Text] = {
+            "Source": sources.get(a.source, ""),
+            "Code": a.org_code,
+            "Name": plain(a.org_name),
+            "Period": a.period,
+            "Score": _shown_score(a),
+            "Provisional": rating_cell(a.provisional_rating),
+            "Rating": rating_cell(a.rating),
+            "Rules fired": fired,
+        }
         table.add_row(*(cells[name] for name in shown))
     notes = []
     if short:
@@ -138,8 +155,10 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
     if left_out:
         notes.append(f"Not shown at this width: {', '.join(left_out)} (see --explain or -f csv).")
     if any(a.rating is None for a in assessments):
-        notes.append("cov: an organisation not rated shows the share of the indicator weight that has a value, "
-                     "not a score (--explain says what is missing).")
+        notes.append(
+            "cov: an organisation not rated shows the share of the indicator weight that has a value, "
+            "not a score (--explain says what is missing)."
+        )
     return Group(table, *[plain(line, style="dim") for line in notes])
 
 
@@ -153,8 +172,6 @@ def _file_name(source: str) -> str:
     import os
 
     return os.path.basename(source)
-
-
 
 
 def explain(a: Assessment, width: int = WIDE) -> Group:
@@ -175,6 +192,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
     # 200 characters) and give way first; on a narrow terminal values, references and bands are
     # cut too, and references are written compactly. -f json and -f csv carry everything in full.
     narrow = width < WIDE
+
     def cap(limit: int) -> dict[str, Any]:
         return {"max_width": limit} if narrow else {}
 
@@ -219,8 +237,13 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
         domains.add_row(d.name, f"{d.weight:g}", f"{d.scored}/{d.total}", _score(d.score) or "-")
     parts: list[Any] = [head, indicators]
     if narrow:
-        parts.append(plain("Reference: cut points or standard (↑ higher is better, ↓ lower is better) or levels "
-                           "(best first); qtl quartile; cut cells end in …: -f csv or a wider terminal shows them whole.", style="dim"))
+        parts.append(
+            plain(
+                "Reference: cut points or standard (↑ higher is better, ↓ lower is better) or levels "
+                "(best first); qtl quartile; cut cells end in …: -f csv or a wider terminal shows them whole.",
+                style="dim",
+            )
+        )
     parts.append(domains)
     if a.areas:
         areas = Table(title="Clinical priority areas", title_justify="left")
@@ -234,7 +257,12 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
         if beside:
             areas.add_column("Banded for the area")
         for ar in a.areas:
-            cells: list[str | Text] = [ar.name, f"{ar.scored}/{ar.total}", _score(ar.score) or "-", rating_text(ar.rating)]
+            cells: list[str | Text] = [
+                ar.name,
+                f"{ar.scored}/{ar.total}",
+                _score(ar.score) or "-",
+                rating_text(ar.rating),
+            ]
             if beside:
                 cells.append("; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above")
             areas.add_row(*cells)
@@ -243,7 +271,9 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
             for ar in a.areas:
                 if ar.bands:
                     parts.append(
-                        plain(f"{ar.name} banded for the area: " + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands))
+                        plain(
+                            f"{ar.name} banded for the area: " + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands)
+                        )
                     )
         if own:
             parts.append(

@@ -121,7 +121,9 @@ def cut_ranks(cuts: Sequence[float], direction: str, values: np.ndarray, on_cut:
     return (len(edges) - passed).astype(np.int64)
 
 
-def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference: str | list[str], **more: Any) -> Bands:
+def _result(
+    rank: np.ndarray, present: np.ndarray, points: Sequence[float], reference: str | list[str], **more: Any
+) -> Bands:
     rank = np.where(present, rank, NONE)
     table = np.append(np.asarray(points, dtype=np.float64), np.nan)  # position -1 reads NaN
     return Bands(rank, table, reference, **more)
@@ -130,8 +132,15 @@ def _result(rank: np.ndarray, present: np.ndarray, points: Sequence[float], refe
 class CutBanding:
     """Bands bounded by ascending cut points; a value on a cut point counts in the band `on_cut` says."""
 
-    def __init__(self, cuts: Sequence[float], direction: Direction, labels: Sequence[str], points: Sequence[float],
-                 reference: str, on_cut: OnCut = "better"):
+    def __init__(
+        self,
+        cuts: Sequence[float],
+        direction: Direction,
+        labels: Sequence[str],
+        points: Sequence[float],
+        reference: str,
+        on_cut: OnCut = "better",
+    ):
         self.cuts = list(cuts)
         self.on_cut = on_cut
         self.direction = direction
@@ -156,8 +165,15 @@ class StandardBanding(CutBanding):
 class PopulationQuantileBanding:
     """Quantiles of the population being scored, recomputed from the values present."""
 
-    def __init__(self, quantiles: int, direction: Direction, labels: Sequence[str], points: Sequence[float],
-                 min_population: int, on_cut: OnCut = "better"):
+    def __init__(
+        self,
+        quantiles: int,
+        direction: Direction,
+        labels: Sequence[str],
+        points: Sequence[float],
+        min_population: int,
+        on_cut: OnCut = "better",
+    ):
         self.on_cut = on_cut
         self.quantiles = quantiles
         self.direction = direction
@@ -174,16 +190,27 @@ class PopulationQuantileBanding:
                 f"with a value, this population has {len(values)}; give fixed cuts in the framework"
             )
             nothing = np.zeros(len(present), dtype=bool)
-            return _result(np.zeros(len(present), dtype=np.int64), nothing, self.points, "population quantiles",
-                           notes={int(i): note for i in np.flatnonzero(present)},
-                           stats={"method": "quantile", "n": len(values), "cuts": None})
+            return _result(
+                np.zeros(len(present), dtype=np.int64),
+                nothing,
+                self.points,
+                "population quantiles",
+                notes={int(i): note for i in np.flatnonzero(present)},
+                stats={"method": "quantile", "n": len(values), "cuts": None},
+            )
         ordered = values.tolist()
         cuts = [quantile(ordered, i / self.quantiles) for i in range(1, self.quantiles)]
         rank = cut_ranks(cuts, self.direction, np.where(present, column.values, 0.0), self.on_cut)
         texts = [shown.computed_cut(c, values) for c in cuts]
         reference = cut_rule(texts, self.direction, self.on_cut, population=len(values))
-        return _result(rank, present, self.points, reference, stats={"method": "quantile", "n": len(values), "cuts": cuts},
-                       compared=[float(t) for t in texts])
+        return _result(
+            rank,
+            present,
+            self.points,
+            reference,
+            stats={"method": "quantile", "n": len(values), "cuts": cuts},
+            compared=[float(t) for t in texts],
+        )
 
     def frozen(self, bands: Bands) -> FrozenRanks | None:
         cuts = (bands.stats or {}).get("cuts")
@@ -241,11 +268,19 @@ class SignificantStandardBanding:
                 references.append(f"{self.rule} ({self.level:.0%} interval {interval})")
             else:
                 references.append(self.rule)
-        notes = {int(i): "no numerator and denominator: judged on the value alone" for i in np.flatnonzero(present & ~counted)}
-        detail = {"lower": np.where(counted, low * self.scale, np.nan), "upper": np.where(counted, high * self.scale, np.nan)}
+        notes = {
+            int(i): "no numerator and denominator: judged on the value alone"
+            for i in np.flatnonzero(present & ~counted)
+        }
+        detail = {
+            "lower": np.where(counted, low * self.scale, np.nan),
+            "upper": np.where(counted, high * self.scale, np.nan),
+        }
         return _result(rank, present, self.points, references, notes=notes, detail=detail, compared=[self.standard])
 
-    def _counted_ranks(self, numerators: np.ndarray, denominators: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    def _counted_ranks(
+        self, numerators: np.ndarray, denominators: np.ndarray, low: np.ndarray, high: np.ndarray
+    ) -> np.ndarray:
         """0 met with confidence, 1 met, 2 not met, 3 missed with confidence."""
         standard = self.standard / self.scale
         higher = self.direction == "higher"
@@ -253,8 +288,9 @@ class SignificantStandardBanding:
         good_met = (good > standard) if higher else (good < standard)
         bad_missed = (bad < standard) if higher else (bad > standard)
         # The point estimate on the indicator's own scale, exactly: 577 of 1000 meets 57.7%.
-        value = settle_ties(rate_on_scale(numerators, denominators, self.scale), numerators, denominators, self.scale,
-                            [self.standard])
+        value = settle_ties(
+            rate_on_scale(numerators, denominators, self.scale), numerators, denominators, self.scale, [self.standard]
+        )
         point_met = cut_ranks([self.standard], self.direction, value, self.on_cut) == 0
         return np.where(good_met, 0, np.where(bad_missed, 3, np.where(point_met, 1, 2))).astype(np.int64)
 
@@ -314,14 +350,22 @@ class ZScoreBanding:
             counted = counted & ~zero
         usable = np.flatnonzero(counted)
         stats: dict[str, Any] = {
-            "method": "zscore", "data": ind.data, "transform": self.kind, "overdispersion": ind.overdispersion,
-            "trim": ind.trim, "trim_method": ind.trim_method, "k": len(usable), "excluded": len(notes),
+            "method": "zscore",
+            "data": ind.data,
+            "transform": self.kind,
+            "overdispersion": ind.overdispersion,
+            "trim": ind.trim,
+            "trim_method": ind.trim_method,
+            "k": len(usable),
+            "excluded": len(notes),
             "target": None if math.isnan(target) else target * self.scale,
         }
         nothing = np.zeros(count, dtype=bool)
         small = len(usable) < ind.min_population
         fixed = ind.tau2 if ind.overdispersion == "additive" else ind.phi
-        if not len(usable) or (small and (ind.target_value == "pooled" or (fixed is None and ind.overdispersion != "none"))):
+        if not len(usable) or (
+            small and (ind.target_value == "pooled" or (fixed is None and ind.overdispersion != "none"))
+        ):
             note = (
                 f"not banded: z-scores need at least {ind.min_population} organisations with counts to estimate "
                 f"{'the target and ' if ind.target_value == 'pooled' else ''}over-dispersion, this population has "
@@ -349,15 +393,28 @@ class ZScoreBanding:
         sign = 1 if ind.direction == "higher" else -1
         rank = zscore_rank(sign * z_adj)
         shown_target = _fmt(target * self.scale) if ind.target_value == "pooled" else ind.target_text
-        references = [f"target {shown_target}, z {z[i]:.2f}, adjusted {shown_z(z_adj[i])}" if counted[i] else ""
-                      for i in range(count)]
+        references = [
+            f"target {shown_target}, z {z[i]:.2f}, adjusted {shown_z(z_adj[i])}" if counted[i] else ""
+            for i in range(count)
+        ]
         blank = np.full(count, np.nan)
         detail = {
-            "y": np.where(counted, y, blank), "target": np.where(counted, target * self.scale, blank),
-            "s": np.where(counted, s, blank), "z": np.where(counted, z, blank), "z_adj": np.where(counted, z_adj, blank),
+            "y": np.where(counted, y, blank),
+            "target": np.where(counted, target * self.scale, blank),
+            "s": np.where(counted, s, blank),
+            "z": np.where(counted, z, blank),
+            "z_adj": np.where(counted, z_adj, blank),
         }
-        return _result(rank, counted, self.points, references, notes=notes, detail=detail, stats=stats,
-                       held={"t0": t0, "phi": phi, "tau2": tau2})
+        return _result(
+            rank,
+            counted,
+            self.points,
+            references,
+            notes=notes,
+            detail=detail,
+            stats=stats,
+            held={"t0": t0, "phi": phi, "tau2": tau2},
+        )
 
     def frozen(self, bands: Bands) -> FrozenRanks | None:
         if bands.held is None:
@@ -387,6 +444,12 @@ def make_banding(framework: Framework, ind: AnyIndicator) -> Banding:
     if isinstance(ind, JudgementIndicator):
         return LevelBanding(framework.levels_of(ind), points)
     if ind.cuts is not None:  # bands, or quantiles with fixed cut points
-        return CutBanding(ind.cuts, ind.direction, labels, points,
-                          cut_rule(cut_texts(ind.cuts), ind.direction, ind.on_cut), ind.on_cut)
+        return CutBanding(
+            ind.cuts,
+            ind.direction,
+            labels,
+            points,
+            cut_rule(cut_texts(ind.cuts), ind.direction, ind.on_cut),
+            ind.on_cut,
+        )
     return PopulationQuantileBanding(ind.quantiles, ind.direction, labels, points, ind.min_population, ind.on_cut)

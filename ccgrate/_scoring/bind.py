@@ -76,23 +76,36 @@ class Population:
             elif ind.id in self.numbers:
                 value = self.numbers[ind.id][index]
                 if not np.isnan(value):
-                    values[ind.id] = Observation(float(value), _number(self.numerators, ind.id, index),
-                                                 _number(self.denominators, ind.id, index))
+                    values[ind.id] = Observation(
+                        float(value), _number(self.numerators, ind.id, index), _number(self.denominators, ind.id, index)
+                    )
         judgements = {
-            jid: fw.judgements[jid].levels[int(codes[index])] for jid, codes in self.judgements.items() if codes[index] >= 0
+            jid: fw.judgements[jid].levels[int(codes[index])]
+            for jid, codes in self.judgements.items()
+            if codes[index] >= 0
         }
         return OrgInput(self.codes[index], self.names[index], self.period, values, judgements, self.source)
 
     @classmethod
-    def from_orgs(cls, framework: Framework, orgs: Sequence[OrgInput], source: str = "", period: str = "") -> Population:
+    def from_orgs(
+        cls, framework: Framework, orgs: Sequence[OrgInput], source: str = "", period: str = ""
+    ) -> Population:
         """Columns from per-organisation inputs (levels must be the framework's own spellings)."""
         count = len(orgs)
-        population = cls(source or (orgs[0].source if orgs else ""), period or (orgs[0].period if orgs else ""),
-                         framework, [o.org_code for o in orgs], [o.org_name for o in orgs])
+        population = cls(
+            source or (orgs[0].source if orgs else ""),
+            period or (orgs[0].period if orgs else ""),
+            framework,
+            [o.org_code for o in orgs],
+            [o.org_name for o in orgs],
+        )
         for jid, judgement in framework.judgements.items():
             population.judgements[jid] = np.array(
-                [judgement.levels.index(o.judgements[jid]) if jid in o.judgements else judgement.default_position()
-                 for o in orgs], dtype=np.int64
+                [
+                    judgement.levels.index(o.judgements[jid]) if jid in o.judgements else judgement.default_position()
+                    for o in orgs
+                ],
+                dtype=np.int64,
             )
         for ind in framework.indicators:
             observations = [o.values.get(ind.id) for o in orgs]
@@ -102,7 +115,8 @@ class Population:
                     population.levels[ind.id] = population.judgements[ind.judgement].copy()
                 else:
                     population.levels[ind.id] = np.array(
-                        [levels.index(str(obs.value)) if obs is not None else -1 for obs in observations], dtype=np.int64
+                        [levels.index(str(obs.value)) if obs is not None else -1 for obs in observations],
+                        dtype=np.int64,
                     )
                 continue
             population.numbers[ind.id] = np.array(
@@ -144,8 +158,9 @@ def bind(
     fed_by_judgement = {
         ind.id.lower(): ind.judgement for ind in framework.indicators if ind.method == "judgement" and ind.judgement
     }
-    population = Population(dataset.source, period, framework, [dataset.codes[i] for i in indices],
-                            [dataset.names[i] for i in indices])
+    population = Population(
+        dataset.source, period, framework, [dataset.codes[i] for i in indices], [dataset.names[i] for i in indices]
+    )
     source = dataset.source
     unknown: list[str] = []
     described: list[str] = []  # a publication's region, unit or indicator name beside the data
@@ -153,8 +168,11 @@ def bind(
     for key, column in dataset.values.items():
         if keep is not None and key not in keep:
             continue
-        if column.texts is None and key not in judgements and (key not in indicators or not (
-                key in fed_by_judgement or indicators[key].method == "judgement")):
+        if (
+            column.texts is None
+            and key not in judgements
+            and (key not in indicators or not (key in fed_by_judgement or indicators[key].method == "judgement"))
+        ):
             # Numbers from the fast reader: nothing below needs their text.
             ind = indicators.get(key)
             if ind is None:
@@ -186,8 +204,9 @@ def bind(
                 ignored[ind.id] = fed_by_judgement[key]
             continue
         if isinstance(ind, JudgementIndicator):
-            population.levels[ind.id] = _levels(dataset, column, indices, texts, framework.levels_of(ind), ind.aliases,
-                                                f"indicator {ind.id}")
+            population.levels[ind.id] = _levels(
+                dataset, column, indices, texts, framework.levels_of(ind), ind.aliases, f"indicator {ind.id}"
+            )
             continue
         _bind_numbers(population, ind, dataset, key, indices, texts)
     for key, column in {**dataset.numerators, **dataset.denominators}.items():
@@ -205,8 +224,9 @@ def bind(
             f"{listed(ordered, 20)}"
         )
     if described:
-        population.notes.append(f"{source}: column{'s' if len(described) > 1 else ''} not used: "
-                                f"{listed([clip(h) for h in described], 12)}")
+        population.notes.append(
+            f"{source}: column{'s' if len(described) > 1 else ''} not used: {listed([clip(h) for h in described], 12)}"
+        )
     for ind_id, jid in sorted(ignored.items()):
         population.warnings.append(
             f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement"
@@ -237,8 +257,15 @@ def _take(texts: list[str], indices: Sequence[int]) -> list[str]:
     return list(map(texts.__getitem__, indices))
 
 
-def _levels(dataset: Dataset, column: Column, indices: Sequence[int], texts: list[str], levels: Sequence[str],
-            aliases: Mapping[str, str], what: str) -> np.ndarray:
+def _levels(
+    dataset: Dataset,
+    column: Column,
+    indices: Sequence[int],
+    texts: list[str],
+    levels: Sequence[str],
+    aliases: Mapping[str, str],
+    what: str,
+) -> np.ndarray:
     """Positions of each text in an ordered scale (-1 where missing), however the text is spelt."""
     if not texts:
         return np.full(0, -1, dtype=np.int64)
@@ -296,14 +323,22 @@ def _plain(text: str) -> bool:
     return text.isascii() and "_" not in text
 
 
-def _bind_numbers(population: Population, ind: NumericIndicator, dataset: Dataset, key: str, indices: Sequence[int],
-                  texts: list[str] | None) -> None:
+def _bind_numbers(
+    population: Population,
+    ind: NumericIndicator,
+    dataset: Dataset,
+    key: str,
+    indices: Sequence[int],
+    texts: list[str] | None,
+) -> None:
     source = dataset.source
     values = parse_numbers(dataset, dataset.values[key], indices, texts)
     numerators = _counts(dataset, dataset.numerators.get(key), indices, positive=False, whole=True)
     # The expected count of a ratio (observed against expected) may be fractional; a proportion's
     # denominator counts cases.
-    denominators = _counts(dataset, dataset.denominators.get(key), indices, positive=True, whole=ind.counts_are_proportion)
+    denominators = _counts(
+        dataset, dataset.denominators.get(key), indices, positive=True, whole=ind.counts_are_proportion
+    )
     if numerators is not None and denominators is not None and ind.uses_counts:
         both = ~np.isnan(numerators) & ~np.isnan(denominators)
         if ind.counts_are_proportion:
@@ -315,8 +350,13 @@ def _bind_numbers(population: Population, ind: NumericIndicator, dataset: Datase
                     where=location(source, cell.line, cell.column),
                     hint="a proportion counts events out of cases; check the two columns",
                 )
-        from_counts = settle_ties(rate_on_scale(numerators, denominators, ind.rate_scale), numerators,
-                                  denominators, ind.rate_scale, ind.references)
+        from_counts = settle_ties(
+            rate_on_scale(numerators, denominators, ind.rate_scale),
+            numerators,
+            denominators,
+            ind.rate_scale,
+            ind.references,
+        )
         blank = np.isnan(values) & both
         if blank.any():
             values = np.where(blank, from_counts, values)  # a new array: the reader's may be shared
@@ -338,8 +378,14 @@ def _bind_numbers(population: Population, ind: NumericIndicator, dataset: Datase
             )
         present = values[~np.isnan(values)]
         scale = reference_scale(ind)
-        if scale is not None and scale > 1 and len(present) >= 3 and (present <= 1).all() and (present >= 0).all() \
-                and present.any():
+        if (
+            scale is not None
+            and scale > 1
+            and len(present) >= 3
+            and (present <= 1).all()
+            and (present >= 0).all()
+            and present.any()
+        ):
             population.warnings.append(
                 f"{source}: every value of indicator {ind.id} lies between 0 and 1; it is a percentage, "
                 "so 0.67 means 0.67%, not 67% (multiply proportions by 100)"
@@ -355,8 +401,9 @@ def _bind_numbers(population: Population, ind: NumericIndicator, dataset: Datase
 LARGEST_COUNT = 2.0**62
 
 
-def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], positive: bool,
-            whole: bool) -> np.ndarray | None:
+def _counts(
+    dataset: Dataset, column: Column | None, indices: Sequence[int], positive: bool, whole: bool
+) -> np.ndarray | None:
     if column is None:
         return None
     counts = parse_numbers(dataset, column, indices, None)
@@ -365,8 +412,11 @@ def _counts(dataset: Dataset, column: Column | None, indices: Sequence[int], pos
     if whole:
         fractional = np.flatnonzero(present & (counts != np.floor(counts)))
         if len(fractional):
-            problem = (fractional, "is not a whole number; a count of events or cases is whole",
-                       "give the count itself, not a rate")
+            problem = (
+                fractional,
+                "is not a whole number; a count of events or cases is whole",
+                "give the count itself, not a rate",
+            )
     huge = np.flatnonzero(present & (np.abs(counts) > LARGEST_COUNT))
     if len(huge) and (problem is None or huge[0] < problem[0][0]):
         problem = (huge, "is larger than any count ccgrate can hold exactly (2^62)", "check the column")

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 Q95 = 1.959964  # two-sided 95%
 Q998 = 3.090232  # two-sided 99.8%
 
+
 def transform(kind: str, rate: ArrayLike) -> np.ndarray:
     """Y for a rate (a number or a numpy array)."""
     if kind == "arcsine":
@@ -184,8 +185,13 @@ def count_cdf(x: float, count: float, denominator: float, binomial: bool) -> flo
         return 0.5 * math.erfc(-(x + 0.5 - mean) / (spread * math.sqrt(2)))
     k = np.arange(start, x, dtype=np.float64)  # each step goes from k to k + 1
     if binomial:
-        first = (math.lgamma(n + 1) - math.lgamma(start + 1) - math.lgamma(n - start + 1)
-                 + start * math.log(p) + (n - start) * math.log1p(-p))
+        first = (
+            math.lgamma(n + 1)
+            - math.lgamma(start + 1)
+            - math.lgamma(n - start + 1)
+            + start * math.log(p)
+            + (n - start) * math.log1p(-p)
+        )
         steps = np.log((n - k) / (k + 1)) + math.log(p / (1 - p))
     else:
         first = -count + start * math.log(count) - math.lgamma(start + 1)

@@ -248,8 +248,13 @@ class PopulationResult:
         if "per_indicator" not in self._notes:
             fw = self.framework
             self._notes["per_indicator"] = [
-                (ind, self.bands[ind.id], fw.band_labels(ind), tuple(self.bands[ind.id].compared),
-                 getattr(ind, "direction", None))
+                (
+                    ind,
+                    self.bands[ind.id],
+                    fw.band_labels(ind),
+                    tuple(self.bands[ind.id].compared),
+                    getattr(ind, "direction", None),
+                )
                 for ind in fw.indicators
             ]
         return self._notes["per_indicator"]
@@ -258,8 +263,10 @@ class PopulationResult:
         """How many indicators each domain and each area has."""
         if "totals" not in self._notes:
             fw = self.framework
-            self._notes["totals"] = ({d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains},
-                                     {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas})
+            self._notes["totals"] = (
+                {d.id: sum(1 for i in fw.indicators if i.domain == d.id) for d in fw.domains},
+                {a.id: sum(1 for i in fw.indicators if i.area == a.id) for a in fw.areas},
+            )
         return self._notes["totals"]
 
     def _assessment(self, index: int) -> Assessment:
@@ -272,11 +279,19 @@ class PopulationResult:
             present = obs is not None
             detail = None
             if bands.detail is not None and rank >= 0:
-                detail = {key: float(values[index]) for key, values in bands.detail.items() if not np.isnan(values[index])}
+                detail = {
+                    key: float(values[index]) for key, values in bands.detail.items() if not np.isnan(values[index])
+                }
             results.append(
                 IndicatorResult(
-                    id=ind.id, name=ind.name, domain=ind.domain, area=ind.area, method=ind.method, unit=ind.unit,
-                    direction=direction, weight=ind.weight,
+                    id=ind.id,
+                    name=ind.name,
+                    domain=ind.domain,
+                    area=ind.area,
+                    method=ind.method,
+                    unit=ind.unit,
+                    direction=direction,
+                    weight=ind.weight,
                     value=obs.value if obs is not None else None,
                     numerator=obs.numerator if obs is not None else None,
                     denominator=obs.denominator if obs is not None else None,
@@ -293,7 +308,12 @@ class PopulationResult:
         totals, area_totals = self._totals()
         domains = [
             DomainResult(
-                d.id, d.name, d.weight, _maybe(self.domain_scores[index, k]), int(self.domain_used[index, k]), totals[d.id]
+                d.id,
+                d.name,
+                d.weight,
+                _maybe(self.domain_scores[index, k]),
+                int(self.domain_used[index, k]),
+                totals[d.id],
             )
             for k, d in enumerate(fw.domains)
         ]
@@ -331,7 +351,12 @@ class PopulationResult:
         ratings = fw.scale.ratings
         fired = [
             RuleFired(
-                o.rule.id, o.rule.effect[0], o.rule.effect[1], ratings[o.before[index]], ratings[o.after[index]], o.rule.reason
+                o.rule.id,
+                o.rule.effect[0],
+                o.rule.effect[1],
+                ratings[o.before[index]],
+                ratings[o.after[index]],
+                o.rule.reason,
             )
             for o in self.outcomes
             if o.fired[index]
@@ -409,7 +434,9 @@ def assess_population(framework: Framework, population: Population | Sequence[Or
     domain_scores = np.full((count, len(fw.domains)), np.nan)
     domain_used = np.zeros((count, len(fw.domains)), dtype=np.int64)
     for k, domain in enumerate(fw.domains):
-        domain_scores[:, k], domain_used[:, k] = means_of([c for c, ind in enumerate(indicators) if ind.domain == domain.id])
+        domain_scores[:, k], domain_used[:, k] = means_of(
+            [c for c, ind in enumerate(indicators) if ind.domain == domain.id]
+        )
     area_scores = np.full((count, len(fw.areas)), np.nan)
     area_used = np.zeros((count, len(fw.areas)), dtype=np.int64)
     area_ratings = np.full((count, len(fw.areas)), -1, dtype=np.int64)

@@ -95,7 +95,9 @@ def apply_rules_to_population(
     return rating, outcomes
 
 
-def judgements_hold(framework: Framework, when: Condition, judgements: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+def judgements_hold(
+    framework: Framework, when: Condition, judgements: Mapping[str, np.ndarray], count: int
+) -> np.ndarray:
     """Where a rule's judgement conditions hold (they alone do not depend on the scoring)."""
     result = np.ones(count, dtype=bool)
     for jid, levels in when.judgement_conditions().items():
@@ -113,8 +115,13 @@ def may_fire(framework: Framework, judgements: Mapping[str, np.ndarray], count: 
     return result
 
 
-def conditions_hold(framework: Framework, when: Condition, rating: np.ndarray, context: PopulationContext,
-           start: np.ndarray | None = None) -> np.ndarray:
+def conditions_hold(
+    framework: Framework,
+    when: Condition,
+    rating: np.ndarray,
+    context: PopulationContext,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
     """Where a rule's conditions hold; given `start`, where they and `start` hold, judgements taken as read."""
     ratings = framework.scale.ratings
     result = judgements_hold(framework, when, context.judgements, len(rating)) if start is None else start

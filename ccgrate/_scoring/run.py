@@ -50,7 +50,9 @@ class ScoreRun:
     def assessments(self) -> list[Assessment]:
         """The full record of every organisation shown, made when first asked for."""
         if self._assessments is None:
-            self._assessments = [result.assessment(i) for result, chosen in zip(self.results, self.selected) for i in chosen]
+            self._assessments = [
+                result.assessment(i) for result, chosen in zip(self.results, self.selected) for i in chosen
+            ]
         return self._assessments
 
     def iter_assessments(self) -> Iterator[Assessment]:
@@ -71,7 +73,9 @@ class ScoreRun:
         for result, chosen in zip(self.results, self.selected):
             population, names = result.population, [*result.framework.scale.ratings, None]
             positions = result.rating.tolist()
-            found.extend((population.source, population.codes[i], population.period, names[positions[i]]) for i in chosen)
+            found.extend(
+                (population.source, population.codes[i], population.period, names[positions[i]]) for i in chosen
+            )
         return found
 
     def grouped_warnings(self) -> list[str]:
@@ -82,7 +86,9 @@ class ScoreRun:
             for index in chosen:
                 if index in warned:
                     for text in result.warnings(index):
-                        by_text.setdefault(text, []).append(f"{result.population.codes[index]} {result.population.period}")
+                        by_text.setdefault(text, []).append(
+                            f"{result.population.codes[index]} {result.population.period}"
+                        )
         lines = []
         for text, who in by_text.items():
             lines.append(f"{text} ({listed(who)})")
@@ -105,8 +111,11 @@ class ScoreRun:
             limit = next(k for k, rating in enumerate(scale) if rating.casefold() == threshold.casefold())
             positions = result.rating.tolist()
             codes, period = result.population.codes, result.population.period
-            below.extend((codes[i], period, scale[positions[i]] if positions[i] >= 0 else None)
-                         for i in chosen if positions[i] < 0 or positions[i] > limit)
+            below.extend(
+                (codes[i], period, scale[positions[i]] if positions[i] >= 0 else None)
+                for i in chosen
+                if positions[i] < 0 or positions[i] > limit
+            )
         return below
 
     def rating_counts(self, source: str | None = None) -> tuple[dict[str, int], int]:
@@ -189,12 +198,15 @@ def prepare(
             # `score 'examples/*.csv'` also matches the merger map: a pattern is the user's shorthand
             # for the data files among those it matches.
             if isinstance(name, Globbed) and any(other is not name for other, _ in sources):
-                prepared.notes.append(f"{name}: skipped: it matched the pattern but holds no organisation code "
-                                      "column, so it is not indicator data")
+                prepared.notes.append(
+                    f"{name}: skipped: it matched the pattern but holds no organisation code "
+                    "column, so it is not indicator data"
+                )
                 continue
             raise
-        prepared.inputs.append(InputFile(dataset.source, dataset.sha256, dataset.content_sha256, dataset.shape,
-                                         len(dataset)))
+        prepared.inputs.append(
+            InputFile(dataset.source, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset))
+        )
         prepared.notes.extend(dataset.notes)
         for period, indices in _periods(dataset, override, wanted):
             if progress is not None:
@@ -230,8 +242,13 @@ def assess_prepared(
         run.results.append(result)
         for indicator_id, values in result.stats.items():
             run.indicator_stats.append(
-                {"source": population.source, "period": population.period, "framework": fw.id,
-                 "indicator": indicator_id, **values}
+                {
+                    "source": population.source,
+                    "period": population.period,
+                    "framework": fw.id,
+                    "indicator": indicator_id,
+                    **values,
+                }
             )
     orgs = list(orgs)
     known: dict[str, str] = {}
@@ -242,8 +259,9 @@ def assess_prepared(
     wanted = set(match_orgs(orgs, known, ", ".join(names) or "the data")) if orgs else None
     for result in run.results:
         codes = result.population.codes
-        run.selected.append([i for i, code in enumerate(codes) if code in wanted] if wanted is not None
-                            else list(range(len(codes))))
+        run.selected.append(
+            [i for i, code in enumerate(codes) if code in wanted] if wanted is not None else list(range(len(codes)))
+        )
     run.frameworks = sorted(frameworks.values(), key=lambda f: (f.framework.period, f.id))
     return run
 

@@ -38,13 +38,19 @@ CACHE = Path(os.environ.get("CCGRATE_BENCH_CACHE", Path.home() / ".cache" / "ccg
 PEER_SIZES = (209, 10_000, 100_000, 1_000_000)
 PEER_SEED = "20261122"
 
-DEPENDENCY_FLOOR = "import click; from pydantic import BaseModel; from rich.console import Console; from rich.table import Table"
+DEPENDENCY_FLOOR = (
+    "import click; from pydantic import BaseModel; from rich.console import Console; from rich.table import Table"
+)
 # ccgrate reads with the cyclic garbage collector off (every cell is new and none is garbage yet);
 # a floor that leaves it on would be slower than the work it stands for.
-CSV_STREAM = ("import csv, gc, sys\ngc.disable()\n"
-              "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    for row in csv.reader(f): pass")
-CSV_KEEP = ("import csv, gc, sys\ngc.disable()\n"
-            "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    rows = list(csv.reader(f))")
+CSV_STREAM = (
+    "import csv, gc, sys\ngc.disable()\n"
+    "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    for row in csv.reader(f): pass"
+)
+CSV_KEEP = (
+    "import csv, gc, sys\ngc.disable()\n"
+    "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    rows = list(csv.reader(f))"
+)
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "start = time.perf_counter()\n"
@@ -86,8 +92,14 @@ class Report:
     def __init__(self) -> None:
         self.rows: list[dict] = []
 
-    def ratio(self, name: str, samples: list[tuple[float, int]], floor_name: str, floor: list[tuple[float, int]],
-              target: float | None) -> float:
+    def ratio(
+        self,
+        name: str,
+        samples: list[tuple[float, int]],
+        floor_name: str,
+        floor: list[tuple[float, int]],
+        target: float | None,
+    ) -> float:
         """Median and range of the paired ratios sample / floor sample."""
         ratios = sorted(a / b for (a, _), (b, _) in zip(samples, floor))
         median = statistics.median(ratios)
@@ -95,20 +107,35 @@ class Report:
         peak = max(rss for _, rss in samples) / 1024
         floor_peak = max(rss for _, rss in floor) / 1024
         met = None if target is None else median <= target
-        self.rows.append({"measure": name, "seconds_median": round(seconds, 4), "peak_mib": round(peak, 1),
-                          "floor": floor_name, "floor_peak_mib": round(floor_peak, 1), "ratio": round(median, 3),
-                          "ratio_low": round(ratios[0], 3), "ratio_high": round(ratios[-1], 3), "target": target,
-                          "met": met})
+        self.rows.append(
+            {
+                "measure": name,
+                "seconds_median": round(seconds, 4),
+                "peak_mib": round(peak, 1),
+                "floor": floor_name,
+                "floor_peak_mib": round(floor_peak, 1),
+                "ratio": round(median, 3),
+                "ratio_low": round(ratios[0], 3),
+                "ratio_high": round(ratios[-1], 3),
+                "target": target,
+                "met": met,
+            }
+        )
         shown = f"(target {target}x)" if target is not None else ""
-        print(f"{name:56s} {seconds:7.3f}s {peak:7.0f} MiB  {median:5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
-              f"{floor_name} [{floor_peak:.0f} MiB] {shown}", flush=True)
+        print(
+            f"{name:56s} {seconds:7.3f}s {peak:7.0f} MiB  {median:5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
+            f"{floor_name} [{floor_peak:.0f} MiB] {shown}",
+            flush=True,
+        )
         return median
 
     def value(self, name: str, value: float, unit: str, target: float | None) -> None:
         met = None if target is None else value <= target
         self.rows.append({"measure": name, "ratio": round(value, 3), "unit": unit, "target": target, "met": met})
-        print(f"{name:56s} {value:7.2f}{unit} {'(target ' + str(target) + unit + ')' if target is not None else ''}",
-              flush=True)
+        print(
+            f"{name:56s} {value:7.2f}{unit} {'(target ' + str(target) + unit + ')' if target is not None else ''}",
+            flush=True,
+        )
 
 
 def generate(count: int, directory: Path) -> Path:
@@ -146,17 +173,54 @@ def peers(report: Report, sizes: list[int], repeat: int) -> None:
         for count in sizes:
             path = files / f"wide-{count}.csv"
             if not path.exists():
-                subprocess.run([PYTHON, str(SHARED_BENCH / "make_wide.py"), "--rows", str(count), "--indicators", "56",
-                                "--seed", PEER_SEED, "-o", str(path)], check=True)
+                subprocess.run(
+                    [
+                        PYTHON,
+                        str(SHARED_BENCH / "make_wide.py"),
+                        "--rows",
+                        str(count),
+                        "--indicators",
+                        "56",
+                        "--seed",
+                        PEER_SEED,
+                        "-o",
+                        str(path),
+                    ],
+                    check=True,
+                )
             runs = max(3, repeat if count <= 100_000 else 3)
-            commands = [[*CCGRATE, "score", str(path), "--framework", str(framework), "-f", "csv", "-o",
-                         str(out / "ccgrate.csv"), "-q"],
-                        [*python, str(pandas_score), str(path), "-o", str(out / "pandas.csv")]]
+            commands = [
+                [
+                    *CCGRATE,
+                    "score",
+                    str(path),
+                    "--framework",
+                    str(framework),
+                    "-f",
+                    "csv",
+                    "-o",
+                    str(out / "ccgrate.csv"),
+                    "-q",
+                ],
+                [*python, str(pandas_score), str(path), "-o", str(out / "pandas.csv")],
+            ]
             # A million organisations as JSON is a document of about 10 GB: written to the null device,
             # which ccgrate writes in place, so that the disk is not what is measured.
-            formats = [[*CCGRATE, "score", str(path), "--framework", str(framework), "-f", kind, "-o",
-                        os.devnull if count > 100_000 else str(out / f"ccgrate.{kind}"), "-q"]
-                       for kind in ("json", "ndjson")]
+            formats = [
+                [
+                    *CCGRATE,
+                    "score",
+                    str(path),
+                    "--framework",
+                    str(framework),
+                    "-f",
+                    kind,
+                    "-o",
+                    os.devnull if count > 100_000 else str(out / f"ccgrate.{kind}"),
+                    "-q",
+                ]
+                for kind in ("json", "ndjson")
+            ]
             csv_run, pandas_run = interleaved(commands, runs)
             # The formats' figure is peak memory, which does not vary from run to run as time does: one
             # run each (a JSON run of 100,000 organisations takes ten times as long as the CSV).
@@ -164,20 +228,42 @@ def peers(report: Report, sizes: list[int], repeat: int) -> None:
             target = 0.5 if count in (209, 1_000_000) else 0.6
             report.ratio(f"peers: {count:,} x 56, ccgrate -f csv", csv_run, "pandas_score.py", pandas_run, target)
             if count == 1_000_000:
-                report.value("peers: 1,000,000 x 56, ccgrate peak memory", max(r for _, r in csv_run) / 1024**2,
-                             " GiB", 1.5)
+                report.value(
+                    "peers: 1,000,000 x 56, ccgrate peak memory", max(r for _, r in csv_run) / 1024**2, " GiB", 1.5
+                )
             for kind, run in zip(("json", "ndjson"), format_runs):
                 peak = max(r for _, r in run) / max(r for _, r in csv_run)
                 report.value(f"peers: {count:,} x 56, -f {kind} peak memory / -f csv", peak, "x", 2.0)
-        sensitivity = [[*CCGRATE, "sensitivity", str(files / "wide-209.csv"), "--framework", str(framework),
-                        "--draws", "10000", "--vary", "weights", "--vary", "cuts", "-f", "csv", "-o",
-                        str(out / "s.csv"), "-q"],
-                       [*python, str(pandas_score), str(files / "wide-209.csv"), "-o", str(out / "p.csv"),
-                        "--draws", "10000"]]
+        sensitivity = [
+            [
+                *CCGRATE,
+                "sensitivity",
+                str(files / "wide-209.csv"),
+                "--framework",
+                str(framework),
+                "--draws",
+                "10000",
+                "--vary",
+                "weights",
+                "--vary",
+                "cuts",
+                "-f",
+                "csv",
+                "-o",
+                str(out / "s.csv"),
+                "-q",
+            ],
+            [*python, str(pandas_score), str(files / "wide-209.csv"), "-o", str(out / "p.csv"), "--draws", "10000"],
+        ]
         if (files / "wide-209.csv").exists():
             ccgrate_run, pandas_run = interleaved(sensitivity, repeat)
-            report.ratio("peers: sensitivity, 10,000 draws, 209 x 56", ccgrate_run, "pandas_score.py --draws 10000",
-                         pandas_run, None)
+            report.ratio(
+                "peers: sensitivity, 10,000 draws, 209 x 56",
+                ccgrate_run,
+                "pandas_score.py --draws 10000",
+                pandas_run,
+                None,
+            )
 
 
 def main() -> int:
@@ -186,8 +272,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--repeat", type=int, default=7, help="paired runs per measurement for the quick ones")
     parser.add_argument("--only", choices=["startup", "score", "large", "sensitivity", "peers"], help="run one group")
-    parser.add_argument("--sizes", type=int, nargs="+", help="peer sizes (default 209 10000 100000, and 1000000 "
-                        "with --large)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="peer sizes (default 209 10000 100000, and 1000000 with --large)"
+    )
     args = parser.parse_args()
     print(f"timing ccgrate from {compiled()} ({' '.join(CCGRATE)})", file=sys.stderr)
     report = Report()
@@ -196,16 +283,23 @@ def main() -> int:
         return args.only in (None, group)
 
     if wanted("startup"):
-        python, version, helped = interleaved([[PYTHON, "-c", "pass"], [*CCGRATE, "--version"], [*CCGRATE, "--help"]],
-                                              args.repeat)
+        python, version, helped = interleaved(
+            [[PYTHON, "-c", "pass"], [*CCGRATE, "--version"], [*CCGRATE, "--help"]], args.repeat
+        )
         report.ratio("ccgrate --version", version, "python -c pass", python, 1.5)
         report.ratio("ccgrate --help", helped, "python -c pass", python, 1.5)
     if wanted("score"):
         national = "examples/national-2017-18.csv"
         floor, numeric, single, table, machine = interleaved(
-            [[PYTHON, "-c", DEPENDENCY_FLOOR], [PYTHON, "-c", DEPENDENCY_FLOOR + "; import numpy"],
-             [*CCGRATE, "score", "examples/bromley.csv"], [*CCGRATE, "score", national],
-             [*CCGRATE, "score", national, "-f", "csv"]], args.repeat)
+            [
+                [PYTHON, "-c", DEPENDENCY_FLOOR],
+                [PYTHON, "-c", DEPENDENCY_FLOOR + "; import numpy"],
+                [*CCGRATE, "score", "examples/bromley.csv"],
+                [*CCGRATE, "score", national],
+                [*CCGRATE, "score", national, "-f", "csv"],
+            ],
+            args.repeat,
+        )
         report.ratio("ccgrate score examples/bromley.csv", single, "import click, pydantic, rich", floor, 1.3)
         report.ratio("ccgrate score examples/bromley.csv", single, "the same and numpy", numeric, None)
         report.ratio("ccgrate score national-2017-18.csv (207), table", table, "single-organisation run", single, 1.1)
@@ -213,9 +307,14 @@ def main() -> int:
     if wanted("sensitivity"):
         national = "examples/national-2016-17.csv"  # 209 organisations, as in the issue
         sensitivity = [*CCGRATE, "sensitivity", national, "--draws", "10000", "-f", "csv", "-o", os.devnull]
-        plain, varied, valued = interleaved([[*CCGRATE, "score", national, "-f", "csv", "-o", os.devnull],
-                                             [*sensitivity, "--vary", "weights", "--vary", "cuts"], sensitivity],
-                                            args.repeat)
+        plain, varied, valued = interleaved(
+            [
+                [*CCGRATE, "score", national, "-f", "csv", "-o", os.devnull],
+                [*sensitivity, "--vary", "weights", "--vary", "cuts"],
+                sensitivity,
+            ],
+            args.repeat,
+        )
         report.ratio("sensitivity, 10,000 draws, weights and cuts", varied, "plain score run", plain, 1.5)
         report.ratio("sensitivity, 10,000 draws, weights, cuts and values", valued, "plain score run", plain, 5.0)
     if wanted("large"):
@@ -226,11 +325,17 @@ def main() -> int:
                 path = generate(count, Path(directory))
                 runs = 3
                 stream, keep, scored = interleaved(
-                    [[PYTHON, "-c", CSV_STREAM, str(path)], [PYTHON, "-c", CSV_KEEP, str(path)],
-                     [*CCGRATE, "score", str(path), "-f", "csv", "-o", os.devnull, "-q"]], runs)
+                    [
+                        [PYTHON, "-c", CSV_STREAM, str(path)],
+                        [PYTHON, "-c", CSV_KEEP, str(path)],
+                        [*CCGRATE, "score", str(path), "-f", "csv", "-o", os.devnull, "-q"],
+                    ],
+                    runs,
+                )
                 medians[count] = statistics.median(s for s, _ in scored)
-                report.ratio(f"score -f csv, {count:,} x 59 (blanks, judgements)", scored, "csv module streaming",
-                             stream, 3.0)
+                report.ratio(
+                    f"score -f csv, {count:,} x 59 (blanks, judgements)", scored, "csv module streaming", stream, 3.0
+                )
                 report.ratio(f"score -f csv, {count:,} x 59", scored, "csv module into a list", keep, None)
             if args.large:
                 report.value("10x the organisations", medians[1_000_000] / medians[100_000], "x time", 11.0)

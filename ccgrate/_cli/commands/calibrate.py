@@ -25,17 +25,31 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
-@click.option("--target", "target", metavar="SPEC",
-              help='"Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7": percentages, or counts '
-                   "that add up to the rated organisations. Default: the framework's published distribution.")
-@click.option("-o", "--output", "framework_output", required=True, type=OUTPUT,
-              help="Write the calibrated framework here (TOML; replaced only by a complete, valid file). With - the "
-                   "framework goes to standard output and the report to standard error.")
+@click.option(
+    "--target",
+    "target",
+    metavar="SPEC",
+    help='"Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7": percentages, or counts '
+    "that add up to the rated organisations. Default: the framework's published distribution.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "framework_output",
+    required=True,
+    type=OUTPUT,
+    help="Write the calibrated framework here (TOML; replaced only by a complete, valid file). With - the "
+    "framework goes to standard output and the report to standard error.",
+)
 @click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
 @click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
-@click.option("--area", "area", metavar="ID",
-              help="Set this clinical priority area's own cut points instead of the rating scale's; the target is "
-                   "in the area's rating words (default: the area's published distribution).")
+@click.option(
+    "--area",
+    "area",
+    metavar="ID",
+    help="Set this clinical priority area's own cut points instead of the rating scale's; the target is "
+    "in the area's rating words (default: the area's published distribution).",
+)
 @population_options
 @format_option((OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CSV, OutputFormat.MARKDOWN))
 @reading_options

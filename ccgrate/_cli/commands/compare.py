@@ -29,18 +29,41 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("side_a", metavar="A", type=INPUT)
 @click.argument("side_b", metavar="B", type=INPUT)
-@click.option("--data", "data_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Take both years from this multi-period file.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CCGRATE_DATA_DIR",
-              help="Where a year finds its data file first (also CCGRATE_DATA_DIR); then the current directory, "
-                   "then the synthetic national examples that ship with ccgrate.")
-@click.option("--framework-a", metavar="ID|PATH", type=FRAMEWORK, help="Framework for A instead of the built-in for its year.")
-@click.option("--framework-b", metavar="ID|PATH", type=FRAMEWORK, help="Framework for B instead of the built-in for its year.")
-@click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Mergers: a CSV of old_code,new_code[,weight]; predecessors are combined and compared with their successor.")
-@click.option("--combine", type=click.Choice(["auto", "weighted", "mean"]), default="auto", show_default=True,
-              help="How predecessors' values are combined: weighted by the map's weight column, or a plain mean "
-                   "(auto: weighted when the map has weights). Counts are always summed.")
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Take both years from this multi-period file.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CCGRATE_DATA_DIR",
+    help="Where a year finds its data file first (also CCGRATE_DATA_DIR); then the current directory, "
+    "then the synthetic national examples that ship with ccgrate.",
+)
+@click.option(
+    "--framework-a", metavar="ID|PATH", type=FRAMEWORK, help="Framework for A instead of the built-in for its year."
+)
+@click.option(
+    "--framework-b", metavar="ID|PATH", type=FRAMEWORK, help="Framework for B instead of the built-in for its year."
+)
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Mergers: a CSV of old_code,new_code[,weight]; predecessors are combined and compared with their successor.",
+)
+@click.option(
+    "--combine",
+    type=click.Choice(["auto", "weighted", "mean"]),
+    default="auto",
+    show_default=True,
+    help="How predecessors' values are combined: weighted by the map's weight column, or a plain mean "
+    "(auto: weighted when the map has weights). Counts are always summed.",
+)
 @click.option(
     "--org",
     "orgs",
@@ -150,7 +173,8 @@ def _locate(spec: str, data_file: str | None, data_dir: Path | None) -> tuple[st
     period = normalise_period(spec)
     if period is None:
         raise DataError(
-            f'"{printable(spec)}" is neither a file nor a year', hint="give a data file's path or a year such as 2017 or 2017/18"
+            f'"{printable(spec)}" is neither a file nor a year',
+            hint="give a data file's path or a year such as 2017 or 2017/18",
         )
     if data_file is not None:
         return data_file, period

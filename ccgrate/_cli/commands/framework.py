@@ -99,10 +99,12 @@ def framework_check(paths: tuple[str, ...]) -> None:
             for problem in error.problems:
                 say(f"Error: {problem}")
             continue
-        click.echo(printable(
-            f"{fw.origin}: ok ({fw.id}, {fw.framework.period}, {len(fw.indicators)} indicators, {len(fw.domains)} domains, "
-            f"{len(fw.areas)} areas, {len(fw.rules)} rules; sha256 {fw.sha256[:12]})"
-        ))
+        click.echo(
+            printable(
+                f"{fw.origin}: ok ({fw.id}, {fw.framework.period}, {len(fw.indicators)} indicators, {len(fw.domains)} domains, "
+                f"{len(fw.areas)} areas, {len(fw.rules)} rules; sha256 {fw.sha256[:12]})"
+            )
+        )
     if failed:
         sys.exit(ExitCode.FRAMEWORK)
 
@@ -114,8 +116,12 @@ def _load_path(path: str) -> Framework:
 
 
 @framework.command("schema")
-@click.argument("kind", type=click.Choice(["framework", "score", "score-line"], case_sensitive=False), default="framework",
-                metavar="[framework|score|score-line]")
+@click.argument(
+    "kind",
+    type=click.Choice(["framework", "score", "score-line"], case_sensitive=False),
+    default="framework",
+    metavar="[framework|score|score-line]",
+)
 @output_option
 @verbosity_options
 def framework_schema_command(kind: str, output: Path | None) -> None:
@@ -143,4 +149,3 @@ def framework_schema_command(kind: str, output: Path | None) -> None:
 
         schema = output_schema(kind)
     write(SchemaOutput(schema), OutputFormat.JSON, output)
-

@@ -89,7 +89,9 @@ def funnel(
     if output_format is None:
         output_format = OutputFormat(output.suffix.lower().lstrip(".")) if output is not None else OutputFormat.TABLE
     wanted = parse_period_option(period) if period else None
-    run = score_sources(read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), reading=reading)
+    run = score_sources(
+        read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), reading=reading
+    )
     for message in run.notes:
         notice(message)
     for message in run.warnings:

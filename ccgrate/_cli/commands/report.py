@@ -26,23 +26,55 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=INPUT)
-@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME",
-              help="A section for this organisation only (repeatable); default: every organisation.")
-@click.option("--previous", metavar="FILE", type=INPUT,
-              help="Last year's file: adds the transition matrix and the largest movers.")
-@click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Sensitivity draws (weights, cuts and counts, as `sensitivity`): each rating's probability.")
-@click.option("--whatif/--no-whatif", "whatif", default=None,
-              help="Search for the smallest change to the next rating in every section (about half a second each). "
-                   "Default: when there are at most 12 sections; otherwise each section gives the command.")
-@click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK,
-              help="Score with this framework instead of the one for the data's period.")
+@click.option(
+    "--org",
+    "orgs",
+    multiple=True,
+    metavar="CODE|NAME",
+    help="A section for this organisation only (repeatable); default: every organisation.",
+)
+@click.option(
+    "--previous",
+    metavar="FILE",
+    type=INPUT,
+    help="Last year's file: adds the transition matrix and the largest movers.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Sensitivity draws (weights, cuts and counts, as `sensitivity`): each rating's probability.",
+)
+@click.option(
+    "--whatif/--no-whatif",
+    "whatif",
+    default=None,
+    help="Search for the smallest change to the next rating in every section (about half a second each). "
+    "Default: when there are at most 12 sections; otherwise each section gives the command.",
+)
+@click.option(
+    "--framework",
+    "framework_spec",
+    metavar="ID|PATH",
+    type=FRAMEWORK,
+    help="Score with this framework instead of the one for the data's period.",
+)
 @click.option("--period", "periods", multiple=True, metavar="PERIOD", help="Only this period (repeatable).")
 @output_option
 @reading_options
 @verbosity_options
-def report(files: tuple[str, ...], orgs: tuple[str, ...], previous: str | None, draws: int, whatif: bool | None,
-           framework_spec: str | None, periods: tuple[str, ...], output: Path | None, reading: Reading) -> None:
+def report(
+    files: tuple[str, ...],
+    orgs: tuple[str, ...],
+    previous: str | None,
+    draws: int,
+    whatif: bool | None,
+    framework_spec: str | None,
+    periods: tuple[str, ...],
+    output: Path | None,
+    reading: Reading,
+) -> None:
     """Write one HTML file that shows every rating, why, how sure it is and what would change it.
 
     The file is self-contained (no request to any network), readable without JavaScript, printable
@@ -69,8 +101,9 @@ def report(files: tuple[str, ...], orgs: tuple[str, ...], previous: str | None, 
     guard_output(output, *names, previous, framework_spec)
     sources = read_sources(names)
     with LateProgress() as progress:
-        run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading,
-                            progress=progress.step)
+        run = score_sources(
+            sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading, progress=progress.step
+        )
         earlier = None
         if previous is not None:
             earlier = score_sources(read_sources([previous]), reading=reading, progress=progress.step)
@@ -81,9 +114,16 @@ def report(files: tuple[str, ...], orgs: tuple[str, ...], previous: str | None, 
             for result in run.results:
                 progress.step(f"{draws:,} draws, {result.population.period}")
                 sensitivities.append(sensitivity(result.population, draws, seed=1))
-        document = build_report(run, previous=earlier, sensitivities=sensitivities, whatif=whatif,
-                                version=__version__, caveat=caveat(run.frameworks),
-                                previous_source=previous, progress=progress.step)
+        document = build_report(
+            run,
+            previous=earlier,
+            sensitivities=sensitivities,
+            whatif=whatif,
+            version=__version__,
+            caveat=caveat(run.frameworks),
+            previous_source=previous,
+            progress=progress.step,
+        )
         page = ReportOutput(document)
         size = len(page.html.encode())
     for message in run.notes:

@@ -33,15 +33,32 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=INPUT)
-@click.option("--framework", "framework_spec", metavar="ID|PATH", type=FRAMEWORK,
-              help="Score with this framework instead of the one for the data's period.")
-@click.option("--org", "orgs", multiple=True, metavar="CODE|NAME",
-              help="Show only this organisation (repeatable). Banding still uses the whole file.")
-@click.option("--period", "periods", multiple=True, metavar="PERIOD", help="Score only this period, e.g. 2017/18 (repeatable).")
+@click.option(
+    "--framework",
+    "framework_spec",
+    metavar="ID|PATH",
+    type=FRAMEWORK,
+    help="Score with this framework instead of the one for the data's period.",
+)
+@click.option(
+    "--org",
+    "orgs",
+    multiple=True,
+    metavar="CODE|NAME",
+    help="Show only this organisation (repeatable). Banding still uses the whole file.",
+)
+@click.option(
+    "--period", "periods", multiple=True, metavar="PERIOD", help="Score only this period, e.g. 2017/18 (repeatable)."
+)
 @click.option("--explain", is_flag=True, help="Show every indicator, domain, area and rule behind each rating.")
-@click.option("--summary", is_flag=True, help="Also print the distribution of ratings (per file, and in all) on stderr.")
-@click.option("--fail-below", metavar="RATING",
-              help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any organisation is rated below RATING or not rated.")
+@click.option(
+    "--summary", is_flag=True, help="Also print the distribution of ratings (per file, and in all) on stderr."
+)
+@click.option(
+    "--fail-below",
+    metavar="RATING",
+    help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any organisation is rated below RATING or not rated.",
+)
 @format_option()
 @output_option
 @reading_options
@@ -88,8 +105,9 @@ def score(
     guard_output(output, *names, framework_spec)
     sources = read_sources(names)
     with LateProgress() as progress:
-        run = score_sources(sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading,
-                            progress=progress.step)
+        run = score_sources(
+            sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading, progress=progress.step
+        )
         # Checked once the frameworks are known (their scales may use other words), and before any output.
         threshold = rating_choice(fail_below, "--fail-below", run.scales() or [list(RATINGS)])
         if output_format is not OutputFormat.TABLE:
@@ -115,9 +133,11 @@ def score(
     for found in national_checks(run):
         notice(found.line())
         if found.problems:
-            warn(f"the {found.period} distribution of ratings is extreme: {'; '.join(found.problems)}. The first national "
-                 "run in 2015/16 rated about three in four CCGs Inadequate and was redone; check the framework's cut "
-                 "points (ccgrate calibrate) and the data")
+            warn(
+                f"the {found.period} distribution of ratings is extreme: {'; '.join(found.problems)}. The first national "
+                "run in 2015/16 rated about three in four CCGs Inadequate and was redone; check the framework's cut "
+                "points (ccgrate calibrate) and the data"
+            )
     if threshold is not None:
         below = run.rated_below(threshold)
         if below:
@@ -131,7 +151,9 @@ def summary_lines(run: ScoreRun) -> list[str]:
 
     def line(label: str, source: str | None) -> str:
         counts, unrated = run.rating_counts(source)
-        parts = [f"{rating} {count}" for rating, count in counts.items()] + ([f"not rated {unrated}"] if unrated else [])
+        parts = [f"{rating} {count}" for rating, count in counts.items()] + (
+            [f"not rated {unrated}"] if unrated else []
+        )
         return f"ccgrate: {label}: {sum(counts.values()) + unrated} assessments: {', '.join(parts)}"
 
     lines = [line(source.source, source.source) for source in run.inputs] if len(run.inputs) > 1 else []

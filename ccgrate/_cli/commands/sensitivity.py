@@ -25,9 +25,15 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
-@click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True, help="Monte Carlo draws.")
 @click.option(
-    "--seed", type=click.IntRange(0), default=1, show_default=True, help="Random seed: the same seed gives the same output."
+    "--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True, help="Monte Carlo draws."
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    help="Random seed: the same seed gives the same output.",
 )
 @click.option(
     "--vary",
@@ -106,7 +112,9 @@ def sensitivity(
 
     chosen = {v.lower() for v in vary} or {"weights", "cuts", "values"}
     perturbation = core.Perturbation(
-        weights=weight_sd if "weights" in chosen else 0.0, cuts=cut_sd if "cuts" in chosen else 0.0, values="values" in chosen
+        weights=weight_sd if "weights" in chosen else 0.0,
+        cuts=cut_sd if "cuts" in chosen else 0.0,
+        values="values" in chosen,
     )
     with LateProgress() as progress:
         progress.step(f"reading {file}")

@@ -25,17 +25,33 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
-@click.option("--org", "org_code", required=True, metavar="CODE|NAME", help="The organisation, by code or (part of) its name.")
+@click.option(
+    "--org", "org_code", required=True, metavar="CODE|NAME", help="The organisation, by code or (part of) its name."
+)
 @click.option("--target", metavar="RATING", help="The rating to reach (e.g. Good).")
-@click.option("--set", "settings", multiple=True, metavar="ID=VALUE",
-              help="Rescore with this indicator value or judgement level instead of searching (repeatable).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="Rescore with this indicator value or judgement level instead of searching (repeatable).",
+)
 @population_options
 @format_option()
 @output_option
 @reading_options
 @verbosity_options
-def whatif(file: str, org_code: str, target: str | None, settings: tuple[str, ...], period: str | None,
-           framework_spec: str | None, output_format: OutputFormat, output: Path | None, reading: Reading) -> None:
+def whatif(
+    file: str,
+    org_code: str,
+    target: str | None,
+    settings: tuple[str, ...],
+    period: str | None,
+    framework_spec: str | None,
+    output_format: OutputFormat,
+    output: Path | None,
+    reading: Reading,
+) -> None:
     """The smallest change that takes an organisation to a target rating, or the rating a change gives.
 
     With --target: the fewest indicators changed (then the fewest band steps), each to the value
