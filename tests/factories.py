@@ -124,3 +124,43 @@ def org(
 
 
 FULL_VALUES = {"h1": 5.0, "h2": 50.0, "c1": 90.0, "c2": 85.0, "c3": "good"}
+
+
+# A framework whose every string is an attack on something (a shell, a template, a terminal): nothing
+# in a framework is ever run, and every output shows these strings as data.
+HOSTILE = r"""
+[framework]
+id = "hostile"
+name = "__import__('os').system('touch PWNED')"
+period = "2017/18"
+provenance = "{{ ''.__class__.__mro__[1].__subclasses__() }} ${jndi:ldap://x} `touch PWNED` $(touch PWNED)"
+
+[scale]
+ratings = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+cuts = { Outstanding = 75.0, Good = 50.0, "Requires improvement" = 25.0 }
+
+[judgements.finance]
+name = "exec('import os; os.system(\"touch PWNED\")')"
+levels = ["green", "red"]
+
+[[domains]]
+id = "d"
+name = "eval('1+1')"
+
+[[indicators]]
+id = "x1"
+name = "open('PWNED', 'w').write('x')"
+domain = "d"
+unit = "%"
+direction = "higher"
+method = "standard"
+standard = 50.0
+evidence = "reconstructed"
+note = "!!python/object/apply:os.system ['touch PWNED']"
+
+[[rules]]
+id = "r"
+when = { finance = "red" }
+cap = "Requires improvement"
+reason = "__import__('subprocess').run(['touch', 'PWNED'])"
+"""

@@ -1,14 +1,23 @@
-"""Paths and golden-file comparison shared by the tests."""
+"""Paths, the national examples and golden-file comparison shared by the tests."""
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ccgrate._scoring.bind import Population
+    from ccgrate._scoring.engine import PopulationResult
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 FRAMEWORKS = ROOT / "frameworks"
-GOLDEN = Path(__file__).resolve().parent / "golden"
+TESTS = Path(__file__).resolve().parent
+GOLDEN = TESTS / "golden"
+CORPUS = TESTS / "corpus"
+SHEETS = TESTS / "sheets"
 
 
 def golden(name: str, actual: str) -> None:
@@ -45,3 +54,22 @@ def _validator(kind: str):
         Draft202012Validator.check_schema(schema)
         _VALIDATORS[kind] = Draft202012Validator(schema)
     return _VALIDATORS[kind]
+
+
+@cache
+def national(year: str, framework: str | None = None) -> Population:
+    """The synthetic national example of a year ("2016-17" to "2019-20"), read and bound once per test
+    run (tests never change a population in place: what-if and calibration make new ones)."""
+    from ccgrate._scoring.run import prepare
+
+    path = EXAMPLES / f"national-{year}.csv"
+    return prepare([(str(path), path.read_bytes())], framework=framework).populations[0]
+
+
+@cache
+def national_result(year: str) -> PopulationResult:
+    """The national example of a year, assessed once per test run."""
+    from ccgrate._scoring.engine import assess_population
+
+    population = national(year)
+    return assess_population(population.framework, population)

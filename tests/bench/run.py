@@ -10,8 +10,8 @@ Every measurement is of whole fresh processes, and every ratio is taken between 
 the median of the paired ratios and their range. Targets come from the issues; a ratio above its
 target is reported, not hidden. This is not part of the test suite: timings do not belong in tests.
 
-The `peers` group races ccgrate against `../shared/bench/pandas_score.py` (what an analyst would
-write) on files made by `../shared/bench/make_wide.py`, scoring with `wide56.toml`. pandas is
+The `peers` group races ccgrate against `peer/pandas_score.py` (what an analyst would write) on
+files made by `peer/make_wide.py`, scoring with `peer/wide56.toml`. pandas is
 installed in a virtual environment of the benchmark's own (under ~/.cache/ccgrate-bench, or
 $CCGRATE_BENCH_CACHE), never into ccgrate's.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
+PEER = HERE / "peer"  # the peer and its data generator, see peer/README.md
 PYTHON = sys.executable
 SCRIPT = Path(PYTHON).parent / "ccgrate"
 CCGRATE = [str(SCRIPT)] if SCRIPT.exists() else [PYTHON, "-m", "ccgrate"]
@@ -164,8 +164,8 @@ def peers(report: Report, sizes: list[int], repeat: int) -> None:
     if isinstance(python, str):
         print(f"peers: skipped: {python}")
         return
-    framework = SHARED_BENCH / "wide56.toml"
-    pandas_score = SHARED_BENCH / "pandas_score.py"
+    framework = PEER / "wide56.toml"
+    pandas_score = PEER / "pandas_score.py"
     files = CACHE / "wide"
     files.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as directory:
@@ -176,7 +176,7 @@ def peers(report: Report, sizes: list[int], repeat: int) -> None:
                 subprocess.run(
                     [
                         PYTHON,
-                        str(SHARED_BENCH / "make_wide.py"),
+                        str(PEER / "make_wide.py"),
                         "--rows",
                         str(count),
                         "--indicators",

@@ -1,7 +1,7 @@
 """Spreadsheets and published CSV layouts: read as the same data as the plain wide CSV.
 
 The .xlsx workbooks are written here with openpyxl; the .xls and .ods ones are committed
-(tests/sheets/make_fixtures.py made them), as is examples/bromley.xlsx (examples/make_published.py).
+(tools/make_sheet_fixtures.py made them), as is examples/bromley.xlsx (tools/make_published.py).
 """
 
 from __future__ import annotations
@@ -9,18 +9,16 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from pathlib import Path
 
 import pytest
+from helpers import ROOT, SHEETS
 from openpyxl import Workbook
 
 from ccgrate._base.errors import DataError, SheetSource, column_letters, location
 from ccgrate._read.dataset import Reading
 from ccgrate._read.reader import read_dataset
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHEETS = Path(__file__).resolve().parent / "sheets"
 
 
 def ratings(ccgrate, *args: str) -> list[dict]:
@@ -65,7 +63,7 @@ def test_published_files_are_current():
     import sys
 
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "make_published.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "tools" / "make_published.py"), "--check"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
 

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 
 import pytest
-from helpers import EXAMPLES
+from helpers import EXAMPLES, ROOT
 
 from ccgrate._framework.loader import builtins
 from ccgrate._scoring.run import score_sources
@@ -106,12 +106,12 @@ def test_mergers_between_years():
 
 def test_generator_reproduces_the_committed_files():
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "generate_national.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "tools" / "generate_national.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("readme", [EXAMPLES / "README.md", EXAMPLES.parent / "README.md"], ids=["examples", "main"])
+@pytest.mark.parametrize("readme", [EXAMPLES / "README.md", ROOT / "docs" / "builtin.md"], ids=["examples", "builtin"])
 def test_the_readmes_state_what_the_examples_give(ccgrate, readme):
     """Every figure the READMEs give for the examples is what scoring the file gives today."""
     order = ["Outstanding", "Good", "Requires improvement", "Inadequate"]

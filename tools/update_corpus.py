@@ -1,6 +1,6 @@
 """Record the current stderr and exit code of every case in tests/corpus/cases.toml.
 
-    python tests/update_corpus.py [SUBSTRING...]   # only the cases whose arguments contain one
+    python tools/update_corpus.py [SUBSTRING...]   # only the cases whose arguments contain one
 
 For a deliberate change of a message: review `git diff tests/corpus/cases.toml` before committing.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tomlkit
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 
 
 def main(patterns: list[str]) -> None:

@@ -1,6 +1,6 @@
 """Write the .xls and .ods workbooks the spreadsheet tests read (bromley.csv's values, wide shape).
 
-    pip install xlwt odfpy && python tests/sheets/make_fixtures.py
+    pip install xlwt odfpy && python tools/make_sheet_fixtures.py
 
 The .xlsx workbooks the tests need are written by the tests themselves with openpyxl; no
 maintained Python library writes .xls, and odfpy is needed for nothing else, so these two files
@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-BROMLEY = HERE.parent.parent / "examples" / "bromley.csv"
+ROOT = Path(__file__).resolve().parent.parent
+# The workbook fixtures of the tests (written in formats the tests' own writer, openpyxl, cannot write).
+HERE = ROOT / "tests" / "sheets"
+BROMLEY = ROOT / "examples" / "bromley.csv"
 
 
 def table() -> list[list[object]]:

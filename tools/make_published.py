@@ -1,7 +1,7 @@
 """Write `bromley.csv` again in the layouts NHS England and NHS Digital publish data in.
 
-    python examples/make_published.py            # rewrite bromley-long.csv and bromley.xlsx
-    python examples/make_published.py --check    # exit 1 if the committed files differ
+    python tools/make_published.py            # rewrite bromley-long.csv and bromley.xlsx
+    python tools/make_published.py --check    # exit 1 if the committed files differ
 
 ILLUSTRATIVE DATA, as in bromley.csv: the same values, not published figures. What is copied from
 real publications is the layout:
@@ -33,7 +33,8 @@ from pathlib import Path
 
 from ccgrate._framework.loader import framework_for_period
 
-HERE = Path(__file__).resolve().parent
+# The examples this writes, beside the README that describes them.
+HERE = Path(__file__).resolve().parent.parent / "examples"
 HEADER = [
     "Indicator ID",
     "Indicator Name",
@@ -172,7 +173,7 @@ def main() -> int:
     stale = [path.name for path, data in outputs.items() if not path.exists() or path.read_bytes() != data]
     if arguments.check:
         if stale:
-            print(f"out of date: {', '.join(stale)}; run python examples/make_published.py", file=sys.stderr)
+            print(f"out of date: {', '.join(stale)}; run python tools/make_published.py", file=sys.stderr)
             return 1
         return 0
     for path, data in outputs.items():

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import cache
 
 import numpy as np
 import pytest
-from helpers import EXAMPLES, golden
+from helpers import EXAMPLES, golden, national
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -19,15 +18,8 @@ from ccgrate._base.errors import DataError
 from ccgrate._scoring.banding import make_banding
 from ccgrate._scoring.dispersion import count_cdf
 from ccgrate._scoring.engine import assess_population
-from ccgrate._scoring.run import prepare
 
 STILL = core.Perturbation(weights=0.0, cuts=0.0, values=False)
-
-
-@cache
-def national(year: str):
-    path = EXAMPLES / f"national-{year}.csv"
-    return prepare([(str(path), path.read_bytes())]).populations[0]
 
 
 # --- the arithmetic -------------------------------------------------------------------------------

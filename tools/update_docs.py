@@ -1,9 +1,11 @@
-"""Run every `$ ccgrate ...` line of the README's console blocks again and write their real output in.
+"""Run every `$ ccgrate ...` line of the console blocks of the README and docs/ again and write their
+real output in.
 
-    python tests/update_readme.py
+    python tools/update_docs.py            # or: python tools/run.py docs
 
-Runs as tests/test_readme.py checks them: from a scratch directory that sees `examples/`, with
-the terminal pinned to 100 columns and no colour. Use it after a deliberate change of output.
+Runs as tests/project/test_docs.py checks them: from a scratch directory that sees `examples/`, with
+the terminal pinned to 100 columns and no colour; a command ending in `2>&1` shows its messages
+after its output. Use it after a deliberate change of output, and read the diff.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PINNED = {"COLUMNS": "100", "LINES": "50", "TERM": "dumb", "NO_COLOR": "1"}
 
 
@@ -37,17 +39,21 @@ def main() -> int:
     environment = {**os.environ, **PINNED}
     environment.pop("FORCE_COLOR", None)
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
-    text = README.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
         (scratch / "examples").symlink_to(ROOT / "examples")
-        text = re.sub(
-            r"(```console\n)(.*?)(```)",
-            lambda m: m.group(1) + rerun(m.group(2), scratch, environment) + m.group(3),
-            text,
-            flags=re.S,
-        )
-    README.write_text(text, encoding="utf-8")
+        (scratch / "docs").mkdir()
+        for page in PAGES:
+            text = page.read_text(encoding="utf-8")
+            new = re.sub(
+                r"(```console\n)(.*?)(```)",
+                lambda m: m.group(1) + rerun(m.group(2), scratch, environment) + m.group(3),
+                text,
+                flags=re.S,
+            )
+            if new != text:
+                page.write_text(new, encoding="utf-8")
+                print(f"rewrote {page.relative_to(ROOT)}")
     return 0
 
 

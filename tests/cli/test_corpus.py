@@ -5,16 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import CORPUS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
 
 

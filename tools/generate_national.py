@@ -1,7 +1,7 @@
 """Generate the synthetic national example files, one per built-in framework.
 
-    python examples/generate_national.py            # rewrite examples/national-*.csv
-    python examples/generate_national.py --check    # exit 1 if the committed files differ
+    python tools/generate_national.py            # rewrite examples/national-*.csv
+    python tools/generate_national.py --check    # exit 1 if the committed files differ
 
 SYNTHETIC DATA. No value in these files is a published figure. Organisation codes (SYN001...)
 and names ("Synthetic CCG 001") are made up. What is realistic is the shape: the number of
@@ -30,7 +30,8 @@ from pathlib import Path
 from ccgrate._framework.loader import builtins, load_framework
 
 SEED = 20160401
-HERE = Path(__file__).resolve().parent
+# The examples this writes, beside the README that describes them.
+HERE = Path(__file__).resolve().parent.parent / "examples"
 QUALITY_LOADING = 0.45  # correlation of each indicator with the latent quality
 MISSING_SHARE = 0.015  # share of numeric cells left blank, as suppressed values are in real data
 CAN_BE_NEGATIVE = {"142b", "wl-size"}  # spend above peers, change in waiting list size
@@ -340,7 +341,7 @@ def main() -> int:
         else:
             path.write_text(content, encoding="utf-8")
     if stale:
-        print(f"out of date: {', '.join(stale)}; run python examples/generate_national.py", file=sys.stderr)
+        print(f"out of date: {', '.join(stale)}; run python tools/generate_national.py", file=sys.stderr)
         return 1
     return 0
 

@@ -132,7 +132,7 @@ def test_a_few_sections_get_the_smallest_change_to_the_next_rating(ccgrate, tmp_
 
 
 def test_every_string_from_data_and_frameworks_is_escaped(ccgrate, tmp_path):
-    from test_reliability import HOSTILE
+    from factories import HOSTILE
 
     hostile = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{ 7*7 }}</style>'
     framework = tmp_path / "hostile.toml"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import cache
 
 import numpy as np
 import pytest
-from helpers import EXAMPLES, FRAMEWORKS
+from helpers import EXAMPLES, FRAMEWORKS, national
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,12 +21,6 @@ from ccgrate._scoring.engine import assess_population
 from ccgrate._scoring.run import prepare
 
 RATINGS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
-
-
-@cache
-def national(year: str, framework: str | None = None):
-    path = EXAMPLES / f"national-{year}.csv"
-    return prepare([(str(path), path.read_bytes())], framework=framework).populations[0]
 
 
 def distribution_of(population) -> dict[str, int]:

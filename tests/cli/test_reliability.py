@@ -9,6 +9,7 @@ import random
 import subprocess
 
 import pytest
+from factories import HOSTILE
 from helpers import EXAMPLES
 
 from ccgrate._cli import main as cli_module
@@ -158,43 +159,6 @@ def test_formula_names_are_neutralised_in_csv_and_markdown(ccgrate, tmp_path, na
 
 # --- no code from data ----------------------------------------------------------------------------
 
-HOSTILE = r"""
-[framework]
-id = "hostile"
-name = "__import__('os').system('touch PWNED')"
-period = "2017/18"
-provenance = "{{ ''.__class__.__mro__[1].__subclasses__() }} ${jndi:ldap://x} `touch PWNED` $(touch PWNED)"
-
-[scale]
-ratings = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
-cuts = { Outstanding = 75.0, Good = 50.0, "Requires improvement" = 25.0 }
-
-[judgements.finance]
-name = "exec('import os; os.system(\"touch PWNED\")')"
-levels = ["green", "red"]
-
-[[domains]]
-id = "d"
-name = "eval('1+1')"
-
-[[indicators]]
-id = "x1"
-name = "open('PWNED', 'w').write('x')"
-domain = "d"
-unit = "%"
-direction = "higher"
-method = "standard"
-standard = 50.0
-evidence = "reconstructed"
-note = "!!python/object/apply:os.system ['touch PWNED']"
-
-[[rules]]
-id = "r"
-when = { finance = "red" }
-cap = "Requires improvement"
-reason = "__import__('subprocess').run(['touch', 'PWNED'])"
-"""
-
 
 def test_a_framework_cannot_make_ccgrate_run_anything(ccgrate, tmp_path, monkeypatch):
     framework = tmp_path / "hostile.toml"
@@ -260,8 +224,8 @@ def test_the_content_hash_is_the_record_not_the_spelling_of_the_file():
 def test_the_content_hash_is_documented_with_its_schema_version():
     from ccgrate._render.cells import SCHEMA_VERSION
 
-    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    assert f"the version of this format ({SCHEMA_VERSION})" in readme
+    outputs = (EXAMPLES.parent / "docs" / "outputs.md").read_text(encoding="utf-8")
+    assert f"the version of this format ({SCHEMA_VERSION})" in outputs
 
 
 def test_the_content_hash_holds_when_cells_contain_the_separators():
@@ -279,7 +243,7 @@ def test_the_content_hash_holds_when_cells_contain_the_separators():
 
 @pytest.mark.parametrize("name", ["bromley.csv", "national-2018-19.csv"])
 def test_the_content_hash_is_recomputed_by_hand_from_the_readme(ccgrate, name):
-    """The README's definition, followed by hand, gives the hash ccgrate writes."""
+    """The documented definition (docs/outputs.md), followed by hand, gives the hash ccgrate writes."""
     import csv
     import hashlib
     import io

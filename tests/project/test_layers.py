@@ -11,8 +11,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-PACKAGE = Path(__file__).resolve().parent.parent / "ccgrate"
+PACKAGE = ROOT / "ccgrate"
 
 # Each layer and the layers it may import (besides itself). `_read` and `_framework` are peers: a
 # dataset knows nothing of frameworks and a framework nothing of files of data.

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import cache
 
 import numpy as np
 import pytest
-from helpers import EXAMPLES
+from helpers import EXAMPLES, national, national_result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,18 +16,15 @@ from ccgrate._analysis import whatif
 from ccgrate._base.errors import DataError
 from ccgrate._framework.loader import resolve_framework
 from ccgrate._render.cells import SCHEMA_VERSION
-from ccgrate._scoring.engine import assess_population
 from ccgrate._scoring.run import prepare
 
 NATIONAL = EXAMPLES / "national-2017-18.csv"
 BROMLEY = EXAMPLES / "bromley.csv"
 
 
-@cache
-def national(year: str = "2017-18"):
-    path = EXAMPLES / f"national-{year}.csv"
-    population = prepare([(str(path), path.read_bytes())]).populations[0]
-    return population, assess_population(population.framework, population)
+def national_pair(year: str = "2017-18"):
+    """A national example and its assessment, each made once per test run."""
+    return national(year), national_result(year)
 
 
 def index_of(population, code: str) -> int:
@@ -47,7 +43,7 @@ def apply(population, index, answer):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(year=st.sampled_from(["2017-18", "2018-19"]), pick=st.integers(0, 10_000), target=st.integers(0, 2))
 def test_applying_the_changes_reaches_the_target(year, pick, target):
-    population, base = national(year)
+    population, base = national_pair(year)
     ratings = population.framework.scale.ratings
     worse = [i for i in range(len(population)) if base.rating[i] > target]
     index = worse[pick % len(worse)]
@@ -72,7 +68,7 @@ def test_applying_the_changes_reaches_the_target(year, pick, target):
 def test_each_value_is_at_the_exact_edge(year, pick, target):
     """One unit back (one count, or one unit of the last decimal place) every proposed value misses its band."""
 
-    population, base = national(year)
+    population, base = national_pair(year)
     fw = population.framework
     ratings = fw.scale.ratings
     worse = [i for i in range(len(population)) if base.rating[i] > target]
@@ -116,7 +112,7 @@ def test_the_issues_edges_are_proposed_exactly(ccgrate):
 
 
 def test_each_suggested_value_sits_in_its_new_band_and_moves_in_the_good_direction():
-    population, base = national()
+    population, base = national_pair()
     fw = population.framework
     index = next(
         i
@@ -138,7 +134,7 @@ def test_each_suggested_value_sits_in_its_new_band_and_moves_in_the_good_directi
 
 
 def test_a_finance_cap_is_unreachable_by_indicators_and_names_the_rule():
-    population, _ = national()
+    population, _ = national_pair()
     answer = whatif.what_if(population, index_of(population, "SYN083"), "Good")
     assert answer.reachable is False
     assert [rule for rule, _ in answer.blocking] == ["deficit-cap"]
@@ -147,13 +143,13 @@ def test_a_finance_cap_is_unreachable_by_indicators_and_names_the_rule():
 
 
 def test_an_organisation_already_there_needs_nothing():
-    population, _ = national()
+    population, _ = national_pair()
     answer = whatif.what_if(population, index_of(population, "SYN001"), "Inadequate")
     assert answer.changes == [] and answer.note.startswith("already rated")
 
 
 def test_a_red_leadership_judgement_must_change_to_reach_outstanding():
-    population, base = national()
+    population, base = national_pair()
     ratings = population.framework.scale.ratings
     # With leadership held fixed at red by the framework's own rule, nothing reaches Outstanding.
     capped = [i for i in range(len(population)) if population.judgements["leadership"][i] == 3]

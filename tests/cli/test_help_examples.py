@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 import pytest
+from helpers import ROOT
 
 from ccgrate._cli.main import CONTEXT, cli
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
