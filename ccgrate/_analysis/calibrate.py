@@ -43,7 +43,9 @@ from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 if TYPE_CHECKING:
     from tomlkit.items import String
 
-    from ccgrate._framework.model import Framework, OnCut, QuantileIndicator
+    from ccgrate._framework.fields import OnCut
+    from ccgrate._framework.indicators import QuantileIndicator
+    from ccgrate._framework.model import Framework
 
 WINDOW = 8  # positions either side of each cut tried together
 MAX_CANDIDATES = 40_000

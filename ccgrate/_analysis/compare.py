@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ccgrate._base.errors import DataError, FrameworkError
-from ccgrate._framework.model import JudgementIndicator
+from ccgrate._framework.indicators import JudgementIndicator
 from ccgrate._read.dataset import Reading
 from ccgrate._scoring.bind import OrgInput, Population
 from ccgrate._scoring.dispersion import Q95
@@ -19,7 +19,8 @@ from ccgrate._scoring.run import Prepared, assess_prepared, prepare
 
 if TYPE_CHECKING:
     from ccgrate._analysis.mergers import MergerMap
-    from ccgrate._framework.model import AnyIndicator, Framework
+    from ccgrate._framework.indicators import AnyIndicator
+    from ccgrate._framework.model import Framework
     from ccgrate._scoring.engine import IndicatorResult
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ccgrate._base.errors import DataError
-from ccgrate._framework.model import ZScoreIndicator
+from ccgrate._framework.indicators import ZScoreIndicator
 from ccgrate._scoring import dispersion
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ccgrate._base.errors import DataError, location
-from ccgrate._framework.model import JudgementIndicator
+from ccgrate._framework.indicators import JudgementIndicator
 from ccgrate._read.cells import parse_number, read_code
 from ccgrate._read.dataset import Cell
 from ccgrate._read.text import decode

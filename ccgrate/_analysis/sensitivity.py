@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ccgrate._base.errors import DataError
-from ccgrate._framework.model import JudgementIndicator
+from ccgrate._framework.indicators import JudgementIndicator
 from ccgrate._scoring import dispersion
 from ccgrate._scoring.banding import Bands, FrozenRanks, make_banding
 from ccgrate._scoring.bind import Population
@@ -53,7 +53,8 @@ from ccgrate._scoring.rules import (
 )
 
 if TYPE_CHECKING:
-    from ccgrate._framework.model import AnyIndicator, Framework, NumericIndicator
+    from ccgrate._framework.indicators import AnyIndicator, NumericIndicator
+    from ccgrate._framework.model import Framework
 
 WEIGHT_SD = 0.25
 CUT_SD = 2.5

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 # The code that validates a framework and defines what a cached one is, relative to the package.
 _MODULES = (
+    "_framework/fields.py",
+    "_framework/indicators.py",
     "_framework/model.py",
     "_framework/checks.py",
     "_framework/loader.py",

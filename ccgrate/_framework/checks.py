@@ -9,19 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ccgrate._framework.model import (
-    CONDITION_KEYS,
-    IDENTIFIER,
-    TRANSFORMS,
-    ZSCORE_LABELS,
-    AnyIndicator,
-    Area,
-    Domain,
-    Framework,
-    OneOrMore,
-    Rule,
-    ZScoreIndicator,
-)
+from ccgrate._framework.fields import IDENTIFIER, OneOrMore
+from ccgrate._framework.indicators import TRANSFORMS, ZSCORE_LABELS, AnyIndicator, ZScoreIndicator
+from ccgrate._framework.model import CONDITION_KEYS, Area, Domain, Framework, Rule
 
 
 def _dupes(ids: list[str]) -> list[int]:

@@ -220,7 +220,7 @@ _PATTERN_WORDS = {
 
 
 def _describe_validation(error: ValidationError, data: dict[str, Any]) -> list[str]:
-    from ccgrate._framework.model import METHODS
+    from ccgrate._framework.indicators import METHODS
 
     lines = []
     for item in error.errors(include_url=False):

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.table import Table
 
-from ccgrate._framework.model import AnyIndicator, Framework, QuantileIndicator, cut_texts, on_cut_words
+from ccgrate._framework.indicators import AnyIndicator, QuantileIndicator, cut_texts, on_cut_words
+from ccgrate._framework.model import Framework
 from ccgrate._render.cells import markdown_table, md_cell
 from ccgrate._render.console import WIDE, compact_reference, plain, rating_text
 from ccgrate._scoring.rules import describe_condition

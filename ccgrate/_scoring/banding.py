@@ -18,19 +18,13 @@ import numpy as np
 
 from ccgrate._base import digits as shown
 from ccgrate._base.decimals import rate_on_scale, settle_ties
-from ccgrate._framework.model import (
-    Direction,
-    JudgementIndicator,
-    OnCut,
-    StandardIndicator,
-    ZScoreIndicator,
-    cut_rule,
-    cut_texts,
-)
+from ccgrate._framework.fields import Direction, OnCut
+from ccgrate._framework.indicators import JudgementIndicator, StandardIndicator, ZScoreIndicator, cut_rule, cut_texts
 from ccgrate._scoring import dispersion
 
 if TYPE_CHECKING:
-    from ccgrate._framework.model import AnyIndicator, Framework
+    from ccgrate._framework.indicators import AnyIndicator
+    from ccgrate._framework.model import Framework
 
 NONE = -1
 

@@ -16,13 +16,14 @@ import numpy as np
 from ccgrate._base.decimals import rate_on_scale, settle_ties
 from ccgrate._base.errors import DataError, clip, listed, location
 from ccgrate._base.vocabulary import column_key, is_missing
-from ccgrate._framework.model import AnyIndicator, JudgementIndicator
+from ccgrate._framework.indicators import AnyIndicator, JudgementIndicator
 from ccgrate._read.cells import parse_number
 from ccgrate._read.dataset import Column, Dataset
 from ccgrate._read.layout import DESCRIPTIVE
 
 if TYPE_CHECKING:
-    from ccgrate._framework.model import Framework, NumericIndicator
+    from ccgrate._framework.indicators import NumericIndicator
+    from ccgrate._framework.model import Framework
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,8 @@ from ccgrate._scoring.rules import (
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
 
-    from ccgrate._framework.model import AnyIndicator, Area, Framework
+    from ccgrate._framework.indicators import AnyIndicator
+    from ccgrate._framework.model import Area, Framework
 
 # Scores are defined to two decimals and compared at that precision, so a displayed score of
 # 55.00 is always on the same side of a cut of 55 as the score the rating was made from.

@@ -12,7 +12,7 @@ from helpers import EXAMPLES, national, national_result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccgrate._analysis import whatif
+from ccgrate._analysis import edges, whatif
 from ccgrate._base.errors import DataError
 from ccgrate._framework.loader import resolve_framework
 from ccgrate._render.cells import SCHEMA_VERSION
@@ -78,7 +78,7 @@ def test_each_value_is_at_the_exact_edge(year, pick, target):
         if change.kind != "indicator" or isinstance(change.after, str):
             continue
         ind = fw.indicator(change.id)
-        reached = whatif.band_rank(population, index, ind, change.after)
+        reached = edges.band_rank(population, index, ind, change.after)
         assert fw.band_labels(ind)[reached] == change.band_after
         numerators = population.numerators.get(ind.id)
         denominators = population.denominators.get(ind.id)
@@ -94,11 +94,11 @@ def test_each_value_is_at_the_exact_edge(year, pick, target):
             assert change.after == count * ind.rate_scale / denominators[index]  # a whole count
             back = (count - 1 if ind.direction == "higher" else count + 1) * ind.rate_scale / denominators[index]
         else:
-            places = whatif.data_places(population, ind)
+            places = edges.data_places(population, ind)
             unit = 10.0**-places
             assert round(change.after, places) == change.after  # at the data's precision
             back = round(change.after - unit if ind.direction == "higher" else change.after + unit, places)
-        assert whatif.band_rank(population, index, ind, back) > reached
+        assert edges.band_rank(population, index, ind, back) > reached
 
 
 def test_the_issues_edges_are_proposed_exactly(ccgrate):
@@ -130,7 +130,7 @@ def test_each_suggested_value_sits_in_its_new_band_and_moves_in_the_good_directi
         assert change.band_after in fw.band_labels(ind)
         assert (change.after > change.before) == (ind.direction == "higher")
         rank = fw.band_labels(ind).index(change.band_after)
-        assert whatif.band_rank(population, index, ind, change.after) <= rank
+        assert edges.band_rank(population, index, ind, change.after) <= rank
 
 
 def test_a_finance_cap_is_unreachable_by_indicators_and_names_the_rule():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ccgrate._framework.model import StandardIndicator, quantile_labels
+from ccgrate._framework.indicators import StandardIndicator, quantile_labels
 from ccgrate._scoring.banding import (
     CutBanding,
     IndicatorColumn,
