@@ -14,6 +14,7 @@ import io
 import os
 import stat
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
@@ -57,6 +58,11 @@ def reserve_closed_streams() -> None:
 
 def stream_closed(fd: int) -> bool:
     return fd in _closed
+
+
+def mark_closed(fd: int) -> None:
+    """A standard stream found not to take writes (its reader gone, a full disk): treated as closed."""
+    _closed.add(fd)
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -145,15 +151,19 @@ class NotReadable(Exception):
 def read_bounded(source: str | os.PathLike[str] | IO[bytes], limit: int) -> bytes | None:
     """All the bytes of a file or open binary stream, or None if there are more than `limit`.
 
-    A directory or a device (other than a terminal) raises NotReadable: /dev/zero never ends.
-    A pipe or FIFO is read in chunks, so a stream that never ends stops at the limit.
+    A directory, a socket or a device (other than a terminal) raises NotReadable: /dev/zero never
+    ends. A named pipe is read only when something is writing to it: opening one that nothing writes
+    to would wait for ever. A pipe is read in chunks, so a stream that never ends stops at the limit.
     """
     if isinstance(source, (str, bytes, os.PathLike)):
-        try:
-            handle = open(source, "rb")
-        except IsADirectoryError:
-            raise NotReadable("is a directory, not a file", "give the path of a file") from None
-        with handle:
+        mode = os.stat(source).st_mode  # a missing file raises here, as open would
+        if stat.S_ISDIR(mode):
+            raise NotReadable("is a directory, not a file", "give the path of a file")
+        if stat.S_ISSOCK(mode):
+            raise NotReadable("is a socket, not a file", "give a regular file, a pipe or standard input")
+        if stat.S_ISFIFO(mode):
+            return _read_named_pipe(source, limit)
+        with open(source, "rb") as handle:
             return read_bounded(handle, limit)
     try:
         info: os.stat_result | None = os.fstat(source.fileno())
@@ -178,6 +188,32 @@ def read_bounded(source: str | os.PathLike[str] | IO[bytes], limit: int) -> byte
         if total > limit:
             return None
     return b"".join(chunks)
+
+
+def _read_named_pipe(path: str | bytes | os.PathLike[str], limit: int) -> bytes | None:
+    """A named pipe, read if a program is writing to it (process substitution, `<(gunzip -c x.gz)`,
+    always is), refused at once if none is: opened without waiting, a pipe with no writer reads as
+    its end straight away."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        first: bytes | None = b""
+        # A writer waiting for a reader is woken by this open, a moment later: a fifth of a second for it.
+        for _ in range(10):
+            try:
+                first = os.read(fd, _CHUNK)
+            except BlockingIOError:
+                first = None  # a writer is there, with nothing written yet
+            if first != b"":
+                break
+            time.sleep(0.02)
+        if first == b"":
+            raise NotReadable(
+                "is a named pipe that nothing is writing to",
+                "start the program that writes to it first, or give a regular file",
+            )
+        os.set_blocking(fd, True)
+        rest = read_bounded(handle, limit - len(first or b""))
+    return None if rest is None else (first or b"") + rest
 
 
 # --- outputs --------------------------------------------------------------------------------------

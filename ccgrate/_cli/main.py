@@ -23,7 +23,7 @@ from ccgrate._cli.commands.score import score
 from ccgrate._cli.commands.sensitivity import sensitivity
 from ccgrate._cli.commands.whatif import whatif
 from ccgrate._cli.exits import CcgrateGroup, ExitCode, silence_stdout
-from ccgrate._cli.messages import StderrFailed, say, verbosity_options
+from ccgrate._cli.messages import say, verbosity_options
 
 # A fixed width keeps help the same on every terminal (and lets entry.py answer --help from a
 # copy of it without loading click).
@@ -60,10 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     # One short run makes millions of small objects and few reference cycles: the cyclic
     # collector would only walk them again and again (a third of the time of a large batch).
     gc.disable()
-    try:
-        code = _run(argv)
-    except StderrFailed:
-        code = ExitCode.DATA  # nothing can be said; the exit code says it
+    code = _run(argv)
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
@@ -86,8 +83,6 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         silence_stdout()
         code = ExitCode.OK
-    except StderrFailed:
-        raise
     except OSError as error:
         # Writing standard output failed outside the output writer (a full disk behind >, EIO).
         say(f"Error: cannot write to standard output: {error.strerror or error}")

@@ -8,9 +8,7 @@ from collections.abc import Callable
 import click
 
 from ccgrate._base.errors import printable
-from ccgrate._base.streams import (
-    stream_closed,
-)
+from ccgrate._base.streams import mark_closed, stream_closed
 from ccgrate._cli.options import Command
 from ccgrate._render.console import make_console
 from ccgrate._render.output import file_width
@@ -72,19 +70,18 @@ def info(message: str) -> None:
 
 
 def say(message: str) -> None:
-    """One line on stderr, with nothing a terminal would act on. A closed or failing stderr stops
-    the run (exit 1): a message that cannot be shown must not pass for success."""
+    """One line on stderr, with nothing a terminal would act on. A standard error that is closed
+    (`2>&-`, as people silence a program) or that fails takes nothing: the message is dropped, and
+    the run goes on to write its data and end with the exit code it would have had."""
     if stream_closed(2) or sys.stderr is None:
-        raise StderrFailed("closed")
+        return
     text = printable(message)
     if _stderr_terminal_width():
         text = wrapped(text, _stderr_terminal_width())
     try:
         click.echo(text, err=True)
-    except BrokenPipeError:
-        raise StderrFailed("closed by its reader") from None
-    except OSError as error:
-        raise StderrFailed(error.strerror or str(error)) from None
+    except (OSError, ValueError):
+        mark_closed(2)  # nobody can read what follows either
 
 
 def wrapped(text: str, width: int) -> str:
@@ -107,10 +104,6 @@ def _stderr_terminal_width() -> int:
     import shutil
 
     return max(shutil.get_terminal_size().columns, 20)
-
-
-class StderrFailed(Exception):
-    """Standard error cannot be written: nothing more can be said, only the exit code."""
 
 
 def report_width() -> int:

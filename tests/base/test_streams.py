@@ -12,6 +12,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -261,10 +262,25 @@ def test_a_closed_standard_output_does_not_matter_with_an_output_file(tmp_path):
     assert result.returncode == 0 and (tmp_path / "out.csv").read_text().startswith("org_code,")
 
 
-def test_a_closed_standard_error_fails_only_when_something_must_be_said():
-    assert run("score", BROMLEY, "-f", "csv", "-q", preexec=lambda: os.close(2)).returncode == 0
-    result = run("score", BROMLEY, "-f", "csv", "--org", "NOPE", preexec=lambda: os.close(2))
-    assert result.returncode == 1 and result.stdout == ""
+@pytest.mark.parametrize("silenced", ["closed", "full"])
+def test_a_standard_error_nobody_can_read_costs_nothing_but_its_messages(silenced):
+    """`2>&-` (or a standard error that fails) drops the warnings and notes: the data on standard
+    output is complete, and the exit code is the one the run would have had."""
+
+    def silence() -> None:
+        if silenced == "closed":
+            os.close(2)
+        else:
+            os.dup2(os.open("/dev/full", os.O_WRONLY), 2)
+
+    expected = run("score", NATIONAL, "-f", "csv")
+    assert expected.stderr  # the national run says what distribution it gave
+    silent = run("score", NATIONAL, "-f", "csv", preexec=silence)
+    assert (silent.returncode, silent.stdout) == (0, expected.stdout)
+    gated = run("score", NATIONAL, "-f", "csv", "--fail-below", "Outstanding", preexec=silence)
+    assert (gated.returncode, gated.stdout) == (4, expected.stdout)
+    failed = run("score", BROMLEY, "-f", "csv", "--org", "NOPE", preexec=silence)
+    assert (failed.returncode, failed.stdout) == (1, "")
 
 
 @pytest.mark.parametrize(
@@ -421,3 +437,72 @@ def test_a_signal_during_a_write_never_damages_the_output(tmp_path, big_input, s
         assert left[-1] == "ratings.json" and all(n.endswith(".ccgrate-tmp") for n in left[:-1])
     else:
         assert left == ["ratings.json"]
+
+
+# --- inputs that would block ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expect", "message"),
+    [
+        (
+            ["score", "{fifo}"],
+            1,
+            "Error: {fifo}: is a named pipe that nothing is writing to; start the program "
+            "that writes to it first, or give a regular file\n",
+        ),
+        (
+            ["score", BROMLEY, "--framework", "{fifo}"],
+            3,
+            "Error: {fifo}: is a named pipe that nothing is writing to; give the path of a framework TOML file\n",
+        ),
+        (
+            ["framework", "check", "{fifo}"],
+            3,
+            "Error: {fifo}: is a named pipe that nothing is writing to; give the path of a framework TOML file\n",
+        ),
+        (
+            ["compare", NATIONAL, NATIONAL, "--map", "{fifo}", "-q"],
+            1,
+            "Error: {fifo}: is a named pipe that nothing "
+            "is writing to; start the program that writes to it first, or give a regular file\n",
+        ),
+    ],
+    ids=["data", "framework", "framework check", "merger map"],
+)
+def test_a_named_pipe_nothing_writes_to_is_refused_at_once(tmp_path, args, expect, message):
+    fifo = tmp_path / "input"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    result = run(*[str(a).format(fifo=fifo) for a in args])
+    assert time.monotonic() - started < 30  # it used to wait for ever
+    assert (result.returncode, result.stderr) == (expect, message.format(fifo=fifo))
+
+
+def test_a_named_pipe_with_a_writer_is_read(tmp_path):
+    fifo = tmp_path / "input"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as pipe:  # blocks until ccgrate opens the pipe to read it
+            pipe.write(BROMLEY.read_bytes())
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    result = run("score", fifo, "-f", "csv", "-q")
+    writer.join(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == run("score", BROMLEY, "-f", "csv", "-q").stdout.replace(str(BROMLEY), str(fifo))
+
+
+def test_a_socket_is_refused_at_once(tmp_path):
+    import socket
+
+    path = tmp_path / "socket"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        result = run("score", path)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {path}: is a socket, not a file; give a regular file, a pipe or standard input\n",
+    )
