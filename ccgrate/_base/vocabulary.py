@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import re
 
-# Cells that mean "no value" in real exports: blank, NA markers and the suppression signs used
-# by NHS Digital (*) and ONS (x, ..).
-# Excel's error values (#N/A, #DIV/0!) are missing values too, in a workbook or a CSV saved from one.
-MISSING_MARKERS = frozenset(
+# Cells that mean "no value", read as missing without remark: blank, and the ways of writing "not
+# available" that an export writes by itself.
+PLAIN_MISSING = frozenset({"", "na", "n/a", "null", "none"})
+# What statisticians put in place of a value they do not give, read as missing and counted in one
+# note per file: the suppression and not-available signs of NHS Digital, NHS England and ONS
+# tables (* .. - : x), and the Government Statistical Service's shorthand in square brackets:
+# [c] confidential, [x] not available, [z] not applicable, [low] too small to show, [u] too
+# unreliable to show, [w] none recorded, [k] a low figure that rounds to zero, [d] withheld to
+# avoid disclosure. Bare letters other than x are not taken: low, c or u may be a level's name.
+SHORTHAND = frozenset({"-", "*", "..", ":", "x"} | {f"[{code}]" for code in ("c", "x", "z", "low", "u", "w", "k", "d")})
+# Excel's error values: a formula failed upstream, so the value is missing and the person must be
+# told which cells, in a workbook or a CSV saved from one.
+SPREADSHEET_ERRORS = frozenset(
     {
-        "",
-        "na",
-        "n/a",
-        "null",
-        "none",
-        "-",
-        "*",
-        "..",
-        "x",
-        ":",
         "#n/a",
         "#div/0!",
         "#value!",
@@ -27,8 +26,23 @@ MISSING_MARKERS = frozenset(
         "#name?",
         "#num!",
         "#null!",
+        "#spill!",
+        "#calc!",
+        "#field!",
+        "#blocked!",
+        "#busy!",
+        "#connect!",
+        "#unknown!",
+        "#python!",
+        "#external!",
+        "#getting_data",
     }
 )
+MISSING_MARKERS = PLAIN_MISSING | SHORTHAND | SPREADSHEET_ERRORS
+# A number that carries the shorthand of a note beside it, as "56.2 [p]": provisional, revised,
+# estimated, forecast, low reliability, break in series, or a numbered note. The number is what
+# the cell gives.
+ANNOTATED = re.compile(r"(?i)\s*(\[(?:p|r|e|f|u|b|note \d{1,3})\]\s*)+$")
 
 
 # Header names as NHS England, NHS Digital and ONS publications write them, compared after

@@ -6,7 +6,7 @@ import math
 import re
 
 from ccgrate._base.errors import DataError, clip, location
-from ccgrate._base.vocabulary import is_missing
+from ccgrate._base.vocabulary import ANNOTATED, is_missing
 from ccgrate._read.dataset import Cell
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -93,7 +93,7 @@ def parse_number(cell: Cell, source: str) -> float | None:
     text = cell.text.strip()
     if is_missing(text):
         return None
-    cleaned = text
+    cleaned = ANNOTATED.sub("", text) if text.endswith("]") else text
     if cleaned.endswith("%"):
         cleaned = cleaned[:-1].strip()
     if cell.decimal_comma:

@@ -83,6 +83,7 @@ class Dataset:
     denominators: dict[str, Column] = field(default_factory=dict)
     plain_numbers: bool = False  # no cell holds "_" or a character beyond ASCII
     notes: list[str] = field(default_factory=list)  # what the reader set aside or read generously
+    warnings: list[str] = field(default_factory=list)  # what the person must know (a formula that failed)
 
     def __len__(self) -> int:
         return len(self.codes)

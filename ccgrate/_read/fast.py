@@ -36,6 +36,7 @@ from ccgrate._read.layout import (
     total_rows,
     totals_note,
 )
+from ccgrate._read.missing import read_missing
 from ccgrate._read.text import find_csv_header
 
 CHUNK_ROWS = 16_384  # rows parsed at a time: the temporaries stay a few MB whatever the file's size
@@ -216,6 +217,7 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
             dataset.values[name] = column
     dataset.plain_numbers = False
     dataset.notes = [*notes, *period_notes(rows_of.get("period"), source)]
+    read_missing(dataset)
     return dataset
 
 

@@ -18,6 +18,7 @@ from ccgrate._read.layout import (
     row_word,
     without_totals,
 )
+from ccgrate._read.missing import read_missing
 from ccgrate._read.text import read_csv_table
 
 
@@ -69,6 +70,7 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
     dataset.plain_numbers = table.plain_numbers
     period_texts = [row[names.index("period")] for _, row in body] if "period" in names else None
     dataset.notes = [*table.notes, *period_notes(period_texts, source), *dataset.notes]
+    read_missing(dataset)
     return dataset
 
 

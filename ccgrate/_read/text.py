@@ -21,7 +21,7 @@ def decode(raw: bytes, source: str, encoding: str = "utf-8-sig") -> str:
             where=source,
             hint="pass --encoding utf-16, or save it as CSV UTF-8",
         )
-    if b"\x00" in raw[:65536] and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+    if b"\x00" in raw and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DataError(
             "contains NUL bytes, so it is not a CSV text file",

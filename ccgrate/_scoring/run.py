@@ -208,6 +208,7 @@ def prepare(
             InputFile(dataset.source, dataset.sha256, dataset.content_sha256, dataset.shape, len(dataset))
         )
         prepared.notes.extend(dataset.notes)
+        prepared.warnings.extend(dataset.warnings)
         for period, indices in _periods(dataset, override, wanted):
             if progress is not None:
                 progress(f"reading {name}, {period}: {len(indices):,} organisations")
