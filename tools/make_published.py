@@ -10,9 +10,11 @@ real publications is the layout:
   columns NHS publications carry (indicator name, region, STP, unit, confidence limits), NHS
   header names (`CCG Code`, `Indicator ID`, `Reporting Period`, `Value`) and a row of England
   totals per indicator. The England values are made up, and ccgrate must skip them.
-- `bromley.xlsx`: the same long table as a workbook. A notes sheet comes first, title rows sit
-  above the header, numbers are numbers (2,210 is the number 2210; 46.2% is 46.2 with unit %),
-  and a suppressed value is Excel's #N/A.
+- `bromley.xlsx`: the same long table as a workbook laid out as NHS England publishes one: a
+  cover sheet first, a hidden lookup sheet, a title block above the header and notes below the
+  table, a notes sheet last; numbers are numbers (2,210 is the number 2210), percentages are
+  fractions formatted as percentages (46.2% is 0.462 shown as 46.2%, as Excel stores it), and a
+  suppressed value is written [c].
 
 ccgrate must give the same ratings and scores for all three files; the tests check it. Needs
 openpyxl (`pip install openpyxl`), which writes the workbook; ccgrate reads it with python-calamine.
@@ -51,7 +53,7 @@ HEADER = [
 REGION, STP = "London", "Our Healthier South East London"
 # England rows for a few indicators: made-up national figures a publication would put beside the CCGs.
 ENGLAND = {"126a": Decimal("67.5"), "129a": Decimal("89.1"), "123a": Decimal("50.8")}
-SUPPRESSED = ("2017/18", "165a")  # published as #N/A in the workbook, blank in the CSV
+SUPPRESSED = ("2017/18", "165a")  # published as [c] in the workbook, blank in the CSV
 FIXED_TIME = datetime(2018, 7, 24)
 STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
@@ -125,27 +127,65 @@ def long_csv(rows: list[list[object]]) -> bytes:
 
 
 def workbook(rows: list[list[object]]) -> bytes:
+    """The long table as NHS England lays out a published workbook: a cover sheet, a hidden lookup
+    sheet, the data under a title block with notes below it, a notes sheet, percentages stored as
+    fractions and formatted as percentages, and a suppressed value written [c]."""
     from openpyxl import Workbook
 
     book = Workbook()
-    notes = book.active
-    notes.title = "Notes"
-    notes.append(["CCG Improvement and Assessment Framework: illustrative data for NHS Bromley CCG"])
-    notes.append(["Not published figures: see examples/README.md in the ccgrate repository."])
+    cover = book.active
+    cover.title = "Cover"
+    for line in COVER:
+        cover.append([line])
+    lookup = book.create_sheet("Lookup")  # an old list of codes kept for formulas, as publications do
+    lookup.append(["CCG Code", "CCG Name", "STP"])
+    lookup.append(["07Q", "NHS Bromley CCG", STP])
+    lookup.sheet_state = "hidden"
     sheet = book.create_sheet("Data")
     sheet.append(["CCG IAF indicator values, 2016/17 and 2017/18 (illustrative)"])
-    sheet.append(["Source: ccgrate examples; values as in bromley.csv"])
+    sheet.append(["Illustrative values as in bromley.csv, not published figures"])
     sheet.append([])
     sheet.append(HEADER)
+    value_at, unit_at = HEADER.index("Value"), HEADER.index("Unit")
     for row in rows:
         cells = [float(cell) if isinstance(cell, Decimal) else cell for cell in row]
         if (row[6].replace("-", "/"), row[0]) == SUPPRESSED and row[4] != "E92000001":
-            cells[7] = "#N/A"
+            cells[value_at] = "[c]"
         sheet.append(cells)
+        value = row[value_at]
+        if row[unit_at] == "%" and isinstance(value, Decimal):
+            # Stored as Excel stores a percentage: 68.9% is the fraction 0.689, shown with its decimals.
+            cell = sheet.cell(row=sheet.max_row, column=value_at + 1)
+            cell.value = float(value / 100)
+            places = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
+            cell.number_format = "0." + "0" * places + "%" if places else "0%"
+    sheet.append([])
+    for line in FOOTNOTES:
+        sheet.append([line])
+    notes = book.create_sheet("Notes")
+    for line in NOTES:
+        notes.append([line])
     book.properties.created = book.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip(buffer.getvalue())
+
+
+COVER = [
+    "CCG Improvement and Assessment Framework: illustrative data for NHS Bromley CCG",
+    "Not published figures: see examples/README.md in the ccgrate repository.",
+    "Contents: Data (indicator values by CCG and year); Notes (symbols and definitions)",
+]
+FOOTNOTES = [
+    "Source: ccgrate examples (illustrative values, as in bromley.csv)",
+    "[c] Suppressed to protect confidentiality",
+    "Percentages are stored as fractions and formatted as percentages, as Excel stores them",
+]
+NOTES = [
+    "Symbols",
+    "[c] confidential: the value is suppressed",
+    "England rows (E92000001) are national values, not organisations",
+]
 
 
 def _fixed_zip(data: bytes) -> bytes:

@@ -27,9 +27,11 @@ def rerun(block: str, scratch: Path, environment: dict[str, str]) -> str:
     rebuilt = [chunks[0]]
     for chunk in chunks[1:]:
         command = chunk.partition("\n")[0]
-        output = subprocess.run(
-            command, shell=True, capture_output=True, text=True, cwd=scratch, env=environment
-        ).stdout
+        merged = command.endswith(" 2>&1")  # messages after the output, as the test shows them
+        done = subprocess.run(
+            command.removesuffix(" 2>&1"), shell=True, capture_output=True, text=True, cwd=scratch, env=environment
+        )
+        output = done.stdout + (done.stderr if merged else "")
         lines = [line.rstrip() for line in output.rstrip("\n").split("\n")]
         rebuilt.append(command + "\n" + "\n".join(lines) + "\n")
     return "$ ".join(rebuilt)

@@ -32,6 +32,8 @@ from ccgrate._read.layout import (
     check_unique_records,
     header_roles,
     identity_columns,
+    is_note_row,
+    layout_note,
     period_notes,
     total_rows,
     totals_note,
@@ -98,6 +100,9 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     if "indicator" in names:
         return None  # long-shaped: one value per row, read by the general reader
 
+    last_line = raw[raw.rfind(b"\n", 0, end) + 1 : end].rstrip(b"\r").decode("utf-8").split(delimiter)
+    if is_note_row(last_line, names.index("org_code")):
+        return None  # notes below the table: the general reader sets them aside and says so
     delimiter_byte = ord(delimiter)
     body = np.frombuffer(raw, dtype=np.uint8, count=end - body_start, offset=body_start)
     newlines = _positions(body, 10)
@@ -167,11 +172,10 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     rows_of = {name: texts[names.index(name)] for name in IDENTITY if name in names}
     kept = total_rows(rows_of["org_code"], rows_of.get("org_name"))
     notes: list[str] = []
-    if header_index:
-        notes.append(
-            f"{source}: the header is on line {header_line}; the "
-            f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped"
-        )
+    titles = sum(1 for line in raw[start:header_start].split(b"\n") if line.strip().strip(b",;\t"))
+    note = layout_note(source, header_line, titles)
+    if note:
+        notes.append(note)
     order = None
     if kept is not None:
         totals, order = kept

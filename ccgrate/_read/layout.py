@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ccgrate._base.errors import DataError, NotIndicatorData, clip, listed, location
-from ccgrate._base.vocabulary import COLUMN_ALIASES, ROLES, column_key
+from ccgrate._base.vocabulary import COLUMN_ALIASES, ROLES, column_key, is_missing
 from ccgrate._read.cells import read_code, read_period
 from ccgrate._read.dataset import Reading, Row, Table
 
@@ -75,6 +75,80 @@ def is_header(cells: list[str], reading: Reading) -> bool:
     """Whether a row names an organisation code column (by any of its names, or by --column)."""
     named = {header.strip().casefold() for role, header in reading.columns if role == "org_code"}
     return any(COLUMN_ALIASES.get(column_key(cell)) == "org_code" or cell.strip().casefold() in named for cell in cells)
+
+
+def code_column(header: list[str], reading: Reading) -> int | None:
+    """The position (from 0) of the organisation code column, as `is_header` finds it; None if none."""
+    named = {text.strip().casefold() for role, text in reading.columns if role == "org_code"}
+    return next(
+        (
+            index
+            for index, cell in enumerate(header)
+            if cell.strip().casefold() in named or (not named and COLUMN_ALIASES.get(column_key(cell)) == "org_code")
+        ),
+        None,
+    )
+
+
+# An organisation code as NHS data writes them (07Q, RXT, E38000001, Y56): letters and digits, a
+# few characters, no spaces. A word ("Notes", "source") is not one, nor is "Source:" or "1. Data".
+_CODE_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,15}")
+_WORD = re.compile(r"[A-Z]?[a-z]{3,}")
+
+
+def looks_like_code(text: str) -> bool:
+    text = text.strip()
+    return bool(_CODE_LIKE.fullmatch(text)) and not _WORD.fullmatch(text) and not is_missing(text)
+
+
+def is_note_row(row: list[str], code_at: int) -> bool:
+    """A row below a table that is no record of it: blank; one cell of text (a source, a footnote)
+    that is not an organisation code in the code column; or two cells, a label in the code column
+    that is no code ("Source:") and its text. A row with a blank code and values is a record that
+    lost its code, and the reader says so."""
+    filled = sum(1 for cell in row if cell.strip())
+    code = row[code_at] if code_at < len(row) else ""
+    if filled == 0:
+        return True
+    if filled == 1:
+        return not looks_like_code(code)
+    return filled == 2 and bool(code.strip()) and not looks_like_code(code)
+
+
+def records_end(body: Sequence[Row], code_at: int | None) -> int:
+    """How many of the rows below the header are the table's: those after its last record, if they
+    are notes, sources or footnotes (or blank), are not."""
+    end = len(body)
+    if code_at is None:
+        return end
+    while end and is_note_row(body[end - 1][1], code_at):
+        end -= 1
+    return end
+
+
+def layout_note(
+    source: str,
+    header_line: int,
+    titles: int,
+    below: Sequence[Row] = (),
+    sheets: Sequence[str] = (),
+) -> str | None:
+    """One note naming what was set aside around the table, or None when nothing was: other sheets,
+    title rows above the header, and note rows below the last record (quoted, so the person can
+    see that they are notes)."""
+    word = row_word(source)
+    parts = [*sheets]
+    if titles:
+        parts.append(f"{titles} {word}{'s' if titles != 1 else ''} of titles above the header ({word} {header_line})")
+    notes = [(line, row) for line, row in below if any(cell.strip() for cell in row)]
+    if notes:
+        texts = [f'"{clip(" ".join(cell.strip() for cell in row if cell.strip()), 40)}"' for _, row in notes]
+        parts.append(
+            f"{len(notes)} {word}{'s' if len(notes) != 1 else ''} of notes below the last record "
+            f"({word}{'s' if len(notes) != 1 else ''} {notes[0][0]}{f' to {notes[-1][0]}' if len(notes) > 1 else ''}: "
+            f"{listed(texts, 3)})"
+        )
+    return f"{source}: set aside: {'; '.join(parts)}" if parts else None
 
 
 # Rows that publications add for the country or a region: ccgrate rates organisations, not sums.

@@ -5,6 +5,7 @@ since a formula failed upstream and the person must know."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ccgrate._base.errors import listed, location
@@ -18,6 +19,20 @@ def _cell_name(dataset: Dataset, column: Column, index: int) -> str:
     cell = dataset.cell(column, index)
     where = location(dataset.source, cell.line, cell.column)
     return where.rsplit("!", 1)[1] if "!" in where else where[len(dataset.source) + 1 :]
+
+
+# A cell that is only a dash (the one symbol a number can start with, as -5 does).
+_LONE_DASH = re.compile(r"(?m)^[^\S\n]*-[^\S\n]*$")
+
+
+def _could_hold_symbols(joined: str) -> bool:
+    """Whether a column's cells, joined by line ends, could hold a symbol, a note's shorthand or an
+    error: a few searches in C pass over a column of plain numbers and blanks."""
+    return (
+        any(char in joined for char in "*:#[]xX")
+        or ".." in joined
+        or ("-" in joined and _LONE_DASH.search(joined) is not None)
+    )
 
 
 def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
@@ -35,6 +50,8 @@ def read_missing(dataset: Dataset) -> None:
         if column.texts is None or column_key(key) in DESCRIPTIVE:
             continue  # numbers read whole by the fast reader hold no words; descriptive columns are not read
         texts = column.texts
+        if not _could_hold_symbols("\n".join(texts)):
+            continue
         failed: set[str] = set()
         for text, count in Counter(texts).items():  # one pass: a large file holds many distinct numbers
             word = text.strip().lower()

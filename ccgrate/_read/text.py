@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from ccgrate._base.errors import DataError, location
 from ccgrate._read.dataset import Reading, Table
-from ccgrate._read.layout import HEADER_SEARCH_ROWS, is_header
+from ccgrate._read.layout import HEADER_SEARCH_ROWS, code_column, is_header, layout_note, records_end
 
 
 def decode(raw: bytes, source: str, encoding: str = "utf-8-sig") -> str:
@@ -76,6 +76,8 @@ def read_csv_table(raw: bytes, source: str, reading: Reading) -> Table:
                 hint="check the quoting on this line",
             ) from None
     header_line, header = rows[0]
+    body = rows[1:]
+    end = records_end(body, code_column(header, reading))
     # Python reads 1_000 and digits of other scripts as numbers, and no export means them so: where
     # the file's cells hold neither, no column needs looking at again for them.
     body_text = text[skipped:].split("\n", 1)[1] if "\n" in text[skipped:] else ""
@@ -84,16 +86,15 @@ def read_csv_table(raw: bytes, source: str, reading: Reading) -> Table:
         hashlib.sha256(raw).hexdigest(),
         header_line,
         header,
-        rows[1:],
+        body[:end],
         "\x1e" in text or "\x1f" in text,
         body_text.isascii() and "_" not in body_text,
         delimiter == ";",
     )
-    if header_index:
-        table.notes.append(
-            f"{source}: the header is on line {header_line}; the "
-            f"{'line' if header_index == 1 else f'{header_index} lines'} above it skipped"
-        )
+    titles = sum(1 for line in text[:skipped].split("\n") if line.strip().strip(",;\t"))
+    note = layout_note(source, header_line, titles, body[end:])
+    if note:
+        table.notes.append(note)
     for line, row in table.body:
         if len(row) != len(header) and (row and (row[0].strip() or "".join(row).strip())):
             raise DataError(

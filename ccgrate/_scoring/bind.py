@@ -379,10 +379,13 @@ def _bind_numbers(
             )
         present = values[~np.isnan(values)]
         scale = reference_scale(ind)
+        # Fractions where percentages belong (a CSV of proportions, or a workbook whose formats could
+        # not be read): every value within 0 to 1 against cut points above 1. With a few values it
+        # could be chance, unless the cut points are ten or more times larger than any of them.
         if (
             scale is not None
             and scale > 1
-            and len(present) >= 3
+            and (len(present) >= 3 or scale >= 10)
             and (present <= 1).all()
             and (present >= 0).all()
             and present.any()

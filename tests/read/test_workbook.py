@@ -1,7 +1,8 @@
 """Spreadsheets and published CSV layouts: read as the same data as the plain wide CSV.
 
-The .xlsx workbooks are written here with openpyxl; the .xls and .ods ones are committed
-(tools/make_sheet_fixtures.py made them), as is examples/bromley.xlsx (tools/make_published.py).
+The .xlsx workbooks are written here with openpyxl; the workbooks in tests/sheets, in every
+format, are committed (tools/make_sheet_fixtures.py made them with LibreOffice and SheetJS), as is
+examples/bromley.xlsx (tools/make_published.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def ratings(ccgrate, *args: str) -> list[dict]:
 
 @pytest.mark.parametrize(
     "other",
-    [EXAMPLES / "bromley-long.csv", EXAMPLES / "bromley.xlsx", SHEETS / "bromley.xls", SHEETS / "bromley.ods"],
+    [
+        EXAMPLES / "bromley-long.csv",
+        EXAMPLES / "bromley.xlsx",
+        *(SHEETS / f"bromley.{suffix}" for suffix in ("xlsm", "xls", "ods", "xlsb")),
+    ],
     ids=lambda p: p.name,
 )
 def test_every_layout_gives_the_ratings_of_the_wide_csv(ccgrate, other):
@@ -49,13 +54,20 @@ def test_the_published_layout_says_what_it_set_aside(ccgrate):
     assert ccgrate("score", str(EXAMPLES / "bromley-long.csv"), "-q", "-f", "csv").stderr == ""
 
 
-def test_the_example_workbook_names_its_sheet_and_skips_titles(ccgrate):
+def test_the_example_workbook_says_what_it_set_aside(ccgrate):
     result = ccgrate("score", str(EXAMPLES / "bromley.xlsx"), "-f", "csv")
-    assert (
-        f"ccgrate: {EXAMPLES / 'bromley.xlsx'}:Data: the header is on row 4; 2 rows of titles above it skipped\n"
-        in result.stderr
-    )
-    assert f",{EXAMPLES / 'bromley.xlsx'}:Data," in result.stdout  # the source says which sheet
+    source = f"{EXAMPLES / 'bromley.xlsx'}:Data"
+    assert result.stderr.splitlines() == [
+        f'ccgrate: {source}: set aside: sheet "Cover" (no organisation code column); sheet "Notes" after it '
+        '(--sheet reads another sheet); hidden sheet "Lookup"; 2 rows of titles above the header (row 4); 3 rows '
+        'of notes below the last record (rows 123 to 125: "Source: ccgrate examples (illustrative …", "[c] '
+        'Suppressed to protect confidentiali…", "Percentages are stored as fractions and…")',
+        f"ccgrate: {source}: skipped 6 rows of national or regional totals (E92000001, on rows 27, 38, 50, 86, 96 "
+        "and 1 more): ccgrate rates organisations, not totals",
+        f"ccgrate: {source}: columns not used: Indicator Name, Region, STP, Unit, Lower CI, Upper CI",
+        f"ccgrate: {source}: 1 cell holds a statistical symbol in place of a value, read as missing ([c] 1)",
+    ]
+    assert f",{source}," in result.stdout  # the source says which sheet
 
 
 def test_published_files_are_current():
@@ -98,11 +110,15 @@ def error_of(raw: bytes, name: str = "d.xlsx", **reading) -> str:
     return str(caught.value)
 
 
-def test_numbers_come_through_as_numbers_and_error_cells_as_missing():
+def test_numbers_come_through_as_numbers_and_error_cells_as_their_errors():
     raw = book(("Data", [HEADER, ["07Q", "Bromley", "2017/18", 68.9, "#N/A"], ["07R", "X", "2017-18", 2160, 0.1]]))
     dataset = read(raw)
     assert dataset.values["126a"].all_texts() == ["68.9", "2160"]
-    assert dataset.values["129a"].all_texts() == ["", "0.1"]
+    assert dataset.values["129a"].all_texts() == ["#N/A", "0.1"]
+    assert dataset.warnings == [
+        "d.xlsx:Data: 1 cell holds a spreadsheet error where a value belongs (#N/A at E2): a formula failed before "
+        "the file was saved, so these are read as missing"
+    ]
     assert dataset.periods == ["2017/18", "2017/18"]
     assert dataset.source == "d.xlsx:Data" and isinstance(dataset.source, SheetSource)
 
@@ -278,7 +294,7 @@ def test_title_lines_above_a_csv_header_are_skipped():
     dataset = read(text.encode(), "d.csv")
     assert dataset.values["126a"].all_texts() == ["68,9"] and dataset.values["126a"].decimal_comma
     assert dataset.lines == [5]
-    assert dataset.notes == ["d.csv: the header is on line 4; the 3 lines above it skipped"]
+    assert dataset.notes == ["d.csv: set aside: 2 lines of titles above the header (line 4)"]
 
 
 @pytest.mark.parametrize("text", ["2017/18 Q4", "Q4 2017-18", "Q4 2017/18", "2017-18 Quarter 4"])
