@@ -168,6 +168,9 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     codes_text = texts[names.index("org_code")]
     if any(not code.strip() for code in codes_text):
         return None  # a blank row or a blank code: the general reader's rules and messages
+    heading = header[names.index("org_code")].strip()
+    if any(code.strip().casefold() == heading.casefold() for code in codes_text):
+        return None  # a second table under its own header: the general reader says so
     lines: range | list[int] = range(header_line + 1, header_line + 1 + count)
     rows_of = {name: texts[names.index(name)] for name in IDENTITY if name in names}
     kept = total_rows(rows_of["org_code"], rows_of.get("org_name"))

@@ -55,6 +55,7 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
     body = [(line, row) for line, row in table.body if row and (row[0].strip() or "".join(row).strip())]
     if not body:
         raise DataError("the file has a header but no data rows", where=source, hint="add one row per organisation")
+    _refuse_second_header(names, table, body)
     body = without_totals(names, body, table)
     content = content_hash(header, [row for _, row in body], table.separators)
     if "indicator" in names:
@@ -72,6 +73,22 @@ def dataset_from_table(table: Table, reading: Reading = Reading()) -> Dataset:
     dataset.notes = [*table.notes, *period_notes(period_texts, source), *dataset.notes]
     read_missing(dataset)
     return dataset
+
+
+def _refuse_second_header(names: list[str], table: Table, body: list[Row]) -> None:
+    """Publications stack one table per year in a sheet, each under its own header: read as one,
+    the second header would be a record. Said as what it is."""
+    code_at, source = names.index("org_code"), table.source
+    heading = table.header[code_at].strip().casefold()
+    for line, row in body:
+        if code_at < len(row) and row[code_at].strip().casefold() == heading:
+            raise DataError(
+                f"the header appears again here (first on {row_word(source)} {table.header_line}), so "
+                "the file holds more than one table",
+                where=location(source, line),
+                hint="make it one table (one header, a period column for the years), or give each table its own "
+                "file or sheet",
+            )
 
 
 def _read_wide(

@@ -404,3 +404,28 @@ def test_a_nameless_header_above_values_is_an_error_in_a_workbook(header):
     buffer = io.BytesIO()
     made.save(buffer)
     assert error_of(buffer.getvalue()) == "d.xlsx:Data!C1: a header cell is empty; give every column a name"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_tables_stacked_in_one_file_are_refused(fast):
+    text = "org_code,period,126a\n07Q,2016/17,1\n\norg_code,period,126a\n07Q,2017/18,2\n"
+    with pytest.raises(DataError) as caught:
+        read_dataset(text.encode(), "d.csv", fast=fast)
+    assert str(caught.value) == (
+        "d.csv:4: the header appears again here (first on line 1), so the file holds more than one table; make it "
+        "one table (one header, a period column for the years), or give each table its own file or sheet"
+    )
+
+
+def test_tables_stacked_in_one_sheet_are_refused():
+    made = Workbook()
+    made.active.title = "Data"
+    for row in (["CCG Code", "Period", "126a"], ["07Q", "2016/17", 1], [], ["CCG Code", "Period", "126a"]):
+        made.active.append(row)
+    made.active.append(["07Q", "2017/18", 2])
+    buffer = io.BytesIO()
+    made.save(buffer)
+    assert error_of(buffer.getvalue()) == (
+        "d.xlsx:Data!4:4: the header appears again here (first on row 1), so the file holds more than one table; "
+        "make it one table (one header, a period column for the years), or give each table its own file or sheet"
+    )
