@@ -64,6 +64,16 @@ def open_page(driver, path: Path, width: int) -> None:
         {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
     )
     driver.get(path.resolve().as_uri())
+    # On a busy machine a print or a measure taken as soon as get() returns has caught a page still
+    # blank (a one-page PDF of a report): wait until the document says it is whole.
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && document.querySelector('main') !== null "
+            "&& (!document.fonts || document.fonts.status === 'loaded')"
+        )
+    )
 
 
 def requests(driver) -> list[str]:
