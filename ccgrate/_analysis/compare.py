@@ -323,7 +323,7 @@ def _value_movement(ind: AnyIndicator, before: float | str | None, after: float 
             return "redefined"
         step: float = levels.index(str(before)) - levels.index(str(after))
     else:
-        step = (after - before) * (1 if ind.direction == "higher" else -1)
+        step = (after - before) * (1 if fw.direction_of(ind) == "higher" else -1)
     return "improved" if step > 0 else "worsened" if step < 0 else "unchanged"
 
 
@@ -341,7 +341,7 @@ def _two_proportion_z(ind: AnyIndicator, ra: IndicatorResult, rb: IndicatorResul
     if spread <= 0:
         return None
     z = (o2 / d2 - o1 / d1) / math.sqrt(spread)
-    return z if ind.direction == "higher" else -z
+    return z if getattr(ind, "direction", "higher") == "higher" else -z
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ccgrate._base.errors import DataError
-from ccgrate._framework.indicators import JudgementIndicator
+from ccgrate._framework.indicators import JudgementIndicator, LookupIndicator, ScoreIndicator
 from ccgrate._scoring import dispersion
 from ccgrate._scoring.banding import Bands, FrozenRanks, make_banding
 from ccgrate._scoring.bind import Population
@@ -185,7 +185,7 @@ def _resamplers(result: PopulationResult) -> list[_Resampled]:
             ranks_for = make_banding(fw, own).frozen(own_bands)
             if ranks_for is None and area is None:
                 break  # values do not move the headline band: nothing to draw for this indicator
-            if ranks_for is not None and not isinstance(own, JudgementIndicator):
+            if ranks_for is not None and not isinstance(own, (JudgementIndicator, ScoreIndicator, LookupIndicator)):
                 frozen.append((area, own, own_bands, ranks_for))
         if not frozen or frozen[0][0] is not None:
             continue
@@ -345,7 +345,7 @@ class _Scorer:
         self.domain_weights = np.array([d.weight for d in fw.domains])
         self.domain_columns = [[k for k, i in enumerate(indicators) if i.domain == d.id] for d in fw.domains]
         self.area_columns = [[k for k, i in enumerate(indicators) if i.area == a.id] for a in fw.areas]
-        self.cuts = np.array([fw.scale.cuts[r] for r in fw.scale.ratings[:-1]])
+        self.cuts = np.array(base.cuts)
         self.rated = base.provisional >= 0
         self.domain_present = (~np.isnan(base.domain_scores)).astype(np.float64)
         self.domain_gaps = [bool(np.isnan(base.domain_scores[:, k]).any()) for k in range(len(fw.domains))]

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 
 from ccgrate._analysis.edges import band_rank, range_problem, value_for, with_changes
 from ccgrate._base.errors import DataError
-from ccgrate._framework.indicators import JudgementIndicator
+from ccgrate._framework.indicators import (
+    JudgementIndicator,
+    LookupIndicator,
+    NumericIndicator,
+    RankIndicator,
+    ScoreIndicator,
+)
 from ccgrate._scoring.bind import Population
 from ccgrate._scoring.engine import Assessment, assess_population
 
@@ -262,11 +268,18 @@ def _band(assessment: Assessment, ind_id: str) -> str | None:
     return next(i.band for i in assessment.indicators if i.id == ind_id)
 
 
-def _movable(population: Population, index: int) -> list[AnyIndicator]:
-    """Indicators the organisation has a value for, that its own data decides (not a judgement)."""
+def _movable(population: Population, index: int) -> list[NumericIndicator | JudgementIndicator]:
+    """Indicators the organisation has a value for, that its own data decides (not a judgement) and
+    that are banded (a score by rank or a given score moves by other means: distance.py)."""
     fw = population.framework
     org = population.org(index)
-    return [ind for ind in fw.indicators if ind.id in org.values and not (ind.method == "judgement" and ind.judgement)]
+    return [
+        ind
+        for ind in fw.indicators
+        if ind.id in org.values
+        and not isinstance(ind, (ScoreIndicator, LookupIndicator, RankIndicator))
+        and not (isinstance(ind, JudgementIndicator) and ind.judgement)
+    ]
 
 
 def _best_values(population: Population, index: int) -> dict[str, float | str]:
@@ -343,7 +356,8 @@ def _thresholds(fw: Framework, goal: int, score: float) -> list[float]:
     """Scores worth aiming for, lowest first: the goal's cut, better ratings' cuts (a rule may take
     a rating back down a step, as a deficit does), and scores that rules test."""
     ratings = fw.scale.ratings
-    found = {fw.scale.cuts[ratings[p]] for p in range(goal + 1) if ratings[p] in fw.scale.cuts}
+    cuts = fw.scale.cuts or {}
+    found = {cuts[ratings[p]] for p in range(goal + 1) if ratings[p] in cuts}
     for rule in fw.rules:
         for limit in (rule.when.score_below, rule.when.score_at_least):
             if limit is not None:

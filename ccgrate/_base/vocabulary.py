@@ -64,6 +64,9 @@ ROLE_NAMES = {
         "sub_icb_location_code",
         "sub_icb_code",
         "sicbl_code",
+        # NHS trusts, as NHS England's oversight framework data names them
+        "trust_code",
+        "provider_code",
     ),
     "org_name": (
         "org_name",
@@ -77,8 +80,22 @@ ROLE_NAMES = {
         "sub_icb_location_name",
         "sub_icb_name",
         "sicbl_name",
+        "trust_name",
+        "provider_name",
     ),
-    "period": ("period", "year", "reporting_period", "financial_year", "time_period", "fin_year", "reporting_year"),
+    "period": (
+        "period",
+        "year",
+        "reporting_period",
+        "financial_year",
+        "time_period",
+        "fin_year",
+        "reporting_year",
+        "quarter",
+        "reporting_quarter",
+    ),
+    # The group an organisation is ranked within (NHS England's league tables are by trust type).
+    "peer_group": ("peer_group", "trust_type", "provider_type", "organisation_type", "organization_type", "org_type"),
     "indicator": (
         "indicator",
         "indicator_id",

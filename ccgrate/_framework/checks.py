@@ -7,10 +7,18 @@ a (dotted key path, message) pair; `loader.py` turns them into one line each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ccgrate._framework.fields import IDENTIFIER, OneOrMore
-from ccgrate._framework.indicators import TRANSFORMS, ZSCORE_LABELS, AnyIndicator, ZScoreIndicator
+from ccgrate._framework.indicators import (
+    CONTINUOUS,
+    TRANSFORMS,
+    ZSCORE_LABELS,
+    AnyIndicator,
+    LookupIndicator,
+    ZScoreIndicator,
+)
 from ccgrate._framework.model import CONDITION_KEYS, Area, Domain, Framework, Rule
 
 
@@ -39,7 +47,7 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
     period = fw.framework.period
     if int(period[5:7]) != (int(period[:4]) + 1) % 100:
         add(("framework.period", f'"{period}" is not two consecutive years; write the year as 2017/18'))
-    _check_scale(problems, "scale", ratings, fw.scale.cuts, "a rating of scale.ratings", "score")
+    problems.extend(_check_score_scale(fw))
 
     if fw.framework.published_distribution:
         for name in fw.framework.published_distribution:
@@ -114,12 +122,67 @@ def cross_check(fw: Framework) -> list[tuple[str, str]]:
         problems.extend(_check_area(fw, area, f"areas[{index}]"))
 
     problems.extend(_check_weights(fw))
+    problems.extend(_check_scores(fw))
 
     rule_ids = [r.id for r in fw.rules]
     for index in _dupes(rule_ids):
         add((f"rules[{index}].id", f'duplicate rule id "{rule_ids[index]}"'))
     for index, rule in enumerate(fw.rules):
         problems.extend(_check_rule(fw, rule, f"rules[{index}]", rating_keys, domain_ids, area_ids))
+    return problems
+
+
+def _check_scores(fw: Framework) -> list[tuple[str, str]]:
+    """Points on the scale, something counted, judgements' other names and published ids that
+    name nothing else, and the published domains that exist."""
+    problems: list[tuple[str, str]] = []
+    low, high = fw.scale.range
+    for index, ind in enumerate(fw.indicators):
+        for k, points in enumerate(ind.points or []):
+            if not low <= points <= high:
+                problems.append(
+                    (
+                        f"indicators[{index}].points[{k}]",
+                        f"{points:g} is outside the scale's range, {low:g} to {high:g}",
+                    )
+                )
+    if fw.scale.better == "lower":
+        for index, ind in enumerate(fw.indicators):
+            if ind.points is not None and any(a > b for a, b in zip(ind.points, ind.points[1:])):
+                problems.append(
+                    (
+                        f"indicators[{index}].points",
+                        "points must not fall from the best band to the worst where a lower score is better",
+                    )
+                )
+    if not any(ind.counted for ind in fw.indicators):
+        problems.append(("indicators", "no indicator is counted: at least one needs counted = true"))
+    taken = {ind.id.lower(): f"indicator {ind.id}" for ind in fw.indicators}
+    taken.update({jid.lower(): f"judgement {jid}" for jid in fw.judgements})
+    for jid, judgement in fw.judgements.items():
+        for k, name in enumerate(judgement.columns):
+            if name.lower() in taken:
+                problems.append((f"judgements.{jid}.columns[{k}]", f'"{name}" is already {taken[name.lower()]}'))
+            taken[name.lower()] = f"judgement {jid}"
+    for index, ind in enumerate(fw.indicators):
+        for key in ("published", "value_id"):
+            other: str | None = getattr(ind, key, None)
+            if other is not None:
+                if other.lower() in taken:
+                    problems.append((f"indicators[{index}].{key}", f'"{other}" is already {taken[other.lower()]}'))
+                taken[other.lower()] = f"{key} of indicator {ind.id}"
+    if fw.published is not None:
+        domain_ids = {d.id for d in fw.domains}
+        for key in ("domain_scores", "domain_ratings"):
+            for domain in getattr(fw.published, key):
+                if domain not in domain_ids:
+                    problems.append((f"published.{key}.{domain}", f'unknown domain "{domain}"'))
+        for other, what in fw.published.ids().items():
+            if other in taken and not (what == "rank" and other in fw.published.ids()):
+                problems.append((f"published.{what.split(':')[0]}", f'"{other}" is already {taken[other]}'))
+    if fw.framework.peer_groups is not None:
+        for index in _dupes(fw.framework.peer_groups):
+            problems.append((f"framework.peer_groups[{index}]", "duplicate peer group"))
     return problems
 
 
@@ -205,12 +268,19 @@ def _check_scale(
     known: str,
     score: str,
     names_written: bool = True,
+    better: str = "higher",
+    ends: tuple[float, float] | None = None,
+    scored: list[str] | None = None,
+    cuts_path: str | None = None,
 ) -> None:
     """A rating scale (the framework's, or an area's own): distinct names, a cut for every rating but
-    the last, none for the last, in decreasing order."""
+    the last reached by score, none for the others, in decreasing order (increasing where lower is
+    better), within the scale's ends."""
+    cuts_path = cuts_path or f"{path}.cuts"
+    scored = scored if scored is not None else ratings
     for index, rating in enumerate(ratings if names_written else []):
         _check_name(problems, f"{path}.ratings[{index}]", rating, "rating")
-    for index in _dupes(ratings):
+    for index in _dupes(ratings) if names_written else []:
         problems.append(
             (
                 f"{path}.ratings[{index}]",
@@ -219,31 +289,143 @@ def _check_scale(
         )
     for name in cuts:
         if name not in ratings:
-            problems.append((f"{path}.cuts.{name}", f'"{name}" is not {known} ({", ".join(ratings)})'))
-        elif name == ratings[-1]:
+            problems.append((f"{cuts_path}.{name}", f'"{name}" is not {known} ({", ".join(ratings)})'))
+        elif name not in scored:
+            problems.append((f"{cuts_path}.{name}", "a rating reached only by a rule has no cut"))
+        elif name == scored[-1]:
             problems.append(
-                (f"{path}.cuts.{name}", "the lowest rating takes every score below the others and has no cut")
+                (f"{cuts_path}.{name}", "the lowest rating takes every score below the others and has no cut")
             )
-    expected = ratings[:-1]
+    expected = scored[:-1]
     missing = [r for r in expected if r not in cuts]
+    least = "least" if better == "higher" else "greatest"
     if missing:
         problems.append(
             (
-                f"{path}.cuts",
-                f"no cut for {', '.join(repr(r) for r in missing)}; give the least {score} for "
+                cuts_path,
+                f"no cut for {', '.join(repr(r) for r in missing)}; give the {least} {score} for "
                 "each rating but the last",
             )
         )
         return
     values = [cuts[r] for r in expected]
-    for better, worse, value, lower in zip(expected, expected[1:], values, values[1:]):
-        if not value > lower:
+    if ends is not None:
+        for name, value in zip(expected, values):
+            if not ends[0] <= value <= ends[1]:
+                problems.append(
+                    (f"{cuts_path}.{name}", f"{value:g} is outside the scale's range, {ends[0]:g} to {ends[1]:g}")
+                )
+    for best, worse, value, next_value in zip(expected, expected[1:], values, values[1:]):
+        if better == "higher" and not value > next_value:
             problems.append(
                 (
-                    f"{path}.cuts.{worse}",
-                    f'cuts out of order: "{worse}" ({lower:g}) must be below "{better}" ({value:g})',
+                    f"{cuts_path}.{worse}",
+                    f'cuts out of order: "{worse}" ({next_value:g}) must be below "{best}" ({value:g})',
                 )
             )
+        elif better == "lower" and not value < next_value:
+            problems.append(
+                (
+                    f"{cuts_path}.{worse}",
+                    f'cuts out of order: "{worse}" ({next_value:g}) must be above "{best}" ({value:g}), '
+                    "since a lower score is better",
+                )
+            )
+
+
+def _check_score_scale(fw: Framework) -> list[tuple[str, str]]:
+    """The overall scale: its ends, its rules-only ratings, and its cut points (one set, or one per
+    period, each in order for the direction that is better, within the ends)."""
+    problems: list[tuple[str, str]] = []
+    scale, ratings = fw.scale, fw.scale.ratings
+    low, high = scale.range
+    if not low < high:
+        problems.append(("scale.range", f"the least score must be below the greatest, got {low:g} and {high:g}"))
+        return problems
+    for index, name in enumerate(scale.rules_only):
+        if name not in ratings:
+            problems.append(
+                (f"scale.rules_only[{index}]", f'"{name}" is not a rating of scale.ratings ({", ".join(ratings)})')
+            )
+    if scale.rules_only and ratings[-len(scale.rules_only) :] != scale.rules_only:
+        problems.append(
+            ("scale.rules_only", "ratings reached only by a rule come last in scale.ratings, in that order")
+        )
+        return problems
+    scored = fw.scored_ratings
+    if len(scored) < 2:
+        problems.append(("scale.ratings", "a scale needs at least two ratings that a score reaches"))
+        return problems
+    if scale.cuts is None and not scale.cuts_by_period and (fw.areas or not fw.framework.quarterly):
+        problems.append(
+            (
+                "scale.cuts",
+                "missing: give the cut points (cuts_by_period and rating on quartiles are for quarterly "
+                "frameworks without areas)",
+            )
+        )
+    for index, rating in enumerate(ratings):
+        _check_name(problems, f"scale.ratings[{index}]", rating, "rating")
+    for index in _dupes(ratings):
+        problems.append(
+            (
+                f"scale.ratings[{index}]",
+                f'duplicate rating "{ratings[index]}" (names differing only in case or spaces are the same name)',
+            )
+        )
+    sets = ([("scale.cuts", scale.cuts)] if scale.cuts is not None else []) + [
+        (f"scale.cuts_by_period.{period}", cuts) for period, cuts in scale.cuts_by_period.items()
+    ]
+    for path, cuts in sets:
+        _check_scale(
+            problems,
+            "scale",
+            ratings,
+            cuts,
+            "a rating of scale.ratings",
+            "score",
+            names_written=False,
+            better=scale.better,
+            ends=(low, high),
+            scored=scored,
+            cuts_path=path,
+        )
+    problems.extend(_check_periods(fw, "scale.cuts_by_period", scale.cuts_by_period))
+    for index, domain in enumerate(fw.domains):
+        if domain.scale is None:
+            continue
+        path = f"domains[{index}].scale"
+        if domain.scale.cuts is None and not domain.scale.cuts_by_period:
+            problems.append((path, "a domain's scale needs cuts or cuts_by_period"))
+        for where, cuts in ([(f"{path}.cuts", domain.scale.cuts)] if domain.scale.cuts is not None else []) + [
+            (f"{path}.cuts_by_period.{period}", cuts) for period, cuts in domain.scale.cuts_by_period.items()
+        ]:
+            _check_scale(
+                problems,
+                where,
+                scored,
+                cuts,
+                "a rating reached by score",
+                "domain score",
+                better=scale.better,
+                ends=(low, high),
+                scored=scored,
+                cuts_path=where,
+            )
+        problems.extend(_check_periods(fw, f"{path}.cuts_by_period", domain.scale.cuts_by_period))
+    return problems
+
+
+def _check_periods(fw: Framework, path: str, by_period: dict[str, dict[str, float]]) -> list[tuple[str, str]]:
+    """Periods named by cuts_by_period: this framework's year, or a quarter of it if it is quarterly."""
+    year = fw.framework.period
+    expected = re.compile(rf"{re.escape(year)} Q[1-4]" if fw.framework.quarterly else re.escape(year))
+    problems = []
+    for period in by_period:
+        if not expected.fullmatch(period):
+            want = f"a quarter of {year}, written {year} Q1" if fw.framework.quarterly else f"{year}"
+            problems.append((f"{path}.{period}", f'"{period}" is not {want}'))
+    return problems
 
 
 def _check_area(fw: Framework, area: Area, path: str) -> list[tuple[str, str]]:
@@ -314,6 +496,9 @@ def _check_method(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str
             if not high > low:
                 problems.append((f"{path}.cuts[{position + 1}]", f"cut points must increase: {high:g} follows {low:g}"))
                 break
+    if ind.method in CONTINUOUS:
+        problems.extend(_check_continuous(fw, ind, path))
+        return problems
     if ind.method == "zscore":
         problems.extend(_check_zscore(ind, path))
     if ind.method == "standard" and ind.significance and ind.unit == "%" and not 0 <= ind.standard <= 100:
@@ -348,6 +533,39 @@ def _check_method(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str
     return problems
 
 
+def _check_continuous(fw: Framework, ind: AnyIndicator, path: str) -> list[tuple[str, str]]:
+    """A method that scores on the framework's scale: no bands of its own to name or give points,
+    and a lookup's parts and table that exist and lie on the scale."""
+    problems: list[tuple[str, str]] = []
+    for key in ("labels", "points"):
+        if getattr(ind, key) is not None:
+            problems.append(
+                (f"{path}.{key}", f"a {ind.method} indicator scores on the framework's scale; remove {key}")
+            )
+    low, high = fw.scale.range
+    if isinstance(ind, LookupIndicator):
+        known = {other.id: other for other in fw.indicators}
+        for index, part in enumerate(ind.of):
+            other = known.get(part)
+            if other is None:
+                problems.append((f"{path}.of[{index}]", f'unknown indicator "{part}"'))
+            elif other.method in ("lookup", "judgement") or other is ind:
+                problems.append((f"{path}.of[{index}]", f"{part} is a {other.method} indicator: a lookup reads scores"))
+        if len(set(ind.of)) != len(ind.of):
+            problems.append((f"{path}.of", "the two parts must be different indicators"))
+        for key, value in ind.table.items():
+            parts = key.split(",")
+            try:
+                numbers = [float(part) for part in parts]
+            except ValueError:
+                numbers = []
+            if len(numbers) != 2 or ind.key(*numbers) != key:
+                problems.append((f"{path}.table.{key}", f'"{key}" is not a pair of scores written as "1,3"'))
+            if not low <= value <= high:
+                problems.append((f"{path}.table.{key}", f"{value:g} is outside the scale's range, {low:g} to {high:g}"))
+    return problems
+
+
 def _check_zscore(ind: ZScoreIndicator, path: str) -> list[tuple[str, str]]:
     problems = []
     allowed = TRANSFORMS[ind.data]
@@ -371,15 +589,15 @@ def _check_zscore(ind: ZScoreIndicator, path: str) -> list[tuple[str, str]]:
 
 
 def _band_count(fw: Framework, ind: AnyIndicator) -> int:
+    if ind.method in CONTINUOUS:
+        return 1
     if ind.method == "standard":
         return 4 if ind.significance else 2
     if ind.method == "zscore":
         return len(ZSCORE_LABELS)
     if ind.method == "judgement":
         return len(fw.levels_of(ind))
-    if ind.method == "quantile":
-        return ind.quantiles
-    return len(ind.cuts) + 1
+    return len(fw.band_labels(ind.model_copy(update={"labels": None})))
 
 
 def _check_rule(

@@ -36,7 +36,19 @@ class _IndicatorBase(Strict):
     note: str | None = None
     labels: list[str] | None = Field(default=None, description="Band names, best first.")
     points: list[Score] | None = Field(
-        default=None, description="Points per band, best first (default: evenly 100 to 0)."
+        default=None,
+        description="Points per band, best first, on the framework's score scale (default: evenly from its best "
+        "score to its worst, 100 to 0 on the default scale).",
+    )
+    counted: bool = Field(
+        default=True,
+        description="Whether its score counts in its domain's and the overall score. false shows it, scored, "
+        "without counting it: a part of a combined score (a lookup) that counts in its place.",
+    )
+    published: Identifier | None = Field(
+        default=None,
+        description="The id under which the data may hold the publisher's own score of this indicator (NHS "
+        "England's OF1xxx): read, compared with ccgrate's score, never an input.",
     )
 
     # What every layer asks of an indicator is answered here, once: binding, banding, the analyses
@@ -231,6 +243,59 @@ class QuantileIndicator(_NumericIndicator):
         return list(self.cuts or [])
 
 
+class RankIndicator(_NumericIndicator):
+    """Scored continuously by rank: best + (worst - best) x (R - 1) / (N - 1), on the framework's
+    score scale, R the organisation's rank among the N with a value (1 the best value; equal values
+    share the best rank of their group), among every organisation of the period or of its peer
+    group. With a `standard`, a value that does not meet it scores the worst, whatever its rank."""
+
+    method: Literal["rank"]
+    among: Literal["all", "peer-group"] = Field(
+        default="all",
+        description="all: every organisation of the period with a value; peer-group: those of its peer group.",
+    )
+    standard: float | None = Field(default=None, description="A value that does not meet this scores the worst.")
+    on_cut: OnCut = Field(
+        default="better",
+        description="A value exactly on the standard: better (default) meets it, worse does not (it must pass it).",
+    )
+
+    @property
+    def references(self) -> list[float]:
+        return [] if self.standard is None else [self.standard]
+
+
+class ScoreIndicator(_IndicatorBase):
+    """The value is the score itself, on the framework's scale: a score the publisher gives (a
+    metric score of NHS England, a CQC rating turned into a score)."""
+
+    method: Literal["score"]
+    value_id: Identifier | None = Field(
+        default=None,
+        description="The id under which the data holds the value this score was given for, shown beside the score "
+        "(read for the record, never scored).",
+    )
+
+
+class LookupIndicator(_IndicatorBase):
+    """A score looked up from the scores of two other indicators (NHS England's combined finance
+    score from its two finance metrics). Its parts are usually `counted = false`."""
+
+    method: Literal["lookup"]
+    of: list[Identifier] = Field(
+        min_length=2, max_length=2, description="The two indicators whose scores are looked up."
+    )
+    table: dict[str, Score] = Field(
+        min_length=1,
+        description='The score of each pair of the parts\' scores, keyed "first,second" (as "1,3"). A pair the table '
+        "does not give is an error naming the pair.",
+    )
+
+    def key(self, first: float, second: float) -> str:
+        """A pair of scores as the table writes it: 1 and 3 as "1,3"."""
+        return f"{written(first)},{written(second)}"
+
+
 class JudgementIndicator(_IndicatorBase):
     """An ordered scale read from text: its own `levels`, or those of a named judgement."""
 
@@ -241,23 +306,43 @@ class JudgementIndicator(_IndicatorBase):
 
 
 Indicator = Annotated[
-    BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator | JudgementIndicator,
+    BandsIndicator
+    | StandardIndicator
+    | QuantileIndicator
+    | ZScoreIndicator
+    | JudgementIndicator
+    | RankIndicator
+    | ScoreIndicator
+    | LookupIndicator,
     Field(discriminator="method"),
 ]
 
 
 # Any indicator, as a type for signatures (an area's own banding of one is a subclass of these).
-AnyIndicator = BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator | JudgementIndicator
+AnyIndicator = (
+    BandsIndicator
+    | StandardIndicator
+    | QuantileIndicator
+    | ZScoreIndicator
+    | JudgementIndicator
+    | RankIndicator
+    | ScoreIndicator
+    | LookupIndicator
+)
 
 
-NumericIndicator = BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator
+NumericIndicator = BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator | RankIndicator
+
+
+# Methods that give a score on the framework's scale rather than a band with points.
+CONTINUOUS = frozenset({"rank", "score", "lookup"})
 
 
 # The transforms that suit each kind of data, the default first.
 TRANSFORMS = {"proportion": ("arcsine",), "ratio": ("log", "sqrt")}
 
 
-METHODS = ("bands", "standard", "quantile", "zscore", "judgement")
+METHODS = ("bands", "standard", "quantile", "zscore", "judgement", "rank", "score", "lookup")
 
 
 ZSCORE_LABELS = ["significantly better", "better", "as expected", "worse", "significantly worse"]

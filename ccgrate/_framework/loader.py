@@ -49,6 +49,8 @@ class BuiltinEntry:
     name: str
     period: str
     path: Path
+    quarterly: bool = False
+    chosen_by_period: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +67,17 @@ def builtins() -> tuple[BuiltinEntry, ...]:
             meta = {}
         if not {"id", "name", "period"} <= meta.keys():
             meta = tomllib.loads(text).get("framework", {})
-        entries.append(BuiltinEntry(meta["id"], meta["name"], meta["period"], path))
-    return tuple(sorted(entries, key=lambda e: e.period))
+        entries.append(
+            BuiltinEntry(
+                meta["id"],
+                meta["name"],
+                meta["period"],
+                path,
+                bool(meta.get("quarterly", False)),
+                bool(meta.get("chosen_by_period", True)),
+            )
+        )
+    return tuple(sorted(entries, key=lambda e: (e.period, e.id)))
 
 
 def builtin_frameworks() -> list[Framework]:
@@ -75,8 +86,10 @@ def builtin_frameworks() -> list[Framework]:
 
 
 def builtin_for_period(period: str) -> BuiltinEntry | None:
+    """The built-in chosen for data of a period (a year, or a quarter of one: its year's)."""
+    year = period.split(" ", 1)[0]
     for entry in builtins():
-        if entry.period == period:
+        if entry.period == year and entry.chosen_by_period:
             return entry
     return None
 
@@ -99,7 +112,7 @@ def resolve_framework(spec: str) -> Framework:
 def framework_for_period(period: str) -> Framework:
     entry = builtin_for_period(period)
     if entry is None:
-        known = ", ".join(f"{e.period} ({e.id})" for e in builtins())
+        known = ", ".join(f"{e.period} ({e.id})" for e in builtins() if e.chosen_by_period)
         raise FrameworkError(
             f"no built-in framework for period {period}",
             hint=f"built-in periods are {known}; pass --framework ID|PATH to choose one",

@@ -9,7 +9,7 @@ shape of every key (pydantic), then the references between parts (checks.py).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr
 
@@ -26,13 +26,16 @@ from ccgrate._framework.fields import (
     Strict,
 )
 from ccgrate._framework.indicators import (
+    CONTINUOUS,
     SIGNIFICANCE_LABELS,
     ZSCORE_LABELS,
     AnyIndicator,
     BandsIndicator,
     Indicator,
     JudgementIndicator,
+    LookupIndicator,
     QuantileIndicator,
+    ScoreIndicator,
     StandardIndicator,
     ZScoreIndicator,
     quantile_labels,
@@ -63,14 +66,52 @@ class Meta(Strict):
         default=None,
         description="Published number of organisations per rating for this period, where known.",
     )
+    quarterly: bool = Field(
+        default=False,
+        description="Whether organisations are rated each quarter: periods are then quarters (2025/26 Q1), each "
+        "its own population. An annual framework reads a quarter as its year.",
+    )
+    peer_groups: list[str] | None = Field(
+        default=None,
+        description="The peer groups (trust types) the data's peer_group column may name; a value outside them is "
+        "an error. Left out, any peer group is taken.",
+    )
+    chosen_by_period: bool = Field(
+        default=True,
+        description="Whether this built-in is the one chosen for data of its period when no --framework is given "
+        "(one built-in per period is).",
+    )
 
 
 class Scale(Strict):
-    """The rating scale, best first, and the lowest overall score (0-100) for each rating but the last."""
+    """The rating scale, best first, and the cut points of the overall score between its ratings."""
 
     ratings: list[Rating] = Field(min_length=2)
-    cuts: dict[str, Score]
+    cuts: dict[str, Score] | None = Field(
+        default=None,
+        description="For each rating reached by score but the last: the least score that reaches it (or, where "
+        "lower is better, the most). Required unless cuts_by_period gives every period's; a period without cuts "
+        "is rated on the quartiles of its own scores, with a warning.",
+    )
+    cuts_by_period: dict[str, dict[str, Score]] = Field(
+        default_factory=dict,
+        description='Cut points that change with the period (a quarterly framework\'s, keyed "2025/26 Q1"), '
+        "in place of cuts for those periods.",
+    )
     on_cut: OnCut = Field(default="better", description="A score exactly on a cut: " + ON_CUT_DESCRIPTION)
+    better: Direction = Field(
+        default="higher", description="Which end of the score is better: higher (0-100 points) or lower (1.00 best)."
+    )
+    range: list[float] = Field(
+        default_factory=lambda: [0.0, 100.0],
+        min_length=2,
+        max_length=2,
+        description="The least and the greatest score: the ends of the scale that indicator scores and points lie on.",
+    )
+    rules_only: list[Rating] = Field(
+        default_factory=list,
+        description="Ratings that no score reaches, only a rule (NHS England's segment 5): the last of the ratings.",
+    )
 
 
 class Judgement(Strict):
@@ -86,10 +127,23 @@ class Judgement(Strict):
         "that need it are not evaluated, with a warning.",
     )
     description: str | None = None
+    columns: list[Identifier] = Field(
+        default_factory=list,
+        description="Other names the data gives this judgement: a column header, or a long file's indicator id "
+        "(NHS England's OF5004).",
+    )
 
     def default_position(self) -> int:
         """The position of the default level, or -1 (missing) when there is none."""
         return -1 if self.default is None else self.levels.index(self.default)
+
+
+class DomainScale(Strict):
+    """A domain rated on its own (NHS England's domain segments): the framework's ratings reached by
+    score, with the domain's own cut points."""
+
+    cuts: dict[str, Score] | None = None
+    cuts_by_period: dict[str, dict[str, Score]] = Field(default_factory=dict)
 
 
 class Domain(Strict):
@@ -97,12 +151,20 @@ class Domain(Strict):
     name: str = Field(min_length=1)
     weight: float = Field(default=1.0, gt=0)
     description: str | None = None
+    scale: DomainScale | None = Field(
+        default=None, description="The domain's own cut points, where its score is rated on the framework's scale."
+    )
 
 
 class Scoring(Strict):
     min_coverage: Share = Field(
         default=0.0,
         description="Least share of the total indicator weight that must have a value for an overall rating.",
+    )
+    aggregate: Literal["domains", "indicators"] = Field(
+        default="domains",
+        description="domains: the overall score is the weighted mean of the domain scores (the CCG frameworks); "
+        "indicators: the weighted mean of every counted indicator's score (NHS Oversight Framework 2025/26).",
     )
     area_min_indicators: int = Field(
         default=1, ge=1, description="Least number of banded indicators an area needs to be rated."
@@ -240,6 +302,48 @@ class Rule(Strict):
         raise AssertionError("cross_check guarantees one effect per rule")
 
 
+class Published(Strict):
+    """Where the data may hold the publisher's own results, by the ids a long file gives them: read,
+    compared with ccgrate's, never inputs."""
+
+    score: Identifier | None = Field(default=None, description="The overall score (NHS England's OF5002).")
+    provisional_rating: Identifier | None = Field(default=None, description="The rating by score alone (OF5003).")
+    adjusted_rating: Identifier | None = Field(
+        default=None, description="The rating after the rules, before any rule sets a rules-only rating (OF5000)."
+    )
+    rating: Identifier | None = Field(default=None, description="The final rating (OF5005).")
+    rank: Identifier | None = Field(default=None, description="The id whose rank column is the league rank (OF5000).")
+    domain_scores: dict[Identifier, Identifier] = Field(
+        default_factory=dict, description="Each domain's published score: domain id = id in the data."
+    )
+    domain_ratings: dict[Identifier, Identifier] = Field(
+        default_factory=dict, description="Each domain's published rating: domain id = id in the data."
+    )
+
+    def ids(self) -> dict[str, str]:
+        """Every id the data may hold, lower case, and what it is the publisher's figure of."""
+        found = {
+            getattr(self, name).lower(): name
+            for name in ("score", "provisional_rating", "adjusted_rating", "rating")
+            if getattr(self, name) is not None
+        }
+        found.update({key.lower(): f"domain_score:{domain}" for domain, key in self.domain_scores.items()})
+        found.update({key.lower(): f"domain_rating:{domain}" for domain, key in self.domain_ratings.items()})
+        if self.rank is not None:
+            found.setdefault(self.rank.lower(), "rank")
+        return found
+
+
+class League(Strict):
+    """How organisations are ranked within their peer group and period."""
+
+    by: Literal["rating", "adjusted_rating"] = Field(
+        default="rating",
+        description="rating: by final rating, then score; adjusted_rating: by the rating before any rules-only rating "
+        "(NHS England ranks a trust in segment 5 by its adjusted segment).",
+    )
+
+
 class Framework(Strict):
     """A whole framework file."""
 
@@ -251,6 +355,14 @@ class Framework(Strict):
     areas: list[Area] = Field(default_factory=list)
     indicators: list[Indicator] = Field(min_length=1)
     rules: list[Rule] = Field(default_factory=list)
+    published: Published | None = Field(
+        default=None, description="Where the data may hold the publisher's own results, to compare with ccgrate's."
+    )
+    league: League | None = Field(
+        default=None,
+        description="Rank organisations in league tables within peer group and period (and each indicator's values); "
+        "absent: no ranks.",
+    )
 
     # Where the definition came from, set by the loader: a path or "builtin:<id>", and its sha256.
     _origin: str = PrivateAttr(default="<memory>")
@@ -278,6 +390,41 @@ class Framework(Strict):
             return self.framework.reconstructed
         return "reconstruct" in self.framework.provenance.casefold()
 
+    @property
+    def scored_ratings(self) -> list[str]:
+        """The ratings a score reaches, best first (all but the rules-only ones)."""
+        return [r for r in self.scale.ratings if r not in self.scale.rules_only]
+
+    @property
+    def best_score(self) -> float:
+        low, high = self.scale.range
+        return high if self.scale.better == "higher" else low
+
+    @property
+    def worst_score(self) -> float:
+        low, high = self.scale.range
+        return low if self.scale.better == "higher" else high
+
+    def cuts_for(self, period: str | None = None) -> list[float] | None:
+        """The overall score's cut points for a period, best rating first; None where the framework
+        gives none for it (the period is then rated on the quartiles of its own scores)."""
+        cuts = self.scale.cuts_by_period.get(period or "", self.scale.cuts)
+        if cuts is None:
+            return None
+        return [cuts[r] for r in self.scored_ratings[:-1]]
+
+    def domain_has_scale(self, domain_id: str) -> bool:
+        return any(d.id == domain_id and d.scale is not None for d in self.domains)
+
+    def domain_cuts_for(self, domain: Domain, period: str | None = None) -> list[float] | None:
+        """A domain's own cut points for a period, best rating first; None where it has none."""
+        if domain.scale is None:
+            return None
+        cuts = domain.scale.cuts_by_period.get(period or "", domain.scale.cuts)
+        if cuts is None:
+            return None
+        return [cuts[r] for r in self.scored_ratings[:-1]]
+
     def area_ratings(self, area: Area) -> list[str]:
         """An area's rating words, best first: its own, or the framework's."""
         if area.scale is not None and area.scale.ratings is not None:
@@ -287,7 +434,9 @@ class Framework(Strict):
     def area_cuts(self, area: Area) -> tuple[list[float], OnCut]:
         """An area's cut points, best rating first, and which side a score on a cut falls."""
         if area.scale is None:
-            return [self.scale.cuts[r] for r in self.scale.ratings[:-1]], self.scale.on_cut
+            cuts = self.cuts_for()
+            assert cuts is not None, "checks require cuts of a framework with areas"
+            return cuts, self.scale.on_cut
         return [area.scale.cuts[r] for r in self.area_ratings(area)[:-1]], area.scale.on_cut
 
     def has_own_method(self, area: Area) -> bool:
@@ -322,16 +471,22 @@ class Framework(Strict):
                 parts.append("cuts " + ", ".join(f"{w} {c:g}" for w, c in zip(words, cuts)))
         for own in area.indicators:
             ind = self.area_indicator(area, self.indicator(own.id))
-            if isinstance(ind, JudgementIndicator):
-                continue  # checks refuse an area's own banding of a judgement indicator
+            if isinstance(ind, (JudgementIndicator, ScoreIndicator, LookupIndicator)):
+                continue  # an area's own banding is of a numeric indicator (its model allows no other)
             arrow = "↑" if ind.direction == "higher" else "↓"
             if ind.method == "standard":
                 parts.append(f"{ind.id} against {ind.standard:g} {arrow}")
-            elif ind.method in ("bands", "quantile") and ind.cuts is not None:
+            elif isinstance(ind, (BandsIndicator, QuantileIndicator)) and ind.cuts is not None:
                 parts.append(f"{ind.id} at {', '.join(f'{c:g}' for c in ind.cuts)} {arrow}")
             else:
                 parts.append(f"{ind.id} by {ind.method} {arrow}")
         return "; ".join(parts)
+
+    def direction_of(self, ind: AnyIndicator) -> Direction:
+        """Which way an indicator's values are better: its own direction, or, for a score given or
+        looked up (a value on the framework's scale), the scale's."""
+        direction = getattr(ind, "direction", None)
+        return direction if direction is not None else self.scale.better
 
     def indicator(self, indicator_id: str) -> AnyIndicator:
         for ind in self.indicators:
@@ -354,9 +509,12 @@ class Framework(Strict):
             return list(ZSCORE_LABELS)
         if ind.method == "judgement":
             return self.levels_of(ind)
-        count = ind.quantiles if ind.method == "quantile" else len(ind.cuts) + 1
+        if ind.method in CONTINUOUS:
+            return ["scored"]  # one "band": the score is its own
+        # Read by method, not by class: the tests' independent engine passes its own objects.
         if ind.method == "quantile":
-            return quantile_labels(count)
+            return quantile_labels(ind.quantiles)
+        count = len(ind.cuts) + 1  # type: ignore[union-attr]
         return [f"band {i + 1} of {count}" for i in range(count)]
 
     def band_points(self, ind: AnyIndicator) -> list[float]:
@@ -365,15 +523,21 @@ class Framework(Strict):
 
     def exact_points(self, ind: AnyIndicator) -> list[Fraction]:
         """Points per band, best first, exactly: the decimals written in the framework, or by default
-        100 x (n - 1 - i) / (n - 1) for n bands (100, 66 2/3, 33 1/3, 0 for four), never rounded."""
+        evenly from the scale's best score to its worst (on the default scale 100 x (n - 1 - i) / (n - 1)
+        for n bands: 100, 66 2/3, 33 1/3, 0 for four; on a 1-4 scale where lower is better, 1, 2, 3, 4),
+        never rounded. A continuous method's single "band" has the best score: its own scores are
+        its Bands' (checks refuse its points)."""
         # Keyed by the object (kept alive beside its points): an area's banding of an indicator has its id.
         kept = self._exact_points.get(id(ind))
         cached = kept[1] if kept is not None and kept[0] is ind else None
         if cached is None:
+            best, worst = decimal(self.best_score), decimal(self.worst_score)
             if ind.points is not None:
                 cached = [decimal(points) for points in ind.points]
+            elif ind.method in CONTINUOUS:
+                cached = [best]
             else:
                 count = len(self.band_labels(ind))
-                cached = [Fraction(100 * (count - 1 - i), count - 1) for i in range(count)]
+                cached = [best + (worst - best) * Fraction(i, count - 1) for i in range(count)]
             self._exact_points[id(ind)] = (ind, cached)
         return list(cached)

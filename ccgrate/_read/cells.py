@@ -30,7 +30,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$
 
 
 _QUARTER = re.compile(
-    r"(?i)(?:q[1-4]|quarter[ \t]*[1-4])[ \t,]+([^ \t].{3,23})|(.{4,24}?)[ \t,]+(?:q[1-4]|quarter[ \t]*[1-4])"
+    r"(?i)(?:q([1-4])|quarter[ \t]*([1-4]))[ \t,]+([^ \t].{3,23})|(.{4,24}?)[ \t,]+(?:q([1-4])|quarter[ \t]*([1-4]))"
 )
 
 
@@ -53,24 +53,38 @@ def normalise_period(text: str) -> str | None:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def read_period(text: str) -> tuple[str | None, bool]:
-    """A period cell as its financial year, and whether it named a quarter of it (`2017/18 Q4`,
-    `Q4 2017-18`): quarterly publications are read as the year they belong to."""
+def read_period(text: str) -> tuple[str | None, int | None]:
+    """A period cell as its financial year and, where it names one (`2017/18 Q4`, `Q4 2017-18`),
+    its quarter: a quarterly framework rates each quarter, an annual one reads it as its year."""
     period = normalise_period(text)
     if period is not None or len(text) > _PERIOD_LONGEST + 12:
-        return period, False
+        return period, None
     match = _QUARTER.fullmatch(text.strip())
     if match is None:
-        return None, False
-    year = (match.group(1) or match.group(2)).strip()
+        return None, None
+    year = (match.group(3) or match.group(4)).strip()
+    quarter = next(int(group) for group in (match.group(1), match.group(2), match.group(5), match.group(6)) if group)
     if year[:2].upper() == "FY":
         year = year[2:].lstrip()
     # "Q4 2017" could be a calendar quarter or the last quarter of 2016/17: only a financial year
     # written with both its years says which.
     whole = _PERIOD.fullmatch(year)
     if whole is None or whole.group(2) is None:
-        return None, False
-    return normalise_period(year), True
+        return None, None
+    return normalise_period(year), quarter
+
+
+def period_text(text: str) -> str | None:
+    """A period cell as ccgrate writes a period: `2017/18`, or `2025/26 Q1` for a quarter."""
+    year, quarter = read_period(text)
+    if year is None:
+        return None
+    return f"{year} Q{quarter}" if quarter else year
+
+
+def year_of(period: str) -> str:
+    """The financial year of a period as ccgrate writes it (`2025/26 Q1` is in 2025/26)."""
+    return period.split(" ", 1)[0]
 
 
 def read_code(text: str, where: str, what: str = "org_code") -> str:

@@ -84,6 +84,8 @@ class Dataset:
     plain_numbers: bool = False  # no cell holds "_" or a character beyond ASCII
     notes: list[str] = field(default_factory=list)  # what the reader set aside or read generously
     warnings: list[str] = field(default_factory=list)  # what the person must know (a formula that failed)
+    peer_groups: list[str] | None = None  # each record's peer group (a trust type), where the file names them
+    ranks: dict[str, Column] = field(default_factory=dict)  # a long file's rank column, by indicator
 
     def __len__(self) -> int:
         return len(self.codes)

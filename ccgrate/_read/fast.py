@@ -207,6 +207,8 @@ def read_fast(raw: bytes, source: str, reading: Reading) -> Dataset | None:
     )
     check_unique_records(codes, periods, lines, source)
     dataset = Dataset(source, hashlib.sha256(raw).hexdigest(), content, "wide", codes, org_names, periods, lines)
+    if "peer_group" in rows_of:
+        dataset.peer_groups = [text.strip() for text in rows_of["peer_group"]]
     cell_text = _cell_reader(raw, body_start, row_starts, row_ends, delimiter)
     for index, name in enumerate(names):
         if name in IDENTITY:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ccgrate._base.errors import DataError, NotIndicatorData, clip, listed, location
 from ccgrate._base.vocabulary import COLUMN_ALIASES, ROLES, column_key, is_missing
-from ccgrate._read.cells import read_code, read_period
+from ccgrate._read.cells import period_text, read_code
 from ccgrate._read.dataset import Reading, Row, Table
 
 # Columns that publications carry beside the data and that no framework rates: set aside with a
@@ -61,6 +61,17 @@ DESCRIPTIVE = frozenset(
         "national_value",
         "rag",
         "rank",
+        # beside NHS England's oversight framework data
+        "trust_subtype",
+        "sub_domain",
+        "metric_description",
+        "reporting_date",
+        "median_value",
+        "lower_quartile",
+        "upper_quartile",
+        "likely_range_of_average_score",
+        "likely_range_of_rank",
+        "trust_in_financial_deficit",
     }
 )
 
@@ -341,7 +352,7 @@ def identity_columns(
     if period_texts is None:
         periods = [None] * count
     else:
-        known = {text: read_period(text)[0] for text in set(period_texts)}
+        known = {text: period_text(text) for text in set(period_texts)}
         periods = [known[text] for text in period_texts]
         if None in known.values():
             first_bad_period = periods.index(None)
@@ -370,16 +381,10 @@ def identity_columns(
     return codes, org_names, periods
 
 
-IDENTITY = frozenset({"org_code", "org_name", "period"})
+IDENTITY = frozenset({"org_code", "org_name", "period", "peer_group"})
 
 
 def period_notes(period_texts: list[str] | None, source: str) -> list[str]:
-    if period_texts is None:
-        return []
-    quarters = sorted({text.strip() for text in set(period_texts) if read_period(text)[1]})
-    if not quarters:
-        return []
-    return [
-        f"{source}: quarterly periods read as their financial year "
-        f"({listed([f'{clip(q)} as {read_period(q)[0]}' for q in quarters], 3)})"
-    ]
+    """Nothing to say of periods at reading: a quarter stays a quarter until a framework says
+    whether it rates quarters (run.py reads a quarter as its year for an annual framework, and says so)."""
+    return []

@@ -98,6 +98,9 @@ def _read_wide(
     check_unique_records(codes, periods, [line for line, _ in body], source)
     lines = [line for line, _ in body]
     dataset = Dataset(source, sha256, content, "wide", codes, org_names, periods, lines)
+    if "peer_group" in names:
+        at = names.index("peer_group")
+        dataset.peer_groups = [row[at].strip() for _, row in body]
     # One C-level pass turns the rows into a grid whose columns are then cheap to take.
     grid = np.array([row for _, row in body], dtype=object)
     for index, name in enumerate(names):
@@ -117,15 +120,26 @@ def _read_long(
     names: list[str], header: list[str], body: list[Row], source: str, sha256: str, content: str, decimal_comma: bool
 ) -> Dataset:
     columns = {name: index for index, name in enumerate(names)}
+    # A long file's rank column ranks each row's value (NHS England's individual metric rankings):
+    # read for the record, beside the value.
+    if "rank" in columns:
+        columns.setdefault("rank_of_value", columns["rank"])
     # Publications put names, units, confidence limits and regions beside each value.
-    set_aside = [clip(header[i].strip()) for i, n in enumerate(names) if n and n not in ROLES]
+    set_aside = [clip(header[i].strip()) for i, n in enumerate(names) if n and n not in ROLES and n != "rank"]
     codes, org_names, periods = record_identities(names, body, source)
     record_of: dict[tuple[str, str | None], int] = {}
     record_lines: list[int] = []
     dataset = Dataset(source, sha256, content, "long", [], [], [], record_lines)
     if set_aside:
         dataset.notes.append(f"{source}: column{'s' if len(set_aside) > 1 else ''} not used: {listed(set_aside, 12)}")
-    cells: dict[str, dict[str, dict[int, tuple[str, int]]]] = {"value": {}, "numerator": {}, "denominator": {}}
+    cells: dict[str, dict[str, dict[int, tuple[str, int]]]] = {
+        "value": {},
+        "numerator": {},
+        "denominator": {},
+        "rank_of_value": {},
+    }
+    peer_at = columns.get("peer_group")
+    peer_of: dict[int, tuple[str, int]] = {}
     headers: dict[str, str] = {}
     first_seen: dict[tuple[str, str | None, str], int] = {}
     indicator_at = columns["indicator"]
@@ -155,20 +169,33 @@ def _read_long(
         elif not dataset.names[record] and name:
             dataset.names[record] = name
         headers.setdefault(key, indicator)
-        for part in ("value", "numerator", "denominator"):
+        for part in ("value", "numerator", "denominator", "rank_of_value"):
             if part in columns:
                 cells[part].setdefault(key, {})[record] = (row[columns[part]], line)
+        if peer_at is not None and row[peer_at].strip():
+            group = row[peer_at].strip()
+            first = peer_of.setdefault(record, (group, line))
+            if first[0] != group:
+                raise DataError(
+                    f'a second peer group for {code}{" " + period if period else ""}: "{clip(group)}", where '
+                    f'{row_word(source)} {first[1]} says "{clip(first[0])}"',
+                    where=location(source, line, peer_at + 1),
+                    hint="give each organisation one peer group (trust type) in a period",
+                )
     count = len(dataset.codes)
+    if peer_at is not None:
+        dataset.peer_groups = [peer_of.get(record, ("", 0))[0] for record in range(count)]
     for part, store in (
         ("value", dataset.values),
         ("numerator", dataset.numerators),
         ("denominator", dataset.denominators),
+        ("rank_of_value", dataset.ranks),
     ):
         for key, by_record in cells[part].items():
             texts = [""] * count
             lines = list(dataset.lines)
             for record, (text, line) in by_record.items():
                 texts[record], lines[record] = text, line
-            label = headers[key] if part == "value" else f"{headers[key]} {part}"
+            label = headers[key] if part == "value" else f"{headers[key]} {part.replace('_of_value', '')}"
             store[key] = Column(label, texts, columns[part] + 1, lines, decimal_comma)
     return dataset

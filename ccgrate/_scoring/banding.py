@@ -12,14 +12,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ccgrate._base import digits as shown
-from ccgrate._base.decimals import rate_on_scale, settle_ties
+from ccgrate._base.decimals import decimal, rate_on_scale, settle_ties
+from ccgrate._base.digits import written
+from ccgrate._base.errors import DataError
 from ccgrate._framework.fields import Direction, OnCut
-from ccgrate._framework.indicators import JudgementIndicator, StandardIndicator, ZScoreIndicator, cut_rule, cut_texts
+from ccgrate._framework.indicators import (
+    JudgementIndicator,
+    LookupIndicator,
+    RankIndicator,
+    ScoreIndicator,
+    StandardIndicator,
+    ZScoreIndicator,
+    cut_rule,
+    cut_texts,
+)
 from ccgrate._scoring import dispersion
 
 if TYPE_CHECKING:
@@ -36,6 +48,7 @@ class IndicatorColumn:
     values: np.ndarray  # float64 with NaN, or int64 level positions with -1
     numerators: np.ndarray | None = None
     denominators: np.ndarray | None = None
+    groups: np.ndarray | None = None  # each organisation's peer group, as a number, where ranks are by group
 
     @property
     def present(self) -> np.ndarray:
@@ -60,13 +73,22 @@ class Bands:
     # The numbers the values were compared with, as the reference shows them (cut points, a
     # standard): an explanation shows each value with enough digits to sit visibly on its side.
     compared: list[float] = field(default_factory=list)
+    # A continuous method's score of every organisation (NaN where none), in place of points by
+    # band, and the exact score of any rows, as fractions (None where none), for exact re-checks.
+    scores: np.ndarray | None = None
+    exact: Callable[[np.ndarray], list[Fraction | None]] | None = None
 
     @property
     def points(self) -> np.ndarray:
-        """Every organisation's points (float64; NaN when not banded)."""
+        """Every organisation's points or score (float64; NaN when not banded or scored)."""
+        if self.scores is not None:
+            return self.scores
         return self.point_table[self.rank]
 
     def points_at(self, index: int) -> float | None:
+        if self.scores is not None:
+            score = float(self.scores[index])
+            return None if math.isnan(score) else score
         rank = int(self.rank[index])
         return float(self.point_table[rank]) if rank >= 0 else None
 
@@ -426,7 +448,156 @@ class ZScoreBanding:
         return ranks
 
 
+def competition_ranks(keys: np.ndarray, groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry's rank (1 the least key; equal keys share the best rank of their group, as in
+    1, 2, 2, 4) and the number ranked, within its group where groups are given. NaN keys are not
+    ranked (rank 0, count 0)."""
+    count = len(keys)
+    ranks = np.zeros(count, dtype=np.int64)
+    sizes = np.zeros(count, dtype=np.int64)
+    present = ~np.isnan(keys)
+    labels = groups if groups is not None else np.zeros(count, dtype=np.int64)
+    for group in np.unique(labels[present]):
+        members = np.flatnonzero(present & (labels == group))
+        ordered = np.sort(keys[members])
+        ranks[members] = np.searchsorted(ordered, keys[members], side="left") + 1
+        sizes[members] = len(members)
+    return ranks, sizes
+
+
+class RankBanding:
+    """A score by rank, best + (worst - best) x (R - 1) / (N - 1), on the framework's scale."""
+
+    labels = ["scored"]
+
+    def __init__(self, ind: RankIndicator, best: float, worst: float):
+        self.ind = ind
+        self.best, self.worst = best, worst
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        ind = self.ind
+        present = column.present
+        values = np.where(present, column.values, np.nan)
+        keys = -values if ind.direction == "higher" else values
+        groups = column.groups if ind.among == "peer-group" else None
+        ranks, sizes = competition_ranks(keys, groups)
+        span = self.worst - self.best
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores = np.where(sizes > 1, self.best + span * (ranks - 1) / np.maximum(sizes - 1, 1), self.best)
+        missed = np.zeros(len(present), dtype=bool)
+        if ind.standard is not None:
+            missed = present & (
+                cut_ranks([ind.standard], ind.direction, np.where(present, values, 0.0), ind.on_cut) > 0
+            )
+            scores = np.where(missed, self.worst, scores)
+        scores = np.where(present, scores, np.nan)
+        where = "in its peer group" if groups is not None else "of all"
+        standard = (
+            ""
+            if ind.standard is None
+            else f"; {'>=' if ind.direction == 'higher' else '<='} {written(ind.standard)} or the worst score"
+        )
+        references = [
+            (f"rank {ranks[i]} {where} {sizes[i]} ({ind.better}){standard}" if present[i] else "")
+            for i in range(len(present))
+        ]
+        best, span_exact = decimal(self.best), decimal(self.worst) - decimal(self.best)
+        worst = decimal(self.worst)
+
+        def exact(rows: np.ndarray) -> list[Fraction | None]:
+            found: list[Fraction | None] = []
+            for row in rows.tolist():
+                if not present[row]:
+                    found.append(None)
+                elif missed[row]:
+                    found.append(worst)
+                elif sizes[row] <= 1:
+                    found.append(best)
+                else:
+                    found.append(best + span_exact * Fraction(int(ranks[row]) - 1, int(sizes[row]) - 1))
+            return found
+
+        return Bands(
+            np.where(present, 0, NONE),
+            np.array([self.best, np.nan]),
+            references,
+            detail={"rank": np.where(present, ranks, np.nan), "ranked": np.where(present, sizes, np.nan)},
+            stats={"method": "rank", "n": int(present.sum())},
+            compared=[] if ind.standard is None else [ind.standard],
+            scores=scores,
+            exact=exact,
+        )
+
+    def frozen(self, bands: Bands) -> None:
+        return None
+
+
+class ScoreBanding:
+    """The value is the score."""
+
+    labels = ["scored"]
+
+    def __init__(self, best: float):
+        self.best = best
+
+    def band(self, column: IndicatorColumn) -> Bands:
+        present = column.present
+        scores = np.where(present, column.values, np.nan)
+
+        def exact(rows: np.ndarray) -> list[Fraction | None]:
+            return [decimal(scores[row]) if present[row] else None for row in rows.tolist()]
+
+        return Bands(
+            np.where(present, 0, NONE), np.array([self.best, np.nan]), "the score given", scores=scores, exact=exact
+        )
+
+    def frozen(self, bands: Bands) -> None:
+        return None
+
+
+def lookup_bands(
+    ind: LookupIndicator, first: Bands, second: Bands, best: float, codes: Sequence[str], source: str
+) -> Bands:
+    """A score looked up from two other indicators' scores; none where either part has none."""
+    a, b = first.points, second.points
+    present = ~np.isnan(a) & ~np.isnan(b)
+    scores = np.full(len(a), np.nan)
+    keys: list[str] = []
+    for row in np.flatnonzero(present).tolist():
+        key = ind.key(float(a[row]), float(b[row]))
+        if key not in ind.table:
+            raise DataError(
+                f"indicator {ind.id}: the framework's lookup has no score for {ind.of[0]} = {written(float(a[row]))} "
+                f"and {ind.of[1]} = {written(float(b[row]))} (organisation {codes[row]})",
+                where=source,
+                hint=f'add the pair "{key}" to the table of {ind.id}, or use a framework that gives it',
+            )
+        scores[row] = ind.table[key]
+        keys.append(key)
+    references = [
+        f"{ind.of[0]} {written(float(a[i]))}, {ind.of[1]} {written(float(b[i]))}" if present[i] else ""
+        for i in range(len(a))
+    ]
+    missing_part = (~np.isnan(a)) ^ (~np.isnan(b))
+    notes = {
+        int(i): f"not scored: {ind.of[0] if np.isnan(a[i]) else ind.of[1]} has no score"
+        for i in np.flatnonzero(missing_part)
+    }
+
+    def exact(rows: np.ndarray) -> list[Fraction | None]:
+        return [decimal(scores[row]) if present[row] else None for row in rows.tolist()]
+
+    return Bands(
+        np.where(present, 0, NONE), np.array([best, np.nan]), references, notes=notes, scores=scores, exact=exact
+    )
+
+
 def make_banding(framework: Framework, ind: AnyIndicator) -> Banding:
+    if isinstance(ind, RankIndicator):
+        return RankBanding(ind, framework.best_score, framework.worst_score)
+    if isinstance(ind, ScoreIndicator):
+        return ScoreBanding(framework.best_score)
+    assert not isinstance(ind, LookupIndicator), "a lookup is scored from its parts' bands (lookup_bands)"
     labels = framework.band_labels(ind)
     points = framework.band_points(ind)
     if isinstance(ind, ZScoreIndicator):

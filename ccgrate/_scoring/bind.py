@@ -16,7 +16,7 @@ import numpy as np
 from ccgrate._base.decimals import rate_on_scale, settle_ties
 from ccgrate._base.errors import DataError, clip, listed, location
 from ccgrate._base.vocabulary import column_key, is_missing
-from ccgrate._framework.indicators import AnyIndicator, JudgementIndicator
+from ccgrate._framework.indicators import AnyIndicator, JudgementIndicator, ScoreIndicator
 from ccgrate._read.cells import parse_number
 from ccgrate._read.dataset import Column, Dataset
 from ccgrate._read.layout import DESCRIPTIVE
@@ -61,6 +61,13 @@ class Population:
     judgements: dict[str, np.ndarray] = field(default_factory=dict)  # level positions; -1 = missing
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was set aside as expected (descriptive columns)
+    peer_groups: list[str] | None = None  # each organisation's peer group, where the data names them
+    # The publisher's own results where the data holds them (NaN where not), by what they are:
+    # "score", "provisional_rating", "adjusted_rating", "rating" (a rating as its number, 1 the
+    # best), "domain_score:<id>", "domain_rating:<id>", "indicator:<id>" (a metric's score), "rank"
+    # (the league rank) and "indicator_rank:<id>" (the rank of an indicator's value).
+    published: dict[str, np.ndarray] = field(default_factory=dict)
+    shown: dict[str, np.ndarray] = field(default_factory=dict)  # a score indicator's value, for the record
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -154,8 +161,19 @@ def bind(
 
     `keep`, when given, limits the columns read to those ids (lower case).
     """
-    indicators = {ind.id.lower(): ind for ind in framework.indicators}
+    indicators = {ind.id.lower(): ind for ind in framework.indicators if ind.method != "lookup"}
     judgements = {jid.lower(): jid for jid in framework.judgements}
+    judgements.update(
+        {other.lower(): jid for jid, judgement in framework.judgements.items() for other in judgement.columns}
+    )
+    # What the data holds beside the inputs: the publisher's results, and values shown beside scores.
+    published = dict(framework.published.ids()) if framework.published is not None else {}
+    published.update({ind.published.lower(): f"indicator:{ind.id}" for ind in framework.indicators if ind.published})
+    shown = {
+        ind.value_id.lower(): ind.id
+        for ind in framework.indicators
+        if isinstance(ind, ScoreIndicator) and ind.value_id is not None
+    }
     fed_by_judgement = {
         ind.id.lower(): ind.judgement for ind in framework.indicators if ind.method == "judgement" and ind.judgement
     }
@@ -163,11 +181,20 @@ def bind(
         dataset.source, period, framework, [dataset.codes[i] for i in indices], [dataset.names[i] for i in indices]
     )
     source = dataset.source
+    if dataset.peer_groups is not None:
+        population.peer_groups = _peer_groups(framework, dataset, indices)
     unknown: list[str] = []
     described: list[str] = []  # a publication's region, unit or indicator name beside the data
     ignored: dict[str, str] = {}
     for key, column in dataset.values.items():
         if keep is not None and key not in keep:
+            continue
+        if key in published or key in shown:
+            numbers = parse_numbers(dataset, column, indices, None)
+            if key in shown:
+                population.shown[shown[key]] = numbers
+            else:
+                population.published[published[key]] = numbers
             continue
         if (
             column.texts is None
@@ -210,6 +237,7 @@ def bind(
             )
             continue
         _bind_numbers(population, ind, dataset, key, indices, texts)
+    _published_ranks(framework, population, dataset, indices, published)
     for key, column in {**dataset.numerators, **dataset.denominators}.items():
         if (keep is None or key in keep) and key not in indicators and key not in dataset.values:
             if not _all_blank(column, indices):
@@ -233,6 +261,44 @@ def bind(
             f"{source}: column {ind_id} was ignored: indicator {ind_id} takes its value from the {jid} judgement"
         )
     return population
+
+
+def _peer_groups(framework: Framework, dataset: Dataset, indices: Sequence[int]) -> list[str]:
+    """Each organisation's peer group, checked against the framework's own where it names them."""
+    assert dataset.peer_groups is not None
+    groups = [dataset.peer_groups[i] for i in indices]
+    known = framework.framework.peer_groups
+    if known is not None:
+        lookup = {group.casefold(): group for group in known}
+        for position, group in enumerate(groups):
+            if group and group.casefold() not in lookup:
+                line = dataset.lines[indices[position]]
+                raise DataError(
+                    f'peer group "{clip(group)}" of {dataset.codes[indices[position]]} is not one {framework.id} '
+                    f"rates ({listed(known, 6)})",
+                    where=location(dataset.source, line),
+                    hint="score its organisations with the framework for their type, or correct the trust type",
+                )
+        groups = [lookup.get(group.casefold(), group) for group in groups]
+    return groups
+
+
+def _published_ranks(
+    framework: Framework, population: Population, dataset: Dataset, indices: Sequence[int], published: dict[str, str]
+) -> None:
+    """The rank column of a long file: the publisher's league rank (on the rows the framework names)
+    and the rank of each indicator's value."""
+    if not dataset.ranks:
+        return
+    wanted: dict[str, str] = {}
+    if framework.published is not None and framework.published.rank is not None:
+        wanted[framework.published.rank.lower()] = "rank"
+    for ind in framework.indicators:
+        wanted.setdefault(ind.id.lower(), f"indicator_rank:{ind.id}")
+    for key, what in wanted.items():
+        column = dataset.ranks.get(key)
+        if column is not None:
+            population.published[what] = parse_numbers(dataset, column, indices, None)
 
 
 def _all_blank(column: Column, indices: Sequence[int]) -> bool:
@@ -326,7 +392,7 @@ def _plain(text: str) -> bool:
 
 def _bind_numbers(
     population: Population,
-    ind: NumericIndicator,
+    ind: NumericIndicator | ScoreIndicator,
     dataset: Dataset,
     key: str,
     indices: Sequence[int],
@@ -367,6 +433,16 @@ def _bind_numbers(
             population.warnings.append(
                 f"{source}: indicator {ind.id}: the value differs by more than 5% from numerator / denominator for "
                 f"{listed([population.codes[i] for i in differ])}; banding uses the counts"
+            )
+    if ind.method == "score":
+        low, high = population.framework.scale.range
+        outside = np.flatnonzero(~np.isnan(values) & ((values < low) | (values > high)))
+        if len(outside):
+            cell = dataset.cell(dataset.values[key], indices[int(outside[0])])
+            raise DataError(
+                f"indicator {ind.id}: the score {values[outside[0]]:g} is outside the scale's range, {low:g} to {high:g}",
+                where=location(source, cell.line, cell.column),
+                hint=f"give a score between {low:g} and {high:g}, or leave it blank",
             )
     if ind.is_share:
         outside = np.flatnonzero(~np.isnan(values) & ((values < 0) | (values > 100)))

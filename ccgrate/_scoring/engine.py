@@ -11,6 +11,7 @@ Pipeline, for one population (one period's organisations under one framework):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -24,8 +25,11 @@ from ccgrate._base.decimals import (
     rounded_weighted_means,
     share_below,
 )
-from ccgrate._scoring.banding import Bands, IndicatorColumn, make_banding
+from ccgrate._base.errors import DataError
+from ccgrate._framework.indicators import LookupIndicator
+from ccgrate._scoring.banding import Bands, IndicatorColumn, competition_ranks, lookup_bands, make_banding
 from ccgrate._scoring.bind import OrgInput, Population
+from ccgrate._scoring.dispersion import quantile7
 from ccgrate._scoring.rules import (
     PopulationContext,
     RuleFired,
@@ -65,6 +69,10 @@ class IndicatorResult:
     note: str | None = None
     detail: Mapping[str, float] | None = None
     compared: tuple[float, ...] = ()  # the cut points or standard the value was compared with, as shown
+    counted: bool = True  # whether its points or score count in its domain's and the overall score
+    rank: int | None = None  # its value's rank within the peer group (1 best), where it has a value
+    measured: float | None = None  # a score indicator's value, that its score was given for
+    published: float | None = None  # the publisher's own score of it, where the data holds one
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,7 @@ class DomainResult:
     score: float | None
     scored: int
     total: int
+    rating: str | None = None  # on the domain's own cut points, where it has a scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,38 +127,99 @@ class Assessment:
     rules_fired: list[RuleFired]
     missing: list[str]
     warnings: list[str] = field(default_factory=list)
+    peer_group: str | None = None
+    rank: int | None = None  # within the peer group and period (1 best)
+    adjusted_rating: str | None = None  # after the rules, before any rules-only rating
+    # The publisher's own figures where the data holds them: score, provisional_rating,
+    # adjusted_rating, rating, rank, domain_score:<id>, domain_rating:<id>.
+    published: Mapping[str, float | int | str] = field(default_factory=dict)
 
 
-def positions_against(scores: np.ndarray, cuts: np.ndarray, on_cut: str = "better") -> np.ndarray:
+def positions_against(
+    scores: np.ndarray, cuts: np.ndarray, on_cut: str = "better", better: str = "higher"
+) -> np.ndarray:
     """Rating positions (best first) of scores, organisations x k, against k sets of cuts, k x cuts.
 
-    A score on a cut reaches the better rating (on_cut "better") or stays below it ("worse"). NaN
-    comes out as position 0: callers mask it. One byte per position, since Monte Carlo and
-    calibration hold millions of them.
+    A score on a cut reaches the better rating (on_cut "better") or stays below it ("worse"); where
+    a lower score is better, a score above a cut stays below it. NaN comes out as position 0:
+    callers mask it. One byte per position, since Monte Carlo and calibration hold millions of them.
     """
-    below = np.less if on_cut == "better" else np.less_equal
+    short: Callable[..., Any]
+    if better == "higher":
+        short = np.less if on_cut == "better" else np.less_equal
+    else:
+        short = np.greater if on_cut == "better" else np.greater_equal
     position = np.zeros(scores.shape, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         for j in range(cuts.shape[1]):
-            np.add(position, below(scores, cuts[:, j]), out=position, casting="unsafe")
+            np.add(position, short(scores, cuts[:, j]), out=position, casting="unsafe")
     return position
 
 
-def rating_positions(framework: Framework, scores: np.ndarray) -> np.ndarray:
-    """The rating each score reaches (positions in the scale, best first); -1 for no score."""
-    return positions_on(scores, [framework.scale.cuts[r] for r in framework.scale.ratings[:-1]], framework.scale.on_cut)
+def rating_positions(framework: Framework, scores: np.ndarray, cuts: Sequence[float] | None = None) -> np.ndarray:
+    """The rating each score reaches (positions in the scale, best first); -1 for no score. `cuts`
+    are a period's (PopulationResult.cuts); by default the framework's own."""
+    if cuts is None:
+        cuts = framework.cuts_for()
+        assert cuts is not None, "a framework without fixed cut points is rated with its population's (result.cuts)"
+    return positions_on(scores, cuts, framework.scale.on_cut, framework.scale.better)
 
 
-def positions_on(scores: np.ndarray, cuts: Sequence[float], on_cut: str) -> np.ndarray:
+def positions_on(scores: np.ndarray, cuts: Sequence[float], on_cut: str, better: str = "higher") -> np.ndarray:
     """The rating each score reaches against one set of cuts (best first); -1 for no score."""
-    positions = positions_against(scores[:, None], np.array([list(cuts)]), on_cut)[:, 0].astype(np.int64)
+    positions = positions_against(scores[:, None], np.array([list(cuts)]), on_cut, better)[:, 0].astype(np.int64)
     return np.where(np.isnan(scores), -1, positions)
+
+
+def with_cuts(fw: Framework, base: Sequence[float] | None, cuts: Mapping[str, float]) -> list[float]:
+    """The cut points `base` (best rating first) with those `cuts` names set; refused where the
+    result is out of order or a cut is missing."""
+    ratings = fw.scored_ratings[:-1]
+    spelled = {rating.casefold(): rating for rating in ratings}  # as typed on a command line, any case
+    unknown = [r for r in cuts if " ".join(r.split()).casefold() not in spelled]
+    if unknown:
+        raise DataError(
+            f'a cut point for "{unknown[0]}": {fw.id} has no such rating with a cut point below it',
+            hint=f"set cut points for {', '.join(ratings)} (the worst rating, {fw.scored_ratings[-1]}, has none)",
+        )
+    cuts = {spelled[" ".join(r.split()).casefold()]: value for r, value in cuts.items()}
+    if base is None:
+        missing = [r for r in ratings if r not in cuts]
+        if missing:
+            raise DataError(
+                f"too few scores to take quartiles of, and no cut point given for {', '.join(missing)}",
+                hint="set every cut point (--cut RATING=SCORE for each)",
+            )
+        base = [cuts[r] for r in ratings]
+    merged = [cuts.get(rating, cut) for rating, cut in zip(ratings, base)]
+    step = -1 if fw.scale.better == "higher" else 1  # best first: falling scores when higher is better
+    for (better, high), (worse, low) in zip(zip(ratings, merged), zip(ratings[1:], merged[1:])):
+        if (low - high) * step <= 0:
+            raise DataError(
+                f"cut points out of order: {better} at {high:g} and {worse} at {low:g}",
+                hint=f"a better rating needs a {'higher' if step == -1 else 'lower'} score than a worse one",
+            )
+    return merged
+
+
+def quartile_cuts(framework: Framework, scores: np.ndarray) -> list[float] | None:
+    """Cut points at the quantiles of the scores (quartiles for four ratings), best rating first,
+    for a period the framework gives no cut points for; None with fewer than two scores."""
+    present = np.sort(scores[~np.isnan(scores)]).tolist()
+    count = len(framework.scored_ratings)
+    if len(present) < 2:
+        return None
+    fractions = [k / count for k in range(1, count)]
+    if framework.scale.better == "higher":
+        fractions = [1 - f for f in fractions]
+    return [quantile7(present, f) for f in fractions]
 
 
 def area_positions(framework: Framework, area: Area, scores: np.ndarray, used: np.ndarray) -> np.ndarray:
     """An area's rating positions on its own scale: -1 where too few of its indicators are banded."""
     cuts, on_cut = framework.area_cuts(area)
-    return np.where(used >= framework.scoring.area_min_indicators, positions_on(scores, cuts, on_cut), -1)
+    positions = positions_on(scores, cuts, on_cut, framework.scale.better)
+    return np.where(used >= framework.scoring.area_min_indicators, positions, -1)
 
 
 @dataclass
@@ -173,6 +243,15 @@ class PopulationResult:
     context: PopulationContext  # what the rules saw
     # (area id, indicator id) -> bands, for indicators an area with its own method bands differently
     area_bands: dict[tuple[str, str], Bands] = field(default_factory=dict)
+    # The overall score's cut points used for this period, best rating first, and where they came
+    # from: "framework", "option" (--cut) or "quartiles" (the framework gives none for the period).
+    cuts: list[float] = field(default_factory=list)
+    cuts_from: str = "framework"
+    adjusted: np.ndarray | None = None  # rating positions after the rules, before any rules-only rating
+    domain_ratings: np.ndarray | None = None  # organisations x domains, -1 none (domains with a scale)
+    domain_cuts: dict[str, tuple[list[float], str]] = field(default_factory=dict)  # domain id -> (cuts, from)
+    league_rank: np.ndarray | None = None  # rank within peer group and period (1 best), 0 none
+    indicator_ranks: dict[str, np.ndarray] = field(default_factory=dict)  # value rank within peer group, 0 none
     _cache: dict[int, Assessment] = field(default_factory=dict, repr=False)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _notes: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -283,6 +362,12 @@ class PopulationResult:
                 detail = {
                     key: float(values[index]) for key, values in bands.detail.items() if not np.isnan(values[index])
                 }
+            ranks = self.indicator_ranks.get(ind.id)
+            value_rank = int(ranks[index]) if ranks is not None and ranks[index] > 0 else None
+            shown = self.population.shown.get(ind.id)
+            measured = float(shown[index]) if shown is not None and not np.isnan(shown[index]) else None
+            published = self.population.published.get(f"indicator:{ind.id}")
+            given = float(published[index]) if published is not None and not np.isnan(published[index]) else None
             results.append(
                 IndicatorResult(
                     id=ind.id,
@@ -301,12 +386,17 @@ class PopulationResult:
                     band_rank=rank if rank >= 0 else None,
                     band_count=len(labels),
                     points=bands.points_at(index),
-                    note=bands.notes.get(index) if present else None,
+                    note=bands.notes.get(index) if present or ind.method == "lookup" else None,
                     detail=detail or None,
                     compared=compared,
+                    counted=ind.counted,
+                    rank=value_rank,
+                    measured=measured,
+                    published=given,
                 )
             )
         totals, area_totals = self._totals()
+        domain_positions = self.domain_ratings
         domains = [
             DomainResult(
                 d.id,
@@ -315,6 +405,7 @@ class PopulationResult:
                 _maybe(self.domain_scores[index, k]),
                 int(self.domain_used[index, k]),
                 totals[d.id],
+                self.rating_name(int(domain_positions[index, k])) if domain_positions is not None else None,
             )
             for k, d in enumerate(fw.domains)
         ]
@@ -377,17 +468,43 @@ class PopulationResult:
             areas=areas,
             indicators=results,
             rules_fired=fired,
-            missing=[ind.id for ind in fw.indicators if ind.id not in org.values],
+            missing=[ind.id for ind in fw.indicators if ind.id not in org.values and ind.method != "lookup"],
             warnings=self.warnings(index),
+            peer_group=population.peer_groups[index] if population.peer_groups is not None else None,
+            rank=int(self.league_rank[index]) if self.league_rank is not None and self.league_rank[index] > 0 else None,
+            adjusted_rating=self.rating_name(int(self.adjusted[index])) if self.adjusted is not None else None,
+            published=self.published_figures(index),
         )
+
+    def published_figures(self, index: int) -> dict[str, float | int | str]:
+        """The publisher's own figures for one organisation, ratings by name (a number n in the data is
+        the n-th rating)."""
+        found: dict[str, float | str] = {}
+        ratings = self.framework.scale.ratings
+        for what, column in self.population.published.items():
+            if what.startswith(("indicator:", "indicator_rank:")):
+                continue
+            value = float(column[index])
+            if np.isnan(value):
+                continue
+            if what.endswith("rating") or what.startswith("domain_rating:"):
+                position = int(value) - 1
+                found[what] = ratings[position] if value.is_integer() and 0 <= position < len(ratings) else value
+            else:
+                found[what] = int(value) if what == "rank" and value.is_integer() else value
+        return found
 
 
 def _maybe(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def assess_population(framework: Framework, population: Population | Sequence[OrgInput]) -> PopulationResult:
-    """Assess every organisation of one population under one framework."""
+def assess_population(
+    framework: Framework, population: Population | Sequence[OrgInput], cuts: Mapping[str, float] | None = None
+) -> PopulationResult:
+    """Assess every organisation of one population under one framework; `cuts`, when given, set cut
+    points of the overall score for this run (--cut): rating -> the score that reaches it, in place
+    of the framework's (or of the quartiles, for a period it gives none for)."""
     if not isinstance(population, Population):
         population = Population.from_orgs(framework, population)
     fw = framework
@@ -396,21 +513,30 @@ def assess_population(framework: Framework, population: Population | Sequence[Or
     bands: dict[str, Bands] = {}
     stats: dict[str, Any] = {}
     columns: dict[str, IndicatorColumn] = {}
+    group_numbers = _group_numbers(population)
     # Every indicator's band ranks, organisations x indicators, stored column by column so that a
     # domain's or an area's selection of columns is contiguous; each indicator's Bands then views its
     # own column, and the banding's arrays are let go (one copy, not two). Ranks are small (a
     # framework's bands, -1 for none): one byte each where they fit, an eighth of the memory of
-    # int64 at a million organisations. Points are read from the ranks when a sum needs them.
+    # int64 at a million organisations. Points are read from the ranks when a sum needs them; a
+    # continuous method's scores are its Bands' own.
     band_counts = np.array([len(fw.band_labels(ind)) for ind in indicators])
     rank_type = np.int8 if band_counts.max(initial=0) <= np.iinfo(np.int8).max else np.int64
     ranks = np.empty((count, len(indicators)), dtype=rank_type, order="F")
     tables: list[np.ndarray] = []
+    lookups = []
     for k, ind in enumerate(indicators):
+        if isinstance(ind, LookupIndicator):
+            lookups.append(k)
+            tables.append(np.array([np.nan]))
+            continue
         if ind.method == "judgement":
             column = IndicatorColumn(population.levels.get(ind.id, np.full(count, -1, dtype=np.int64)))
         else:
             values = population.numbers.get(ind.id, np.full(count, np.nan))
-            column = IndicatorColumn(values, population.numerators.get(ind.id), population.denominators.get(ind.id))
+            column = IndicatorColumn(
+                values, population.numerators.get(ind.id), population.denominators.get(ind.id), group_numbers
+            )
         columns[ind.id] = column
         result = make_banding(fw, ind).band(column)
         ranks[:, k] = result.rank
@@ -419,17 +545,35 @@ def assess_population(framework: Framework, population: Population | Sequence[Or
         if result.stats is not None:
             stats[ind.id] = result.stats
         del result
+    for k in lookups:
+        lookup = indicators[k]
+        assert isinstance(lookup, LookupIndicator)
+        result = lookup_bands(
+            lookup, bands[lookup.of[0]], bands[lookup.of[1]], fw.best_score, population.codes, population.source
+        )
+        ranks[:, k] = result.rank
+        bands[lookup.id] = replace(result, rank=ranks[:, k])
     weights = [ind.weight for ind in indicators]
+    counted = [ind.counted for ind in indicators]
+    continuous = [bands[ind.id].scores is not None for ind in indicators]
     # Every indicator's points as integers over one common denominator, for exact re-checks.
     integer_points, common = over_common_denominator([fw.exact_points(ind) for ind in indicators])
 
     def means_of(chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return banded_means(
-            lambda j: tables[chosen[j]][ranks[:, chosen[j]]],
-            ranks[:, chosen],
+        chosen = [c for c in chosen if counted[c]]
+        if not any(continuous[c] for c in chosen):
+            return banded_means(
+                lambda j: tables[chosen[j]][ranks[:, chosen[j]]],
+                ranks[:, chosen],
+                [weights[c] for c in chosen],
+                [integer_points[c] for c in chosen],
+                common,
+            )
+        return scored_means(
+            [bands[indicators[c].id] for c in chosen],
             [weights[c] for c in chosen],
-            [integer_points[c] for c in chosen],
-            common,
+            [None if continuous[c] else (integer_points[c], common) for c in chosen],
+            count,
         )
 
     domain_scores = np.full((count, len(fw.domains)), np.nan)
@@ -465,30 +609,49 @@ def assess_population(framework: Framework, population: Population | Sequence[Or
             )
         area_ratings[:, k] = area_positions(fw, area, area_scores[:, k], area_used[:, k])
 
-    # The overall score is the mean of the published (rounded) domain scores, as a person with the
-    # domain table in front of them would compute it.
-    def domain_hundredths(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        taken = domain_scores[rows]
-        present = ~np.isnan(taken)
-        return np.rint(np.where(present, taken, 0.0) * 100).astype(np.int64), present, 100
+    if fw.scoring.aggregate == "indicators":
+        # The mean of every counted indicator's score (NHS England's average metric score).
+        score, _ = means_of(list(range(len(indicators))))
+    else:
+        # The overall score is the mean of the published (rounded) domain scores, as a person with
+        # the domain table in front of them would compute it.
+        def domain_hundredths(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+            taken = domain_scores[rows]
+            present = ~np.isnan(taken)
+            return np.rint(np.where(present, taken, 0.0) * 100).astype(np.int64), present, 100
 
-    score, _ = rounded_weighted_means(domain_scores, [d.weight for d in fw.domains], domain_hundredths)
+        score, _ = rounded_weighted_means(domain_scores, [d.weight for d in fw.domains], domain_hundredths)
     banded = ranks >= 0
-    weight_total = float(sum(weights))
+    weight_total = float(sum(w for w, c in zip(weights, counted) if c))
     scored_weight = np.zeros(count)
     for k, w in enumerate(weights):
-        scored_weight = scored_weight + np.where(banded[:, k], w, 0.0)
-    # Frameworks have at least one indicator, and weights above 0: the total is never 0.
+        if counted[k]:
+            scored_weight = scored_weight + np.where(banded[:, k], w, 0.0)
+    # Frameworks count at least one indicator, and weights are above 0: the total is never 0.
     coverage = scored_weight / weight_total
     exact_weights = [decimal(w) for w in weights]
     short = share_below(
         scored_weight,
         weight_total,
         fw.scoring.min_coverage,
-        lambda row: sum((w for w, b in zip(exact_weights, banded[row].tolist()) if b), Fraction(0)),
-        sum(exact_weights, Fraction(0)),
+        lambda row: sum((w for w, b, c in zip(exact_weights, banded[row].tolist(), counted) if b and c), Fraction(0)),
+        sum((w for w, c in zip(exact_weights, counted) if c), Fraction(0)),
     )
-    provisional = np.where(short, -1, rating_positions(fw, score))
+    period = population.period
+    used_cuts: list[float] | None = fw.cuts_for(period)
+    cuts_from = "framework"
+    every = bool(cuts) and len(cuts or {}) >= len(fw.scored_ratings) - 1  # with_cuts refuses other names
+    if used_cuts is None and not every:
+        used_cuts, cuts_from = quartile_cuts(fw, np.where(short, np.nan, score)), "quartiles"
+    if cuts:
+        merged = with_cuts(fw, used_cuts, cuts)
+        used_cuts, cuts_from = merged, "option" if cuts_from == "framework" else "quartiles and option"
+    if used_cuts is None:  # fewer than two scores: nothing to take quartiles of
+        provisional = np.full(count, -1, dtype=np.int64)
+        used_cuts = []
+    else:
+        provisional = np.where(short, -1, rating_positions(fw, score, used_cuts))
+    domain_ratings, domain_cuts = _domain_ratings(fw, period, domain_scores)
     in_bands = banded.sum(axis=1)
     # Compared in the ranks' own type: against int64 every rank would be widened first (a million
     # organisations x 56 indicators, 450 MB for a moment).
@@ -505,6 +668,14 @@ def assess_population(framework: Framework, population: Population | Sequence[Or
         worst_band_share=worst,
     )
     rating, outcomes = apply_rules_to_population(fw, provisional, context)
+    adjusted = adjusted_positions(fw, provisional, outcomes)
+    league: np.ndarray | None = None
+    indicator_ranks: dict[str, np.ndarray] = {}
+    if fw.league is not None:
+        league = league_ranks(fw, adjusted if fw.league.by == "adjusted_rating" else rating, score, group_numbers)
+        indicator_ranks = {
+            ind.id: _value_ranks(fw, ind, bands[ind.id], population, group_numbers) for ind in indicators
+        }
     return PopulationResult(
         fw,
         population,
@@ -522,7 +693,89 @@ def assess_population(framework: Framework, population: Population | Sequence[Or
         outcomes,
         context,
         area_bands,
+        cuts=used_cuts,
+        cuts_from=cuts_from,
+        adjusted=adjusted,
+        domain_ratings=domain_ratings,
+        domain_cuts=domain_cuts,
+        league_rank=league,
+        indicator_ranks=indicator_ranks,
     )
+
+
+def _group_numbers(population: Population) -> np.ndarray | None:
+    """Each organisation's peer group as a number, or None where the data names none."""
+    if population.peer_groups is None:
+        return None
+    names = sorted(set(population.peer_groups))
+    number = {name: k for k, name in enumerate(names)}
+    return np.array([number[group] for group in population.peer_groups], dtype=np.int64)
+
+
+def _domain_ratings(
+    fw: Framework, period: str, domain_scores: np.ndarray
+) -> tuple[np.ndarray | None, dict[str, tuple[list[float], str]]]:
+    """Each domain's rating on its own cut points (quartiles of its scores where the period has
+    none), for the domains that have a scale."""
+    if not any(d.scale is not None for d in fw.domains):
+        return None, {}
+    ratings = np.full(domain_scores.shape, -1, dtype=np.int64)
+    used: dict[str, tuple[list[float], str]] = {}
+    for k, domain in enumerate(fw.domains):
+        if domain.scale is None:
+            continue
+        cuts, source = fw.domain_cuts_for(domain, period), "framework"
+        if cuts is None:
+            cuts, source = quartile_cuts(fw, domain_scores[:, k]), "quartiles"
+        if cuts is None:
+            continue
+        used[domain.id] = (cuts, source)
+        ratings[:, k] = positions_on(domain_scores[:, k], cuts, fw.scale.on_cut, fw.scale.better)
+    return ratings, used
+
+
+def adjusted_positions(fw: Framework, provisional: np.ndarray, outcomes: Sequence[RuleOutcome]) -> np.ndarray:
+    """The rating after the rules, before any rule moves it to a rating no score reaches (NHS
+    England's adjusted segment, before segment 5): the last rating on the way that a score reaches."""
+    rules_only = [fw.scale.ratings.index(name) for name in fw.scale.rules_only]
+    adjusted = provisional.copy()
+    for outcome in outcomes:
+        adjusted = np.where(np.isin(outcome.after, rules_only), adjusted, outcome.after)
+    return adjusted
+
+
+def league_ranks(fw: Framework, positions: np.ndarray, score: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Each organisation's rank within its peer group (1 best; 0 not rated): by rating, then by score
+    as shown (two decimals), equal ones sharing the best rank."""
+    rated = positions >= 0
+    shown = np.round(score * 100)
+    # One key per organisation: the rating, then the score, better first (lower keys).
+    score_key = shown if fw.scale.better == "lower" else -shown
+    spread = float(np.nanmax(np.abs(score_key), initial=0.0)) * 2 + 1
+    keys = np.where(rated & ~np.isnan(score), positions * spread + score_key, np.nan)
+    ranks, _ = competition_ranks(keys, groups)
+    return ranks
+
+
+def _value_ranks(
+    fw: Framework, ind: AnyIndicator, bands: Bands, population: Population, groups: np.ndarray | None
+) -> np.ndarray:
+    """Each organisation's rank on one indicator within its peer group (1 best; 0 none): by its
+    value where it has a direction, by its score otherwise (NHS England's individual metric rank)."""
+    direction = getattr(ind, "direction", None)
+    if ind.method == "judgement":
+        levels = population.levels.get(ind.id)
+        keys = np.where(levels >= 0, levels, np.nan).astype(np.float64) if levels is not None else None
+    elif direction is not None and ind.id in population.numbers:
+        values = population.numbers[ind.id]
+        keys = -values if direction == "higher" else values
+    else:
+        points = bands.points.astype(np.float64)
+        keys = points if fw.scale.better == "lower" else -points
+    if keys is None:
+        return np.zeros(len(population), dtype=np.int64)
+    ranks, _ = competition_ranks(keys, groups)
+    return ranks
 
 
 def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: DTypeLike) -> np.ndarray:
@@ -537,6 +790,37 @@ def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: DTypeLike) ->
 def _points_of(bands: Sequence[Bands]) -> Callable[[int], np.ndarray]:
     """Column j of the points of these bandings, made when asked for."""
     return lambda j: bands[j].points
+
+
+def scored_means(
+    chosen: Sequence[Bands],
+    weights: Sequence[float],
+    integer_points: Sequence[tuple[np.ndarray, int] | None],
+    rows: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means of indicators' points or scores, half up to two decimals, re-checked exactly
+    where a mean lies near a rounding boundary: a banded indicator's points from its integer table,
+    a continuous one's scores from its Bands' exact fractions."""
+
+    def exact(near: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        parts: list[list[Fraction | None]] = []
+        for bands, table in zip(chosen, integer_points):
+            if table is None:
+                assert bands.exact is not None, "a continuous method gives its exact scores"
+                parts.append(bands.exact(near))
+            else:
+                points, denominator = table
+                taken = bands.rank[near]
+                parts.append([Fraction(int(points[r]), denominator) if r >= 0 else None for r in taken.tolist()])
+        denominators = [f.denominator for column in parts for f in column if f is not None]
+        common = math.lcm(*denominators) if denominators else 1
+        numerators = np.array(
+            [[int(f * common) if f is not None else 0 for f in column] for column in parts], dtype=object
+        ).T
+        present = np.array([[f is not None for f in column] for column in parts], dtype=bool).T
+        return numerators.reshape(len(near), len(parts)), present.reshape(len(near), len(parts)), common
+
+    return rounded_weighted_means(lambda j: chosen[j].points, list(weights), exact, rows=rows)
 
 
 def banded_means(

@@ -5,15 +5,18 @@ decides where it comes from (a file or stdin) and this module never prints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ccgrate._base.errors import DataError, FrameworkError, NotIndicatorData, listed
 from ccgrate._base.streams import Globbed
-from ccgrate._framework.loader import framework_for_period, resolve_framework
-from ccgrate._read.cells import normalise_period
+from ccgrate._framework.loader import builtin_for_period, framework_for_period, resolve_framework
+from ccgrate._read.cells import period_text, year_of
 from ccgrate._read.dataset import Dataset, Reading
+from ccgrate._read.layout import check_unique_records
 from ccgrate._read.organisations import match_orgs
 from ccgrate._read.reader import read_dataset
 from ccgrate._scoring.bind import Population, bind
@@ -140,9 +143,12 @@ class ScoreRun:
 
 
 def parse_period_option(text: str) -> str:
-    period = normalise_period(text)
+    period = period_text(text)
     if period is None:
-        raise DataError(f'--period "{text}" is not a year', hint="write it as 2017/18 (or 2017-18, or 2017)")
+        raise DataError(
+            f'--period "{text}" is not a year or a quarter',
+            hint="write it as 2017/18 (or 2017-18, or 2017), or a quarter as 2025/26 Q1",
+        )
     return period
 
 
@@ -161,14 +167,16 @@ def score_sources(
     periods: Iterable[str] = (),
     orgs: Iterable[str] = (),
     reading: Reading = Reading(),
+    cuts: Mapping[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Score each source (name, bytes); each file is a population of its own.
 
-    `progress`, if given, is told in words what is being done as the work goes on.
+    `cuts` sets cut points of the overall score for this run (rating -> score, --cut); `progress`,
+    if given, is told in words what is being done as the work goes on.
     """
     prepared = prepare(sources, framework=framework, periods=periods, reading=reading, progress=progress)
-    return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources], progress=progress)
+    return assess_prepared(prepared, orgs=orgs, names=[name for name, _ in sources], cuts=cuts, progress=progress)
 
 
 def prepare(
@@ -209,11 +217,11 @@ def prepare(
         )
         prepared.notes.extend(dataset.notes)
         prepared.warnings.extend(dataset.warnings)
-        for period, indices in _periods(dataset, override, wanted):
+        for period, indices in _periods(dataset, override, wanted, prepared.notes):
             if progress is not None:
                 progress(f"reading {name}, {period}: {len(indices):,} organisations")
             fw = override if override is not None else _framework_for(period, dataset.source)
-            if period != fw.framework.period:
+            if year_of(period) != fw.framework.period:
                 prepared.warnings.append(
                     f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
                 )
@@ -229,6 +237,7 @@ def assess_prepared(
     *,
     orgs: Iterable[str] = (),
     names: Sequence[str] = (),
+    cuts: Mapping[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ScoreRun:
     """Assess every population of `prepared`; `orgs` filters what is shown (never the populations)."""
@@ -239,8 +248,11 @@ def assess_prepared(
         frameworks.setdefault(fw.id + fw.sha256, fw)
         if progress is not None:
             progress(f"rating {population.source}, {population.period} under {fw.id}")
-        result = assess_population(fw, population)
+        result = assess_population(fw, population, cuts)
         run.results.append(result)
+        note = cuts_note(result)
+        if note is not None:
+            run.notes.append(note)
         for indicator_id, values in result.stats.items():
             run.indicator_stats.append(
                 {
@@ -267,6 +279,30 @@ def assess_prepared(
     return run
 
 
+def cuts_note(result: PopulationResult) -> str | None:
+    """Where a period's cut points did not come from its framework, what they were and whence."""
+    if result.cuts_from == "framework" or not result.cuts:
+        return None
+    fw, population = result.framework, result.population
+    shown = ", ".join(f"{rating} {cut:g}" for rating, cut in zip(fw.scored_ratings, result.cuts))
+    where = f"{population.source}: {population.period}"
+    if result.cuts_from == "option":
+        return f"{where}: cut points set for this run: {shown}"
+    text = (
+        f"{where}: {fw.id} has no cut points for {population.period}; rated on the quartiles of the "
+        f"{int((~np.isnan(result.score)).sum())} scores in this run ({shown}"
+        + (", some set for this run" if result.cuts_from != "quartiles" else "")
+        + ")"
+    )
+    if fw.framework.quarterly:
+        text += (
+            ". NHS England sets each quarter's cut points over every trust type nationally, so these "
+            "are not its segments: pass its cut points with --cut, or find them from a file of its "
+            "results with ccgrate calibrate"
+        )
+    return text
+
+
 def _framework_for(period: str, source: str) -> Framework:
     try:
         return framework_for_period(period)
@@ -274,9 +310,33 @@ def _framework_for(period: str, source: str) -> Framework:
         raise FrameworkError(error.message, where=source, hint=error.hint) from None
 
 
-def _periods(dataset: Dataset, override: Framework | None, wanted: set[str]) -> list[tuple[str, Sequence[int]]]:
+def _quarterly(period: str, override: Framework | None) -> bool:
+    """Whether the framework that rates a period rates quarters."""
+    if override is not None:
+        return override.framework.quarterly
+    entry = builtin_for_period(period)
+    return entry is not None and entry.quarterly
+
+
+def _periods(
+    dataset: Dataset, override: Framework | None, wanted: set[str], notes: list[str]
+) -> list[tuple[str, Sequence[int]]]:
     """The dataset's records by period, each in code order whatever the order of the rows, so that
-    sums over a population always run in one order and the same data gives the same bytes."""
+    sums over a population always run in one order and the same data gives the same bytes. A
+    quarter is a period of its own under a quarterly framework and its year under an annual one
+    (said in a note); two quarters of one organisation then are two rows for one year, refused."""
+    quarters = {p for p in set(dataset.periods) if p is not None and " Q" in p}
+    if quarters:
+        annual = {p: year_of(p) for p in quarters if not _quarterly(p, override)}
+        if annual:
+            wanted = {year_of(p) if p in annual else p for p in wanted}
+            notes.append(
+                f"{dataset.source}: quarterly periods read as their financial year "
+                f"({listed([f'{q} as {annual[q]}' for q in sorted(annual)], 3)})"
+            )
+            periods = [annual.get(p, p) if p is not None else None for p in dataset.periods]
+            check_unique_records(dataset.codes, periods, dataset.lines, dataset.source)
+            dataset.periods = periods
     groups: dict[str, list[int] | range] = {}
     distinct = set(dataset.periods)
     only = next(iter(distinct)) if len(distinct) == 1 else None

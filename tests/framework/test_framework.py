@@ -74,12 +74,12 @@ def test_base_framework_is_valid():
         (
             'method = "bands"',
             'method = "bandz"',
-            'test.toml: indicators[0].method (id "h1"): unknown method "bandz" (methods: bands, standard, quantile, zscore, judgement)',
+            'test.toml: indicators[0].method (id "h1"): unknown method "bandz" (methods: bands, standard, quantile, zscore, judgement, rank, score, lookup)',
         ),
         (
             'method = "bands"\n',
             "",
-            'test.toml: indicators[0] (id "h1"): missing required key "method" (methods: bands, standard, quantile, zscore, judgement)',
+            'test.toml: indicators[0] (id "h1"): missing required key "method" (methods: bands, standard, quantile, zscore, judgement, rank, score, lookup)',
         ),
         (
             'period = "2017/18"',
@@ -388,7 +388,7 @@ def test_resolve_accepts_builtin_ids_and_paths_only(tmp_path):
         resolve_framework("iaf-2099-00")
     assert str(caught.value) == (
         '"iaf-2099-00" is neither a built-in framework nor a file; use one of iaf-2016-17, iaf-2017-18, '
-        "iaf-2018-19, nhsof-2019-20, or the path of a framework TOML file"
+        "iaf-2018-19, nhsof-2019-20, nof-2025-26-mhc, nof-2025-26-mhc-published, or the path of a framework TOML file"
     )
 
 
@@ -397,7 +397,7 @@ def test_no_framework_for_period():
         framework_for_period("2020/21")
     assert str(caught.value) == (
         "no built-in framework for period 2020/21; built-in periods are 2016/17 (iaf-2016-17), "
-        "2017/18 (iaf-2017-18), 2018/19 (iaf-2018-19), 2019/20 (nhsof-2019-20); pass --framework ID|PATH to choose one"
+        "2017/18 (iaf-2017-18), 2018/19 (iaf-2018-19), 2019/20 (nhsof-2019-20), 2025/26 (nof-2025-26-mhc-published); pass --framework ID|PATH to choose one"
     )
 
 
@@ -406,19 +406,25 @@ def test_json_schema_describes_the_file():
     assert schema["title"] == "ccgrate framework"
     assert set(schema["required"]) == {"framework", "scale", "domains", "indicators"}
     methods = {d["properties"]["method"]["const"] for name, d in schema["$defs"].items() if name.endswith("Indicator")}
-    assert methods == {"bands", "standard", "quantile", "zscore", "judgement"}
+    assert methods == {"bands", "standard", "quantile", "zscore", "judgement", "rank", "score", "lookup"}
     json.dumps(schema)  # serialisable
 
 
 # --- the built-in frameworks -------------------------------------------------------------
 
 
-def test_builtins_are_the_four_periods():
-    assert [(e.id, e.period) for e in builtins()] == [
-        ("iaf-2016-17", "2016/17"),
-        ("iaf-2017-18", "2017/18"),
-        ("iaf-2018-19", "2018/19"),
-        ("nhsof-2019-20", "2019/20"),
+# The CCG frameworks: annual, rating CCGs Outstanding to Inadequate.
+CCG_BUILTINS = [e for e in builtins() if not e.quarterly]
+
+
+def test_builtins_are_the_four_ccg_years_and_the_2025_26_trust_frameworks():
+    assert [(e.id, e.period, e.quarterly, e.chosen_by_period) for e in builtins()] == [
+        ("iaf-2016-17", "2016/17", False, True),
+        ("iaf-2017-18", "2017/18", False, True),
+        ("iaf-2018-19", "2018/19", False, True),
+        ("nhsof-2019-20", "2019/20", False, True),
+        ("nof-2025-26-mhc", "2025/26", True, False),
+        ("nof-2025-26-mhc-published", "2025/26", True, True),
     ]
     assert sorted(p.name for p in builtin_dir().glob("*.toml")) == sorted(p.name for p in FRAMEWORKS.glob("*.toml"))
 
@@ -429,6 +435,10 @@ def test_builtin_frameworks_load_and_say_what_is_reconstructed(entry):
     assert fw.id == entry.path.stem
     assert "Published" in fw.framework.provenance and "Reconstructed" in fw.framework.provenance
     assert fw.framework.sources
+    if entry.quarterly:
+        assert fw.scale.ratings == [f"Segment {n}" for n in range(1, 6)]
+        assert list(fw.judgements) == ["deficit", "recovery-support"]
+        return
     assert fw.scale.ratings == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
     if fw.id.startswith("iaf-"):  # legal directions, judged from the IAF years' evidence
         assert list(fw.judgements) == ["leadership", "finance", "directions"]
@@ -475,7 +485,7 @@ def test_builtin_structure(framework_id, domains, areas, count):
         ]
 
 
-@pytest.mark.parametrize("framework_id", [e.id for e in builtins()])
+@pytest.mark.parametrize("framework_id", [e.id for e in CCG_BUILTINS])
 def test_builtin_national_standards(framework_id):
     fw = resolve_framework(framework_id)
     standards = {i.id: (i.standard, i.direction) for i in fw.indicators if i.method == "standard"}

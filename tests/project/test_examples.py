@@ -83,7 +83,7 @@ def test_national_examples_reproduce_the_published_distribution(period):
 def test_national_examples_say_they_are_synthetic():
     text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     assert "synthetic" in text.lower() and "illustrative" in text.lower()
-    for entry in builtins():
+    for entry in (e for e in builtins() if not e.quarterly):  # the CCG years; 2025/26's example is real data
         rows = (EXAMPLES / f"national-{entry.period.replace('/', '-')}.csv").read_text().splitlines()[1:]
         assert all(",Synthetic CCG " in row for row in rows)
 

@@ -297,11 +297,28 @@ def test_title_lines_above_a_csv_header_are_skipped():
     assert dataset.notes == ["d.csv: set aside: 2 lines of titles above the header (line 4)"]
 
 
-@pytest.mark.parametrize("text", ["2017/18 Q4", "Q4 2017-18", "Q4 2017/18", "2017-18 Quarter 4"])
-def test_quarterly_periods_are_read_as_their_year(text):
+@pytest.mark.parametrize("text", ["2017/18 Q4", "Q4 2017-18", "Q4 2017/18", "2017-18 Quarter 4", "FY2017/18 Q4"])
+def test_quarters_are_read_as_quarters(text):
     dataset = read(f"org_code,period,126a\n07Q,{text},1\n".encode(), "d.csv")
-    assert dataset.periods == ["2017/18"]
-    assert dataset.notes == [f"d.csv: quarterly periods read as their financial year ({text} as 2017/18)"]
+    assert dataset.periods == ["2017/18 Q4"]
+    assert dataset.notes == []
+
+
+def test_an_annual_framework_reads_a_quarter_as_its_year(ccgrate, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("org_code,period,126a\n07Q,Q4 2017-18,70\n", encoding="utf-8")
+    result = ccgrate("score", str(path), "-f", "csv")
+    assert f"ccgrate: {path}: quarterly periods read as their financial year (2017/18 Q4 as 2017/18)\n" in result.stderr
+    assert ",2017/18,iaf-2017-18," in result.stdout
+
+
+def test_two_quarters_of_one_year_are_two_rows_for_an_annual_framework(ccgrate, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("org_code,period,126a\n07Q,2017/18 Q3,70\n07Q,2017/18 Q4,71\n", encoding="utf-8")
+    assert ccgrate("score", str(path), expect=1).stderr == (
+        f"Error: {path}:3: a second row for 07Q 2017/18 (the first is on line 2); keep one row per organisation "
+        "and period\n"
+    )
 
 
 @pytest.mark.parametrize(
