@@ -189,7 +189,7 @@ def calibrate(
         published = fw.framework.published_distribution
         what, whose = "organisation", fw.id
         positions_of: Callable[[PopulationResult], np.ndarray] = lambda r: r.rating  # noqa: E731
-        cuts_before = {r: fw.scale.cuts[r] for r in ratings[:-1]}
+        cuts_before = dict(zip(fw.scored_ratings, result.cuts))
     else:
         the_area = fw.areas[area_index]
         ratings = fw.area_ratings(the_area)
@@ -473,3 +473,142 @@ def _roundest(low: float, high: float) -> float:
             best = min(range(first, last + 1), key=lambda i: (abs(i * step - middle), i))
             return round(best * step, decimals)
     return round(high, 3)
+
+
+@dataclass
+class PublishedCut:
+    rating: str  # the cut between this rating and the next worse one
+    cut: float
+    worst_in: float | None  # the worst published score among organisations the publisher put in this rating or better
+    best_below: float | None  # the best among those it put below
+    misplaced: int  # organisations on the wrong side of the cut (0 where the gap is clean)
+
+
+@dataclass
+class PeriodCalibration:
+    period: str
+    organisations: int
+    cuts: list[PublishedCut]
+    agree: int  # organisations whose rating by score, with these cuts, is the published one
+    differ: list[str]  # their codes where it is not
+
+
+@dataclass
+class PublishedCalibration:
+    framework_id: str
+    text: str
+    framework: Framework
+    periods: list[PeriodCalibration]
+
+
+def calibrate_published(
+    populations: list[Population], text: str, *, new_id: str | None = None, note: str = ""
+) -> PublishedCalibration:
+    """Cut points, per period, that reproduce the ratings by score the publisher gave (NHS England's
+    unadjusted segments): each cut in the middle of the gap between the worst score the publisher
+    put in a rating (or better) and the best it put below, on the published scores where the data
+    holds them (else ccgrate's). Where no cut separates the two cleanly, the one that misplaces
+    fewest organisations. A quarterly framework gets the cuts of each period; another, its scale's."""
+    import tomlkit
+
+    from ccgrate._framework.loader import parse_framework
+
+    if not populations:
+        raise DataError("no period to calibrate", hint="check the file holds organisation data")
+    fw = populations[0].framework
+    ratings = fw.scored_ratings
+    document = tomlkit.parse(text)
+    found: list[PeriodCalibration] = []
+    for population in populations:
+        published = population.published.get("provisional_rating")
+        if published is None or np.all(np.isnan(published)):
+            raise DataError(
+                f"{population.period}: the data holds no published rating by score to calibrate to",
+                where=population.source,
+                hint=f"the framework reads it from {fw.published.provisional_rating if fw.published else 'nowhere'}"
+                "; without it, give a target distribution with --target",
+            )
+        result = assess_population(fw, population)
+        scores = population.published.get("score", np.full(len(population), np.nan))
+        scores = np.where(np.isnan(scores), np.round(result.score, 2), scores)
+        known = ~np.isnan(published) & ~np.isnan(scores) & (published >= 1) & (published <= len(ratings))
+        positions = published[known].astype(np.int64) - 1  # 0 best
+        values = scores[known]
+        # Comparing as if higher were better keeps one rule for both directions.
+        signed = values if fw.scale.better == "higher" else -values
+        cuts: list[PublishedCut] = []
+        for k, rating in enumerate(ratings[:-1]):
+            better, worse = signed[positions <= k], signed[positions > k]
+            cuts.append(_published_cut(rating, better, worse, fw.scale.better == "higher"))
+        period_cuts = {c.rating: c.cut for c in cuts}
+        checked = assess_population(fw, population, period_cuts)
+        ours = checked.provisional
+        codes = population.codes
+        differ = [
+            codes[i] for i in np.flatnonzero(~np.isnan(published)).tolist() if int(ours[i]) != int(published[i]) - 1
+        ]
+        found.append(
+            PeriodCalibration(
+                population.period,
+                int(np.count_nonzero(~np.isnan(published))),
+                cuts,
+                int(np.count_nonzero(~np.isnan(published))) - len(differ),
+                differ,
+            )
+        )
+        table = tomlkit.table()
+        table.update(period_cuts)
+        if fw.framework.quarterly:
+            scale = document["scale"]
+            if "cuts_by_period" not in scale:
+                scale["cuts_by_period"] = tomlkit.table(is_super_table=True)
+            scale["cuts_by_period"][population.period] = table
+        else:
+            if len(populations) > 1:
+                raise DataError(
+                    f"{fw.id} has one set of cut points, and the file holds several periods",
+                    hint="choose one with --period",
+                )
+            document["scale"]["cuts"] = table
+    meta = document["framework"]
+    old_id = str(meta["id"])
+    meta["id"] = new_id or f"{old_id}-calibrated"
+    meta["name"] = f"{meta['name']} (calibrated)"
+    record = (
+        f"Calibrated from {old_id} by ccgrate{note}: the cut points of "
+        + ", ".join(p.period for p in found)
+        + " were set in the gaps between the scores of the published ratings by score, reproducing them for "
+        + ", ".join(f"{p.agree} of {p.organisations}" for p in found)
+        + " organisations."
+    )
+    meta["provenance"] = _multiline(str(meta["provenance"]).rstrip("\n") + "\n\n" + textwrap.fill(record, 100) + "\n")
+    new_text = tomlkit.dumps(document)
+    new_fw = parse_framework(new_text.encode("utf-8"), name="the calibrated framework")
+    return PublishedCalibration(new_fw.id, new_text, new_fw, found)
+
+
+def _published_cut(rating: str, better: np.ndarray, worse: np.ndarray, higher: bool) -> PublishedCut:
+    """The cut between organisations published in `rating` or better and those below, on signed scores
+    (higher better): the middle of a clean gap, else the middle of the gap that misplaces fewest."""
+
+    def unsigned(value: float) -> float:
+        return value if higher else -value
+
+    worst_in = float(better.min()) if len(better) else None
+    best_below = float(worse.max()) if len(worse) else None
+    if worst_in is not None and best_below is not None and best_below < worst_in:
+        cut = (worst_in + best_below) / 2
+        misplaced = 0
+    else:
+        every = np.unique(np.concatenate([better, worse]))
+        middles = (every[:-1] + every[1:]) / 2 if len(every) > 1 else every
+        wrong = [int(np.count_nonzero(better < m) + np.count_nonzero(worse > m)) for m in middles.tolist()]
+        best = int(np.argmin(wrong))
+        cut, misplaced = float(middles[best]), wrong[best]
+    return PublishedCut(
+        rating,
+        round(unsigned(cut), 6),
+        None if worst_in is None else unsigned(worst_in),
+        None if best_below is None else unsigned(best_below),
+        misplaced,
+    )

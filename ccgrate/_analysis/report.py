@@ -36,14 +36,15 @@ class Spread:
     q3: float
     high: float
     count: int
+    scale: tuple[float, float] = (0.0, 100.0)  # the framework's score range, drawn whole
 
     @classmethod
-    def of(cls, values: np.ndarray) -> Spread | None:
+    def of(cls, values: np.ndarray, scale: tuple[float, float] = (0.0, 100.0)) -> Spread | None:
         present = values[~np.isnan(values)]
         if not len(present):
             return None
         low, q1, median, q3, high = np.percentile(present, [0, 25, 50, 75, 100]).tolist()
-        return cls(low, q1, median, q3, high, len(present))
+        return cls(low, q1, median, q3, high, len(present), scale)
 
 
 @dataclass
@@ -83,6 +84,8 @@ class Section:
     warnings: list[str]
     framework_sha256: str
     input_sha256: str
+    scored: bool = False  # metric scores (NOF): the indicator table shows scores and ranks, not bands
+    agreement: str | None = None  # against the publisher's own results, where the data holds them
 
 
 @dataclass
@@ -102,6 +105,8 @@ class Overview:
     transitions: dict[str, Any] | None = None
     movers: list[dict[str, Any]] = field(default_factory=list)
     draws: int | None = None
+    ranked: bool = False  # rows carry league ranks (and are ordered by them)
+    agreement: str | None = None  # one line: how far the run agrees with the published results
 
 
 @dataclass
@@ -183,6 +188,10 @@ def _overview(
     rated = sum(counts.values())
     found = check(result)
     published = dict(fw.framework.published_distribution or {}) if found is not None else {}
+    in_data = population.published.get("rating")
+    if in_data is not None and not np.isnan(in_data).all():
+        # The publisher's own ratings of these very organisations, from the data.
+        published = {r: int(np.count_nonzero(in_data == k + 1)) for k, r in enumerate(ratings)}
     published_total = sum(published.values()) if published else None
     distribution = [
         {
@@ -219,6 +228,10 @@ def _overview(
             "area_ranks": [int(r) for r in result.area_ratings[index]],
             "rules": [o.rule.id for o in result.outcomes if o.fired[index]],
         }
+        if result.league_rank is not None:
+            row["league_rank"] = int(result.league_rank[index]) or None
+        if population.published:
+            row["agrees"] = _agreement_words(result.assessment(index))
         if probabilities is not None:
             row["p_same"] = float(probabilities[index, rating]) if rating >= 0 else None
         rows.append(row)
@@ -236,10 +249,35 @@ def _overview(
         rows,
         _strips(result),
         draws=sensitivity.draws if sensitivity is not None else None,
+        ranked=result.league_rank is not None,
+        agreement=_agreement_line(result),
     )
+    if overview.ranked:
+        overview.rows.sort(key=lambda row: (row.get("league_rank") is None, row.get("league_rank") or 0, row["code"]))
     if previous is not None:
         _compare(overview, result, previous, previous_source)
     return overview
+
+
+def _agreement_words(a: Assessment) -> str | None:
+    from ccgrate._analysis.agreement import differences
+
+    if not a.published:
+        return None
+    found = differences(a)
+    return "agrees" if not found else "differs: " + "; ".join(found)
+
+
+def _agreement_line(result: PopulationResult) -> str | None:
+    from ccgrate._analysis.agreement import PeriodAgreement
+
+    population = result.population
+    if not population.published:
+        return None
+    period = PeriodAgreement(population.source, population.period, result.framework)
+    for index in range(len(population)):
+        period.add(result.assessment(index))
+    return period.line() if period.organisations else None
 
 
 def _anchor(*parts: str) -> str:
@@ -313,11 +351,12 @@ def _number(value: float) -> str:
 
 def _spreads(result: PopulationResult) -> dict[str, Spread | None]:
     fw = result.framework
-    spreads: dict[str, Spread | None] = {"score": Spread.of(result.score)}
+    scale = (float(fw.scale.range[0]), float(fw.scale.range[1]))
+    spreads: dict[str, Spread | None] = {"score": Spread.of(result.score, scale)}
     for k, domain in enumerate(fw.domains):
-        spreads[f"domain:{domain.id}"] = Spread.of(result.domain_scores[:, k])
+        spreads[f"domain:{domain.id}"] = Spread.of(result.domain_scores[:, k], scale)
     for k, area in enumerate(fw.areas):
-        spreads[f"area:{area.id}"] = Spread.of(result.area_scores[:, k])
+        spreads[f"area:{area.id}"] = Spread.of(result.area_scores[:, k], scale)
     return spreads
 
 
@@ -348,6 +387,7 @@ def _section(
     domains = [
         {
             "name": d.name,
+            "rating": d.rating,
             "score": d.score,
             "weight": d.weight,
             "spread": spreads.get(f"domain:{d.id}"),
@@ -386,11 +426,18 @@ def _section(
                 "reference": i.reference,
                 "position": position,
                 "points": i.points,
+                "counted": i.counted,
+                "rank": i.rank,
+                "measured": _shown_value(i.measured, i.unit) if i.measured is not None else None,
+                "published": i.published,
             }
         )
     whatif, command = None, None
     rating = result.rating[index]
-    if rating > 0:
+    scored = fw.scoring.aggregate == "indicators"
+    if scored:
+        whatif = _distance(result, index)
+    elif rating > 0:
         target = ratings[rating - 1]
         command = (
             f"ccgrate whatif {shlex.quote(population.source)} --org {shlex.quote(a.org_code)} "
@@ -423,7 +470,43 @@ def _section(
         list(a.warnings),
         fw.sha256,
         input_sha256,
+        scored,
+        _agreement_words(a),
     )
+
+
+def _distance(result: PopulationResult, index: int) -> dict[str, Any] | None:
+    """The distance to the next better rating by score, in the shape of a whatif answer."""
+    from ccgrate._analysis.distance import distances
+
+    (d,) = distances(result, None, [index])
+    if d.target is None or d.score is None:
+        return None
+    return {
+        "target": d.target,
+        "reachable": d.reachable,
+        "note": (
+            f"{d.target} needs an average score of {d.cut:g} or better: {d.improve_by:.2f} better than now, "
+            f"{d.points:.2f} metric score points in all."
+            if d.cut is not None
+            else f"The score already reaches {d.target}."
+        ),
+        "rating_after": d.rating_after,
+        "score_after": d.cut,
+        "changes": [
+            {
+                "kind": "indicator",
+                "id": m.id,
+                "name": m.name,
+                "before": f"score {m.before:.2f}",
+                "after": f"{m.after:.2f}",
+                "band_before": None,
+                "band_after": None,
+            }
+            for m in d.metrics
+        ],
+        "blocking": [f"{rule}: {reason}" for rule, reason in d.blocked_by],
+    }
 
 
 def _shown_value(value: float | str | None, unit: str) -> str:

@@ -18,6 +18,7 @@ from ccgrate._cli.commands.calibrate import calibrate
 from ccgrate._cli.commands.compare import compare
 from ccgrate._cli.commands.framework import framework, frameworks_command
 from ccgrate._cli.commands.funnel import funnel
+from ccgrate._cli.commands.league import league
 from ccgrate._cli.commands.report import report
 from ccgrate._cli.commands.score import score
 from ccgrate._cli.commands.sensitivity import sensitivity
@@ -49,7 +50,7 @@ def cli() -> None:
     """
 
 
-for command in (score, compare, report, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):
+for command in (score, league, compare, report, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):
     cli.add_command(command)
 
 __all__ = ["ExitCode", "cli", "main"]

@@ -165,6 +165,36 @@ def _column_roles(_ctx: click.Context, _param: click.Parameter, values: tuple[st
     return tuple(pairs)
 
 
+def _cut_points(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
+    import math
+
+    cuts: dict[str, float] = {}
+    for value in values:
+        rating, equals, number = value.rpartition("=")
+        try:
+            score = float(number)
+        except ValueError:
+            score = math.nan
+        if not equals or not rating.strip() or not math.isfinite(score):
+            raise click.BadParameter(
+                f'"{printable(value)}" is not RATING=SCORE; write e.g. --cut "Segment 1=2.05" '
+                "(the score that reaches the rating, on the framework's scale)"
+            )
+        cuts[rating.strip()] = score
+    return cuts
+
+
+cut_option = click.option(
+    "--cut",
+    "cuts",
+    multiple=True,
+    metavar="RATING=SCORE",
+    callback=_cut_points,
+    help="Set the cut point between RATING and the next worse rating to SCORE for this run (repeatable), "
+    "in place of the framework's.",
+)
+
+
 def reading_options(command: Command) -> Command:
     """--encoding, --sheet and --column, handed to the command as one `reading`."""
 

@@ -10,7 +10,7 @@ from ccgrate._render.output import TEXT_FORMATS, OutputFormat, Renderer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ccgrate._analysis.calibrate import Calibration
+    from ccgrate._analysis.calibrate import Calibration, PublishedCalibration
     from ccgrate._analysis.sensitivity import Sensitivity
     from ccgrate._analysis.whatif import Change, WhatIf
     from ccgrate._framework.model import Framework
@@ -19,13 +19,17 @@ if TYPE_CHECKING:
 import json
 from typing import Any
 
+from ccgrate._base.errors import listed
 from ccgrate._render.cells import (
     SCHEMA_VERSION,
     ccgrate_version,
     machine_number,
     markdown_table,
+    md_cell,
     render_rows_csv,
+    share_cell,
 )
+from ccgrate._render.console import plain
 
 CHANGE_COLUMNS = ["kind", "id", "name", "from", "to", "band_from", "band_to", "steps"]
 # Machine rows say whose change and towards what, so that runs over many organisations concatenate.
@@ -378,19 +382,11 @@ def print_sensitivity(console: Console, result: Sensitivity, selected: list[int]
             *([name] if wide else []),
             "-" if score is None else f"{score:.2f}",
             rating_text(rating),
-            *[_share(p) for p in shares],
+            *[share_cell(p) for p in shares],
             rank,
         )
     console.print(table)
     console.print(sensitivity_summary(result))
-
-
-def _share(probability: float | None) -> str:
-    if probability is None:
-        return "-"
-    if probability == 0:
-        return "."
-    return f"{probability:.0%}" if probability >= 0.005 else "<1%"
 
 
 # --- calibration ---------------------------------------------------------------------------------
@@ -566,4 +562,80 @@ class CalibrationOutput(Renderer):
             return [calibration_csv(self.result)]
         if fmt is OutputFormat.MARKDOWN:
             return [calibration_markdown(self.result, self.written)]
+        return super().text(fmt)
+
+
+class PublishedCalibrationOutput(Renderer):
+    """`ccgrate calibrate --published`'s report: per period, each cut point, the gap it sits in and
+    how many organisations' published rating by score it reproduces."""
+
+    formats = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CSV, OutputFormat.MARKDOWN)
+
+    def __init__(self, result: PublishedCalibration, source: str, written: str):
+        self.result = result
+        self.source = source
+        self.written = written
+
+    def rows(self) -> list[list[Any]]:
+        return [
+            [p.period, c.rating, c.cut, c.worst_in, c.best_below, c.misplaced]
+            for p in self.result.periods
+            for c in p.cuts
+        ]
+
+    HEADER = ["period", "rating", "cut", "worst_published_in", "best_published_below", "misplaced"]
+
+    def lines(self) -> list[str]:
+        return [
+            f"{p.period}: reproduces the published rating by score for {p.agree} of {p.organisations}"
+            + (f" (differs: {listed(p.differ, 5)})" if p.differ else "")
+            + "; use: "
+            + " ".join(f'--cut "{c.rating}={c.cut:g}"' for c in p.cuts)
+            for p in self.result.periods
+        ] + [f"Written: {self.result.framework_id} to {self.written}"]
+
+    def draw(self, console: Console) -> None:
+        from rich.table import Table
+
+        table = Table(title="Cut points from the published ratings by score", title_justify="left")
+        for heading in ("Period", "Rating", "Cut", "Worst in it", "Best below", "Misplaced"):
+            table.add_column(heading, justify="left" if heading in ("Period", "Rating") else "right")
+        for row in self.rows():
+            table.add_row(*("" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
+        console.print(table)
+        for line in self.lines():
+            console.print(plain(line))
+
+    def text(self, fmt: OutputFormat) -> Iterable[str]:
+        if fmt is OutputFormat.JSON:
+            document = {
+                "ccgrate_version": ccgrate_version(),
+                "schema_version": SCHEMA_VERSION,
+                "source": self.source,
+                "framework": self.result.framework_id,
+                "written": self.written,
+                "periods": [
+                    {
+                        "period": p.period,
+                        "organisations": p.organisations,
+                        "agree": p.agree,
+                        "differ": p.differ,
+                        "cuts": [
+                            dict(zip(self.HEADER[1:], [c.rating, c.cut, c.worst_in, c.best_below, c.misplaced]))
+                            for c in p.cuts
+                        ],
+                    }
+                    for p in self.result.periods
+                ],
+            }
+            return [json.dumps(document, indent=2, ensure_ascii=False) + "\n"]
+        if fmt is OutputFormat.CSV:
+            return [render_rows_csv(self.HEADER, self.rows())]
+        if fmt is OutputFormat.MARKDOWN:
+            return [
+                markdown_table(self.HEADER, self.rows())
+                + "\n"
+                + "\n".join(f"- {md_cell(line)}" for line in self.lines())
+                + "\n"
+            ]
         return super().text(fmt)

@@ -17,7 +17,7 @@ from ccgrate._base.errors import printable
 if TYPE_CHECKING:
     from ccgrate._framework.model import Framework
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
@@ -125,3 +125,12 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(md_cell(cell) for cell in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def share_cell(probability: float | None) -> str:
+    """A share of draws as a table shows it: "." for none, "<1%" for under half a per cent."""
+    if probability is None:
+        return "-"
+    if probability == 0:
+        return "."
+    return f"{probability:.0%}" if probability >= 0.005 else "<1%"

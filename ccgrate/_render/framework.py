@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.table import Table
 
-from ccgrate._framework.indicators import AnyIndicator, QuantileIndicator, cut_texts, on_cut_words
+from ccgrate._framework.indicators import (
+    AnyIndicator,
+    LookupIndicator,
+    QuantileIndicator,
+    RankIndicator,
+    ScoreIndicator,
+    cut_texts,
+    on_cut_words,
+)
 from ccgrate._framework.model import Framework
 from ccgrate._render.cells import markdown_table, md_cell
 from ccgrate._render.console import WIDE, compact_reference, plain, rating_text
@@ -24,12 +32,30 @@ from ccgrate._scoring.rules import describe_condition
 def frameworks_table(entries: list[dict[str, Any]]) -> Table:
     from rich.table import Table
 
-    table = Table(title="Built-in frameworks")
-    for column in ("ID", "Name", "Period", "Indicators"):
+    table = Table(title="Built-in frameworks", caption=_chosen_caption(entries), caption_justify="left")
+    # An id is what a person types after --framework: never cut short.
+    longest = max((len(entry["id"]) for entry in entries), default=2)
+    table.add_column("ID", no_wrap=True, min_width=longest)
+    for column in ("Name", "Period", "Indicators"):
         table.add_column(column, justify="right" if column == "Indicators" else "left")
     for entry in entries:
-        table.add_row(entry["id"], entry["name"], entry["period"], str(entry["indicators"]))
+        period = f"{entry['period']} by quarter" if entry["quarterly"] else entry["period"]
+        table.add_row(entry["id"], entry["name"], period, str(entry["indicators"]))
     return table
+
+
+def _chosen_caption(entries: list[dict[str, Any]]) -> str | None:
+    """Which built-in data of a period is scored with, where a period has more than one."""
+    periods = [entry["period"] for entry in entries]
+    shared = sorted({p for p in periods if periods.count(p) > 1})
+    chosen = [e["id"] for e in entries if e["period"] in shared and e["chosen_by_period"]]
+    if not chosen:
+        return None
+    return (
+        "Data of "
+        + ", ".join(f"{p} is scored with {c}" for p, c in zip(shared, chosen))
+        + " unless --framework says otherwise."
+    )
 
 
 def framework_view(fw: Framework, width: int = WIDE) -> Group:
@@ -44,12 +70,13 @@ def framework_view(fw: Framework, width: int = WIDE) -> Group:
     # The file wraps its text at a fixed width; let the terminal wrap it instead.
     paragraphs = [" ".join(p.split()) for p in meta.provenance.strip().split("\n\n")]
     head.append(plain("\n\n".join(paragraphs)))
-    scale = Table(title="Rating scale (overall score 0-100)", title_justify="left")
+    scale = Table(title=f"Rating scale ({scale_words(fw)})", title_justify="left")
     scale.add_column("Rating")
-    scale.add_column("Least score", justify="right")
-    for rating in fw.scale.ratings:
-        cut = fw.scale.cuts.get(rating)
-        scale.add_row(rating_text(rating), "-" if cut is None else f"{cut:g}")
+    headings, rows = scale_rows(fw)
+    for heading in headings:
+        scale.add_column(heading, justify="right")
+    for rating, row in zip(fw.scale.ratings, rows):
+        scale.add_row(rating_text(rating), *row)
     judgements = Table(title="Judgements", title_justify="left")
     judgements.add_column("ID")
     judgements.add_column("Name")
@@ -148,8 +175,41 @@ def _narrow_reference(text: str, width: int) -> str:
     return compact if len(compact) <= width else text
 
 
+def scale_words(fw: Framework) -> str:
+    """The overall score's scale in words: "overall score 0-100", "average score 1-4, lower is better"."""
+    low, high = fw.scale.range
+    what = "average score" if fw.scoring.aggregate == "indicators" else "overall score"
+    return f"{what} {low:g}-{high:g}{', lower is better' if fw.scale.better == 'lower' else ''}"
+
+
+def scale_rows(fw: Framework) -> tuple[list[str], list[list[str]]]:
+    """The cut points as a table: one column of cuts, or one per period where they change with it;
+    a rating no score reaches says so."""
+    word = "Least score" if fw.scale.better == "higher" else "Most score"
+    sets = ([(word, fw.scale.cuts)] if fw.scale.cuts is not None else []) + [
+        (f"{word}, {period}", cuts) for period, cuts in fw.scale.cuts_by_period.items()
+    ]
+    rows = []
+    for rating in fw.scale.ratings:
+        if rating in fw.scale.rules_only:
+            rows.append(["by a rule only"] + [""] * (len(sets) - 1))
+        else:
+            rows.append(["-" if cuts.get(rating) is None else f"{cuts[rating]:g}" for _, cuts in sets])
+    if not sets:
+        return [word], [["quartiles of each period's scores"]] + [[""] for _ in fw.scale.ratings[1:]]
+    return [heading for heading, _ in sets], rows
+
+
 def _reference(fw: Framework, ind: AnyIndicator) -> str:
     """What an indicator's values are compared with, from the rules the banding itself reads."""
+    if isinstance(ind, RankIndicator):
+        among = "in its peer group" if ind.among == "peer-group" else "among all"
+        floor = "" if ind.standard is None else f"; short of {ind.standard:g} scores {fw.worst_score:g}"
+        return f"by rank {among} ({ind.direction} better){floor}"
+    if isinstance(ind, ScoreIndicator):
+        return "the score given" + (f" (for {ind.value_id})" if ind.value_id else "")
+    if isinstance(ind, LookupIndicator):
+        return f"looked up from {ind.of[0]} and {ind.of[1]}"
     if ind.method == "standard":
         return f"{ind.rule} ({ind.significance:.0%} Wilson)" if ind.significance else ind.rule
     if ind.method == "zscore":
@@ -173,7 +233,8 @@ def framework_markdown(fw: Framework) -> str:
     parts = [
         f"# {md_cell(meta.name)}\n\n`{fw.id}`, {meta.period}, sha256 `{fw.sha256}`\n\n{provenance}\n\n## Rating scale\n\n"
     ]
-    parts.append(markdown_table(["Rating", "Least score"], [[r, fw.scale.cuts.get(r)] for r in fw.scale.ratings]))
+    headings, cut_rows = scale_rows(fw)
+    parts.append(markdown_table(["Rating", *headings], [[r, *row] for r, row in zip(fw.scale.ratings, cut_rows)]))
     if fw.judgements:
         parts.append("\n## Judgements\n\n")
         parts.append(
@@ -241,7 +302,7 @@ class FrameworkOutput(Renderer):
         return super().text(fmt)
 
 
-LISTING = ["id", "name", "period", "indicators", "sha256"]
+LISTING = ["id", "name", "period", "indicators", "sha256", "quarterly", "chosen_by_period"]
 
 
 class FrameworkListOutput(Renderer):
@@ -251,7 +312,20 @@ class FrameworkListOutput(Renderer):
 
     def __init__(self, frameworks: Sequence[Framework]):
         self.entries = [
-            dict(zip(LISTING, [fw.id, fw.framework.name, fw.framework.period, len(fw.indicators), fw.sha256]))
+            dict(
+                zip(
+                    LISTING,
+                    [
+                        fw.id,
+                        fw.framework.name,
+                        fw.framework.period,
+                        len(fw.indicators),
+                        fw.sha256,
+                        fw.framework.quarterly,
+                        fw.framework.chosen_by_period,
+                    ],
+                )
+            )
             for fw in frameworks
         ]
 

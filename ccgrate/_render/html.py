@@ -68,7 +68,8 @@ def render_report(report: Report) -> str:
             return Markup("")
         if spread.count < 5:  # no national spread to speak of in a file of a few organisations
             return Markup('<span class="meta">{} in the file</span>').format(counted(spread.count, "organisation"))
-        low, high = min(spread.low, 0.0), max(spread.high, 100.0)
+        low, high = min(spread.low, spread.scale[0]), max(spread.high, spread.scale[1])
+        digits = 1 if spread.scale[1] - spread.scale[0] >= 20 else 2
 
         # The diamond is 8 wide: the scale stops 5 short of each edge, so that a score at the top or
         # the bottom of the range is drawn whole.
@@ -76,8 +77,9 @@ def render_report(report: Report) -> str:
             return round(5 + (v - low) / ((high - low) or 1.0) * 190, 1)
 
         words = (
-            f"{name}: {score(value) or 'no score'}; all {spread.count} organisations from {spread.low:.1f} to "
-            f"{spread.high:.1f}, middle half {spread.q1:.1f} to {spread.q3:.1f}, median {spread.median:.1f}"
+            f"{name}: {score(value) or 'no score'}; all {spread.count} organisations from {spread.low:.{digits}f} to "
+            f"{spread.high:.{digits}f}, middle half {spread.q1:.{digits}f} to {spread.q3:.{digits}f}, "
+            f"median {spread.median:.{digits}f}"
         )
         svg = Markup(
             '<svg viewBox="0 0 200 20" preserveAspectRatio="none" role="img" aria-label="{}">'

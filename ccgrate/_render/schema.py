@@ -86,6 +86,17 @@ class IndicatorRecord(_Record):
     z_adj: Number = Field(default=None, description="The z-score adjusted for over-dispersion.")
     lower: Number = Field(default=None, description="Standards with significance: the interval's lower end.")
     upper: Number = Field(default=None, description="Standards with significance: the interval's upper end.")
+    counted: bool | None = Field(
+        default=None,
+        description="false for an indicator shown but not counted in any score (a part of a lookup); present only then.",
+    )
+    rank: int | None = Field(
+        default=None, ge=1, description="Rank indicators: the value's rank within the peer group (1 best)."
+    )
+    measured: Number = Field(default=None, description="Score indicators: the value the score was given for.")
+    published: Number = Field(
+        default=None, description="The publisher's own score of the indicator, where the data holds one."
+    )
 
 
 class AreaBandRecord(_Record):
@@ -116,12 +127,28 @@ class Assessment(_Record):
     framework_reconstructed: bool
     source: str
     input_sha256: str | None = Field(description="The input's content_sha256.")
-    score: Number = Field(ge=0, le=100, description="Overall score 0-100; null when nothing could be scored.")
+    score: Number = Field(
+        ge=0,
+        le=100,
+        description="Overall score on the framework's scale (0-100; NOF: average metric score 1-4, lower is better); "
+        "null when nothing could be scored.",
+    )
     provisional_rating: str | None = Field(description="The rating the score alone gives.")
+    adjusted_rating: str | None = Field(
+        description="The rating after the rules, before any rule that sets a rating only rules give (NOF segment 5)."
+    )
     rating: str | None = Field(description="The final rating after the rules; null when not rated.")
+    peer_group: str | None = Field(
+        description="The organisation's peer group (NHS England's trust type), if the data names one."
+    )
+    rank: int | None = Field(
+        ge=1,
+        description="League rank within peer group and period (1 best; ties share the best), for frameworks that rank.",
+    )
     coverage: float = Field(ge=0, le=1, description="Share of the total indicator weight that had a value.")
     judgements: dict[str, str]
     domains: dict[str, Number]
+    domain_ratings: dict[str, str | None] = Field(description="Ratings of the domains that have their own cut points.")
     areas: dict[str, str | None]
     area_scores: dict[str, Number]
     area_bands: dict[str, list[AreaBandRecord]] = Field(
@@ -132,6 +159,14 @@ class Assessment(_Record):
     rules_fired: list[RuleFired]
     missing: list[str]
     warnings: list[str]
+    published: dict[str, float | int | str] = Field(
+        description="The publisher's own results for the organisation, where the data holds them: score, "
+        "provisional_rating, adjusted_rating, rating, rank, domain_score:<id>, domain_rating:<id>."
+    )
+    agreement: dict[str, bool | float] = Field(
+        description="Per published result, whether ccgrate's agrees (scores: rounds to the published 2 dp; domain "
+        "scores: within 0.01); score_difference is ccgrate's unrounded score less the published one."
+    )
 
 
 class ScoreDocument(_Record):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ccgrate._analysis.agreement import agreement, differences
 from ccgrate._framework.caveat import caveat
 from ccgrate._render.cells import (
     SCHEMA_VERSION,
@@ -27,6 +28,7 @@ from ccgrate._scoring.engine import Assessment
 
 if TYPE_CHECKING:
     from ccgrate._framework.model import Framework
+    from ccgrate._scoring.engine import PopulationResult
     from ccgrate._scoring.run import ScoreRun
 
 
@@ -43,10 +45,14 @@ def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: d
         "input_sha256": inputs.get(a.source),
         "score": a.score,
         "provisional_rating": a.provisional_rating,
+        "adjusted_rating": a.adjusted_rating,
         "rating": a.rating,
+        "peer_group": a.peer_group,
+        "rank": a.rank,
         "coverage": a.coverage,
         "judgements": dict(sorted(a.judgements.items())),
         "domains": {d.id: d.score for d in a.domains},
+        "domain_ratings": {d.id: d.rating for d in a.domains if fw.domain_has_scale(d.id)},
         "areas": {ar.id: ar.rating for ar in a.areas},
         "area_scores": {ar.id: ar.score for ar in a.areas},
         "area_bands": {
@@ -79,6 +85,10 @@ def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: d
                 "weight": i.weight,
                 **({"note": i.note} if i.note else {}),
                 **{key: machine_number(value) for key, value in (i.detail or {}).items()},
+                **({"counted": False} if not i.counted else {}),
+                **({"rank": i.rank} if i.rank is not None else {}),
+                **({"measured": i.measured} if i.measured is not None else {}),
+                **({"published": i.published} if i.published is not None else {}),
             }
             for i in a.indicators
         ],
@@ -95,6 +105,8 @@ def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: d
         ],
         "missing": list(a.missing),
         "warnings": list(a.warnings),
+        "published": dict(a.published),
+        "agreement": agreement(a),
     }
 
 
@@ -181,11 +193,41 @@ def summary_columns(run: ScoreRun) -> tuple[list[str], list[str], list[str]]:
 SUMMARY_BLOCK = 65_536  # organisations formatted at a time: the text of a block, never of the whole batch
 
 
+def _ranked(run: ScoreRun) -> bool:
+    """Whether the run ranks in league tables: the summary then carries peer group, rank, adjusted
+    rating and domain ratings (the CCG frameworks' columns stay as they were)."""
+    return any(fw.league is not None for fw in run.frameworks)
+
+
+def _scaled_domains(run: ScoreRun) -> list[str]:
+    return list(dict.fromkeys(d.id for fw in run.frameworks for d in fw.domains if d.scale is not None))
+
+
+def _with_published(run: ScoreRun) -> bool:
+    return any(result.population.published for result in run.results)
+
+
+PUBLISHED_COLUMNS = ["published_score", "published_rating", "published_rank", "agreement"]
+
+
 def summary_header(run: ScoreRun) -> list[str]:
     judgements, domains, areas = summary_columns(run)
-    header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating", "coverage"]
-    header += judgements + [f"domain:{d}" for d in domains] + [f"area:{a}" for a in areas]
+    header = ["org_code", "org_name", "period", "framework", "score", "provisional_rating", "rating"]
+    if _ranked(run):
+        header += ["adjusted_rating", "peer_group", "rank"]
+    header += ["coverage", *judgements, *(f"domain:{d}" for d in domains)]
+    header += [f"domain_rating:{d}" for d in _scaled_domains(run)] + [f"area:{a}" for a in areas]
+    if _with_published(run):
+        header += PUBLISHED_COLUMNS
     return header + ["rules_fired", "missing", "source", *PROVENANCE]
+
+
+def agreement_cell(a: Assessment) -> str:
+    """ "agrees" where every published result is reproduced; otherwise what differs, as published."""
+    if not a.published:
+        return ""
+    found = differences(a)
+    return "agrees" if not found else "differs: " + "; ".join(found)
 
 
 def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
@@ -195,6 +237,7 @@ def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
     judgements, domains, areas = summary_columns(run)
     _, inputs = _context(run)
     version = ccgrate_version()
+    ranked, scaled, with_published = _ranked(run), _scaled_domains(run), _with_published(run)
     for result, selected in zip(run.results, run.selected):
         fw, population = result.framework, result.population
         codes, names = population.codes, population.names
@@ -225,8 +268,18 @@ def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
                 scores(result.score),
                 named(result.provisional, fw.scale.ratings),
                 named(result.rating, fw.scale.ratings),
-                [shown[value] for value in coverage],
             ]
+            if ranked:
+                groups = population.peer_groups
+                columns.append(
+                    named(result.adjusted, fw.scale.ratings) if result.adjusted is not None else [""] * count
+                )
+                columns.append(safe_texts([groups[i] for i in chosen]) if groups is not None else [""] * count)
+                ranks = result.league_rank
+                columns.append(
+                    [str(r) if r > 0 else "" for r in ranks[at].tolist()] if ranks is not None else [""] * count
+                )
+            columns.append([shown[value] for value in coverage])
             for jid in judgements:
                 columns.append(
                     named(population.judgements[jid], fw.judgements[jid].levels)
@@ -235,12 +288,21 @@ def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
                 )
             for d in domains:
                 columns.append(scores(result.domain_scores[:, domain_at[d]]) if d in domain_at else [""] * count)
+            for d in scaled:
+                rated = result.domain_ratings is not None and d in domain_at and fw.domain_has_scale(d)
+                columns.append(
+                    named(result.domain_ratings[:, domain_at[d]], fw.scale.ratings)  # type: ignore[index]
+                    if rated
+                    else [""] * count
+                )
             for a in areas:
                 columns.append(
                     named(result.area_ratings[:, area_at[a]], fw.area_ratings(fw.areas[area_at[a]]))
                     if a in area_at
                     else [""] * count
                 )
+            if with_published:
+                columns.extend(_published_cells(result, chosen))
             fired = np.zeros((count, len(result.outcomes)), dtype=bool)
             for k, outcome in enumerate(result.outcomes):
                 fired[:, k] = outcome.fired[at]
@@ -248,6 +310,21 @@ def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
             columns.append(_joined(missing[at], ids))
             columns.extend([value] * count for value in constant_tail)
             yield columns
+
+
+def _published_cells(result: PopulationResult, chosen: Sequence[int]) -> list[list[str]]:
+    """The publisher's score, rating and rank beside ccgrate's, and whether they agree."""
+    if not result.population.published:
+        return [[""] * len(chosen) for _ in PUBLISHED_COLUMNS]
+    found: list[list[str]] = [[], [], [], []]
+    for index in chosen:
+        a = result.assessment(index)
+        score, rating, rank = (a.published.get(key) for key in ("score", "rating", "rank"))
+        found[0].append(f"{score:.2f}" if isinstance(score, float) else "")
+        found[1].append(safe_cell(str(rating)) if rating is not None else "")
+        found[2].append(str(rank) if rank is not None else "")
+        found[3].append(safe_cell(agreement_cell(a)))
+    return found
 
 
 def _block_cells(

@@ -56,6 +56,7 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
     sources = {a.source: _file_name(a.source) for a in assessments} if batch else {}
     ratings = list(dict.fromkeys(r for fw in run.frameworks for r in fw.scale.ratings))
     rules = [", ".join(r.rule for r in a.rules_fired) or "-" for a in assessments]
+    published = [_published_cell(a) for a in assessments]
 
     def widest(texts: Any, header: str) -> int:
         return max([len(header), *map(len, texts)])
@@ -70,10 +71,16 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
         "Score": widest((_shown_score(a) for a in assessments), "Score"),
         "Rating": rating_width("Rating", (a.rating for a in assessments)),
         "Provisional": rating_width("Provisional", (a.provisional_rating for a in assessments)),
+        "Rank": widest((str(a.rank or "-") for a in assessments), "Rank"),
+        "Published": min(widest(published, "Published"), PUBLISHED_MOST),
         "Rules fired": min(widest(rules, "Rules fired"), 24),
     }
     if not batch:
         del columns["Source"]
+    if not any(fw.league is not None for fw in run.frameworks):
+        del columns["Rank"]
+    if not any(a.published for a in assessments):
+        del columns["Published"]
     left_out: list[str] = []
     short = False
 
@@ -94,9 +101,11 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
         columns["Rating"] = widest([*map(abbreviation, ratings), "-"], "Rtg")
         columns["Provisional"] = widest([], "Prov")
         fit_rules()
-    for step in ("Rules fired", "Provisional", "Period"):
+    for step in ("Rules fired", "Provisional", "Published", "Period"):
         if room() >= wanted:
             break
+        if step not in columns:
+            continue
         wanted = NAME_LEAST
         if step == "Rules fired":
             fit_rules()
@@ -122,7 +131,18 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
         headers["Rules fired"] = "Rules"
     shown = [
         name
-        for name in ("Source", "Code", "Name", "Period", "Score", "Provisional", "Rating", "Rules fired")
+        for name in (
+            "Source",
+            "Code",
+            "Name",
+            "Period",
+            "Score",
+            "Provisional",
+            "Rating",
+            "Rank",
+            "Published",
+            "Rules fired",
+        )
         if name == "Name" or name in columns
     ]
     for name in shown:
@@ -133,12 +153,14 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
                 headers.get(name, name),
                 no_wrap=True,
                 overflow="ellipsis",
-                justify="right" if name == "Score" else "left",
+                justify="right" if name in ("Score", "Rank") else "left",
                 min_width=columns[name],
-                max_width=columns[name] if name in ("Rules fired", "Source") else None,
+                max_width=columns[name] if name in ("Rules fired", "Source", "Published") else None,
             )
-    for a, fired in zip(assessments, rules):
+    for a, fired, as_published in zip(assessments, rules, published):
         cells: dict[str, str | Text] = {
+            "Rank": str(a.rank or "-"),
+            "Published": as_published,
             "Source": sources.get(a.source, ""),
             "Code": a.org_code,
             "Name": plain(a.org_name),
@@ -154,12 +176,31 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
         notes.append("Ratings: " + ", ".join(f"{abbreviation(r)} {r}" for r in ratings) + ", - not rated.")
     if left_out:
         notes.append(f"Not shown at this width: {', '.join(left_out)} (see --explain or -f csv).")
+    if "Rank" in columns:
+        notes.append("Rank: within peer group and period (ccgrate league shows the tables).")
+    if "Published" in columns:
+        notes.append(
+            "Published: agrees where the published segments, score (2 dp), rank and domain results are "
+            "reproduced; otherwise what differs, as published."
+        )
     if any(a.rating is None for a in assessments):
         notes.append(
             "cov: an organisation not rated shows the share of the indicator weight that has a value, "
             "not a score (--explain says what is missing)."
         )
     return Group(table, *[plain(line, style="dim") for line in notes])
+
+
+PUBLISHED_MOST = 16
+
+
+def _published_cell(a: Assessment) -> str:
+    from ccgrate._analysis.agreement import differences
+
+    if not a.published:
+        return "-"
+    found = differences(a)
+    return "agrees" if not found else ", ".join(found)
 
 
 def _shown_score(a: Assessment) -> str:

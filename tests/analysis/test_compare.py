@@ -329,7 +329,8 @@ def test_two_files_for_a_year_are_ambiguous(ccgrate, tmp_path):
 
 def test_neither_a_file_nor_a_year(ccgrate):
     assert ccgrate("compare", "last-year", "2017", expect=1).stderr == (
-        'Error: "last-year" is neither a file nor a year; give a data file\'s path or a year such as 2017 or 2017/18\n'
+        'Error: "last-year" is neither a file nor a year; give a data file\'s path, a year such as 2017 or 2017/18, '
+        'or a quarter such as "2025/26 Q1"\n'
     )
 
 

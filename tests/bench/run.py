@@ -2,7 +2,7 @@
 
     python tests/bench/run.py                    # every group but 1,000,000 rows (several minutes)
     python tests/bench/run.py --large            # also 1,000,000 organisations (a few GB of memory)
-    python tests/bench/run.py --only peers       # one group: startup, score, large, sensitivity or peers
+    python tests/bench/run.py --only peers       # one group: startup, score, nof, large, sensitivity or peers
     python tests/bench/run.py --json bench.json  # keep the figures
 
 Every measurement is of whole fresh processes, and every ratio is taken between runs made in turn
@@ -271,7 +271,9 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="also 1,000,000 organisations")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--repeat", type=int, default=7, help="paired runs per measurement for the quick ones")
-    parser.add_argument("--only", choices=["startup", "score", "large", "sensitivity", "peers"], help="run one group")
+    parser.add_argument(
+        "--only", choices=["startup", "score", "nof", "large", "sensitivity", "peers"], help="run one group"
+    )
     parser.add_argument(
         "--sizes", type=int, nargs="+", help="peer sizes (default 209 10000 100000, and 1000000 with --large)"
     )
@@ -317,6 +319,26 @@ def main() -> int:
         )
         report.ratio("sensitivity, 10,000 draws, weights and cuts", varied, "plain score run", plain, 1.5)
         report.ratio("sensitivity, 10,000 draws, weights, cuts and values", valued, "plain score run", plain, 5.0)
+    if wanted("nof"):
+        # NHS England's published file, 61 trusts x 2 quarters: scoring, the league tables and every
+        # trust's distance to the next segment (the issue asks for that under a second), each beside
+        # the single-organisation run that stands for start-up and reading.
+        nof = "examples/nof-2025-26-mhc-q1-q2.csv"
+        single, scored, league, distance = interleaved(
+            [
+                [*CCGRATE, "score", "examples/bromley.csv", "-q"],
+                [*CCGRATE, "score", nof, "-f", "csv", "-o", os.devnull, "-q"],
+                [*CCGRATE, "league", nof, "-f", "csv", "-o", os.devnull, "-q"],
+                [*CCGRATE, "whatif", nof, "--period", "2025/26 Q2", "-f", "csv", "-o", os.devnull, "-q"],
+            ],
+            args.repeat,
+        )
+        report.ratio(
+            "NOF 2025/26 Q1-Q2 (122 assessments), score -f csv", scored, "single-organisation run", single, 1.5
+        )
+        report.ratio("NOF 2025/26 Q1-Q2, league -f csv", league, "single-organisation run", single, 1.5)
+        report.ratio("NOF 2025/26 Q2, whatif for all 61 trusts", distance, "single-organisation run", single, 1.5)
+        report.value("NOF whatif for all 61 trusts, median", statistics.median(s for s, _ in distance), " s", 1.0)
     if wanted("large"):
         with tempfile.TemporaryDirectory() as directory:
             sizes = [100_000] + ([1_000_000] if args.large else [])

@@ -389,7 +389,10 @@ def test_a_misspelt_name_is_suggested(ccgrate):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["score", "x.csv", "--colour"], "No such option '--colour'. (Did you mean one of: '--column', '--org'?)"),
+        (
+            ["score", "x.csv", "--colour"],
+            "No such option '--colour'. (Did you mean one of: '--column', '--cut', '--org'?)",
+        ),
         (
             ["score", "x.csv", "-f", "xml"],
             "Invalid value for '-f' / '--format': 'xml' is not one of 'table', 'json', 'ndjson', 'csv', 'markdown'.",
@@ -424,7 +427,7 @@ def test_exit_3_no_framework_for_the_period(ccgrate, tmp_path):
     data.write_text("org_code,period,126a\n07Q,2021/22,70\n")
     assert ccgrate("score", data, expect=3).stderr == (
         f"Error: {data}: no built-in framework for period 2021/22; built-in periods are 2016/17 (iaf-2016-17), "
-        "2017/18 (iaf-2017-18), 2018/19 (iaf-2018-19), 2019/20 (nhsof-2019-20); pass --framework ID|PATH to choose one\n"
+        "2017/18 (iaf-2017-18), 2018/19 (iaf-2018-19), 2019/20 (nhsof-2019-20), 2025/26 (nof-2025-26-mhc-published); pass --framework ID|PATH to choose one\n"
     )
 
 
@@ -491,8 +494,14 @@ def test_frameworks(ccgrate):
         ("iaf-2017-18", "2017/18", 51),
         ("iaf-2018-19", "2018/19", 50),
         ("nhsof-2019-20", "2019/20", 43),
+        ("nof-2025-26-mhc", "2025/26", 14),
+        ("nof-2025-26-mhc-published", "2025/26", 14),
     ]
-    assert ccgrate("frameworks", "-f", "csv").stdout.splitlines()[0] == "id,name,period,indicators,sha256"
+    assert [f["id"] for f in listed if f["quarterly"]] == ["nof-2025-26-mhc", "nof-2025-26-mhc-published"]
+    assert [f["id"] for f in listed if not f["chosen_by_period"]] == ["nof-2025-26-mhc"]
+    assert ccgrate("frameworks", "-f", "csv").stdout.splitlines()[0] == (
+        "id,name,period,indicators,sha256,quarterly,chosen_by_period"
+    )
 
 
 def test_framework_show(ccgrate):

@@ -51,5 +51,7 @@ def test_version_without_click():
 
 def test_everything_else_goes_to_the_full_command_line():
     result = run_entry("frameworks", "-f", "csv")
-    assert result.returncode == 0 and result.stdout.startswith("id,name,period,indicators,sha256\n")
+    assert result.returncode == 0 and result.stdout.startswith(
+        "id,name,period,indicators,sha256,quarterly,chosen_by_period\n"
+    )
     assert run_entry("--versio").returncode == 2

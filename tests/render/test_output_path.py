@@ -110,7 +110,53 @@ def report_output():
     return ReportOutput(build_report(score_sources(source(BROMLEY)), whatif=False, version="test", caveat=None))
 
 
+NOF = EXAMPLES / "nof-2025-26-mhc-q1-q2.csv"
+
+
+def league_output():
+    from ccgrate._analysis.league import league_tables
+    from ccgrate._render.league import LeagueOutput
+    from ccgrate._scoring.run import score_sources
+
+    return LeagueOutput(league_tables(score_sources(source(NOF))))
+
+
+def distance_output():
+    from ccgrate._analysis.distance import distances
+    from ccgrate._render.distance import DistanceOutput
+    from ccgrate._scoring.engine import assess_population
+
+    chosen = population(NOF, "2025/26 Q1")
+    result = assess_population(chosen.framework, chosen)
+    return DistanceOutput(distances(result, None, list(range(len(chosen)))), chosen.framework, detail=False)
+
+
+def spread_output():
+    from ccgrate._analysis.spread import metric_spread
+    from ccgrate._render.spread import SpreadOutput
+    from ccgrate._scoring.engine import assess_population
+
+    chosen = population(NOF, "2025/26 Q1")
+    result = assess_population(chosen.framework, chosen)
+    return SpreadOutput(metric_spread(result, 50, 1, [0, 1]), chosen.framework)
+
+
+def published_calibration_output():
+    from ccgrate._analysis.calibrate import calibrate_published
+    from ccgrate._framework.loader import framework_text
+    from ccgrate._render.analysis import PublishedCalibrationOutput
+    from ccgrate._scoring.run import prepare
+
+    populations = prepare(source(NOF)).populations
+    found = calibrate_published(populations, framework_text(populations[0].framework))
+    return PublishedCalibrationOutput(found, "nof.csv", "cuts.toml")
+
+
 SAMPLES = {
+    "LeagueOutput": league_output,
+    "DistanceOutput": distance_output,
+    "SpreadOutput": spread_output,
+    "PublishedCalibrationOutput": published_calibration_output,
     "ScoreOutput": score_output,
     "ComparisonOutput": comparison_output,
     "WhatIfOutput": whatif_output,
@@ -125,6 +171,7 @@ SAMPLES = {
 # Which command writes which result, and the result its -f offers formats for.
 COMMANDS = {
     "score": "ScoreOutput",
+    "league": "LeagueOutput",
     "compare": "ComparisonOutput",
     "whatif": "WhatIfOutput",
     "sensitivity": "SensitivityOutput",
@@ -157,6 +204,10 @@ def test_every_kind_of_result_has_a_sample_here():
 
 MODULES = {
     "ScoreOutput": "score",
+    "LeagueOutput": "league",
+    "DistanceOutput": "distance",
+    "SpreadOutput": "spread",
+    "PublishedCalibrationOutput": "analysis",
     "ComparisonOutput": "comparison",
     "WhatIfOutput": "analysis",
     "SensitivityOutput": "analysis",

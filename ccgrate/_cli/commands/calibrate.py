@@ -41,6 +41,12 @@ if TYPE_CHECKING:
     help="Write the calibrated framework here (TOML; replaced only by a complete, valid file). With - the "
     "framework goes to standard output and the report to standard error.",
 )
+@click.option(
+    "--published",
+    is_flag=True,
+    help="Set the cut points that reproduce the ratings by score published in FILE (NHS England's unadjusted "
+    "segments), for every period of FILE, instead of a target distribution.",
+)
 @click.option("--indicator-cuts", is_flag=True, help="Also set quantile indicators' cut points from the file's values.")
 @click.option("--id", "new_id", metavar="ID", help="The new framework's id (default: the old one with -calibrated).")
 @click.option(
@@ -58,6 +64,7 @@ def calibrate(
     file: str,
     target: str | None,
     framework_output: Path | None,
+    published: bool,
     indicator_cuts: bool,
     new_id: str | None,
     area: str | None,
@@ -82,12 +89,16 @@ def calibrate(
           --target "Outstanding=9.7,Good=48.3,Requires improvement=33.3,Inadequate=8.7"
       ccgrate calibrate examples/national-2016-17.csv --area dementia -o dementia.toml \\
           --target "Outstanding=64,Good=53,Requires improvement=68,Inadequate=24"
+      ccgrate calibrate examples/nof-2025-26-mhc-q1-q2.csv --published -o nof-cuts.toml
     """
     from ccgrate import __version__
     from ccgrate._analysis import calibrate as core
     from ccgrate._framework.loader import framework_text
     from ccgrate._render.analysis import CalibrationOutput
 
+    if published:
+        _calibrate_published(file, framework_output, period, framework_spec, new_id, output_format, reading)
+        return
     with LateProgress() as progress:
         progress.step(f"reading {file}")
         population, source = one_population(file, framework_spec, period, reading, framework_output)
@@ -108,6 +119,59 @@ def calibrate(
     report = CalibrationOutput(result, file, shown, old.id)
     if framework_output is None:
         # The framework is the data on standard output; the report goes to standard error.
+        for line in as_text(report, output_format, report_width()).rstrip("\n").split("\n"):
+            say(line)
+    else:
+        write(report, output_format, None)
+
+
+def _calibrate_published(
+    file: str,
+    framework_output: Path | None,
+    period: str | None,
+    framework_spec: str | None,
+    new_id: str | None,
+    output_format: OutputFormat,
+    reading: Reading,
+) -> None:
+    """calibrate --published: every period of FILE at once."""
+    from ccgrate import __version__
+    from ccgrate._analysis.calibrate import calibrate_published
+    from ccgrate._cli.inputs import guard_output, read_sources
+    from ccgrate._cli.messages import warn
+    from ccgrate._framework.loader import framework_text
+    from ccgrate._render.analysis import PublishedCalibrationOutput
+    from ccgrate._scoring.run import parse_period_option, prepare
+
+    guard_output(framework_output, file, framework_spec)
+    with LateProgress() as progress:
+        progress.step(f"reading {file}")
+        wanted = [parse_period_option(period)] if period else []
+        prepared = prepare(read_sources((file,)), framework=framework_spec, periods=wanted, reading=reading)
+        for message in prepared.notes:
+            notice(message)
+        for message in prepared.warnings:
+            warn(message)
+        frameworks = {p.framework.id for p in prepared.populations}
+        if len(frameworks) > 1:
+            from ccgrate._base.errors import DataError
+
+            raise DataError(
+                f"its periods are scored with different frameworks ({', '.join(sorted(frameworks))})",
+                where=file,
+                hint="choose one with --framework or --period",
+            )
+        name = Path(file).name if file != "-" else "standard input"
+        note = f" {__version__} against {name} (sha256 {prepared.inputs[0].sha256[:12]})"
+        progress.step("calibrating")
+        old = prepared.populations[0].framework if prepared.populations else None
+        result = calibrate_published(
+            prepared.populations, framework_text(old) if old is not None else "", new_id=new_id, note=note
+        )
+    write_text(result.text, framework_output)
+    shown = "standard output" if framework_output is None else shown_path(framework_output)
+    report = PublishedCalibrationOutput(result, file, shown)
+    if framework_output is None:
         for line in as_text(report, output_format, report_width()).rstrip("\n").split("\n"):
             say(line)
     else:

@@ -103,7 +103,7 @@ def compare(
     output: Path | None,
     reading: Reading,
 ) -> None:
-    """Compare two years: ratings, scores, domains, areas and every indicator, for one CCG or all.
+    """Compare two years (or quarters): ratings, scores, domains, areas and every indicator, for one organisation or all.
 
     A and B are data files or years. A year (2017, 2017/18 or 2017-18 all mean 2017/18) picks a
     period inside --data FILE, or finds the one data file whose name carries the year
@@ -118,6 +118,7 @@ def compare(
       ccgrate compare 2016 2017 --data examples/bromley.csv --indicator 126a --indicator 129a
       ccgrate compare 2017 2018 --data-dir examples --map examples/national-mergers.csv -f csv
       ccgrate compare 2018 2019 --data-dir examples --org SYN011 --fail-if-worse
+      ccgrate compare "2025/26 Q1" "2025/26 Q2" --data examples/nof-2025-26-mhc-q1-q2.csv
     """
     from ccgrate._analysis.compare import SideInput, compare_sides
 
@@ -166,18 +167,23 @@ def compare(
 
 def _locate(spec: str, data_file: str | None, data_dir: Path | None) -> tuple[str, str | None]:
     """A compare argument as (path, period): a data file, or a year found in --data or by `year_file`."""
-    from ccgrate._read.cells import normalise_period
+    from ccgrate._read.cells import period_text
 
     if spec == "-" or Path(spec).is_file():
         return spec, None
-    period = normalise_period(spec)
+    period = period_text(spec)
     if period is None:
         raise DataError(
             f'"{printable(spec)}" is neither a file nor a year',
-            hint="give a data file's path or a year such as 2017 or 2017/18",
+            hint='give a data file\'s path, a year such as 2017 or 2017/18, or a quarter such as "2025/26 Q1"',
         )
     if data_file is not None:
         return data_file, period
+    if " " in period:
+        raise DataError(
+            f'"{printable(spec)}" is a quarter: quarters are found in a data file',
+            hint=f'give the file with --data, e.g. ccgrate compare "{period}" ... --data FILE',
+        )
     found = year_file(spec, data_dir)
     assert found is not None, "a year finds its file or says why not"
     return found, period

@@ -18,6 +18,7 @@ from ccgrate._cli.options import (
     FRAMEWORK,
     INPUT,
     RATINGS,
+    cut_option,
     format_option,
     output_option,
     rating_choice,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     metavar="RATING",
     help=f"Exit with code {ExitCode.BELOW_THRESHOLD.value} if any organisation is rated below RATING or not rated.",
 )
+@cut_option
 @format_option()
 @output_option
 @reading_options
@@ -71,6 +73,7 @@ def score(
     explain: bool,
     summary: bool,
     fail_below: str | None,
+    cuts: dict[str, float],
     output_format: OutputFormat,
     output: Path | None,
     reading: Reading,
@@ -95,6 +98,7 @@ def score(
       ccgrate score 'examples/national-*.csv' --summary -f csv -o ratings.csv
       ccgrate score mydata.csv --framework my-framework.toml --fail-below Good
     """
+    from ccgrate._analysis.agreement import run_agreement
     from ccgrate._analysis.distribution import national_checks
     from ccgrate._render.output import write
     from ccgrate._render.score import ScoreOutput
@@ -106,7 +110,13 @@ def score(
     sources = read_sources(names)
     with LateProgress() as progress:
         run = score_sources(
-            sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading, progress=progress.step
+            sources,
+            framework=framework_spec,
+            periods=periods,
+            orgs=orgs,
+            reading=reading,
+            cuts=cuts,
+            progress=progress.step,
         )
         # Checked once the frameworks are known (their scales may use other words), and before any output.
         threshold = rating_choice(fail_below, "--fail-below", run.scales() or [list(RATINGS)])
@@ -119,6 +129,8 @@ def score(
     info(f"scored {len(run)} assessments in {time.perf_counter() - started:.2f}s")
     for message in run.notes:
         notice(message)
+    for agreed in run_agreement(run):
+        notice(agreed.line())
     for message in [*run.warnings, *run.grouped_warnings()]:
         warn(message)
     try:

@@ -107,6 +107,11 @@ def sensitivity(
       ccgrate sensitivity examples/national-2018-19.csv --org SYN019 --draws 50000 -f json
       ccgrate sensitivity examples/national-2017-18.csv --vary weights --vary cuts -f csv
       ccgrate sensitivity examples/national-2016-17.csv --areas --org SYN001
+      ccgrate sensitivity examples/nof-2025-26-mhc-q1-q2.csv --period "2025/26 Q2" --draws 2000
+
+    On a framework rated on a mean of metric scores (NOF 2025/26), each draw resamples every
+    organisation's metric scores with replacement instead, and the answer is the 5-95% range of
+    its average score and of its rank in its peer group, and the share of draws in each rating.
     """
     from ccgrate._analysis import sensitivity as core
 
@@ -116,11 +121,28 @@ def sensitivity(
         cuts=cut_sd if "cuts" in chosen else 0.0,
         values="values" in chosen,
     )
+    from ccgrate._analysis.distance import continuous
+
     with LateProgress() as progress:
         progress.step(f"reading {file}")
         population, _ = one_population(file, framework_spec, period, reading, output)
         selected = [org_index(population, code, file) for code in org_codes] or list(range(len(population)))
         progress.step(f"{draws:,} draws")
+        if continuous(population.framework):
+            from ccgrate._analysis.spread import metric_spread
+            from ccgrate._cli.messages import notice
+            from ccgrate._render.spread import SpreadOutput
+            from ccgrate._scoring.engine import assess_population
+
+            if vary or areas:
+                notice(
+                    f"{population.framework.id} is rated on a mean of metric scores: its metrics are resampled "
+                    "(--vary and --areas apply to frameworks of weighted bands)"
+                )
+            base = assess_population(population.framework, population)
+            spread = metric_spread(base, draws, seed, selected)
+            write(SpreadOutput(spread, population.framework), output_format, output)
+            return
         result = core.sensitivity(population, draws, seed, perturbation, progress=progress.advance, areas=areas)
     from ccgrate._render.analysis import SensitivityOutput
 

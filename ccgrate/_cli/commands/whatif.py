@@ -11,6 +11,7 @@ from ccgrate._cli.inputs import one_population, org_index, population_options
 from ccgrate._cli.messages import verbosity_options
 from ccgrate._cli.options import (
     INPUT,
+    cut_option,
     format_option,
     output_option,
     rating_choice,
@@ -21,14 +22,23 @@ from ccgrate._render.output import OutputFormat, write
 
 if TYPE_CHECKING:
     from ccgrate._read.dataset import Reading
+    from ccgrate._scoring.bind import Population
 
 
 @click.command()
 @click.argument("file", metavar="FILE", type=INPUT)
 @click.option(
-    "--org", "org_code", required=True, metavar="CODE|NAME", help="The organisation, by code or (part of) its name."
+    "--org",
+    "org_code",
+    metavar="CODE|NAME",
+    help="The organisation, by code or (part of) its name. Without it, on a framework rated on a mean of "
+    "metric scores (NOF 2025/26), every organisation.",
 )
-@click.option("--target", metavar="RATING", help="The rating to reach (e.g. Good).")
+@click.option(
+    "--target",
+    metavar="RATING",
+    help="The rating to reach (e.g. Good). On a mean of metric scores, the default is the next better rating.",
+)
 @click.option(
     "--set",
     "settings",
@@ -37,17 +47,19 @@ if TYPE_CHECKING:
     help="Rescore with this indicator value or judgement level instead of searching (repeatable).",
 )
 @population_options
+@cut_option
 @format_option()
 @output_option
 @reading_options
 @verbosity_options
 def whatif(
     file: str,
-    org_code: str,
+    org_code: str | None,
     target: str | None,
     settings: tuple[str, ...],
     period: str | None,
     framework_spec: str | None,
+    cuts: dict[str, float],
     output_format: OutputFormat,
     output: Path | None,
     reading: Reading,
@@ -64,14 +76,27 @@ def whatif(
       ccgrate whatif examples/national-2017-18.csv --org SYN083 --target Good
       ccgrate whatif examples/bromley.csv --period 2017/18 --org 07Q --target Outstanding -f json
       ccgrate whatif examples/bromley.csv --period 2017/18 --org 07Q --set 122a=55 --set 123a=51
+      ccgrate whatif examples/nof-2025-26-mhc-q1-q2.csv --period "2025/26 Q2"
+      ccgrate whatif examples/nof-2025-26-mhc-q1-q2.csv --period "2025/26 Q2" --org RP1 --target "Segment 1"
+
+    On a framework rated on the mean of metric scores (NOF 2025/26), the answer is the average
+    score the target needs, how much better that is, the fewest metrics whose scores can make it up
+    and any rule (a financial override) that would keep the rating down regardless; without --org,
+    for every organisation.
     """
-    if (target is None) == (not settings):
+    if (target is not None and settings) or (org_code is not None and target is None and not settings):
         raise click.UsageError("give either --target RATING or one or more --set ID=VALUE")
     from ccgrate._analysis import whatif as core
+    from ccgrate._analysis.distance import continuous
 
     with LateProgress() as progress:
         progress.step(f"reading {file}")
         population, _ = one_population(file, framework_spec, period, reading, output)
+        if continuous(population.framework) and not settings:
+            _distances(population, org_code, target, cuts, output_format, output)
+            return
+        if org_code is None:
+            raise click.UsageError("give --org CODE|NAME: the organisation whose rating to change")
         target = rating_choice(target, "--target", [list(population.framework.scale.ratings)])
         index = org_index(population, org_code, file)
         if settings:
@@ -84,3 +109,30 @@ def whatif(
     from ccgrate._render.analysis import WhatIfOutput
 
     write(WhatIfOutput(answer, bool(settings), population.framework), output_format, output)
+
+
+def _distances(
+    population: Population,
+    org_code: str | None,
+    target: str | None,
+    cuts: dict[str, float],
+    output_format: OutputFormat,
+    output: Path | None,
+) -> None:
+    from ccgrate._analysis.distance import distances
+    from ccgrate._cli.messages import notice
+    from ccgrate._render.distance import DistanceOutput
+    from ccgrate._scoring.engine import assess_population
+    from ccgrate._scoring.run import cuts_note
+
+    fw = population.framework
+    target = rating_choice(target, "--target", [list(fw.scale.ratings)])
+    result = assess_population(fw, population, cuts or None)
+    note = cuts_note(result)
+    if note is not None:
+        notice(note)
+    indices = [org_index(population, org_code, population.source)] if org_code else list(range(len(population)))
+    found = distances(result, target, indices)
+    if org_code is None:
+        found.sort(key=lambda d: (d.score is None, d.provisional_rating or "", d.score or 0.0))
+    write(DistanceOutput(found, fw, detail=org_code is not None), output_format, output)

@@ -1,0 +1,95 @@
+"""ccgrate league: organisations ranked within peer group and period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ccgrate._base.streams import expand_inputs
+from ccgrate._cli.inputs import guard_output, read_sources
+from ccgrate._cli.messages import notice, verbosity_options, warn
+from ccgrate._cli.options import FRAMEWORK, INPUT, cut_option, format_option, output_option, reading_options
+from ccgrate._cli.progress import LateProgress
+from ccgrate._render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from ccgrate._read.dataset import Reading
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=INPUT)
+@click.option(
+    "--framework",
+    "framework_spec",
+    metavar="ID|PATH",
+    type=FRAMEWORK,
+    help="Rank with this framework instead of the one for the data's period.",
+)
+@click.option(
+    "--period", "periods", multiple=True, metavar="PERIOD", help="Only this period, e.g. 2025/26 Q2 (repeatable)."
+)
+@click.option(
+    "--peer-group",
+    "peer_groups",
+    multiple=True,
+    metavar="NAME",
+    help="Only this peer group (NHS England's trust type; repeatable). Ranks are always within the whole group.",
+)
+@cut_option
+@format_option()
+@output_option
+@reading_options
+@verbosity_options
+def league(
+    files: tuple[str, ...],
+    framework_spec: str | None,
+    periods: tuple[str, ...],
+    peer_groups: tuple[str, ...],
+    cuts: dict[str, float],
+    output_format: OutputFormat,
+    output: Path | None,
+    reading: Reading,
+) -> None:
+    """League tables of FILE: each organisation's rank within its peer group and period, by rating
+    and then score as shown (2 dp), ties sharing the best rank, as NHS England ranks trusts under
+    the NHS Oversight Framework 2025/26. Where the data holds NHS England's own ranks, a differing
+    one is shown beside ccgrate's.
+
+    \b
+    Examples:
+      ccgrate league examples/nof-2025-26-mhc-q1-q2.csv
+      ccgrate league examples/nof-2025-26-mhc-q1-q2.csv --period "2025/26 Q2" -f csv
+    """
+    from ccgrate._analysis.agreement import run_agreement
+    from ccgrate._analysis.league import NoLeague, league_tables
+    from ccgrate._base.errors import UsageProblem
+    from ccgrate._render.league import LeagueOutput
+    from ccgrate._render.output import write
+    from ccgrate._scoring.run import score_sources
+
+    names = expand_inputs(files)
+    guard_output(output, *names, framework_spec)
+    sources = read_sources(names)
+    with LateProgress() as progress:
+        run = score_sources(
+            sources, framework=framework_spec, periods=periods, reading=reading, cuts=cuts, progress=progress.step
+        )
+    try:
+        tables = league_tables(run, frozenset(" ".join(g.split()).casefold() for g in peer_groups))
+    except NoLeague as error:
+        raise UsageProblem(str(error), hint="use a framework that ranks, such as nof-2025-26-mhc-published") from None
+    if not tables:
+        known = sorted({g for result in run.results for g in (result.population.peer_groups or [])})
+        raise UsageProblem(
+            f"no organisation is in peer group {', '.join(peer_groups)}",
+            hint=f"the data's peer groups are {', '.join(known) or 'none'}",
+        )
+    for message in run.notes:
+        notice(message)
+    for agreed in run_agreement(run):
+        notice(agreed.line())
+    for message in [*run.warnings, *run.grouped_warnings()]:
+        warn(message)
+    write(LeagueOutput(tables), output_format, output)
