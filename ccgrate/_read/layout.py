@@ -370,9 +370,10 @@ def identity_columns(
     if first_bad_period < count:
         assert period_texts is not None and period_at is not None
         raise DataError(
-            f'period "{clip(period_texts[first_bad_period].strip())}" is not a year',
+            f'period "{clip(period_texts[first_bad_period].strip())}" is not a year or a quarter',
             where=location(source, lines[first_bad_period], period_at + 1),
-            hint="write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for the year starting April 2017)",
+            hint="write periods as 2017/18 (or 2017-18, or 2017 for the year starting April 2017), quarters as "
+            "2025/26 Q1 (or Q1 2025/26)",
         )
     if "org_name" in columns:
         org_names = [text.strip() for text in columns["org_name"][1]]

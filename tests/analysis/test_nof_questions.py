@@ -311,3 +311,76 @@ def test_the_unrounded_assessment_keeps_its_own_cuts(run):
     assert result.cuts == [2.05, 2.325, 2.625] and result.cuts_from == "framework"
     again = assess_population(result.framework, result.population, {"Segment 1": 2.0})
     assert again.cuts == [2.0, 2.325, 2.625] and again.cuts_from == "option"
+
+
+# --- bad input in NHS England's layout --------------------------------------------------------------
+
+
+def q1_rows() -> tuple[str, list[list[str]]]:
+    import csv
+    import io
+
+    text = DATA.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    return ",".join(rows[0]), [row for row in rows[1:] if row[0] == "Q1 2025/26"]
+
+
+def written(tmp_path, rows: list[list[str]]):
+    import csv
+    import io
+
+    header, _ = q1_rows()
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path = tmp_path / "nof.csv"
+    path.write_text(header + "\n" + buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def with_value(rows, metric, trust, value):
+    return [[*row[:12], value, *row[13:]] if row[8] == metric and row[4] == trust else row for row in rows]
+
+
+@pytest.mark.parametrize("marker", ["*", "", "[c]", "[x]"])
+def test_a_suppressed_metric_is_left_out_of_the_average_never_scored_4(ccgrate, tmp_path, marker):
+    _, rows = q1_rows()
+    path = written(tmp_path, with_value(rows, "OF1016", "RP1", marker))
+    line = [r for r in ccgrate("score", path, "--org", "RP1", "-f", "csv").stdout.splitlines() if r.startswith("RP1")]
+    # RP1's Q1 scores without OF1016 (1.16): the mean of the other ten is 1.91, not (1.91 x 10 + 4) / 11.
+    assert line[0].split(",")[4] == "1.91"
+
+
+def test_nof_bad_input_is_one_line_with_its_place(ccgrate, tmp_path):
+    _, rows = q1_rows()
+    line_of = next(k for k, row in enumerate(rows, 2) if row[8] == "OF1016" and row[4] == "RP1")
+    cases = [
+        (
+            with_value(rows, "OF1016", "RP1", "5.2"),
+            f"Error: {tmp_path / 'nof.csv'}:{line_of}:13: indicator OF1016: the score 5.2 is outside the scale's range, "
+            "1 to 4; give a score between 1 and 4, or leave it blank\n",
+        ),
+        (
+            rows + [rows[line_of - 2]],
+            f"Error: {tmp_path / 'nof.csv'}:{len(rows) + 2}: a second value of OF1016 for RP1 2025/26 Q1 (the first is "
+            f"on line {line_of}); keep one row per organisation, period and indicator\n",
+        ),
+        (
+            [["Q5 2025/26", *row[1:]] if k == 0 else row for k, row in enumerate(rows)],
+            f'Error: {tmp_path / "nof.csv"}:2:1: period "Q5 2025/26" is not a year or a quarter; write periods as '
+            "2017/18 (or 2017-18, or 2017 for the year starting April 2017), quarters as 2025/26 Q1 (or Q1 2025/26)\n",
+        ),
+        (
+            [[*row[:2], "Acute trust", *row[3:]] if row[4] == rows[0][4] else row for row in rows],
+            f'Error: {tmp_path / "nof.csv"}:2: peer group "Acute trust" of {rows[0][4]} is not one '
+            "nof-2025-26-mhc-published rates (Mental health and community trust); score its organisations with the "
+            "framework for their type, or correct the trust type\n",
+        ),
+    ]
+    for changed, message in cases:
+        path = written(tmp_path, changed)
+        assert ccgrate("score", path, "-f", "csv", expect=1).stderr == message
+    mixed = [[*row[:2], "Acute trust", *row[3:]] if k == 0 else row for k, row in enumerate(rows)]
+    assert ccgrate("score", written(tmp_path, mixed), "-f", "csv", expect=1).stderr.endswith(
+        'nof.csv:44:3: a second peer group for R1A 2025/26 Q1: "Mental health and community trust", where line 2 '
+        'says "Acute trust"; give each organisation one peer group (trust type) in a period\n'
+    )

@@ -190,8 +190,8 @@ def test_sha256_of_the_bytes():
         ("org_code,period,126a\n ,2017/18,1\n", "d.csv:2:1: org_code is blank; every row needs an organisation code"),
         (
             "org_code,period,126a\n07Q,Q3 2017,1\n",
-            'd.csv:2:2: period "Q3 2017" is not a year; write periods as 2017/18 (or 2017-18, 2017/18 Q4, or 2017 for '
-            "the year starting April 2017)",
+            'd.csv:2:2: period "Q3 2017" is not a year or a quarter; write periods as 2017/18 (or 2017-18, or 2017 '
+            "for the year starting April 2017), quarters as 2025/26 Q1 (or Q1 2025/26)",
         ),
         ("org_code,period,indicator,value\n07Q,2017/18,,1\n", "d.csv:2:3: indicator is blank; name the indicator id"),
         (
