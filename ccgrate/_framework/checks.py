@@ -167,7 +167,11 @@ def _check_scores(fw: Framework) -> list[tuple[str, str]]:
     for index, ind in enumerate(fw.indicators):
         for key in ("published", "value_id"):
             other: str | None = getattr(ind, key, None)
-            if other is not None:
+            # A lookup reads no value of its own id, so the data's value there can be the publisher's score.
+            own = (
+                key == "published" and ind.method == "lookup" and other is not None and other.lower() == ind.id.lower()
+            )
+            if other is not None and not own:
                 if other.lower() in taken:
                     problems.append((f"indicators[{index}].{key}", f'"{other}" is already {taken[other.lower()]}'))
                 taken[other.lower()] = f"{key} of indicator {ind.id}"

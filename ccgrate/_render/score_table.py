@@ -19,6 +19,7 @@ from ccgrate._render.console import (
     rating_text,
     short_number,
 )
+from ccgrate._framework.indicators import CONTINUOUS
 from ccgrate._scoring.engine import Assessment
 
 if TYPE_CHECKING:
@@ -266,7 +267,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
             _value(i.value, i.unit, i.compared),
             compact_reference(i.reference) if narrow else i.reference,
             band,
-            "" if i.points is None else f"{i.points:.1f}",
+            "" if i.points is None else f"{i.points:.2f}" if i.method in CONTINUOUS else f"{i.points:.1f}",
         )
 
     domains = Table(title="Domains", title_justify="left")

@@ -226,7 +226,7 @@ def prepare(
                     f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
                 )
             population = bind(fw, dataset, indices, period, keep=only(fw) if only is not None else None)
-            prepared.warnings.extend(population.warnings)
+            prepared.warnings.extend(w for w in population.warnings if w not in prepared.warnings)
             prepared.notes.extend(note for note in population.notes if note not in prepared.notes)
             prepared.populations.append(population)
     return prepared

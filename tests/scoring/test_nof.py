@@ -286,3 +286,16 @@ def test_the_built_ins_carry_each_quarters_cut_points():
     assert fw.cuts_for("2025/26 Q1") == [2.05, 2.325, 2.625]
     assert fw.cuts_for("2025/26 Q2") == [2.065, 2.345, 2.665]
     assert fw.cuts_for("2025/26 Q3") is None
+
+
+def test_the_lookup_is_compared_with_the_published_combined_score(raw_results):
+    for result in raw_results.values():
+        for index in range(len(result)):
+            (finance,) = [i for i in result.assessment(index).indicators if i.id == "OF1080"]
+            assert finance.published is None or finance.points == finance.published
+
+
+def test_a_warning_of_several_quarters_is_said_once():
+    run = score_sources([(str(DATA), DATA.read_bytes())], framework="nof-2025-26-mhc")
+    assert len(run.warnings) == len(set(run.warnings))
+    assert not any("OF1080" in w for w in run.warnings)
