@@ -96,13 +96,19 @@ def screenshots(args: list[str]) -> int:
     return failed
 
 
+def apidocs(args: list[str]) -> int:
+    """The API reference from the docstrings, with pdoc (tools/apidocs.py [DIR], default build/api)."""
+    return run(PYTHON, "tools/apidocs.py", *args)
+
+
 def ci(args: list[str]) -> int:
     """What CI runs, from a fresh virtual environment (.ci/run)."""
     return run("bash", ".ci/run", *args)
 
 
 TASKS: dict[str, Callable[[list[str]], int]] = {
-    task.__name__: task for task in (lint, fix, test, goldens, docs, corpus, examples, sheets, bench, screenshots, ci)
+    task.__name__: task
+    for task in (lint, fix, test, goldens, docs, apidocs, corpus, examples, sheets, bench, screenshots, ci)
 }
 
 

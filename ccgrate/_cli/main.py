@@ -35,8 +35,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 80, "term
 @click.version_option(__version__, prog_name="ccgrate", message="%(prog)s %(version)s")
 @verbosity_options
 def cli() -> None:
-    """Rate NHS clinical commissioning groups under the CCG Improvement and Assessment Framework
-    (2016/17 to 2018/19) and the NHS Oversight Framework 2019/20, and show why.
+    """Rate NHS organisations under NHS England's oversight frameworks, and show why: CCGs under the
+    CCG Improvement and Assessment Framework (2016/17 to 2018/19) and the NHS Oversight Framework
+    2019/20, NHS trusts under the NHS Oversight Framework 2025/26 (segments and league tables).
 
     \b
     Examples:
@@ -44,10 +45,18 @@ def cli() -> None:
       ccgrate score examples/bromley.csv --explain --period 2017/18
       ccgrate score examples/bromley.xlsx
       ccgrate compare 2017 2018
+      ccgrate league examples/nof-2025-26-mhc-q1-q2.csv
       ccgrate frameworks
 
     Shell completion: eval "$(_CCGRATE_COMPLETE=bash_source ccgrate)" (zsh_source, fish_source).
     """
+    import warnings
+
+    from ccgrate._api import CcgrateWarning
+
+    # The commands call the Python API, which issues its warnings through Python's warnings; the
+    # command line says them itself, on standard error, in its own words and order.
+    warnings.filterwarnings("ignore", category=CcgrateWarning)
 
 
 for command in (score, league, compare, report, funnel, whatif, sensitivity, calibrate, frameworks_command, framework):

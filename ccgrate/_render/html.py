@@ -138,14 +138,20 @@ class ReportOutput(Renderer):
 
     formats = (OutputFormat.HTML,)
 
-    def __init__(self, report: Report):
+    def __init__(self, report: Report | None, page: str | None = None):
         self.report = report
-        self._html: str | None = None
+        self._html: str | None = page
+
+    @classmethod
+    def of_page(cls, page: str) -> ReportOutput:
+        """A page made already (by `ccgrate.report`), to be written."""
+        return cls(None, page)
 
     @property
     def html(self) -> str:
         """The page, made once: a national report is megabytes, and its size is worth saying."""
         if self._html is None:
+            assert self.report is not None, "a report output holds a report or its page"
             self._html = render_report(self.report)
         return self._html
 

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ccgrate._base.digits import shown_value
+from ccgrate._framework.indicators import CONTINUOUS
 from ccgrate._render.console import (
     RATING_STYLES,
     WIDE,
@@ -19,7 +20,6 @@ from ccgrate._render.console import (
     rating_text,
     short_number,
 )
-from ccgrate._framework.indicators import CONTINUOUS
 from ccgrate._scoring.engine import Assessment
 
 if TYPE_CHECKING:

@@ -285,11 +285,13 @@ def main() -> int:
         return args.only in (None, group)
 
     if wanted("startup"):
-        python, version, helped = interleaved(
-            [[PYTHON, "-c", "pass"], [*CCGRATE, "--version"], [*CCGRATE, "--help"]], args.repeat
+        python, version, helped, imported = interleaved(
+            [[PYTHON, "-c", "pass"], [*CCGRATE, "--version"], [*CCGRATE, "--help"], [PYTHON, "-c", "import ccgrate"]],
+            args.repeat,
         )
         report.ratio("ccgrate --version", version, "python -c pass", python, 1.5)
         report.ratio("ccgrate --help", helped, "python -c pass", python, 1.5)
+        report.ratio("python -c 'import ccgrate' (the Python API)", imported, "python -c pass", python, 1.1)
     if wanted("score"):
         national = "examples/national-2017-18.csv"
         floor, numeric, single, table, machine = interleaved(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ccgrate._base.streams import shown_path, write_text
-from ccgrate._cli.inputs import one_population, population_options
+from ccgrate._cli.inputs import population_options
 from ccgrate._cli.messages import notice, report_width, say, verbosity_options
 from ccgrate._cli.options import (
     INPUT,
@@ -91,87 +91,43 @@ def calibrate(
           --target "Outstanding=64,Good=53,Requires improvement=68,Inadequate=24"
       ccgrate calibrate examples/nof-2025-26-mhc-q1-q2.csv --published -o nof-cuts.toml
     """
-    from ccgrate import __version__
-    from ccgrate._analysis import calibrate as core
-    from ccgrate._framework.loader import framework_text
-    from ccgrate._render.analysis import CalibrationOutput
-
-    if published:
-        _calibrate_published(file, framework_output, period, framework_spec, new_id, output_format, reading)
-        return
-    with LateProgress() as progress:
-        progress.step(f"reading {file}")
-        population, source = one_population(file, framework_spec, period, reading, framework_output)
-        old = population.framework
-        name = Path(file).name if file != "-" else "standard input"
-        note = f" {__version__} against {name} (sha256 {source.sha256[:12]}, period {population.period})"
-        progress.step("calibrating")
-        result = core.calibrate(
-            population, framework_text(old), target, indicator_cuts=indicator_cuts, new_id=new_id, note=note, area=area
-        )
-    write_text(result.text, framework_output)
-    shown = "standard output" if framework_output is None else shown_path(framework_output)
-    if not result.exact:
-        notice(
-            f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
-            f"differently{'' if area is None else ' in area ' + area} (see the report)"
-        )
-    report = CalibrationOutput(result, file, shown, old.id)
-    if framework_output is None:
-        # The framework is the data on standard output; the report goes to standard error.
-        for line in as_text(report, output_format, report_width()).rstrip("\n").split("\n"):
-            say(line)
-    else:
-        write(report, output_format, None)
-
-
-def _calibrate_published(
-    file: str,
-    framework_output: Path | None,
-    period: str | None,
-    framework_spec: str | None,
-    new_id: str | None,
-    output_format: OutputFormat,
-    reading: Reading,
-) -> None:
-    """calibrate --published: every period of FILE at once."""
-    from ccgrate import __version__
-    from ccgrate._analysis.calibrate import calibrate_published
+    from ccgrate._analysis.calibrate import Calibration as Searched
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import calibrate as calibrate_api
     from ccgrate._cli.inputs import guard_output, read_sources
     from ccgrate._cli.messages import warn
-    from ccgrate._framework.loader import framework_text
-    from ccgrate._render.analysis import PublishedCalibrationOutput
-    from ccgrate._scoring.run import parse_period_option, prepare
 
     guard_output(framework_output, file, framework_spec)
     with LateProgress() as progress:
         progress.step(f"reading {file}")
-        wanted = [parse_period_option(period)] if period else []
-        prepared = prepare(read_sources((file,)), framework=framework_spec, periods=wanted, reading=reading)
-        for message in prepared.notes:
-            notice(message)
-        for message in prepared.warnings:
-            warn(message)
-        frameworks = {p.framework.id for p in prepared.populations}
-        if len(frameworks) > 1:
-            from ccgrate._base.errors import DataError
-
-            raise DataError(
-                f"its periods are scored with different frameworks ({', '.join(sorted(frameworks))})",
-                where=file,
-                hint="choose one with --framework or --period",
-            )
-        name = Path(file).name if file != "-" else "standard input"
-        note = f" {__version__} against {name} (sha256 {prepared.inputs[0].sha256[:12]})"
+        ((name, raw),) = read_sources((file,))
         progress.step("calibrating")
-        old = prepared.populations[0].framework if prepared.populations else None
-        result = calibrate_published(
-            prepared.populations, framework_text(old) if old is not None else "", new_id=new_id, note=note
+        found = calibrate_api(
+            Source(name, raw),
+            target=target,
+            published=published,
+            indicator_cuts=indicator_cuts,
+            new_id=new_id,
+            area=area,
+            period=period,
+            framework=framework_spec,
+            **reading_options(reading),
         )
-    write_text(result.text, framework_output)
+    for message in found.notes:
+        notice(message)
+    for message in found.warnings:
+        warn(message)
+    write_text(found.framework_text, framework_output)
     shown = "standard output" if framework_output is None else shown_path(framework_output)
-    report = PublishedCalibrationOutput(result, file, shown)
+    result = found._result
+    if isinstance(result, Searched) and not result.exact:
+        notice(
+            f"the target was not reached exactly: {result.differences} of {result.rated} organisations rated "
+            f"differently{'' if area is None else ' in area ' + area} (see the report)"
+        )
+    report = found._renderer(shown)
     if framework_output is None:
+        # The framework is the data on standard output; the report goes to standard error.
         for line in as_text(report, output_format, report_width()).rstrip("\n").split("\n"):
             say(line)
     else:

@@ -120,32 +120,29 @@ def compare(
       ccgrate compare 2018 2019 --data-dir examples --org SYN011 --fail-if-worse
       ccgrate compare "2025/26 Q1" "2025/26 Q2" --data examples/nof-2025-26-mhc-q1-q2.csv
     """
-    from ccgrate._analysis.compare import SideInput, compare_sides
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import compare as compare_api
 
     located = [_locate(spec, data_file, data_dir) for spec in (side_a, side_b)]
     guard_output(output, *(path for path, _ in located), map_file, framework_a, framework_b)
-    sides = [(*_read_one(path), period) for path, period in located]
-    mapping = None
-    if map_file is not None:
-        from ccgrate._analysis.mergers import read_mapping
-
-        name, raw = _read_one(map_file)
-        mapping = read_mapping(raw, name, reading.encoding)
+    sides = [(Source(*_read_one(path)), period) for path, period in located]
+    merger = None if map_file is None else Source(*_read_one(map_file))
     with LateProgress() as progress:
         progress.step(f"scoring and comparing {located[0][0]} and {located[1][0]}")
-        comparison = compare_sides(
-            SideInput(*sides[0]),
-            SideInput(*sides[1]),
+        found = compare_api(
+            sides[0][0],
+            sides[1][0],
+            period_a=sides[0][1],
+            period_b=sides[1][1],
             framework_a=framework_a,
             framework_b=framework_b,
-            mapping=mapping,
-            combine=combine,
-            reading=reading,
+            mapping=merger,
+            combine=combine,  # type: ignore[arg-type]  # click's choice gives these words
+            org=orgs,
+            indicator=indicators or None,
+            **reading_options(reading),
         )
-    if orgs:
-        comparison.keep_orgs(orgs)
-    if indicators:
-        comparison.keep_indicators(indicators)
+    comparison = found._comparison
     info(
         f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
         f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}"
@@ -154,9 +151,7 @@ def compare(
         notice(message)
     for message in comparison.warnings:
         warn(message)
-    from ccgrate._render.comparison import ComparisonOutput
-
-    write(ComparisonOutput(comparison, detail=bool(orgs) or len(comparison.orgs) == 1), output_format, output)
+    write(found._renderer(), output_format, output)
     if fail_if_worse:
         fell = comparison.fell()
         if fell:

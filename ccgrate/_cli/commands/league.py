@@ -63,29 +63,25 @@ def league(
       ccgrate league examples/nof-2025-26-mhc-q1-q2.csv --period "2025/26 Q2" -f csv
     """
     from ccgrate._analysis.agreement import run_agreement
-    from ccgrate._analysis.league import NoLeague, league_tables
-    from ccgrate._base.errors import UsageProblem
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import league as league_api
     from ccgrate._render.league import LeagueOutput
     from ccgrate._render.output import write
-    from ccgrate._scoring.run import score_sources
 
     names = expand_inputs(files)
     guard_output(output, *names, framework_spec)
     sources = read_sources(names)
     with LateProgress() as progress:
-        run = score_sources(
-            sources, framework=framework_spec, periods=periods, reading=reading, cuts=cuts, progress=progress.step
+        found = league_api(
+            [Source(name, raw) for name, raw in sources],
+            framework=framework_spec,
+            period=periods,
+            peer_group=peer_groups,
+            cut=cuts,
+            progress=progress.step,
+            **reading_options(reading),
         )
-    try:
-        tables = league_tables(run, frozenset(" ".join(g.split()).casefold() for g in peer_groups))
-    except NoLeague as error:
-        raise UsageProblem(str(error), hint="use a framework that ranks, such as nof-2025-26-mhc-published") from None
-    if not tables:
-        known = sorted({g for result in run.results for g in (result.population.peer_groups or [])})
-        raise UsageProblem(
-            f"no organisation is in peer group {', '.join(peer_groups)}",
-            hint=f"the data's peer groups are {', '.join(known) or 'none'}",
-        )
+    run, tables = found.scores._run, found.tables
     for message in run.notes:
         notice(message)
     for agreed in run_agreement(run):

@@ -88,47 +88,32 @@ def report(
       ccgrate report examples/bromley.csv --org 07Q -o bromley.html
       ccgrate report examples/national-2018-19.csv --previous examples/national-2017-18.csv --draws 1000 -o r.html
     """
-    from ccgrate import __version__
-    from ccgrate._analysis.report import build_report
-    from ccgrate._framework.caveat import caveat
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import report as report_api
     from ccgrate._render.html import ReportOutput
     from ccgrate._render.output import OutputFormat, write
-    from ccgrate._scoring.run import score_sources
 
     if output is None and _terminal():
         raise UsageProblem("the report is an HTML file", hint="give -o report.html (or redirect standard output)")
     names = expand_inputs(files)
     guard_output(output, *names, previous, framework_spec)
     sources = read_sources(names)
+    earlier = None if previous is None else Source(*read_sources([previous])[0])
     with LateProgress() as progress:
-        run = score_sources(
-            sources, framework=framework_spec, periods=periods, orgs=orgs, reading=reading, progress=progress.step
-        )
-        earlier = None
-        if previous is not None:
-            earlier = score_sources(read_sources([previous]), reading=reading, progress=progress.step)
-        sensitivities = []
-        if draws:
-            from ccgrate._analysis.sensitivity import sensitivity
-
-            for result in run.results:
-                progress.step(f"{draws:,} draws, {result.population.period}")
-                sensitivities.append(sensitivity(result.population, draws, seed=1))
-        document = build_report(
-            run,
+        page = report_api(
+            [Source(name, raw) for name, raw in sources],
+            org=orgs,
             previous=earlier,
-            sensitivities=sensitivities,
+            draws=draws,
             whatif=whatif,
-            version=__version__,
-            caveat=caveat(run.frameworks),
-            previous_source=previous,
+            framework=framework_spec,
+            period=periods,
             progress=progress.step,
+            **reading_options(reading),
         )
-        page = ReportOutput(document)
-        size = len(page.html.encode())
-    for message in run.notes:
+    for message in page.notes:
         notice(message)
-    for message in run.warnings:
+    for message in page.warnings:
         warn(message)
-    write(page, OutputFormat.HTML, output)
-    info(f"report: {len(document.sections)} organisation sections, {size / 1024:,.0f} KB")
+    write(ReportOutput.of_page(str(page)), OutputFormat.HTML, output)
+    info(f"report: {page.sections} organisation sections, {len(page.encode()) / 1024:,.0f} KB")

@@ -100,24 +100,25 @@ def score(
     """
     from ccgrate._analysis.agreement import run_agreement
     from ccgrate._analysis.distribution import national_checks
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import score as score_api
     from ccgrate._render.output import write
     from ccgrate._render.score import ScoreOutput
-    from ccgrate._scoring.run import score_sources
 
     started = time.perf_counter()
     names = expand_inputs(files)
     guard_output(output, *names, framework_spec)
     sources = read_sources(names)
     with LateProgress() as progress:
-        run = score_sources(
-            sources,
+        run = score_api(
+            [Source(name, raw) for name, raw in sources],
             framework=framework_spec,
-            periods=periods,
-            orgs=orgs,
-            reading=reading,
-            cuts=cuts,
+            period=periods,
+            org=orgs,
+            cut=cuts,
             progress=progress.step,
-        )
+            **reading_options(reading),
+        )._run
         # Checked once the frameworks are known (their scales may use other words), and before any output.
         threshold = rating_choice(fail_below, "--fail-below", run.scales() or [list(RATINGS)])
         if output_format is not OutputFormat.TABLE:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ccgrate._cli.inputs import one_population, org_index, population_options
+from ccgrate._cli.inputs import population_options
 from ccgrate._cli.messages import verbosity_options
 from ccgrate._cli.options import (
     INPUT,
@@ -113,37 +113,38 @@ def sensitivity(
     organisation's metric scores with replacement instead, and the answer is the 5-95% range of
     its average score and of its rank in its peer group, and the share of draws in each rating.
     """
-    from ccgrate._analysis import sensitivity as core
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import sensitivity as sensitivity_api
+    from ccgrate._cli.inputs import guard_output, read_sources
+    from ccgrate._cli.messages import notice, warn
 
-    chosen = {v.lower() for v in vary} or {"weights", "cuts", "values"}
-    perturbation = core.Perturbation(
-        weights=weight_sd if "weights" in chosen else 0.0,
-        cuts=cut_sd if "cuts" in chosen else 0.0,
-        values="values" in chosen,
-    )
-    from ccgrate._analysis.distance import continuous
-
+    guard_output(output, file, framework_spec)
+    chosen = tuple(dict.fromkeys(v.lower() for v in vary)) or ("weights", "cuts", "values")
     with LateProgress() as progress:
         progress.step(f"reading {file}")
-        population, _ = one_population(file, framework_spec, period, reading, output)
-        selected = [org_index(population, code, file) for code in org_codes] or list(range(len(population)))
+        ((name, raw),) = read_sources((file,))
         progress.step(f"{draws:,} draws")
-        if continuous(population.framework):
-            from ccgrate._analysis.spread import metric_spread
-            from ccgrate._cli.messages import notice
-            from ccgrate._render.spread import SpreadOutput
-            from ccgrate._scoring.engine import assess_population
-
-            if vary or areas:
-                notice(
-                    f"{population.framework.id} is rated on a mean of metric scores: its metrics are resampled "
-                    "(--vary and --areas apply to frameworks of weighted bands)"
-                )
-            base = assess_population(population.framework, population)
-            spread = metric_spread(base, draws, seed, selected)
-            write(SpreadOutput(spread, population.framework), output_format, output)
-            return
-        result = core.sensitivity(population, draws, seed, perturbation, progress=progress.advance, areas=areas)
-    from ccgrate._render.analysis import SensitivityOutput
-
-    write(SensitivityOutput(result, selected), output_format, output)
+        found = sensitivity_api(
+            Source(name, raw),
+            draws=draws,
+            seed=seed,
+            vary=chosen,  # type: ignore[arg-type]  # click's choice gives these words
+            weight_sd=weight_sd,
+            cut_sd=cut_sd,
+            org=org_codes,
+            areas=areas,
+            period=period,
+            framework=framework_spec,
+            progress=progress.advance,
+            **reading_options(reading),
+        )
+    for message in found.notes:
+        notice(message)
+    for message in found.warnings:
+        warn(message)
+    if found.spread is not None and (vary or areas):
+        notice(
+            f"{found.framework.id} is rated on a mean of metric scores: its metrics are resampled "
+            "(--vary and --areas apply to frameworks of weighted bands)"
+        )
+    write(found._renderer(), output_format, output)

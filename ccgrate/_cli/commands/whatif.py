@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ccgrate._cli.inputs import one_population, org_index, population_options
+from ccgrate._cli.inputs import population_options
 from ccgrate._cli.messages import verbosity_options
 from ccgrate._cli.options import (
     INPUT,
     cut_option,
     format_option,
     output_option,
-    rating_choice,
     reading_options,
 )
 from ccgrate._cli.progress import LateProgress
@@ -22,7 +21,6 @@ from ccgrate._render.output import OutputFormat, write
 
 if TYPE_CHECKING:
     from ccgrate._read.dataset import Reading
-    from ccgrate._scoring.bind import Population
 
 
 @click.command()
@@ -86,53 +84,28 @@ def whatif(
     """
     if (target is not None and settings) or (org_code is not None and target is None and not settings):
         raise click.UsageError("give either --target RATING or one or more --set ID=VALUE")
-    from ccgrate._analysis import whatif as core
-    from ccgrate._analysis.distance import continuous
+    from ccgrate._api import Source, reading_options
+    from ccgrate._api import whatif as whatif_api
+    from ccgrate._cli.inputs import guard_output, read_sources
+    from ccgrate._cli.messages import notice, warn
 
+    guard_output(output, file, framework_spec)
     with LateProgress() as progress:
         progress.step(f"reading {file}")
-        population, _ = one_population(file, framework_spec, period, reading, output)
-        if continuous(population.framework) and not settings:
-            _distances(population, org_code, target, cuts, output_format, output)
-            return
-        if org_code is None:
-            raise click.UsageError("give --org CODE|NAME: the organisation whose rating to change")
-        target = rating_choice(target, "--target", [list(population.framework.scale.ratings)])
-        index = org_index(population, org_code, file)
-        if settings:
-            progress.step("rescoring")
-            answer = core.with_settings(population, index, settings)
-        else:
-            assert target is not None, "--target or --set, checked above"
-            progress.step(f"searching for the smallest change that reaches {target}")
-            answer = core.what_if(population, index, target)
-    from ccgrate._render.analysis import WhatIfOutput
-
-    write(WhatIfOutput(answer, bool(settings), population.framework), output_format, output)
-
-
-def _distances(
-    population: Population,
-    org_code: str | None,
-    target: str | None,
-    cuts: dict[str, float],
-    output_format: OutputFormat,
-    output: Path | None,
-) -> None:
-    from ccgrate._analysis.distance import distances
-    from ccgrate._cli.messages import notice
-    from ccgrate._render.distance import DistanceOutput
-    from ccgrate._scoring.engine import assess_population
-    from ccgrate._scoring.run import cuts_note
-
-    fw = population.framework
-    target = rating_choice(target, "--target", [list(fw.scale.ratings)])
-    result = assess_population(fw, population, cuts or None)
-    note = cuts_note(result)
-    if note is not None:
-        notice(note)
-    indices = [org_index(population, org_code, population.source)] if org_code else list(range(len(population)))
-    found = distances(result, target, indices)
-    if org_code is None:
-        found.sort(key=lambda d: (d.score is None, d.provisional_rating or "", d.score or 0.0))
-    write(DistanceOutput(found, fw, detail=org_code is not None), output_format, output)
+        ((name, raw),) = read_sources((file,))
+        progress.step(f"searching for the smallest change that reaches {target}" if target else "rescoring")
+        found = whatif_api(
+            Source(name, raw),
+            org=org_code,
+            target=target,
+            settings=settings,
+            period=period,
+            framework=framework_spec,
+            cut=cuts,
+            **reading_options(reading),
+        )
+    for message in found.notes:
+        notice(message)
+    for message in found.warnings:
+        warn(message)
+    write(found._renderer(), output_format, output)
