@@ -959,11 +959,23 @@ def report(
     earlier = None
     if previous is not None:
         earlier = score(previous, sheet=sheet, encoding=encoding, columns=columns, progress=progress)._run
-    sensitivities = []
+    sensitivities: list[_Sensitivity | None] = []
+    notes = scores.notes
     if draws:
+        from ccgrate._analysis.distance import continuous
         from ccgrate._analysis.sensitivity import sensitivity as band_sensitivity
 
         for result in run.results:
+            if continuous(result.framework):
+                # Weights and cut points drawn on a 0-100 scale mean nothing for a mean of metric
+                # scores; its likely ranges are `sensitivity`'s metric bootstrap.
+                sensitivities.append(None)
+                notes = [
+                    *notes,
+                    f"{result.population.period}: no draws for {result.framework.id}, rated on a "
+                    "mean of metric scores: ccgrate sensitivity gives its likely ranges",
+                ]
+                continue
             if progress is not None:
                 progress(f"{draws:,} draws, {result.population.period}")
             sensitivities.append(band_sensitivity(result.population, draws, seed=1))
@@ -978,7 +990,7 @@ def report(
         progress=progress,
     )
     page = Report(ReportOutput(document).html, len(document.sections))
-    page.notes, page.warnings = scores.notes, list(run.warnings)
+    page.notes, page.warnings = notes, list(run.warnings)
     return page
 
 

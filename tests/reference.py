@@ -65,7 +65,9 @@ def area_position(fw: Any, area: Any, score: Fraction) -> int:
     if area.scale is None:
         return rating_position(fw, score)
     cuts = [dec(area.scale.cuts[r]) for r in area_words(fw, area)[:-1]]
-    return sum(not reaches(score, cut, "higher", area.scale.on_cut) for cut in cuts)
+    # An area's own cuts without their own on_cut take the scale's (the method page says so).
+    on_cut = area.scale.on_cut if area.scale.on_cut is not None else fw.scale.on_cut
+    return sum(not reaches(score, cut, "higher", on_cut) for cut in cuts)
 
 
 class AreaBanding:

@@ -473,7 +473,7 @@ class _Scorer:
             if own_cuts is None or area.scale is None:  # on the framework's scale: its cuts as drawn
                 area_cuts, on_cut = cuts, fw.scale.on_cut
             else:
-                area_cuts, on_cut = own_cuts[None, :].repeat(size, axis=0), area.scale.on_cut
+                area_cuts, on_cut = own_cuts[None, :].repeat(size, axis=0), fw.area_cuts(area)[1]
                 if perturbation.cuts:
                     area_cuts = area_cuts + perturbation.cuts * (area_rng or rng).standard_normal(area_cuts.shape)
                     area_cuts = -np.sort(-area_cuts, axis=1)

@@ -19,7 +19,7 @@ from ccgrate._framework.indicators import (
     LookupIndicator,
     ZScoreIndicator,
 )
-from ccgrate._framework.model import CONDITION_KEYS, Area, Domain, Framework, Rule
+from ccgrate._framework.model import AREA_INHERITED, CONDITION_KEYS, Area, Domain, Framework, Rule
 
 
 def _dupes(ids: list[str]) -> list[int]:
@@ -481,8 +481,8 @@ def _check_area(fw: Framework, area: Area, path: str) -> list[tuple[str, str]]:
         if ind.method == "judgement":
             problems.append((f"{where}.id", f"{own.id} is a judgement indicator: an area bands it as its levels"))
             continue
-        for name in ("name", "domain", "area", "evidence", "source_period"):
-            if getattr(own, name) is not None:
+        for name in AREA_INHERITED:
+            if name in own.model_fields_set:
                 problems.append((f"{where}.{name}", f"{name} is the indicator's own; remove it here"))
         problems.extend(_check_method(fw, fw.area_indicator(area, ind), where))
     return problems

@@ -182,7 +182,10 @@ class AreaScale(Strict):
     cuts: dict[str, Score] = Field(
         description="The lowest area score (0-100) for each of the area's ratings but the last."
     )
-    on_cut: OnCut = Field(default="better", description="An area score exactly on a cut: " + ON_CUT_DESCRIPTION)
+    on_cut: OnCut | None = Field(
+        default=None,
+        description="An area score exactly on a cut: " + ON_CUT_DESCRIPTION + " Default: the framework scale's on_cut.",
+    )
 
 
 # How an area bands one of its indicators when that differs from the headline banding (against an
@@ -222,7 +225,8 @@ AreaIndicator = Annotated[
 ]
 
 
-AREA_INHERITED = ("name", "domain", "area", "evidence", "source_period")  # always the indicator's own
+# Always the indicator's own: an area banding that writes one of these is refused.
+AREA_INHERITED = ("name", "domain", "area", "unit", "evidence", "source_period", "counted", "published")
 
 
 class Area(Strict):
@@ -437,7 +441,8 @@ class Framework(Strict):
             cuts = self.cuts_for()
             assert cuts is not None, "checks require cuts of a framework with areas"
             return cuts, self.scale.on_cut
-        return [area.scale.cuts[r] for r in self.area_ratings(area)[:-1]], area.scale.on_cut
+        on_cut = area.scale.on_cut if area.scale.on_cut is not None else self.scale.on_cut
+        return [area.scale.cuts[r] for r in self.area_ratings(area)[:-1]], on_cut
 
     def has_own_method(self, area: Area) -> bool:
         return area.scale is not None or bool(area.indicators)
@@ -451,7 +456,6 @@ class Framework(Strict):
                 self._area_indicators[key] = ind
             else:
                 inherited = {name: getattr(ind, name) for name in AREA_INHERITED}
-                inherited["unit"] = own.unit or ind.unit
                 inherited["direction"] = own.direction or getattr(ind, "direction", None)
                 inherited["weight"] = own.weight if own.weight is not None else ind.weight
                 self._area_indicators[key] = own.model_copy(update=inherited)

@@ -65,6 +65,13 @@ class IndicatorStats(_Record):
     fixed: bool | None = Field(default=None, description="phi and tau2 came from the framework.")
 
 
+class AreaStats(IndicatorStats):
+    """The population statistics of an area's own banding of one of its indicators (the same names
+    and precision as the headline's)."""
+
+    area: str
+
+
 class IndicatorRecord(_Record):
     id: str
     domain: str
@@ -105,6 +112,16 @@ class AreaBandRecord(_Record):
     band_rank: int | None = Field(ge=0, description="0 is the best band.")
     points: Number
     reference: str | None = Field(description="What the value was compared with.")
+    note: str | None = Field(
+        default=None, description="Why the area could not band it (no value, no counts...); present only then."
+    )
+    y: Number = Field(default=None, description="z-score bandings: the transformed rate.")
+    target: Number = Field(default=None, description="z-score bandings: the target on the transformed scale.")
+    s: Number = Field(default=None, description="z-score bandings: the standard error.")
+    z: Number = None
+    z_adj: Number = Field(default=None, description="The z-score adjusted for over-dispersion.")
+    lower: Number = Field(default=None, description="Standards with significance: the interval's lower end.")
+    upper: Number = Field(default=None, description="Standards with significance: the interval's upper end.")
 
 
 class RuleFired(_Record):
@@ -178,6 +195,9 @@ class ScoreDocument(_Record):
     frameworks: list[FrameworkRecord]
     inputs: list[InputRecord]
     indicator_stats: list[IndicatorStats]
+    area_stats: list[AreaStats] = Field(
+        description="The statistics of the areas' own population-based bandings, one entry per area and indicator."
+    )
     assessments: list[Assessment]
     warnings: list[str]
     caveat: str | None = Field(description="Set when a framework used is a reconstruction: the line that says so.")

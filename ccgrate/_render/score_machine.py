@@ -63,6 +63,8 @@ def assessment_record(a: Assessment, frameworks: dict[str, Framework], inputs: d
                     "band_rank": b.band_rank,
                     "points": b.points,
                     "reference": b.reference or None,
+                    **({"note": b.note} if b.note else {}),
+                    **{key: machine_number(value) for key, value in (b.detail or {}).items()},
                 }
                 for b in ar.bands
             ]
@@ -142,6 +144,7 @@ def json_chunks(run: ScoreRun) -> Iterator[str]:
         "indicator_stats": [
             {key: machine_number(value) for key, value in entry.items()} for entry in run.indicator_stats
         ],
+        "area_stats": [{key: machine_number(value) for key, value in entry.items()} for entry in run.area_stats],
         "assessments": [],
         "warnings": list(run.warnings),
         "caveat": caveat(run.frameworks),
@@ -509,7 +512,16 @@ def render_markdown(run: ScoreRun, explain: bool = False) -> str:
                         ["Area", "Score", "Rating"] + (["Banded for the area"] if own else []),
                         [
                             [ar.name, _score(ar.score), ar.rating]
-                            + (["; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above"] if own else [])
+                            + (
+                                [
+                                    "; ".join(
+                                        f"{b.id} {b.band or '- (' + (b.note or 'not banded') + ')'}" for b in ar.bands
+                                    )
+                                    or "as above"
+                                ]
+                                if own
+                                else []
+                            )
                             for ar in a.areas
                         ],
                     )

@@ -20,7 +20,7 @@ from ccgrate._render.console import (
     rating_text,
     short_number,
 )
-from ccgrate._scoring.engine import Assessment
+from ccgrate._scoring.engine import AreaBand, Assessment
 
 if TYPE_CHECKING:
     from ccgrate._scoring.run import ScoreRun
@@ -195,6 +195,11 @@ def summary_table(run: ScoreRun, width: int = 120) -> Group:
 PUBLISHED_MOST = 16
 
 
+def _area_band(band: AreaBand) -> str:
+    """An area's band of an indicator, or why there is none."""
+    return band.band or (f"- ({band.note})" if band.note else "-")
+
+
 def _published_cell(a: Assessment) -> str:
     from ccgrate._analysis.agreement import differences
 
@@ -306,7 +311,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
                 rating_text(ar.rating),
             ]
             if beside:
-                cells.append("; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands) or "as above")
+                cells.append("; ".join(f"{b.id} {_area_band(b)}" for b in ar.bands) or "as above")
             areas.add_row(*cells)
         parts.append(areas)
         if own and narrow:
@@ -314,7 +319,7 @@ def explain(a: Assessment, width: int = WIDE) -> Group:
                 if ar.bands:
                     parts.append(
                         plain(
-                            f"{ar.name} banded for the area: " + "; ".join(f"{b.id} {b.band or '-'}" for b in ar.bands)
+                            f"{ar.name} banded for the area: " + "; ".join(f"{b.id} {_area_band(b)}" for b in ar.bands)
                         )
                     )
         if own:

@@ -22,7 +22,9 @@ import numpy as np
 from ccgrate._base.decimals import (
     decimal,
     over_common_denominator,
+    rate_on_scale,
     rounded_weighted_means,
+    settle_ties,
     share_below,
 )
 from ccgrate._base.errors import DataError
@@ -95,6 +97,8 @@ class AreaBand:
     band_rank: int | None
     points: float | None
     reference: str
+    note: str | None = None  # why it was not banded for the area, where it was not
+    detail: Mapping[str, float] | None = None  # its statistics (z, adjusted z...), as an indicator's
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,28 @@ def positions_on(scores: np.ndarray, cuts: Sequence[float], on_cut: str, better:
     """The rating each score reaches against one set of cuts (best first); -1 for no score."""
     positions = positions_against(scores[:, None], np.array([list(cuts)]), on_cut, better)[:, 0].astype(np.int64)
     return np.where(np.isnan(scores), -1, positions)
+
+
+def area_column(ind: AnyIndicator, column: IndicatorColumn) -> IndicatorColumn:
+    """An indicator's inputs as an area's own banding of it reads them: where that banding uses the
+    counts and the headline's does not, a blank value with counts is the rate the counts give (as
+    the headline would have it, had it used them)."""
+    if not ind.uses_counts or column.numerators is None or column.denominators is None:
+        return column
+    if column.values.dtype.kind != "f":
+        return column
+    both = ~np.isnan(column.numerators) & ~np.isnan(column.denominators)
+    blank = np.isnan(column.values) & both
+    if not blank.any():
+        return column
+    from_counts = settle_ties(
+        rate_on_scale(column.numerators, column.denominators, ind.rate_scale),
+        column.numerators,
+        column.denominators,
+        ind.rate_scale,
+        ind.references,
+    )
+    return replace(column, values=np.where(blank, from_counts, column.values))
 
 
 def with_cuts(fw: Framework, base: Sequence[float] | None, cuts: Mapping[str, float]) -> list[float]:
@@ -418,7 +444,18 @@ class PopulationResult:
                 if own_bands is None:
                     continue
                 rank = int(own_bands.rank[index])
-                present = ind.id in org.values
+                # A value from the counts alone (the area's banding uses them) is there too.
+                present = ind.id in org.values or rank >= 0 or index in own_bands.notes
+                note = None
+                if rank < 0:
+                    note = own_bands.notes.get(index) or (None if present else "no value")
+                detail = None
+                if own_bands.detail is not None and rank >= 0:
+                    detail = {
+                        key: float(values[index])
+                        for key, values in own_bands.detail.items()
+                        if not np.isnan(values[index])
+                    }
                 own.append(
                     AreaBand(
                         ind.id,
@@ -426,6 +463,8 @@ class PopulationResult:
                         rank if rank >= 0 else None,
                         own_bands.points_at(index),
                         own_bands.reference_for(index) if present else "",
+                        note,
+                        detail or None,
                     )
                 )
             areas.append(
@@ -597,7 +636,7 @@ def assess_population(
                 if ind is indicators[c]:
                     own_bands.append(bands[ind.id])
                 else:
-                    own_bands.append(make_banding(fw, ind).band(columns[ind.id]))
+                    own_bands.append(make_banding(fw, ind).band(area_column(ind, columns[ind.id])))
                     area_bands[(area.id, ind.id)] = own_bands[-1]
             own_integers, own_common = over_common_denominator([fw.exact_points(ind) for ind in own])
             area_scores[:, k], area_used[:, k] = banded_means(

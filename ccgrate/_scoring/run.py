@@ -45,6 +45,8 @@ class ScoreRun:
     # One entry per population-based indicator of each file and period: the statistics its banding
     # used (phi, tau^2, n, trimming, target; or population quantile cuts).
     indicator_stats: list[dict[str, Any]] = field(default_factory=list)
+    # The population statistics of the areas' own bandings, as indicator_stats with the area's id.
+    area_stats: list[dict[str, Any]] = field(default_factory=list)
     # The organisations to show, per result (all of them unless --org chose some).
     selected: list[list[int]] = field(default_factory=list)
     _assessments: list[Assessment] | None = field(default=None, repr=False)
@@ -253,6 +255,18 @@ def assess_prepared(
         note = cuts_note(result)
         if note is not None:
             run.notes.append(note)
+        for (area_id, indicator_id), own in result.area_bands.items():
+            if own.stats is not None:
+                run.area_stats.append(
+                    {
+                        "source": population.source,
+                        "period": population.period,
+                        "framework": fw.id,
+                        "area": area_id,
+                        "indicator": indicator_id,
+                        **own.stats,
+                    }
+                )
         for indicator_id, values in result.stats.items():
             run.indicator_stats.append(
                 {

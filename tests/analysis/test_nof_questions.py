@@ -384,3 +384,12 @@ def test_nof_bad_input_is_one_line_with_its_place(ccgrate, tmp_path):
         'nof.csv:44:3: a second peer group for R1A 2025/26 Q1: "Mental health and community trust", where line 2 '
         'says "Acute trust"; give each organisation one peer group (trust type) in a period\n'
     )
+
+
+def test_report_draws_on_metric_scores_are_left_to_sensitivity(ccgrate, tmp_path):
+    result = ccgrate("report", DATA, "--draws", "50", "-o", tmp_path / "r.html")
+    assert (
+        "ccgrate: 2025/26 Q1: no draws for nof-2025-26-mhc-published, rated on a mean of metric scores: ccgrate "
+        "sensitivity gives its likely ranges"
+    ) in result.stderr
+    assert "Sure" not in (tmp_path / "r.html").read_text(encoding="utf-8")

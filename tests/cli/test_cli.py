@@ -95,6 +95,7 @@ def test_json(ccgrate, monkeypatch):
         "frameworks",
         "inputs",
         "indicator_stats",
+        "area_stats",
         "assessments",
         "warnings",
         "caveat",

@@ -374,3 +374,114 @@ def test_compare_reports_area_ratings_in_the_area_words(ccgrate, tmp_path):
     )
     areas = document["organisations"][0]["areas"] if "organisations" in document else document["areas"]
     assert areas["cancer"] == {"a": "Top performing", "b": "Needs improvement"}  # 100, then (0 + 100) / 2
+
+
+# --- issue 27: each decision about area methods, with its own case ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "line"),
+    [
+        ("unit", 'unit = "%"'),
+        ("name", 'name = "Another name"'),
+        ("domain", 'domain = "health"'),
+        ("counted", "counted = false"),
+        ("published", 'published = "C1X"'),
+        ("evidence", 'evidence = "seen"'),
+    ],
+)
+def test_a_key_that_is_the_indicators_own_is_refused_in_an_area_banding(key, line):
+    text = own_method_text().replace('id = "c1"\nmethod = "bands"', f'id = "c1"\nmethod = "bands"\n{line}')
+    with pytest.raises(FrameworkError) as caught:
+        framework(text)
+    assert f'areas[0].indicators[0].{key} (id "cancer"): {key} is the indicator\'s own; remove it here' in str(
+        caught.value
+    )
+
+
+def test_an_areas_own_cuts_without_on_cut_take_the_scales():
+    text = own_method_text().replace(
+        'cuts = { Outstanding = 75.0, Good = 50.0, "Requires improvement" = 25.0 }\n',
+        'cuts = { Outstanding = 75.0, Good = 50.0, "Requires improvement" = 25.0 }\non_cut = "worse"\n',
+    )
+    import numpy as np
+
+    from ccgrate._scoring.engine import area_positions
+
+    fw = framework(text)
+    assert fw.area_cuts(fw.areas[0]) == ([90.0, 60.0, 30.0], "worse")
+    positions = area_positions(fw, fw.areas[0], np.array([60.0, 60.01]), np.array([2, 2]))
+    assert positions.tolist() == [2, 1]  # on the cut is the worse rating, as the scale says
+    explicit = framework(text.replace('cuts = { "Top performing"', 'on_cut = "better"\ncuts = { "Top performing"'))
+    assert explicit.area_cuts(explicit.areas[0])[1] == "better"
+
+
+ZSCORE_AREA = """[[areas]]
+id = "cancer"
+name = "Cancer"
+
+[[areas.indicators]]
+id = "c1"
+method = "zscore"
+overdispersion = "none"
+target = 85.0
+"""
+
+
+def _counts_file(blank_value: bool, counts: bool = True) -> bytes:
+    rows = ["org_code,period,h1,h2,c1,c1_numerator,c1_denominator,c2,c3,finance,leadership"]
+    for k in range(12):
+        x = 800 + 10 * k
+        value = "" if (k == 0 and blank_value) else f"{x / 10:g}"
+        numerator, denominator = (f"{x}", "1000") if counts or k else ("", "")
+        rows.append(f"O{k:02d},2017/18,10,50,{value},{numerator},{denominator},70,good,green,green")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _area_run(raw: bytes):
+    from ccgrate._scoring.run import score_sources
+
+    fw = framework(replaced('[[areas]]\nid = "cancer"\nname = "Cancer"\n', ZSCORE_AREA))
+    return score_sources([("area.csv", raw)], framework=fw)
+
+
+def test_a_blank_value_with_counts_is_banded_by_an_area_banding_that_reads_the_counts():
+    with_value, without = _area_run(_counts_file(False)), _area_run(_counts_file(True))
+    # The headline (a standard on the value) leaves O00 out; the area's z-score bands it from its counts,
+    # exactly as when the value is written, and counts it in the area's population statistics.
+    first = without.assessments[0]
+    assert [i.band for i in first.indicators if i.id == "c1"] == [None]
+    assert first.areas[0].bands == with_value.assessments[0].areas[0].bands
+    assert without.area_stats == with_value.area_stats and without.area_stats[0]["k"] == 12
+
+
+def test_an_area_band_that_cannot_be_made_says_why_in_every_output():
+    from ccgrate._render.output import OutputFormat
+    from ccgrate._render.score import ScoreOutput
+
+    run = _area_run(_counts_file(False, counts=False))
+    (band,) = run.assessments[0].areas[0].bands
+    assert band.band is None and band.note == "not banded: no numerator and denominator"
+    document = json.loads("".join(ScoreOutput(run).text(OutputFormat.JSON)))
+    assert document["assessments"][0]["area_bands"]["cancer"][0]["note"] == band.note
+    markdown = "".join(ScoreOutput(run, explain=True).text(OutputFormat.MARKDOWN))
+    assert f"c1 - ({band.note})" in markdown
+    (missing,) = _area_run(_counts_file(True, counts=False)).assessments[0].areas[0].bands
+    assert missing.note == "no value"
+
+
+def test_the_areas_statistics_are_in_the_machine_formats_beside_the_headlines():
+    from helpers import check_score_output
+
+    from ccgrate._render.output import OutputFormat
+    from ccgrate._render.score import ScoreOutput
+
+    run = _area_run(_counts_file(False))
+    text = "".join(ScoreOutput(run).text(OutputFormat.JSON))
+    check_score_output(text)
+    document = json.loads(text)
+    (stats,) = document["area_stats"]
+    assert (stats["area"], stats["indicator"], stats["method"]) == ("cancer", "c1", "zscore")
+    assert {"target", "phi", "tau2", "n", "k"} <= set(stats)
+    band = document["assessments"][3]["area_bands"]["cancer"][0]
+    assert {"y", "s", "z", "z_adj"} <= set(band)
