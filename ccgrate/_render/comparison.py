@@ -283,7 +283,14 @@ def print_comparison(console: Console, comparison: Comparison, detail: bool) -> 
     if movers:
         # Names only where they fit: the codes identify, and the machine formats carry the names.
         with_names = console.width >= 100
-        table = Table(title=f"Organisations whose rating changed ({len(movers)})", title_justify="left")
+        lower = comparison.b.framework.scale.better == "lower"
+        table = Table(
+            title=f"Organisations whose rating changed ({len(movers)})",
+            title_justify="left",
+            # On a scale where lower is better (NOF's average score), a fall in score is the better way.
+            caption="Change: in the score, where lower is better" if lower else None,
+            caption_justify="left",
+        )
         table.add_column("Code", no_wrap=True)
         if with_names:
             table.add_column("Name")

@@ -393,3 +393,9 @@ def test_report_draws_on_metric_scores_are_left_to_sensitivity(ccgrate, tmp_path
         "sensitivity gives its likely ranges"
     ) in result.stderr
     assert "Sure" not in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_comparison_of_quarters_says_which_way_the_score_is_better(ccgrate):
+    text = ccgrate("compare", "2025/26 Q1", "2025/26 Q2", "--data", DATA).stdout
+    assert "Change: in the score, where lower is better" in text
+    assert "Change: in the score" not in ccgrate("compare", "2016", "2017", "--data", EXAMPLES / "bromley.csv").stdout
