@@ -38,6 +38,7 @@ from ccgrate._scoring.engine import (
     assess_population,
     positions_against,
 )
+from ccgrate._scoring.gaps import GapCut, gap_cuts
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 
 if TYPE_CHECKING:
@@ -476,19 +477,10 @@ def _roundest(low: float, high: float) -> float:
 
 
 @dataclass
-class PublishedCut:
-    rating: str  # the cut between this rating and the next worse one
-    cut: float
-    worst_in: float | None  # the worst published score among organisations the publisher put in this rating or better
-    best_below: float | None  # the best among those it put below
-    misplaced: int  # organisations on the wrong side of the cut (0 where the gap is clean)
-
-
-@dataclass
 class PeriodCalibration:
     period: str
     organisations: int
-    cuts: list[PublishedCut]
+    cuts: list[GapCut]
     agree: int  # organisations whose rating by score, with these cuts, is the published one
     differ: list[str]  # their codes where it is not
 
@@ -531,15 +523,14 @@ def calibrate_published(
         result = assess_population(fw, population)
         scores = population.published.get("score", np.full(len(population), np.nan))
         scores = np.where(np.isnan(scores), np.round(result.score, 2), scores)
-        known = ~np.isnan(published) & ~np.isnan(scores) & (published >= 1) & (published <= len(ratings))
-        positions = published[known].astype(np.int64) - 1  # 0 best
-        values = scores[known]
-        # Comparing as if higher were better keeps one rule for both directions.
-        signed = values if fw.scale.better == "higher" else -values
-        cuts: list[PublishedCut] = []
-        for k, rating in enumerate(ratings[:-1]):
-            better, worse = signed[positions <= k], signed[positions > k]
-            cuts.append(_published_cut(rating, better, worse, fw.scale.better == "higher"))
+        found_cuts = gap_cuts(ratings, published - 1, scores, fw.scale.better == "higher")
+        if found_cuts is None:
+            raise DataError(
+                f"{population.period}: no organisation has both a published rating by score and a score",
+                where=population.source,
+                hint="check the file holds the publisher's results",
+            )
+        cuts = found_cuts
         period_cuts = {c.rating: c.cut for c in cuts}
         checked = assess_population(fw, population, period_cuts)
         ours = checked.provisional
@@ -585,30 +576,3 @@ def calibrate_published(
     new_text = tomlkit.dumps(document)
     new_fw = parse_framework(new_text.encode("utf-8"), name="the calibrated framework")
     return PublishedCalibration(new_fw.id, new_text, new_fw, found)
-
-
-def _published_cut(rating: str, better: np.ndarray, worse: np.ndarray, higher: bool) -> PublishedCut:
-    """The cut between organisations published in `rating` or better and those below, on signed scores
-    (higher better): the middle of a clean gap, else the middle of the gap that misplaces fewest."""
-
-    def unsigned(value: float) -> float:
-        return value if higher else -value
-
-    worst_in = float(better.min()) if len(better) else None
-    best_below = float(worse.max()) if len(worse) else None
-    if worst_in is not None and best_below is not None and best_below < worst_in:
-        cut = (worst_in + best_below) / 2
-        misplaced = 0
-    else:
-        every = np.unique(np.concatenate([better, worse]))
-        middles = (every[:-1] + every[1:]) / 2 if len(every) > 1 else every
-        wrong = [int(np.count_nonzero(better < m) + np.count_nonzero(worse > m)) for m in middles.tolist()]
-        best = int(np.argmin(wrong))
-        cut, misplaced = float(middles[best]), wrong[best]
-    return PublishedCut(
-        rating,
-        round(unsigned(cut), 6),
-        None if worst_in is None else unsigned(worst_in),
-        None if best_below is None else unsigned(best_below),
-        misplaced,
-    )

@@ -681,16 +681,19 @@ def assess_population(
     cuts_from = "framework"
     every = bool(cuts) and len(cuts or {}) >= len(fw.scored_ratings) - 1  # with_cuts refuses other names
     if used_cuts is None and not every:
+        used_cuts = published_cuts(fw, population, "provisional_rating", "score", score)
+        cuts_from = "published"
+    if used_cuts is None and not every:
         used_cuts, cuts_from = quartile_cuts(fw, np.where(short, np.nan, score)), "quartiles"
     if cuts:
         merged = with_cuts(fw, used_cuts, cuts)
-        used_cuts, cuts_from = merged, "option" if cuts_from == "framework" else "quartiles and option"
+        used_cuts, cuts_from = merged, "option" if cuts_from == "framework" else f"{cuts_from} and option"
     if used_cuts is None:  # fewer than two scores: nothing to take quartiles of
         provisional = np.full(count, -1, dtype=np.int64)
         used_cuts = []
     else:
         provisional = np.where(short, -1, rating_positions(fw, score, used_cuts))
-    domain_ratings, domain_cuts = _domain_ratings(fw, period, domain_scores)
+    domain_ratings, domain_cuts = _domain_ratings(fw, population, domain_scores)
     in_bands = banded.sum(axis=1)
     # Compared in the ranks' own type: against int64 every rank would be widened first (a million
     # organisations x 56 indicators, 450 MB for a moment).
@@ -751,11 +754,28 @@ def _group_numbers(population: Population) -> np.ndarray | None:
     return np.array([number[group] for group in population.peer_groups], dtype=np.int64)
 
 
+def published_cuts(
+    fw: Framework, population: Population, rating_key: str, score_key: str, scores: np.ndarray
+) -> list[float] | None:
+    """Cut points from the publisher's ratings in the data (the middles of the gaps between its
+    ratings' scores, on its published scores where given), for a period the framework gives none
+    for; None where the data holds none."""
+    from ccgrate._scoring.gaps import gap_cuts
+
+    published = population.published.get(rating_key)
+    if published is None:
+        return None
+    shown = population.published.get(score_key)
+    at = np.round(scores, 2) if shown is None else np.where(np.isnan(shown), np.round(scores, 2), shown)
+    found = gap_cuts(fw.scored_ratings, published - 1, at, fw.scale.better == "higher")
+    return None if found is None else [c.cut for c in found]
+
+
 def _domain_ratings(
-    fw: Framework, period: str, domain_scores: np.ndarray
+    fw: Framework, population: Population, domain_scores: np.ndarray
 ) -> tuple[np.ndarray | None, dict[str, tuple[list[float], str]]]:
-    """Each domain's rating on its own cut points (quartiles of its scores where the period has
-    none), for the domains that have a scale."""
+    """Each domain's rating on its own cut points (from the publisher's domain ratings in the data,
+    else the quartiles of its scores, where the period has none), for the domains with a scale."""
     if not any(d.scale is not None for d in fw.domains):
         return None, {}
     ratings = np.full(domain_scores.shape, -1, dtype=np.int64)
@@ -763,7 +783,13 @@ def _domain_ratings(
     for k, domain in enumerate(fw.domains):
         if domain.scale is None:
             continue
-        cuts, source = fw.domain_cuts_for(domain, period), "framework"
+        cuts, source = fw.domain_cuts_for(domain, population.period), "framework"
+        if cuts is None:
+            key = f"domain_rating:{domain.id}"
+            cuts, source = (
+                published_cuts(fw, population, key, f"domain_score:{domain.id}", domain_scores[:, k]),
+                "published",
+            )
         if cuts is None:
             cuts, source = quartile_cuts(fw, domain_scores[:, k]), "quartiles"
         if cuts is None:

@@ -302,6 +302,19 @@ def cuts_note(result: PopulationResult) -> str | None:
     where = f"{population.source}: {population.period}"
     if result.cuts_from == "option":
         return f"{where}: cut points set for this run: {shown}"
+    if result.cuts_from.startswith("published"):
+        text = (
+            f"{where}: {fw.id} has no cut points for {population.period}; taken from the ratings by score "
+            f"published in the data, each in the middle of its gap ({shown}"
+            + (", some set for this run" if result.cuts_from != "published" else "")
+            + "), so the ratings by score agree with the published ones by construction"
+        )
+        if fw.framework.quarterly:
+            text += (
+                ". NHS England sets each quarter's cut points over every trust type nationally: an average "
+                "inside a gap may fall on the other side of its cut"
+            )
+        return text
     text = (
         f"{where}: {fw.id} has no cut points for {population.period}; rated on the quartiles of the "
         f"{int((~np.isnan(result.score)).sum())} scores in this run ({shown}"

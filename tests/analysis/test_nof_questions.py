@@ -105,9 +105,34 @@ def test_a_cut_that_cannot_work_is_refused(cuts, message):
     assert caught.value.message.startswith(message)
 
 
-def test_a_quarter_without_cut_points_is_rated_on_quartiles_and_says_why(ccgrate, tmp_path, q3_bytes):
+RESULTS = ("OF4", "OF5000", "OF5002", "OF5003", "OF5005")
+
+
+def test_a_quarter_without_cut_points_takes_them_from_the_published_segments(ccgrate, tmp_path, q3_bytes):
     path = tmp_path / "q3.csv"
     path.write_bytes(q3_bytes)
+    result = ccgrate("score", path, "-f", "csv")
+    assert (
+        f"ccgrate: {path}: 2025/26 Q3: nof-2025-26-mhc-published has no cut points for 2025/26 Q3; taken from the "
+        "ratings by score published in the data, each in the middle of its gap (Segment 1 2.065, Segment 2 2.345, "
+        "Segment 3 2.665), so the ratings by score agree with the published ones by construction"
+    ) in result.stderr
+    assert (
+        "segments agree for 61 of 61 organisations (unadjusted 61, adjusted 61); average score for 56 of 61, all "
+        "within 0.01; rank for 57 of 61; domain scores (within 0.01) for 61 of 61; domain segments for 61 of 61"
+    ) in result.stderr
+
+
+def test_a_quarter_without_cut_points_or_results_is_rated_on_quartiles_and_says_why(ccgrate, tmp_path, q3_bytes):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(q3_bytes.decode())))
+    kept = [rows[0]] + [row for row in rows[1:] if not row[8].startswith(RESULTS)]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(kept)
+    path = tmp_path / "q3.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
     result = ccgrate("score", path, "-f", "csv")
     assert (
         f"ccgrate: {path}: 2025/26 Q3: nof-2025-26-mhc-published has no cut points for 2025/26 Q3; rated on the "
