@@ -49,8 +49,10 @@ class IndicatorStats(_Record):
     period: str
     framework: str
     indicator: str
-    method: Literal["quantile", "zscore"]
-    n: int | None = Field(default=None, description="Organisations in the estimate (after trimming).")
+    method: Literal["quantile", "zscore", "rank"]
+    n: int | None = Field(
+        default=None, description="Organisations in the estimate (after trimming); for rank, those ranked."
+    )
     cuts: list[float] | None = Field(default=None, description="Population quantile cut points.")
     data: str | None = None
     transform: str | None = None
@@ -101,6 +103,10 @@ class IndicatorRecord(_Record):
         default=None, ge=1, description="Rank indicators: the value's rank within the peer group (1 best)."
     )
     measured: Number = Field(default=None, description="Score indicators: the value the score was given for.")
+    score_rank: Number = Field(
+        default=None, description="Rank indicators: the value's rank among those its score ranks it with (R)."
+    )
+    ranked: Number = Field(default=None, description="Rank indicators: how many were ranked (N).")
     published: Number = Field(
         default=None, description="The publisher's own score of the indicator, where the data holds one."
     )

@@ -521,7 +521,9 @@ class RankBanding:
             np.where(present, 0, NONE),
             np.array([self.best, np.nan]),
             references,
-            detail={"rank": np.where(present, ranks, np.nan), "ranked": np.where(present, sizes, np.nan)},
+            # The rank the score was given for, among all that report it (or the peer group): not
+            # the league's rank of the value within the peer group, which an indicator carries as `rank`.
+            detail={"score_rank": np.where(present, ranks, np.nan), "ranked": np.where(present, sizes, np.nan)},
             stats={"method": "rank", "n": int(present.sum())},
             compared=[] if ind.standard is None else [ind.standard],
             scores=scores,

@@ -424,3 +424,19 @@ def test_a_comparison_of_quarters_says_which_way_the_score_is_better(ccgrate):
     text = ccgrate("compare", "2025/26 Q1", "2025/26 Q2", "--data", DATA).stdout
     assert "Change: in the score, where lower is better" in text
     assert "Change: in the score" not in ccgrate("compare", "2016", "2017", "--data", EXAMPLES / "bromley.csv").stdout
+
+
+@pytest.mark.parametrize("framework", ["nof-2025-26-mhc-published", "nof-2025-26-mhc"])
+def test_the_nof_machine_formats_keep_to_their_schema(ccgrate, framework):
+    from helpers import check_score_output
+
+    check_score_output(ccgrate("score", DATA, "--framework", framework, "-f", "json").stdout)
+    check_score_output(ccgrate("score", DATA, "--framework", framework, "-f", "ndjson").stdout, "score-line")
+
+
+def test_a_rank_indicator_says_what_its_score_was_ranked_among(run):
+    raw = score_sources([(str(DATA), DATA.read_bytes())], framework="nof-2025-26-mhc")
+    a = raw.results[0].assessment(raw.results[0].population.codes.index("RP1"))
+    (crisis,) = [i for i in a.indicators if i.id == "OF0016"]
+    assert (crisis.detail or {}).get("score_rank") == 9 and (crisis.detail or {}).get("ranked") == 45
+    assert crisis.rank == 9  # within the peer group: here every trust of the file
