@@ -227,6 +227,7 @@ def prepare(
                 prepared.warnings.append(
                     f"{dataset.source}: {period} data scored with {fw.id}, a framework for {fw.framework.period}"
                 )
+            indices = _of_rated_groups(fw, dataset, indices, period, prepared.notes)
             population = bind(fw, dataset, indices, period, keep=only(fw) if only is not None else None)
             prepared.warnings.extend(w for w in population.warnings if w not in prepared.warnings)
             prepared.notes.extend(note for note in population.notes if note not in prepared.notes)
@@ -291,6 +292,33 @@ def assess_prepared(
         )
     run.frameworks = sorted(frameworks.values(), key=lambda f: (f.framework.period, f.id))
     return run
+
+
+def _of_rated_groups(
+    fw: Framework, dataset: Dataset, indices: Sequence[int], period: str, notes: list[str]
+) -> Sequence[int]:
+    """The organisations of the peer groups a framework rates (NHS England's file of every trust type
+    scored with the framework of one): the others are set aside with a note. Where none is of a
+    group it rates, all are kept, and binding says which group it does not know, with its line."""
+    known = fw.framework.peer_groups
+    if known is None or dataset.peer_groups is None:
+        return indices
+    rated = {group.casefold() for group in known}
+    kept = [i for i in indices if not dataset.peer_groups[i] or dataset.peer_groups[i].casefold() in rated]
+    if not kept or len(kept) == len(indices):
+        return indices
+    others: dict[str, int] = {}
+    for i in indices:
+        group = dataset.peer_groups[i]
+        if group and group.casefold() not in rated:
+            others[group] = others.get(group, 0) + 1
+    counted = ", ".join(f"{group} {count}" for group, count in sorted(others.items()))
+    aside = len(indices) - len(kept)
+    notes.append(
+        f"{dataset.source}: {period}: set aside {aside} organisation{'s' if aside != 1 else ''} of peer groups "
+        f"{fw.id} does not rate ({counted}); score them with the framework for their type"
+    )
+    return kept
 
 
 def cuts_note(result: PopulationResult) -> str | None:

@@ -6,6 +6,7 @@ the report, and a comparison between quarters."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -394,16 +395,26 @@ def test_nof_bad_input_is_one_line_with_its_place(ccgrate, tmp_path):
             f'Error: {tmp_path / "nof.csv"}:2:1: period "Q5 2025/26" is not a year or a quarter; write periods as '
             "2017/18 (or 2017-18, or 2017 for the year starting April 2017), quarters as 2025/26 Q1 (or Q1 2025/26)\n",
         ),
-        (
-            [[*row[:2], "Acute trust", *row[3:]] if row[4] == rows[0][4] else row for row in rows],
-            f'Error: {tmp_path / "nof.csv"}:2: peer group "Acute trust" of {rows[0][4]} is not one '
-            "nof-2025-26-mhc-published rates (Mental health and community trust); score its organisations with the "
-            "framework for their type, or correct the trust type\n",
-        ),
     ]
     for changed, message in cases:
         path = written(tmp_path, changed)
         assert ccgrate("score", path, "-f", "csv", expect=1).stderr == message
+    # No trust of a type the framework rates: refused, naming the first organisation and its line.
+    acute = ccgrate("score", written(tmp_path, [[*row[:2], "Acute trust", *row[3:]] for row in rows]), expect=1)
+    assert re.fullmatch(
+        rf'Error: {re.escape(str(tmp_path / "nof.csv"))}:\d+: peer group "Acute trust" of [A-Z0-9]+ is not one '
+        r"nof-2025-26-mhc-published rates \(Mental health and community trust\); score its organisations with the "
+        r"framework for their type, or correct the trust type\n",
+        acute.stderr,
+    )
+    # A file of several trust types, scored with the framework of one: the others are set aside, said.
+    other = [[*row[:2], "Acute trust", *row[3:]] if row[4] == rows[0][4] else row for row in rows]
+    said = ccgrate("score", written(tmp_path, other), "-f", "csv").stderr
+    assert (
+        f"{tmp_path / 'nof.csv'}: 2025/26 Q1: set aside 1 organisation of peer groups nof-2025-26-mhc-published "
+        "does not rate (Acute trust 1); score them with the framework for their type"
+    ) in said
+    assert "segments agree for 60 of 60 organisations" in said
     mixed = [[*row[:2], "Acute trust", *row[3:]] if k == 0 else row for k, row in enumerate(rows)]
     assert ccgrate("score", written(tmp_path, mixed), "-f", "csv", expect=1).stderr.endswith(
         'nof.csv:44:3: a second peer group for R1A 2025/26 Q1: "Mental health and community trust", where line 2 '
