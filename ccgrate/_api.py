@@ -374,7 +374,7 @@ def _wide_record(
 ) -> dict[str, Any]:
     """One assessment under the summary CSV's columns, with numbers as numbers."""
     from ccgrate import __version__
-    from ccgrate._analysis.agreement import differences
+    from ccgrate._analysis.agreement import in_words
 
     fw = frameworks[a.framework]
     found: dict[str, Any] = {
@@ -399,9 +399,7 @@ def _wide_record(
         "published_score": a.published.get("score"),
         "published_rating": a.published.get("rating"),
         "published_rank": a.published.get("rank"),
-        "agreement": None
-        if not a.published
-        else ("agrees" if not differences(a) else "differs: " + "; ".join(differences(a))),
+        "agreement": in_words(a),
     }
     found.update(a.judgements)
     found.update({f"domain:{d.id}": d.score for d in a.domains})

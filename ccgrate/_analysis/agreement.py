@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from ccgrate._base.errors import listed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ccgrate._framework.model import Framework
-    from ccgrate._scoring.engine import Assessment
+    from ccgrate._scoring.engine import Assessment, PopulationResult
     from ccgrate._scoring.run import ScoreRun
 
 NEAR = 0.01 + 1e-9  # one unit of the published rounding, with room for binary fractions
@@ -81,6 +83,15 @@ def differences(a: Assessment) -> list[str]:
     if found.get("domain_ratings") is False:
         said.append("domain ratings")
     return said
+
+
+def in_words(a: Assessment) -> str | None:
+    """An organisation's agreement in a cell: "agrees", or "differs: " and what differs, as
+    published; None where nothing was published for it."""
+    if not a.published:
+        return None
+    found = differences(a)
+    return "agrees" if not found else "differs: " + "; ".join(found)
 
 
 @dataclass
@@ -162,15 +173,19 @@ def _ratings_word(fw: Framework) -> str:
     return "ratings"
 
 
+def population_agreement(result: PopulationResult, selected: Sequence[int] | None = None) -> PeriodAgreement | None:
+    """Agreement over the organisations of one population (`selected`, default all) with the
+    published results the data holds; None without any."""
+    population = result.population
+    if not population.published:
+        return None
+    period = PeriodAgreement(population.source, population.period, result.framework)
+    for index in range(len(population)) if selected is None else selected:
+        period.add(result.assessment(index))
+    return period if period.organisations else None
+
+
 def run_agreement(run: ScoreRun) -> list[PeriodAgreement]:
     """Per source and period, agreement with the published results the data holds (none without)."""
-    found: list[PeriodAgreement] = []
-    for result, selected in zip(run.results, run.selected):
-        if not result.population.published:
-            continue
-        period = PeriodAgreement(result.population.source, result.population.period, result.framework)
-        for index in selected:
-            period.add(result.assessment(index))
-        if period.organisations:
-            found.append(period)
-    return found
+    found = [population_agreement(result, selected) for result, selected in zip(run.results, run.selected)]
+    return [period for period in found if period is not None]

@@ -37,8 +37,9 @@ from ccgrate._scoring.engine import (
     PopulationResult,
     assess_population,
     positions_against,
+    rating_positions,
 )
-from ccgrate._scoring.gaps import GapCut, gap_cuts
+from ccgrate._scoring.gaps import GapCut, published_gap_cuts
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 
 if TYPE_CHECKING:
@@ -508,7 +509,6 @@ def calibrate_published(
     if not populations:
         raise DataError("no period to calibrate", hint="check the file holds organisation data")
     fw = populations[0].framework
-    ratings = fw.scored_ratings
     document = tomlkit.parse(text)
     found: list[PeriodCalibration] = []
     for population in populations:
@@ -520,10 +520,9 @@ def calibrate_published(
                 hint=f"the framework reads it from {fw.published.provisional_rating if fw.published else 'nowhere'}"
                 "; without it, give a target distribution with --target",
             )
+        # The score does not depend on the cut points: one assessment serves to find them and to check them.
         result = assess_population(fw, population)
-        scores = population.published.get("score", np.full(len(population), np.nan))
-        scores = np.where(np.isnan(scores), np.round(result.score, 2), scores)
-        found_cuts = gap_cuts(ratings, published - 1, scores, fw.scale.better == "higher")
+        found_cuts = published_gap_cuts(fw, population, "provisional_rating", "score", result.score)
         if found_cuts is None:
             raise DataError(
                 f"{population.period}: no organisation has both a published rating by score and a score",
@@ -532,8 +531,7 @@ def calibrate_published(
             )
         cuts = found_cuts
         period_cuts = {c.rating: c.cut for c in cuts}
-        checked = assess_population(fw, population, period_cuts)
-        ours = checked.provisional
+        ours = np.where(result.provisional >= 0, rating_positions(fw, result.score, [c.cut for c in cuts]), -1)
         codes = population.codes
         differ = [
             codes[i] for i in np.flatnonzero(~np.isnan(published)).tolist() if int(ours[i]) != int(published[i]) - 1

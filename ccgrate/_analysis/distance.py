@@ -93,13 +93,7 @@ def distances(result: PopulationResult, target: str | None, indices: list[int]) 
         )
     if not result.cuts:
         raise DataError(f"{result.population.period}: no cut points to measure the distance to", hint="give --cut")
-    counted = [k for k, ind in enumerate(fw.indicators) if ind.counted]
-    points = np.column_stack(
-        [
-            np.where(result.bands[fw.indicators[k].id].rank >= 0, result.bands[fw.indicators[k].id].points, np.nan)
-            for k in counted
-        ]
-    )
+    counted, points = result.counted_scores()
     lower = fw.scale.better == "lower"
     best = fw.best_score
     room = np.where(np.isnan(points), 0.0, (points - best) if lower else (best - points))
@@ -170,7 +164,7 @@ def distances(result: PopulationResult, target: str | None, indices: list[int]) 
         if left >= -EPSILON:
             d.reachable = False
         for j, gain in steps:
-            ind = fw.indicators[counted[j]]
+            ind = counted[j]
             before = float(points[i, j])
             after_score = before - gain if lower else before + gain
             # A score is published to 2 dp: round the new one towards better, so the plan surely reaches.

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ccgrate._analysis.agreement import differences
-
 if TYPE_CHECKING:
     from ccgrate._framework.model import Framework
     from ccgrate._scoring.engine import Assessment
@@ -17,8 +15,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class LeagueRow:
-    rank: int | None
     assessment: Assessment
+
+    @property
+    def rank(self) -> int | None:
+        return self.assessment.rank
 
     @property
     def override(self) -> str:
@@ -33,10 +34,6 @@ class LeagueRow:
     def published_rank(self) -> int | None:
         rank = self.assessment.published.get("rank")
         return int(rank) if isinstance(rank, (int, float)) else None
-
-    @property
-    def differs(self) -> list[str]:
-        return differences(self.assessment)
 
 
 @dataclass
@@ -73,7 +70,7 @@ def league_tables(run: ScoreRun, peer_groups: frozenset[str] = frozenset()) -> l
                 continue
             key = (a.source, a.period, a.peer_group)
             table = tables.setdefault(key, LeagueTable(a.source, a.period, a.peer_group, result.framework))
-            table.rows.append(LeagueRow(a.rank, a))
+            table.rows.append(LeagueRow(a))
     for table in tables.values():
         table.rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.assessment.org_code))
     return list(tables.values())

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ccgrate._analysis.agreement import in_words
+
 if TYPE_CHECKING:
     from ccgrate._analysis.sensitivity import Sensitivity
     from ccgrate._scoring.bind import Population
@@ -231,7 +233,7 @@ def _overview(
         if result.league_rank is not None:
             row["league_rank"] = int(result.league_rank[index]) or None
         if population.published:
-            row["agrees"] = _agreement_words(result.assessment(index))
+            row["agrees"] = in_words(result.assessment(index))
         if probabilities is not None:
             row["p_same"] = float(probabilities[index, rating]) if rating >= 0 else None
         rows.append(row)
@@ -259,25 +261,11 @@ def _overview(
     return overview
 
 
-def _agreement_words(a: Assessment) -> str | None:
-    from ccgrate._analysis.agreement import differences
-
-    if not a.published:
-        return None
-    found = differences(a)
-    return "agrees" if not found else "differs: " + "; ".join(found)
-
-
 def _agreement_line(result: PopulationResult) -> str | None:
-    from ccgrate._analysis.agreement import PeriodAgreement
+    from ccgrate._analysis.agreement import population_agreement
 
-    population = result.population
-    if not population.published:
-        return None
-    period = PeriodAgreement(population.source, population.period, result.framework)
-    for index in range(len(population)):
-        period.add(result.assessment(index))
-    return period.line() if period.organisations else None
+    found = population_agreement(result)
+    return None if found is None else found.line()
 
 
 def _anchor(*parts: str) -> str:
@@ -471,7 +459,7 @@ def _section(
         fw.sha256,
         input_sha256,
         scored,
-        _agreement_words(a),
+        in_words(a),
     )
 
 

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ccgrate._scoring.engine import PopulationResult, adjusted_positions, league_ranks, positions_on
+from ccgrate._scoring.engine import (
+    PopulationResult,
+    adjusted_positions,
+    group_numbers,
+    league_ranks,
+    positions_on,
+)
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 
 LOW, HIGH = 5, 95  # percentiles of the intervals
@@ -53,10 +59,7 @@ class Spread:
 def metric_spread(result: PopulationResult, draws: int, seed: int, selected: list[int]) -> Spread:
     fw, population = result.framework, result.population
     count = len(population)
-    counted = [ind for ind in fw.indicators if ind.counted]
-    points = np.column_stack(
-        [np.where(result.bands[ind.id].rank >= 0, result.bands[ind.id].points, np.nan) for ind in counted]
-    )
+    _, points = result.counted_scores()
     rng = np.random.default_rng(seed)
     averages = np.full((draws, count), np.nan)
     for i in range(count):
@@ -83,10 +86,8 @@ def metric_spread(result: PopulationResult, draws: int, seed: int, selected: lis
         worst_band_share=tiled(context.worst_band_share),
     )
     final, outcomes = apply_rules_to_population(fw, positions.astype(np.int64), drawn)
-    groups = np.zeros(count, dtype=np.int64)
-    if population.peer_groups is not None:
-        names = sorted(set(population.peer_groups))
-        groups = np.array([names.index(g) for g in population.peer_groups], dtype=np.int64)
+    numbered = group_numbers(population)
+    groups = numbered if numbered is not None else np.zeros(count, dtype=np.int64)
     # Each draw is a league of its own: its peer groups numbered apart from every other draw's.
     group_ids = (np.arange(draws)[:, None] * (int(groups.max(initial=0)) + 1) + groups[None, :]).reshape(-1)
     by_adjusted = fw.league is not None and fw.league.by == "adjusted_rating"

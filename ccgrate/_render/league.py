@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ccgrate._analysis.agreement import in_words
 from ccgrate._render.output import TEXT_FORMATS, OutputFormat, Renderer
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ HEADER = [
 
 def _row(table: LeagueTable, row: LeagueRow) -> dict[str, Any]:
     a = row.assessment
-    differs = row.differs
     return {
         "period": table.period,
         "peer_group": table.peer_group,
@@ -48,7 +48,7 @@ def _row(table: LeagueTable, row: LeagueRow) -> dict[str, Any]:
         "rating": a.rating,
         "rules_fired": [r.rule for r in a.rules_fired],
         "published_rank": row.published_rank,
-        "agreement": None if not a.published else ("agrees" if not differs else "differs: " + "; ".join(differs)),
+        "agreement": in_words(a),
         "framework": a.framework,
         "source": a.source,
     }

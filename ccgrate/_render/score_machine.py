@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ccgrate._analysis.agreement import agreement, differences
+from ccgrate._analysis.agreement import agreement, in_words
 from ccgrate._framework.caveat import caveat
 from ccgrate._render.cells import (
     SCHEMA_VERSION,
@@ -225,14 +225,6 @@ def summary_header(run: ScoreRun) -> list[str]:
     return header + ["rules_fired", "missing", "source", *PROVENANCE]
 
 
-def agreement_cell(a: Assessment) -> str:
-    """ "agrees" where every published result is reproduced; otherwise what differs, as published."""
-    if not a.published:
-        return ""
-    found = differences(a)
-    return "agrees" if not found else "differs: " + "; ".join(found)
-
-
 def summary_blocks(run: ScoreRun) -> Iterator[list[list[str]]]:
     """The summary CSV's cells a block of organisations at a time, column by column, built from the
     result arrays (no full records): each column is formatted in one pass, a value that is the same
@@ -326,7 +318,7 @@ def _published_cells(result: PopulationResult, chosen: Sequence[int]) -> list[li
         found[0].append(f"{score:.2f}" if isinstance(score, float) else "")
         found[1].append(safe_cell(str(rating)) if rating is not None else "")
         found[2].append(str(rank) if rank is not None else "")
-        found[3].append(safe_cell(agreement_cell(a)))
+        found[3].append(safe_cell(in_words(a) or ""))
     return found
 
 

@@ -288,6 +288,14 @@ class PopulationResult:
     def rating_name(self, position: int) -> str | None:
         return None if position < 0 else self.framework.scale.ratings[position]
 
+    def counted_scores(self) -> tuple[list[AnyIndicator], np.ndarray]:
+        """The indicators that count, and every organisation's score or points on each (NaN where
+        it has none): what the overall score of a mean of metric scores averages."""
+        counted = [ind for ind in self.framework.indicators if ind.counted]
+        return counted, np.column_stack(
+            [np.where(self.bands[ind.id].rank >= 0, self.bands[ind.id].points, np.nan) for ind in counted]
+        )
+
     def missing(self) -> np.ndarray:
         """Organisations x indicators: True where there is no value."""
         if "missing" not in self._columns:
@@ -552,7 +560,7 @@ def assess_population(
     bands: dict[str, Bands] = {}
     stats: dict[str, Any] = {}
     columns: dict[str, IndicatorColumn] = {}
-    group_numbers = _group_numbers(population)
+    groups = group_numbers(population)
     # Every indicator's band ranks, organisations x indicators, stored column by column so that a
     # domain's or an area's selection of columns is contiguous; each indicator's Bands then views its
     # own column, and the banding's arrays are let go (one copy, not two). Ranks are small (a
@@ -574,7 +582,7 @@ def assess_population(
         else:
             values = population.numbers.get(ind.id, np.full(count, np.nan))
             column = IndicatorColumn(
-                values, population.numerators.get(ind.id), population.denominators.get(ind.id), group_numbers
+                values, population.numerators.get(ind.id), population.denominators.get(ind.id), groups
             )
         columns[ind.id] = column
         result = make_banding(fw, ind).band(column)
@@ -714,10 +722,8 @@ def assess_population(
     league: np.ndarray | None = None
     indicator_ranks: dict[str, np.ndarray] = {}
     if fw.league is not None:
-        league = league_ranks(fw, adjusted if fw.league.by == "adjusted_rating" else rating, score, group_numbers)
-        indicator_ranks = {
-            ind.id: _value_ranks(fw, ind, bands[ind.id], population, group_numbers) for ind in indicators
-        }
+        league = league_ranks(fw, adjusted if fw.league.by == "adjusted_rating" else rating, score, groups)
+        indicator_ranks = {ind.id: _value_ranks(fw, ind, bands[ind.id], population, groups) for ind in indicators}
     return PopulationResult(
         fw,
         population,
@@ -745,7 +751,7 @@ def assess_population(
     )
 
 
-def _group_numbers(population: Population) -> np.ndarray | None:
+def group_numbers(population: Population) -> np.ndarray | None:
     """Each organisation's peer group as a number, or None where the data names none."""
     if population.peer_groups is None:
         return None
@@ -758,16 +764,10 @@ def published_cuts(
     fw: Framework, population: Population, rating_key: str, score_key: str, scores: np.ndarray
 ) -> list[float] | None:
     """Cut points from the publisher's ratings in the data (the middles of the gaps between its
-    ratings' scores, on its published scores where given), for a period the framework gives none
-    for; None where the data holds none."""
-    from ccgrate._scoring.gaps import gap_cuts
+    ratings' scores), for a period the framework gives none for; None where the data holds none."""
+    from ccgrate._scoring.gaps import published_gap_cuts
 
-    published = population.published.get(rating_key)
-    if published is None:
-        return None
-    shown = population.published.get(score_key)
-    at = np.round(scores, 2) if shown is None else np.where(np.isnan(shown), np.round(scores, 2), shown)
-    found = gap_cuts(fw.scored_ratings, published - 1, at, fw.scale.better == "higher")
+    found = published_gap_cuts(fw, population, rating_key, score_key, scores)
     return None if found is None else [c.cut for c in found]
 
 

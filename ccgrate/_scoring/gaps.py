@@ -6,8 +6,13 @@ below; where no cut separates the two cleanly, the middle of the gap that mispla
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ccgrate._framework.model import Framework
+    from ccgrate._scoring.bind import Population
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,20 @@ class GapCut:
     worst_in: float | None  # the worst score the publisher put in this rating or better
     best_below: float | None  # the best score it put below it
     misplaced: int  # organisations on the wrong side of the cut (0 where the gap is clean)
+
+
+def published_gap_cuts(
+    fw: Framework, population: Population, rating_key: str, score_key: str, scores: np.ndarray
+) -> list[GapCut] | None:
+    """The cuts of the publisher's ratings in the data (`rating_key` of `population.published`, a
+    number n for the n-th rating), on its published scores (`score_key`) where given and else on
+    `scores` as shown (2 dp); None where the data holds none."""
+    published = population.published.get(rating_key)
+    if published is None:
+        return None
+    shown = population.published.get(score_key)
+    at = np.round(scores, 2) if shown is None else np.where(np.isnan(shown), np.round(scores, 2), shown)
+    return gap_cuts(fw.scored_ratings, published - 1, at, fw.scale.better == "higher")
 
 
 def gap_cuts(ratings: list[str], positions: np.ndarray, scores: np.ndarray, higher_better: bool) -> list[GapCut] | None:
