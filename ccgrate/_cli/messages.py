@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import click
 
@@ -62,6 +62,14 @@ def notice(message: str) -> None:
     """Something the user should see, unless they asked for quiet."""
     if verbosity() >= 0:
         say(f"ccgrate: {message}")
+
+
+def tell(notes: Iterable[str], warnings: Iterable[str]) -> None:
+    """What a run said, as the command line says it: its notes, then its warnings."""
+    for message in notes:
+        notice(message)
+    for message in warnings:
+        warn(message)
 
 
 def info(message: str) -> None:

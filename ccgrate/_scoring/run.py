@@ -321,6 +321,23 @@ def _of_rated_groups(
     return kept
 
 
+# Where a period's cut points came from, when not from its framework: the words of the note, and
+# what a quarterly framework adds (NHS England sets each quarter's cuts over every trust type).
+_WHENCE = {
+    "published": (
+        "taken from the ratings by score published in the data, each in the middle of its gap",
+        "so the ratings by score agree with the published ones by construction",
+        "an average inside a gap may fall on the other side of its cut",
+    ),
+    "quartiles": (
+        "rated on the quartiles of the {count} scores in this run",
+        "",
+        "these are not its segments; pass its cut points with --cut, or find them from a file of its "
+        "results with ccgrate calibrate",
+    ),
+}
+
+
 def cuts_note(result: PopulationResult) -> str | None:
     """Where a period's cut points did not come from its framework, what they were and whence."""
     if result.cuts_from == "framework" or not result.cuts:
@@ -330,31 +347,13 @@ def cuts_note(result: PopulationResult) -> str | None:
     where = f"{population.source}: {population.period}"
     if result.cuts_from == "option":
         return f"{where}: cut points set for this run: {shown}"
-    if result.cuts_from.startswith("published"):
-        text = (
-            f"{where}: {fw.id} has no cut points for {population.period}; taken from the ratings by score "
-            f"published in the data, each in the middle of its gap ({shown}"
-            + (", some set for this run" if result.cuts_from != "published" else "")
-            + "), so the ratings by score agree with the published ones by construction"
-        )
-        if fw.framework.quarterly:
-            text += (
-                ". NHS England sets each quarter's cut points over every trust type nationally: an average "
-                "inside a gap may fall on the other side of its cut"
-            )
-        return text
-    text = (
-        f"{where}: {fw.id} has no cut points for {population.period}; rated on the quartiles of the "
-        f"{int((~np.isnan(result.score)).sum())} scores in this run ({shown}"
-        + (", some set for this run" if result.cuts_from != "quartiles" else "")
-        + ")"
-    )
+    partly = result.cuts_from.endswith(" and option")  # some of them set for this run
+    how, so, pooled = _WHENCE[result.cuts_from.removesuffix(" and option")]
+    count = int((~np.isnan(result.score)).sum())
+    text = f"{where}: {fw.id} has no cut points for {population.period}; {how.format(count=count)} ({shown}"
+    text += (", some set for this run" if partly else "") + ")" + (f", {so}" if so else "")
     if fw.framework.quarterly:
-        text += (
-            ". NHS England sets each quarter's cut points over every trust type nationally, so these "
-            "are not its segments: pass its cut points with --cut, or find them from a file of its "
-            "results with ccgrate calibrate"
-        )
+        text += f". NHS England sets each quarter's cut points over every trust type nationally: {pooled}"
     return text
 
 

@@ -9,7 +9,7 @@ import click
 
 from ccgrate._base.streams import shown_path, write_text
 from ccgrate._cli.inputs import population_options
-from ccgrate._cli.messages import notice, report_width, say, verbosity_options
+from ccgrate._cli.messages import notice, report_width, say, tell, verbosity_options
 from ccgrate._cli.options import (
     INPUT,
     OUTPUT,
@@ -95,7 +95,6 @@ def calibrate(
     from ccgrate._api import Source, reading_options
     from ccgrate._api import calibrate as calibrate_api
     from ccgrate._cli.inputs import guard_output, read_sources
-    from ccgrate._cli.messages import warn
 
     guard_output(framework_output, file, framework_spec)
     with LateProgress() as progress:
@@ -113,10 +112,7 @@ def calibrate(
             framework=framework_spec,
             **reading_options(reading),
         )
-    for message in found.notes:
-        notice(message)
-    for message in found.warnings:
-        warn(message)
+    tell(found.notes, found.warnings)
     write_text(found.framework_text, framework_output)
     shown = "standard output" if framework_output is None else shown_path(framework_output)
     result = found._result

@@ -11,7 +11,7 @@ import click
 from ccgrate._base.errors import DataError, listed, printable
 from ccgrate._cli.exits import ExitCode
 from ccgrate._cli.inputs import guard_output, read_sources, year_file
-from ccgrate._cli.messages import info, notice, say, verbosity_options, warn
+from ccgrate._cli.messages import info, say, tell, verbosity_options
 from ccgrate._cli.options import (
     FRAMEWORK,
     INPUT,
@@ -147,10 +147,7 @@ def compare(
         f"{comparison.a.label} from {comparison.a.source} under {comparison.a.framework.id}; "
         f"{comparison.b.label} from {comparison.b.source} under {comparison.b.framework.id}"
     )
-    for message in comparison.notes:
-        notice(message)
-    for message in comparison.warnings:
-        warn(message)
+    tell(comparison.notes, comparison.warnings)
     write(found._renderer(), output_format, output)
     if fail_if_worse:
         fell = comparison.fell()

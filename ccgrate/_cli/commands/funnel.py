@@ -10,7 +10,7 @@ import click
 from ccgrate._base.streams import shown_path
 from ccgrate._cli.exits import ExitCode, UserError
 from ccgrate._cli.inputs import guard_output, read_sources
-from ccgrate._cli.messages import notice, verbosity_options, warn
+from ccgrate._cli.messages import notice, tell, verbosity_options
 from ccgrate._cli.options import (
     FRAMEWORK,
     INPUT,
@@ -92,10 +92,7 @@ def funnel(
     run = score_sources(
         read_sources((file,)), framework=framework_spec, periods=[wanted] if wanted else (), reading=reading
     )
-    for message in run.notes:
-        notice(message)
-    for message in run.warnings:
-        warn(message)
+    tell(run.notes, run.warnings)
     plot = build_funnel(run, indicator_id, wanted)
     highlight = set(match_orgs(orgs, {p.org_code: p.org_name for p in plot.points}, file))
     from ccgrate._render.plot import PlottingUnavailable

@@ -9,7 +9,7 @@ import click
 
 from ccgrate._base.streams import expand_inputs
 from ccgrate._cli.inputs import guard_output, read_sources
-from ccgrate._cli.messages import notice, verbosity_options, warn
+from ccgrate._cli.messages import tell, verbosity_options
 from ccgrate._cli.options import FRAMEWORK, INPUT, cut_option, format_option, output_option, reading_options
 from ccgrate._cli.progress import LateProgress
 from ccgrate._render.output import OutputFormat
@@ -62,7 +62,6 @@ def league(
       ccgrate league examples/nof-2025-26-mhc-q1-q2.csv
       ccgrate league examples/nof-2025-26-mhc-q1-q2.csv --period "2025/26 Q2" -f csv
     """
-    from ccgrate._analysis.agreement import run_agreement
     from ccgrate._api import Source, reading_options
     from ccgrate._api import league as league_api
     from ccgrate._render.league import LeagueOutput
@@ -81,11 +80,5 @@ def league(
             progress=progress.step,
             **reading_options(reading),
         )
-    run, tables = found.scores._run, found.tables
-    for message in run.notes:
-        notice(message)
-    for agreed in run_agreement(run):
-        notice(agreed.line())
-    for message in [*run.warnings, *run.grouped_warnings()]:
-        warn(message)
-    write(LeagueOutput(tables), output_format, output)
+    tell([*found.scores.notes, *found.scores.agreement], found.scores.warnings)
+    write(LeagueOutput(found.tables), output_format, output)

@@ -11,7 +11,7 @@ import click
 from ccgrate._base.errors import UsageProblem
 from ccgrate._base.streams import expand_inputs
 from ccgrate._cli.inputs import guard_output, read_sources
-from ccgrate._cli.messages import info, notice, verbosity_options, warn
+from ccgrate._cli.messages import info, tell, verbosity_options
 from ccgrate._cli.options import FRAMEWORK, INPUT, output_option, reading_options
 from ccgrate._cli.progress import LateProgress
 
@@ -111,9 +111,6 @@ def report(
             progress=progress.step,
             **reading_options(reading),
         )
-    for message in page.notes:
-        notice(message)
-    for message in page.warnings:
-        warn(message)
+    tell(page.notes, page.warnings)
     write(ReportOutput.of_page(str(page)), OutputFormat.HTML, output)
     info(f"report: {page.sections} organisation sections, {len(page.encode()) / 1024:,.0f} KB")

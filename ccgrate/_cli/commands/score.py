@@ -13,7 +13,7 @@ from ccgrate._base.errors import listed
 from ccgrate._base.streams import expand_inputs
 from ccgrate._cli.exits import ExitCode, silence_stdout
 from ccgrate._cli.inputs import guard_output, read_sources
-from ccgrate._cli.messages import info, notice, say, verbosity_options, warn
+from ccgrate._cli.messages import info, notice, say, tell, verbosity_options, warn
 from ccgrate._cli.options import (
     FRAMEWORK,
     INPUT,
@@ -98,7 +98,6 @@ def score(
       ccgrate score 'examples/national-*.csv' --summary -f csv -o ratings.csv
       ccgrate score mydata.csv --framework my-framework.toml --fail-below Good
     """
-    from ccgrate._analysis.agreement import run_agreement
     from ccgrate._analysis.distribution import national_checks
     from ccgrate._api import Source, reading_options
     from ccgrate._api import score as score_api
@@ -110,7 +109,7 @@ def score(
     guard_output(output, *names, framework_spec)
     sources = read_sources(names)
     with LateProgress() as progress:
-        run = score_api(
+        scores = score_api(
             [Source(name, raw) for name, raw in sources],
             framework=framework_spec,
             period=periods,
@@ -118,7 +117,8 @@ def score(
             cut=cuts,
             progress=progress.step,
             **reading_options(reading),
-        )._run
+        )
+        run = scores._run
         # Checked once the frameworks are known (their scales may use other words), and before any output.
         threshold = rating_choice(fail_below, "--fail-below", run.scales() or [list(RATINGS)])
         if output_format is not OutputFormat.TABLE:
@@ -128,12 +128,7 @@ def score(
     for fw in run.frameworks:
         info(f"framework {fw.id} from {fw.origin}, sha256 {fw.sha256}")
     info(f"scored {len(run)} assessments in {time.perf_counter() - started:.2f}s")
-    for message in run.notes:
-        notice(message)
-    for agreed in run_agreement(run):
-        notice(agreed.line())
-    for message in [*run.warnings, *run.grouped_warnings()]:
-        warn(message)
+    tell([*scores.notes, *scores.agreement], scores.warnings)
     try:
         write(ScoreOutput(run, explain), output_format, output)
     except BrokenPipeError:

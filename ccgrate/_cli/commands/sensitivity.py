@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ccgrate._cli.inputs import population_options
-from ccgrate._cli.messages import verbosity_options
+from ccgrate._cli.messages import tell, verbosity_options
 from ccgrate._cli.options import (
     INPUT,
     FiniteRange,
@@ -116,7 +116,7 @@ def sensitivity(
     from ccgrate._api import Source, reading_options
     from ccgrate._api import sensitivity as sensitivity_api
     from ccgrate._cli.inputs import guard_output, read_sources
-    from ccgrate._cli.messages import notice, warn
+    from ccgrate._cli.messages import notice
 
     guard_output(output, file, framework_spec)
     chosen = tuple(dict.fromkeys(v.lower() for v in vary)) or ("weights", "cuts", "values")
@@ -138,10 +138,7 @@ def sensitivity(
             progress=progress.advance,
             **reading_options(reading),
         )
-    for message in found.notes:
-        notice(message)
-    for message in found.warnings:
-        warn(message)
+    tell(found.notes, found.warnings)
     if found.spread is not None and (vary or areas):
         notice(
             f"{found.framework.id} is rated on a mean of metric scores: its metrics are resampled "

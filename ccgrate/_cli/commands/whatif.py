@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ccgrate._cli.inputs import population_options
-from ccgrate._cli.messages import verbosity_options
+from ccgrate._cli.messages import tell, verbosity_options
 from ccgrate._cli.options import (
     INPUT,
     cut_option,
@@ -87,7 +87,6 @@ def whatif(
     from ccgrate._api import Source, reading_options
     from ccgrate._api import whatif as whatif_api
     from ccgrate._cli.inputs import guard_output, read_sources
-    from ccgrate._cli.messages import notice, warn
 
     guard_output(output, file, framework_spec)
     with LateProgress() as progress:
@@ -104,8 +103,5 @@ def whatif(
             cut=cuts,
             **reading_options(reading),
         )
-    for message in found.notes:
-        notice(message)
-    for message in found.warnings:
-        warn(message)
+    tell(found.notes, found.warnings)
     write(found._renderer(), output_format, output)
