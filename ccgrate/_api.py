@@ -20,10 +20,12 @@ import json
 import logging
 import os
 import warnings as _warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union
 
 from ccgrate._base.errors import CcgrateError, UsageProblem
+from ccgrate._base.errors import CcgrateWarning as CcgrateWarning
 from ccgrate._base.errors import DataError as DataError  # the public names, as `ccgrate` offers them
 from ccgrate._base.errors import FrameworkError as FrameworkError
 from ccgrate._base.errors import OutputError as OutputError
@@ -52,10 +54,6 @@ UsageError = UsageProblem
 """Arguments that cannot work together (the command line's exit code 2)."""
 
 LOG = logging.getLogger("ccgrate")
-
-
-class CcgrateWarning(UserWarning):
-    """What the command line says on standard error as a warning: the run went on, but look."""
 
 
 class Source(NamedTuple):
@@ -196,11 +194,12 @@ def _frame(records: list[dict[str, Any]], library: str) -> Any:
     return pyarrow.Table.from_pylist(records)
 
 
-class _Frames:
+class _Frames(ABC):
     """to_pandas, to_polars and to_arrow over a result's `records(shape)`."""
 
+    @abstractmethod
     def records(self, shape: str = "wide") -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """The result as plain records, one per row of its frames."""
 
     def to_pandas(self, shape: Literal["wide", "long"] = "wide") -> Any:
         """A pandas DataFrame (`pip install 'ccgrate[pandas]'`): wide, one row per assessment; long,

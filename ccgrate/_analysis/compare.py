@@ -1,4 +1,7 @@
-"""TODO"""
+"""What changed between two years (or quarters): both sides scored, mergers restated, each side
+scored again under the other's framework so that a change of score splits into a part from the
+data and a part from the framework, and every organisation's ratings, domains, areas and
+indicators set side by side, with the significance of a change in a proportion."""
 
 from __future__ import annotations
 

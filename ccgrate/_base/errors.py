@@ -37,6 +37,11 @@ def listed(items: Sequence[str], limit: int = 3) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
+class CcgrateWarning(UserWarning):
+    """What the command line says on standard error as a warning: the run went on, but look.
+    The Python API issues these through Python's warnings."""
+
+
 class CcgrateError(Exception):
     """A problem with the user's input that ccgrate can describe in one line."""
 

@@ -52,7 +52,7 @@ def cli() -> None:
     """
     import warnings
 
-    from ccgrate._api import CcgrateWarning
+    from ccgrate._base.errors import CcgrateWarning
 
     # The commands call the Python API, which issues its warnings through Python's warnings; the
     # command line says them itself, on standard error, in its own words and order.

@@ -305,19 +305,6 @@ class JudgementIndicator(_IndicatorBase):
     aliases: dict[str, str] = Field(default_factory=dict)
 
 
-Indicator = Annotated[
-    BandsIndicator
-    | StandardIndicator
-    | QuantileIndicator
-    | ZScoreIndicator
-    | JudgementIndicator
-    | RankIndicator
-    | ScoreIndicator
-    | LookupIndicator,
-    Field(discriminator="method"),
-]
-
-
 # Any indicator, as a type for signatures (an area's own banding of one is a subclass of these).
 AnyIndicator = (
     BandsIndicator
@@ -329,6 +316,9 @@ AnyIndicator = (
     | ScoreIndicator
     | LookupIndicator
 )
+
+# As a framework file gives one: the same, told apart by its method.
+Indicator = Annotated[AnyIndicator, Field(discriminator="method")]
 
 
 NumericIndicator = BandsIndicator | StandardIndicator | QuantileIndicator | ZScoreIndicator | RankIndicator
