@@ -21,13 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ccgrate._scoring.engine import (
-    PopulationResult,
-    adjusted_positions,
-    group_numbers,
-    league_ranks,
-    positions_on,
-)
+from ccgrate._scoring.engine import PopulationResult, positions_on
+from ccgrate._scoring.league import adjusted_positions, group_numbers, league_ranks
 from ccgrate._scoring.rules import PopulationContext, apply_rules_to_population
 
 LOW, HIGH = 5, 95  # percentiles of the intervals

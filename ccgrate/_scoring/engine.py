@@ -29,9 +29,10 @@ from ccgrate._base.decimals import (
 )
 from ccgrate._base.errors import DataError
 from ccgrate._framework.indicators import LookupIndicator
-from ccgrate._scoring.banding import Bands, IndicatorColumn, competition_ranks, lookup_bands, make_banding
+from ccgrate._scoring.banding import Bands, IndicatorColumn, lookup_bands, make_banding
 from ccgrate._scoring.bind import OrgInput, Population
 from ccgrate._scoring.dispersion import quantile7
+from ccgrate._scoring.league import adjusted_positions, group_numbers, league_ranks, value_ranks
 from ccgrate._scoring.rules import (
     PopulationContext,
     RuleFired,
@@ -723,7 +724,7 @@ def assess_population(
     indicator_ranks: dict[str, np.ndarray] = {}
     if fw.league is not None:
         league = league_ranks(fw, adjusted if fw.league.by == "adjusted_rating" else rating, score, groups)
-        indicator_ranks = {ind.id: _value_ranks(fw, ind, bands[ind.id], population, groups) for ind in indicators}
+        indicator_ranks = {ind.id: value_ranks(fw, ind, bands[ind.id], population, groups) for ind in indicators}
     return PopulationResult(
         fw,
         population,
@@ -749,15 +750,6 @@ def assess_population(
         league_rank=league,
         indicator_ranks=indicator_ranks,
     )
-
-
-def group_numbers(population: Population) -> np.ndarray | None:
-    """Each organisation's peer group as a number, or None where the data names none."""
-    if population.peer_groups is None:
-        return None
-    names = sorted(set(population.peer_groups))
-    number = {name: k for k, name in enumerate(names)}
-    return np.array([number[group] for group in population.peer_groups], dtype=np.int64)
 
 
 def published_cuts(
@@ -797,50 +789,6 @@ def _domain_ratings(
         used[domain.id] = (cuts, source)
         ratings[:, k] = positions_on(domain_scores[:, k], cuts, fw.scale.on_cut, fw.scale.better)
     return ratings, used
-
-
-def adjusted_positions(fw: Framework, provisional: np.ndarray, outcomes: Sequence[RuleOutcome]) -> np.ndarray:
-    """The rating after the rules, before any rule moves it to a rating no score reaches (NHS
-    England's adjusted segment, before segment 5): the last rating on the way that a score reaches."""
-    rules_only = [fw.scale.ratings.index(name) for name in fw.scale.rules_only]
-    adjusted = provisional.copy()
-    for outcome in outcomes:
-        adjusted = np.where(np.isin(outcome.after, rules_only), adjusted, outcome.after)
-    return adjusted
-
-
-def league_ranks(fw: Framework, positions: np.ndarray, score: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
-    """Each organisation's rank within its peer group (1 best; 0 not rated): by rating, then by score
-    as shown (two decimals), equal ones sharing the best rank."""
-    rated = positions >= 0
-    shown = np.round(score * 100)
-    # One key per organisation: the rating, then the score, better first (lower keys).
-    score_key = shown if fw.scale.better == "lower" else -shown
-    spread = float(np.nanmax(np.abs(score_key), initial=0.0)) * 2 + 1
-    keys = np.where(rated & ~np.isnan(score), positions * spread + score_key, np.nan)
-    ranks, _ = competition_ranks(keys, groups)
-    return ranks
-
-
-def _value_ranks(
-    fw: Framework, ind: AnyIndicator, bands: Bands, population: Population, groups: np.ndarray | None
-) -> np.ndarray:
-    """Each organisation's rank on one indicator within its peer group (1 best; 0 none): by its
-    value where it has a direction, by its score otherwise (NHS England's individual metric rank)."""
-    direction = getattr(ind, "direction", None)
-    if ind.method == "judgement":
-        levels = population.levels.get(ind.id)
-        keys = np.where(levels >= 0, levels, np.nan).astype(np.float64) if levels is not None else None
-    elif direction is not None and ind.id in population.numbers:
-        values = population.numbers[ind.id]
-        keys = -values if direction == "higher" else values
-    else:
-        points = bands.points.astype(np.float64)
-        keys = points if fw.scale.better == "lower" else -points
-    if keys is None:
-        return np.zeros(len(population), dtype=np.int64)
-    ranks, _ = competition_ranks(keys, groups)
-    return ranks
 
 
 def side_by_side(columns: Sequence[np.ndarray], count: int, dtype: DTypeLike) -> np.ndarray:
